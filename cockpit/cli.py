@@ -1,0 +1,515 @@
+"""The command line: scripting access to the same services the cockpit screen uses.
+
+Every error a person can cause prints one sentence on standard error and exits non-zero;
+``--json`` prints machine-readable data where a command prints data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from cockpit import __version__
+from cockpit.errors import CockpitError, InvalidInput
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+IMPACT_CHOICES = ["core-down", "degraded", "non-core-down", "cosmetic"]
+SCOPE_CHOICES = ["one-user", "lt25", "gt25", "all"]
+ROLE_CHOICES = ["ic", "comms", "ops", "sme", "scribe"]
+PHASE_CHOICES = ["detect", "triage", "respond", "mitigate", "resolve", "review"]
+NOTE_KINDS = ["note", "decision", "action", "status", "change", "deploy"]
+TEMPLATE_CHOICES = ["initial", "customer", "resolution"]
+
+
+@dataclass
+class AppContext:
+    db: Path | None
+    responder: str | None
+    _service: Any = None
+
+    def config(self) -> Any:
+        from cockpit.config import load_config
+
+        return load_config()
+
+    def db_path(self) -> Path:
+        from cockpit.config import default_db_path
+
+        if self.db is not None:
+            return self.db
+        path = default_db_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def service(self) -> Any:
+        if self._service is None:
+            from cockpit.service.incidents import IncidentService
+            from cockpit.store.db import Store
+
+            author = self.responder or self.config().responder
+            self._service = IncidentService(Store.open(self.db_path()), author)
+        return self._service
+
+
+pass_ctx = click.make_pass_decorator(AppContext)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
+
+
+def emit_json(data: Any) -> None:
+    from cockpit.textsafe import json_safe
+
+    click.echo(json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
+
+
+def iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def local_and_utc(moment: datetime, seconds: bool = True) -> str:
+    fmt = "%H:%M:%S" if seconds else "%H:%M"
+    local = moment.astimezone()
+    return f"{local:%Y-%m-%d} {local.strftime(fmt)} ({moment.astimezone(UTC).strftime(fmt)}Z)"
+
+
+def parse_when(text: str) -> datetime:
+    """An ISO 8601 time (UTC if no zone) or a relative one like ``-15m``, ``-2h``."""
+    match = re.fullmatch(r"-(\d+)([smhd])", text.strip())
+    if match:
+        unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
+        return datetime.now(UTC) - timedelta(**{unit: int(match.group(1))})
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"'{text}' is not a time: use ISO 8601 (2026-11-22T14:03Z) or -15m.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--db", type=click.Path(readable=False, path_type=Path), default=None, metavar="PATH",
+              help="Database file (default: $COCKPIT_DB, else the user data directory).")
+@click.option("--as", "responder", default=None, metavar="NAME",
+              help="Responder name for this command (default: $COCKPIT_RESPONDER, config, login name).")
+@click.version_option(__version__, prog_name="cockpit")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None, responder: str | None) -> None:
+    """Incident Cockpit: run a live incident from the terminal, offline-first.
+
+    \b
+    Quick start:
+      cockpit incident open "Checkout 500s" --impact core-down --scope gt25 --revenue
+      cockpit note K7Q2 "Rolled back v2.14.2" --kind action
+      cockpit role assign K7Q2 ic priya
+      cockpit incident phase K7Q2 triage
+      cockpit incident show K7Q2 --json
+
+    References look like INC-K7Q2M9XF; any unique prefix (K7Q2) works.
+    """
+    ctx.obj = AppContext(db=db.expanduser() if db else None, responder=responder)
+
+
+# --- incident -----------------------------------------------------------------------------
+@cli.group()
+def incident() -> None:
+    """Declare, list, show and move incidents."""
+
+
+def trigger_options(func: F) -> F:
+    for flag, text in reversed([
+        ("--data-loss", "Any data loss (SEV1 minimum)."),
+        ("--security-pii", "Security breach with PII (SEV1)."),
+        ("--revenue", "Revenue-impacting (at least SEV2)."),
+        ("--sla-breach", "SLA breach imminent (one level up)."),
+    ]):
+        func = click.option(flag, is_flag=True, help=text)(func)
+    return func
+
+
+def _triggers(data_loss: bool, security_pii: bool, revenue: bool, sla_breach: bool) -> Any:
+    from cockpit.domain.severity import Triggers
+
+    return Triggers(data_loss=data_loss, security_pii=security_pii, revenue=revenue, sla_breach=sla_breach)
+
+
+@incident.command("open")
+@click.argument("title")
+@click.option("--impact", type=click.Choice(IMPACT_CHOICES), required=True, help="What is broken.")
+@click.option("--scope", type=click.Choice(SCOPE_CHOICES), required=True, help="Who is affected.")
+@trigger_options
+@click.option("--service", "services", multiple=True, metavar="NAME", help="Affected service (repeatable).")
+@click.option("--ic", "commander", default=None, metavar="NAME", help="Incident Commander from the start.")
+@click.option("--started", default=None, metavar="TIME", help="When impact began (ISO 8601 or -15m).")
+@json_option
+@pass_ctx
+def incident_open(app: AppContext, title: str, impact: str, scope: str, data_loss: bool, security_pii: bool,
+                  revenue: bool, sla_breach: bool, services: tuple[str, ...], commander: str | None,
+                  started: str | None, as_json: bool) -> None:
+    """Declare an incident. The reference is printed alone on the last line."""
+    from cockpit.domain.severity import Impact, Scope
+
+    snapshot = app.service().open_incident(
+        title, Impact(impact), Scope(scope), _triggers(data_loss, security_pii, revenue, sla_breach),
+        services, commander=commander, started_at=parse_when(started) if started else None,
+    )
+    if as_json:
+        emit_json(_show_json(app.service().get(snapshot.id)))
+        return
+    from cockpit.textsafe import one_line
+
+    click.echo(f"Declared {snapshot.severity}: {one_line(snapshot.title)}")
+    click.echo(snapshot.severity_reason)
+    click.echo(snapshot.ref)
+
+
+@incident.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include resolved and reviewed incidents.")
+@json_option
+@pass_ctx
+def incident_list(app: AppContext, show_all: bool, as_json: bool) -> None:
+    """Open incidents, most recently active first (--all adds closed ones)."""
+    from cockpit.textsafe import one_line
+
+    items = app.service().list_incidents(include_closed=show_all)
+    if as_json:
+        emit_json([{
+            "id": s.id, "ref": s.ref, "title": s.title, "severity": s.severity.label, "phase": s.phase.value,
+            "ic": s.commander, "services": list(s.services), "declared_at": iso(s.declared_at),
+            "updated_at": iso(s.updated_at), "open": s.phase.is_open,
+        } for s in items])
+        return
+    if not items:
+        click.echo("No open incidents." if not show_all else "No incidents.")
+        return
+    now = datetime.now(UTC)
+    click.echo(f"{'REF':<13} {'SEV':<4} {'PHASE':<8} {'AGE':>6}  {'IC':<12} TITLE")
+    for s in items:
+        click.echo(f"{s.ref:<13} {s.severity.label:<4} {s.phase.value:<8} {_age(now - s.declared_at):>6}  "
+                   f"{one_line(s.commander or '—')[:12]:<12} {one_line(s.title)}")
+
+
+def _age(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    if minutes < 48 * 60:
+        return f"{minutes // 60}h{minutes % 60:02d}"
+    return f"{minutes // 1440}d"
+
+
+def _show_json(detail: Any) -> dict[str, Any]:
+    from cockpit.domain.comms import channel_name
+    from cockpit.domain.roles import ROLES
+
+    snap = detail.snapshot
+    roles: dict[str, list[dict[str, Any]]] = {role.value: [] for role in ROLES}
+    for holding in snap.roles:
+        roles[holding.role.value].append({"holder": holding.holder, "since": iso(holding.since)})
+    check_in = detail.check_in
+    return {
+        "id": snap.id, "ref": snap.ref, "title": snap.title, "severity": snap.severity.label,
+        "severity_reason": snap.severity_reason, "severity_overridden": snap.severity_overridden,
+        "impact": snap.impact.value, "scope": snap.scope.value, "triggers": snap.triggers.as_dict(),
+        "services": list(snap.services), "phase": snap.phase.value, "open": snap.phase.is_open,
+        "channel": channel_name(snap), "declared_at": iso(snap.declared_at), "started_at": iso(snap.started_at),
+        "acknowledged_at": iso(snap.acknowledged_at), "mitigated_at": iso(snap.mitigated_at),
+        "resolved_at": iso(snap.resolved_at), "root_cause": snap.root_cause, "roles": roles,
+        "role_history": [{"role": h.role.value, "holder": h.holder, "since": iso(h.since), "until": iso(h.until)}
+                         for h in detail.role_history],
+        "warnings": [w.message for w in detail.warnings],
+        "check_in": None if check_in is None else {
+            "due_at": iso(check_in.due_at), "interval_minutes": check_in.interval.total_seconds() / 60,
+            "overdue": check_in.overdue, "overdue_by_seconds": int(check_in.overdue_by.total_seconds()),
+        },
+        "metrics": detail.metrics.as_minutes(),
+        "timeline": [{"id": e.id, "at": iso(e.at), "kind": e.kind, "author": e.author, "text": e.text}
+                     for e in detail.timeline],
+    }
+
+
+@incident.command("show")
+@click.argument("ref")
+@click.option("--tail", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Show only the last N timeline entries.")
+@json_option
+@pass_ctx
+def incident_show(app: AppContext, ref: str, tail: int | None, as_json: bool) -> None:
+    """One incident: severity and why, phase, roles, next check-in, timeline."""
+    detail = app.service().get(ref)
+    if as_json:
+        data = _show_json(detail)
+        if tail is not None:
+            data["timeline"] = data["timeline"][-tail:] if tail else []
+        emit_json(data)
+        return
+    _print_detail(detail, tail)
+
+
+def _print_detail(detail: Any, tail: int | None) -> None:
+    from cockpit.domain.cadence import describe_check_in
+    from cockpit.domain.comms import channel_name
+    from cockpit.domain.lifecycle import PHASES
+    from cockpit.domain.roles import ROLES
+    from cockpit.textsafe import literal, one_line
+
+    snap = detail.snapshot
+    out: list[str] = [f"{snap.ref}  {one_line(snap.title)}"]
+    out.append(f"Severity  {snap.severity_reason}")
+    bar = " › ".join(f"[{p.value}]" if p is snap.phase else p.value.lower() for p in PHASES)
+    out.append(f"Phase     {bar}")
+    services = ", ".join(one_line(s) for s in snap.services) or "—"
+    out.append(f"Declared  {local_and_utc(snap.declared_at, seconds=False)}; services: {services}; "
+               f"channel {channel_name(snap)}")
+    held = {role: [h for h in snap.roles if h.role is role] for role in ROLES}
+    for role in ROLES:
+        names = ", ".join(f"{one_line(h.holder)} (since {local_and_utc(h.since, seconds=False)})"
+                          for h in held[role]) or "— (empty)"
+        out.append(f"  {role.title:<22} {names}")
+    for warning in detail.warnings:
+        out.append(f"! {warning.message}")
+    out.append(f"Check-in  {describe_check_in(detail.check_in)}")
+    if snap.root_cause:
+        out.append(f"Root cause  {one_line(snap.root_cause)}")
+    entries = list(detail.timeline)
+    shown = entries[-tail:] if tail is not None and tail else ([] if tail == 0 else entries)
+    out.append(f"Timeline  {len(entries)} entries" + (f", last {len(shown)} shown" if len(shown) < len(entries)
+                                                       else ""))
+    for e in shown:
+        text = literal(e.text).replace("\n", "\n" + " " * 34)
+        out.append(f"  {local_and_utc(e.at)[11:]:<22} {e.kind:<9} {one_line(e.author)[:12]:<12} {text}")
+    click.echo("\n".join(out))
+
+
+@incident.command("phase")
+@click.argument("ref")
+@click.argument("phase", metavar="PHASE")
+@pass_ctx
+def incident_phase(app: AppContext, ref: str, phase: str) -> None:
+    """Move to PHASE: detect, triage, respond, mitigate, resolve, review (one step forward, or back)."""
+    from cockpit.domain.lifecycle import Phase
+
+    entry = app.service().set_phase(ref, Phase.parse(phase))
+    click.echo(entry.text)
+
+
+@incident.command("severity")
+@click.argument("ref")
+@click.option("--impact", type=click.Choice(IMPACT_CHOICES), default=None, help="What is broken.")
+@click.option("--scope", type=click.Choice(SCOPE_CHOICES), default=None, help="Who is affected.")
+@trigger_options
+@click.option("--sev", type=click.IntRange(1, 4), default=None, help="Set SEV1..SEV4 by hand (needs --reason).")
+@click.option("--reason", default=None, help="Why the manual severity.")
+@json_option
+@pass_ctx
+def incident_severity(app: AppContext, ref: str, impact: str | None, scope: str | None, data_loss: bool,
+                      security_pii: bool, revenue: bool, sla_breach: bool, sev: int | None, reason: str | None,
+                      as_json: bool) -> None:
+    """Re-classify with the matrix (--impact and --scope, plus triggers) or set it by hand (--sev, --reason)."""
+    from cockpit.domain.severity import Impact, Scope, Severity
+
+    svc = app.service()
+    if sev is not None:
+        if impact or scope or data_loss or security_pii or revenue or sla_breach:
+            raise InvalidInput("Use either --sev with --reason, or --impact and --scope with triggers, not both.")
+        if not reason:
+            raise InvalidInput("A manual severity needs a reason: add --reason TEXT saying why.")
+        assessment = svc.override_severity(ref, Severity(sev), reason)
+    else:
+        if impact is None or scope is None:
+            raise InvalidInput("Give --impact and --scope to classify with the matrix, or --sev N --reason TEXT.")
+        assessment = svc.classify_severity(ref, Impact(impact), Scope(scope),
+                                           _triggers(data_loss, security_pii, revenue, sla_breach))
+    if as_json:
+        emit_json({"severity": assessment.severity.label, "severity_reason": assessment.explanation,
+                   "overridden": assessment.overridden})
+    else:
+        from cockpit.textsafe import one_line
+
+        click.echo(one_line(assessment.explanation))
+
+
+@incident.command("root-cause")
+@click.argument("ref")
+@click.argument("text")
+@pass_ctx
+def incident_root_cause(app: AppContext, ref: str, text: str) -> None:
+    """Record the one-sentence root cause (used by the resolution notice)."""
+    app.service().set_root_cause(ref, text)
+    click.echo("Root cause recorded.")
+
+
+# --- roles, notes, comms ------------------------------------------------------------------
+@cli.group()
+def role() -> None:
+    """Assign and release ICS roles: ic, comms, ops, sme, scribe."""
+
+
+@role.command("assign")
+@click.argument("ref")
+@click.argument("role_name", metavar="ROLE")
+@click.argument("name")
+@pass_ctx
+def role_assign(app: AppContext, ref: str, role_name: str, name: str) -> None:
+    """Give ROLE (ic, comms, ops, sme, scribe) to NAME; a single-holder role is handed over."""
+    from cockpit.domain.roles import Role
+    from cockpit.textsafe import one_line
+
+    svc = app.service()
+    entry = svc.assign_role(ref, Role.parse(role_name), name)
+    click.echo(one_line(entry.text))
+    for warning in svc.get(ref, with_timeline=False).warnings:
+        click.echo(f"warning: {warning.message}", err=True)
+
+
+@role.command("release")
+@click.argument("ref")
+@click.argument("role_name", metavar="ROLE")
+@click.argument("name", required=False)
+@pass_ctx
+def role_release(app: AppContext, ref: str, role_name: str, name: str | None) -> None:
+    """Release ROLE (name the person when several hold it, as SMEs may)."""
+    from cockpit.domain.roles import Role
+    from cockpit.textsafe import one_line
+
+    entry = app.service().release_role(ref, Role.parse(role_name), name)
+    click.echo(one_line(entry.text))
+
+
+@cli.command()
+@click.argument("ref")
+@click.argument("text")
+@click.option("--kind", type=click.Choice(NOTE_KINDS), default="note", show_default=True,
+              help="What the entry records (status restarts the check-in countdown).")
+@json_option
+@pass_ctx
+def note(app: AppContext, ref: str, text: str, kind: str, as_json: bool) -> None:
+    """Add an entry to the incident's timeline."""
+    entry = app.service().add_entry(ref, text, kind)
+    if as_json:
+        emit_json({"id": entry.id, "at": iso(entry.at), "kind": entry.kind, "author": entry.author,
+                   "text": entry.text})
+    else:
+        click.echo(f"Added {entry.kind} at {local_and_utc(entry.at)}.")
+
+
+@cli.command()
+@click.argument("ref")
+@click.argument("template", type=click.Choice(TEMPLATE_CHOICES))
+@click.option("--record", is_flag=True, help="Also log it as sent (counts as a status update).")
+@json_option
+@pass_ctx
+def comms(app: AppContext, ref: str, template: str, record: bool, as_json: bool) -> None:
+    """Print a communication template filled from the incident."""
+    from cockpit.domain.comms import Template
+    from cockpit.textsafe import literal
+
+    svc = app.service()
+    chosen = Template.parse(template)
+    rendered = svc.render_comms(ref, chosen)
+    if record:
+        svc.record_comms_sent(ref, chosen)
+    if as_json:
+        emit_json({"template": chosen.value, "text": rendered.text, "draft_note": rendered.draft_note,
+                   "recorded": record})
+        return
+    if rendered.draft_note:
+        click.echo(f"note: {rendered.draft_note}", err=True)
+    click.echo(literal(rendered.text))
+
+
+# --- demo ---------------------------------------------------------------------------------
+@cli.command()
+@click.option("--no-ui", is_flag=True, help="Load the demo data and print it instead of opening the cockpit.")
+@click.pass_context
+def demo(ctx: click.Context, no_ui: bool) -> None:
+    """Load the sample data into a scratch database (never your real one) and open it."""
+    from cockpit.config import cache_dir
+    from cockpit.service.incidents import IncidentService
+    from cockpit.service.sample import load_sample_data
+    from cockpit.store.db import Store
+
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "demo.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    store = Store.open(path)
+    loaded = load_sample_data(store, now=datetime.now(UTC))
+    app: AppContext = ctx.obj
+    app.db = path
+    app._service = IncidentService(store, app.responder or "demo")
+    click.echo(f"Demo: {len(loaded.incidents)} sample incidents loaded into {path} (a scratch database).")
+    ctx.invoke(incident_list, show_all=True, as_json=False)
+    if no_ui or True:  # the cockpit screen arrives with the TUI; until then the demo prints
+        open_refs = [s.ref for s in app.service().list_incidents()]
+        if open_refs:
+            click.echo("")
+            _print_detail(app.service().get(open_refs[0]), tail=15)
+        click.echo(f"\nTry: cockpit --db {path} incident show {open_refs[0] if open_refs else 'REF'}")
+
+
+# --- entry point --------------------------------------------------------------------------
+def _log_crash() -> Path | None:
+    try:
+        from cockpit.config import log_dir
+
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "cockpit.log"
+        record = {"timestamp": datetime.now(UTC).isoformat(), "level": "error", "service": "cockpit",
+                  "message": "unexpected error", "traceback": traceback.format_exc()}
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+        return path
+    except OSError:
+        return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        result = cli.main(args=argv, prog_name="cockpit", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "cockpit"
+        click.echo(f"error: {exc.format_message()} (see '{where} --help')", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except CockpitError as exc:
+        from cockpit.textsafe import one_line
+
+        click.echo(f"error: {one_line(str(exc))}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted; nothing half-written was kept.", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(0)
+    except Exception:
+        path = _log_crash()
+        where = f"; details are in {path}" if path else ""
+        click.echo(f"error: an unexpected problem stopped the cockpit (a bug){where}. Your data is safe.",
+                   err=True)
+        sys.exit(70)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

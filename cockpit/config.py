@@ -1,0 +1,112 @@
+"""Where things live and who is typing: paths, the config file, the responder's name.
+
+Precedence for the database: ``--db`` > ``COCKPIT_DB`` > the user data directory.
+Precedence for the responder: ``--as`` > ``COCKPIT_RESPONDER`` > config file > login name.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from cockpit.errors import InvalidInput
+from cockpit.yamldoc import YamlDocument, read_yaml
+
+APP_NAME = "incident-cockpit"
+KNOWN_KEYS = {"responder", "theme", "keymap", "runbook_dirs", "trackers"}
+
+
+def config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def log_dir() -> Path:
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def config_path() -> Path:
+    env = os.environ.get("COCKPIT_CONFIG")
+    return Path(env).expanduser() if env else config_dir() / "config.yaml"
+
+
+def default_db_path() -> Path:
+    env = os.environ.get("COCKPIT_DB")
+    return Path(env).expanduser() if env else data_dir() / "cockpit.db"
+
+
+def login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "responder"
+
+
+@dataclass
+class Config:
+    path: Path
+    responder: str
+    theme: str = "cockpit-dark"
+    keymap: dict[str, str] = field(default_factory=dict)
+    runbook_dirs: list[Path] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read the config file if it exists; a mistake in it is reported with file, line and field."""
+    path = path or config_path()
+    data: dict[str, Any] = {}
+    doc: YamlDocument | None = None
+    if path.exists():
+        doc, problems = read_yaml(path)
+        if problems:
+            raise InvalidInput(f"Config file {problems[0]}")
+        assert doc is not None
+        if doc.data is None:
+            data = {}
+        elif not isinstance(doc.data, dict):
+            raise InvalidInput(f"Config file {doc.problem((), 'must be a mapping of settings')}")
+        else:
+            data = doc.data
+    for key in data:
+        if key not in KNOWN_KEYS:
+            assert doc is not None
+            known = ", ".join(sorted(KNOWN_KEYS))
+            raise InvalidInput(f"Config file {doc.problem((key,), f'unknown setting (known: {known})', at_key=True)}")
+
+    def need(key: str, kind: type, what: str) -> Any:
+        value = data.get(key)
+        if value is not None and not isinstance(value, kind):
+            assert doc is not None
+            raise InvalidInput(f"Config file {doc.problem((key,), f'must be {what}')}")
+        return value
+
+    responder = need("responder", dict, "a mapping like {name: alice}") or {}
+    name = responder.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        assert doc is not None
+        raise InvalidInput(f"Config file {doc.problem(('responder', 'name'), 'must be a non-empty name')}")
+    keymap = need("keymap", dict, "a mapping of binding id to keys") or {}
+    dirs = need("runbook_dirs", list, "a list of folders") or []
+    theme = need("theme", str, "a theme name") or "cockpit-dark"
+    env_name = os.environ.get("COCKPIT_RESPONDER", "").strip()
+    return Config(
+        path=path,
+        responder=env_name or (name.strip() if name else login_name()),
+        theme=theme,
+        keymap={str(k): str(v) for k, v in keymap.items()},
+        runbook_dirs=[Path(str(d)).expanduser() for d in dirs],
+        raw=data,
+    )

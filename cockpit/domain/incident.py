@@ -1,0 +1,63 @@
+"""A read-only picture of one incident, as the core's rules need it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cockpit.domain.lifecycle import Phase
+from cockpit.domain.roles import Role, RoleHolding, current_holders
+from cockpit.domain.severity import Impact, Scope, Severity, Triggers
+
+#: Kinds of timeline entries. People write the first five; the cockpit writes the rest.
+ENTRY_KINDS: tuple[str, ...] = (
+    "note", "decision", "action", "status", "change",
+    "deploy", "phase", "severity", "role", "handover", "comms", "declared", "system",
+)
+PERSON_KINDS: tuple[str, ...] = ("note", "decision", "action", "status", "change", "deploy")
+#: Kinds that count as a status update for the check-in cadence.
+CHECK_IN_KINDS: frozenset[str] = frozenset({"status", "comms"})
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    at: datetime
+    kind: str
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
+class IncidentSnapshot:
+    id: str
+    ref: str
+    title: str
+    services: tuple[str, ...]
+    impact: Impact
+    scope: Scope
+    triggers: Triggers
+    severity: Severity
+    severity_reason: str
+    severity_overridden: bool
+    phase: Phase
+    declared_at: datetime
+    started_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    mitigated_at: datetime | None = None
+    resolved_at: datetime | None = None
+    last_update_at: datetime | None = None
+    root_cause: str = ""
+    roles: tuple[RoleHolding, ...] = field(default_factory=tuple)
+
+    def holders(self, role: Role) -> list[str]:
+        return [h.holder for h in current_holders(self.roles)[role]]
+
+    @property
+    def commander(self) -> str | None:
+        names = self.holders(Role.IC)
+        return names[0] if names else None
+
+    @property
+    def check_in_base(self) -> datetime:
+        return self.last_update_at or self.declared_at

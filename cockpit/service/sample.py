@@ -1,0 +1,173 @@
+"""Loading the sample data set: incidents replayed through the real use cases, the rotation, pages.
+
+An incident file is replayed event by event through ``IncidentService`` with the clock set to each
+event's time, so the sample data obeys the same rules as live use (a file that skips MITIGATE fails).
+With ``now`` given, every time in the data set is shifted by one amount so the newest event lands a
+couple of minutes before ``now``: the demo looks live, and every duration stays as written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cockpit.domain.comms import Template
+from cockpit.domain.lifecycle import Phase
+from cockpit.domain.roles import Role
+from cockpit.domain.severity import Impact, Scope, Severity, Triggers
+from cockpit.errors import CockpitError, InvalidInput
+from cockpit.service.incidents import IncidentService
+from cockpit.store.db import Store
+from cockpit.store.models import Page, Shift
+from cockpit.yamldoc import YamlDocument, read_yaml
+
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
+DEMO_LEAD = timedelta(minutes=2)
+
+
+@dataclass
+class LoadedSample:
+    incidents: list[str]  # references, in file order
+    shifts: int
+    pages: int
+
+
+def _time(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
+
+
+class _Clock:
+    def __init__(self, shift: timedelta) -> None:
+        self.shift = shift
+        self.now = datetime.now(UTC)
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment + self.shift
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _seeded_rand(seed: str) -> Any:
+    counter = [0]
+
+    def rand(count: int) -> bytes:
+        counter[0] += 1
+        return hashlib.sha256(f"{seed}:{counter[0]}".encode()).digest()[:count]
+
+    return rand
+
+
+def _docs(directory: Path) -> list[YamlDocument]:
+    docs = []
+    for path in sorted((directory / "incidents").glob("*.yaml")):
+        doc, problems = read_yaml(path)
+        if problems or doc is None:
+            raise InvalidInput(str(problems[0]))
+        docs.append(doc)
+    return docs
+
+
+def latest_time(directory: Path) -> datetime:
+    latest = datetime(1970, 1, 1, tzinfo=UTC)
+    for doc in _docs(directory):
+        for event in doc.data.get("timeline", []):
+            latest = max(latest, _time(event["at"]))
+    return latest
+
+
+def load_sample_data(store: Store, directory: Path = SAMPLE_DIR, now: datetime | None = None) -> LoadedSample:
+    """Load every incident file, the rotation and the pages of ``directory`` into ``store``."""
+    shift = (now - DEMO_LEAD - latest_time(directory)) if now else timedelta(0)
+    refs = [_replay(store, doc, shift) for doc in _docs(directory)]
+    shifts, pages = _load_rotation(store, directory / "rotation.yaml", shift)
+    return LoadedSample(incidents=refs, shifts=shifts, pages=pages)
+
+
+def _replay(store: Store, doc: YamlDocument, shift: timedelta) -> str:
+    data = doc.data
+    clock = _Clock(shift)
+    rand = _seeded_rand(doc.file)
+    path: tuple[Any, ...] = ()
+    try:
+        declared_at = _time(data["declared_at"])
+        clock.set(declared_at)
+        svc = IncidentService(store, data["declared_by"], clock=clock, rand=rand)
+        started = _time(data["started_at"]) + shift if data.get("started_at") else None
+        snapshot = svc.open_incident(
+            data["title"], Impact(data["impact"]), Scope(data["scope"]),
+            Triggers.from_dict(data.get("triggers")), data.get("services", []), started_at=started,
+        )
+        ref = snapshot.ref
+        for index, event in enumerate(data.get("timeline", [])):
+            path = ("timeline", index)
+            clock.set(_time(event["at"]))
+            author = event.get("author", data["declared_by"])
+            actor = IncidentService(store, author, clock=clock, rand=rand)
+            _apply(actor, ref, event)
+        return ref
+    except CockpitError as exc:
+        line, column = doc.where(path)
+        raise InvalidInput(f"{doc.file}:{line}:{column}: {exc}") from None
+    except (KeyError, ValueError, TypeError) as exc:
+        line, column = doc.where(path)
+        raise InvalidInput(f"{doc.file}:{line}:{column}: bad sample event ({exc!r})") from None
+
+
+def _apply(svc: IncidentService, ref: str, event: dict[str, Any]) -> None:
+    if "phase" in event:
+        svc.set_phase(ref, Phase.parse(event["phase"]))
+    elif "assign" in event:
+        svc.assign_role(ref, Role.parse(event["assign"]["role"]), event["assign"]["holder"])
+    elif "release" in event:
+        svc.release_role(ref, Role.parse(event["release"]["role"]), event["release"].get("holder"))
+    elif "severity" in event:
+        sev = event["severity"]
+        if "sev" in sev:
+            svc.override_severity(ref, Severity.parse(sev["sev"]), sev["reason"])
+        else:
+            svc.classify_severity(ref, Impact(sev["impact"]), Scope(sev["scope"]),
+                                  Triggers.from_dict(sev.get("triggers")))
+    elif "comms" in event:
+        svc.record_comms_sent(ref, Template.parse(event["comms"]))
+    elif "root_cause" in event:
+        svc.set_root_cause(ref, event["root_cause"])
+    else:
+        svc.add_entry(ref, event["text"], event.get("kind", "note"))
+
+
+def _load_rotation(store: Store, path: Path, shift: timedelta) -> tuple[int, int]:
+    if not path.exists():
+        return 0, 0
+    doc, problems = read_yaml(path)
+    if problems or doc is None:
+        raise InvalidInput(str(problems[0]))
+    rotation = doc.data.get("rotation", {})
+    shifts = rotation.get("shifts", [])
+    pages = doc.data.get("pages", [])
+    rand = _seeded_rand(str(path))
+    import uuid
+
+    def new_id() -> str:
+        return str(uuid.UUID(bytes=rand(16)))
+
+    with store.write() as session:
+        for item in shifts:
+            session.add(Shift(
+                id=new_id(), responder=item["responder"], position=item.get("position", "primary"),
+                starts_at=_time(item["starts_at"]) + shift, ends_at=_time(item["ends_at"]) + shift,
+            ))
+        for item in pages:
+            ack = item.get("acknowledged_at")
+            session.add(Page(
+                id=new_id(), at=_time(item["at"]) + shift, responder=item["responder"],
+                service=item.get("service", ""), alert_name=item.get("alert_name", ""),
+                acknowledged_at=_time(ack) + shift if ack else None,
+                false_positive=bool(item.get("false_positive", False)),
+            ))
+    return len(shifts), len(pages)

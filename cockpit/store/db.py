@@ -1,0 +1,197 @@
+"""Opening the SQLite store safely, migrating it, and running read and write transactions.
+
+* WAL journal, foreign keys on, ``synchronous=FULL`` (an acknowledged entry survives power loss).
+* Writers take the write lock up front (``BEGIN IMMEDIATE``) so two processes never deadlock
+  half-way through a use case; a lock held too long becomes ``StoreLocked`` with a plain sentence.
+* Before anything touches a file, it is checked: it must be an SQLite file of a schema this
+  release knows. A newer or foreign database is refused and left byte-for-byte unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlmodel import Session
+
+from cockpit.errors import StoreError, StoreLocked
+
+#: The newest migration. ``tests/unit/test_migrations.py`` checks it against alembic's head.
+SCHEMA_HEAD = "0002"
+KNOWN_REVISIONS = ("0001", "0002")
+SQLITE_MAGIC = b"SQLite format 3\x00"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+DEFAULT_BUSY_TIMEOUT_S = 5.0
+
+
+def _busy_timeout() -> float:
+    raw = os.environ.get("COCKPIT_BUSY_TIMEOUT")
+    try:
+        return float(raw) if raw else DEFAULT_BUSY_TIMEOUT_S
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT_S
+
+
+def inspect_file(path: Path) -> str | None:
+    """Check a database file before use; return its schema revision (None when new or empty)."""
+    if path.exists() and not path.is_file():
+        raise StoreError(f"{path} is a directory, not a database file; give --db a file path.")
+    if not path.exists() or path.stat().st_size == 0:
+        parent = path.parent
+        if not parent.is_dir():
+            raise StoreError(
+                f"The folder {parent} does not exist; create it or give --db a path in an existing folder."
+            )
+        if not os.access(parent, os.W_OK):
+            raise StoreError(f"Cannot create a database in {parent}: permission denied.")
+        return None
+    if not os.access(path, os.R_OK):
+        raise StoreError(f"Cannot read {path}: permission denied; fix its permissions or use another --db.")
+    with path.open("rb") as handle:
+        header = handle.read(len(SQLITE_MAGIC))
+    if header != SQLITE_MAGIC:
+        raise StoreError(
+            f"{path} is not an SQLite database; point --db at a cockpit database or a new file."
+        )
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=_busy_timeout())
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if not tables:
+                return None
+            if "alembic_version" not in tables:
+                raise StoreError(
+                    f"{path} is an SQLite database but not an Incident Cockpit database; use another --db."
+                )
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc):
+            raise StoreLocked(f"The database {path} is locked by another process; try again shortly.") from None
+        raise StoreError(f"{path} is damaged or not a database ({exc}); restore it from a backup.") from None
+    if row is None:
+        return None
+    revision = str(row[0])
+    if revision not in KNOWN_REVISIONS:
+        raise StoreError(
+            f"{path} was written by a newer Incident Cockpit (schema {revision}); "
+            "upgrade the cockpit to open it. The file was not changed."
+        )
+    if not os.access(path, os.W_OK):
+        raise StoreError(f"Cannot write to {path}: permission denied; fix its permissions or use another --db.")
+    return revision
+
+
+def _configure_connection(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _begin)
+    cursor = dbapi_conn.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {int(_busy_timeout() * 1000)}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA synchronous = FULL")
+    cursor.execute("PRAGMA journal_mode = WAL")  # persistent; a no-op once set
+    cursor.close()
+
+
+def _begin(conn: Connection) -> None:
+    mode = "IMMEDIATE" if conn.get_execution_options().get("cockpit_write") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "database is locked" in text or "database table is locked" in text or "busy" in text
+
+
+class Store:
+    """The open database. Create with ``Store.open(path)``."""
+
+    def __init__(self, path: Path, engine: Engine) -> None:
+        self.path = path
+        self.engine = engine
+        self._write_engine = engine.execution_options(cockpit_write=True)
+
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        path = Path(path).expanduser()
+        revision = inspect_file(path)
+        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": _busy_timeout()})
+        event.listen(engine, "connect", _configure_connection)
+        event.listen(engine, "begin", _begin)
+        store = cls(path, engine)
+        if revision != SCHEMA_HEAD:
+            store._migrate(revision)
+        return store
+
+    def _migrate(self, revision: str | None) -> None:
+        if revision is not None:
+            self._backup(revision)
+        try:
+            with self.engine.connect() as conn:
+                upgrade(conn, SCHEMA_HEAD)
+        except OperationalError as exc:
+            if _is_lock_error(exc):
+                raise StoreLocked(
+                    f"The database {self.path} is locked by another process; try again shortly."
+                ) from None
+            raise
+
+    def _backup(self, revision: str) -> None:
+        """Keep a copy of the database as it was before an upgrade, beside it."""
+        target = self.path.with_name(f"{self.path.name}.schema-{revision}.bak")
+        source = sqlite3.connect(str(self.path))
+        try:
+            dest = sqlite3.connect(str(target))
+            try:
+                source.backup(dest)
+            finally:
+                dest.close()
+        finally:
+            source.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read transaction: a consistent snapshot, never blocks writers (WAL)."""
+        with self._guard(), Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction: takes the write lock first, commits everything or nothing."""
+        with self._guard(), Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except OperationalError as exc:
+            if _is_lock_error(exc):
+                raise StoreLocked(
+                    f"The database {self.path} is busy: another cockpit process held it for more than "
+                    f"{_busy_timeout():g} s. Try again; nothing was changed."
+                ) from None
+            raise StoreError(f"The database {self.path} could not be used: {exc.orig}.") from None
+        except DatabaseError as exc:
+            raise StoreError(f"The database {self.path} is damaged ({exc.orig}); restore it from a backup.") from None
+
+
+def upgrade(conn: Connection, revision: str) -> None:
+    """Run the alembic migrations up to ``revision`` on an open connection."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = conn
+    command.upgrade(config, revision)

@@ -1,0 +1,125 @@
+"""The SQLModel tables. Their shape must match the newest migration in ``migrations/versions``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+from cockpit.store.types import UTCDateTime
+
+
+def _time(nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json(default: Any) -> Any:
+    return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
+
+
+class Incident(SQLModel, table=True):
+    __tablename__ = "incident"
+
+    id: str = Field(primary_key=True, max_length=36)
+    ref_key: str = Field(unique=True, index=True, max_length=16)
+    title: str
+    services: list[str] = _json(list)
+    impact: str
+    scope: str
+    triggers: dict[str, bool] = _json(dict)
+    severity: int
+    severity_reason: str
+    severity_overridden: bool = False
+    phase: str = Field(index=True)
+    declared_by: str
+    declared_at: datetime = _time()
+    started_at: datetime | None = _time(nullable=True)
+    acknowledged_at: datetime | None = _time(nullable=True)
+    mitigated_at: datetime | None = _time(nullable=True)
+    resolved_at: datetime | None = _time(nullable=True)
+    last_update_at: datetime | None = _time(nullable=True)
+    updated_at: datetime = _time(index=True)
+    root_cause: str = ""
+
+
+class TimelineEntry(SQLModel, table=True):
+    """Append-only: SQLite triggers refuse UPDATE and DELETE (see the first migration)."""
+
+    __tablename__ = "timeline_entry"
+    __table_args__ = (Index("ix_timeline_incident_hlc", "incident_id", "hlc"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    incident_id: str = Field(foreign_key="incident.id")
+    hlc: int = Field(index=True)
+    at: datetime = _time()
+    kind: str
+    author: str
+    text: str
+    data: dict[str, Any] = _json(dict)
+    origin: str = "local"
+
+
+class RoleAssignment(SQLModel, table=True):
+    __tablename__ = "role_assignment"
+
+    id: str = Field(primary_key=True, max_length=36)
+    incident_id: str = Field(foreign_key="incident.id", index=True)
+    role: str
+    holder: str
+    assigned_by: str
+    since: datetime = _time()
+    until: datetime | None = _time(nullable=True)
+
+
+class OutboxOp(SQLModel, table=True):
+    """One change waiting to reach the tracker. ``id`` is the idempotency key, fixed at write time."""
+
+    __tablename__ = "outbox_op"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True, max_length=36)
+    incident_id: str = Field(foreign_key="incident.id", index=True)
+    op: str
+    entity_id: str
+    payload: dict[str, Any] = _json(dict)
+    created_at: datetime = _time()
+    state: str = Field(default="pending", index=True)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _time(nullable=True)
+    last_error: str | None = None
+
+
+class StoreMeta(SQLModel, table=True):
+    __tablename__ = "store_meta"
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class Shift(SQLModel, table=True):
+    """One on-call shift of the rotation (added by migration 0002)."""
+
+    __tablename__ = "shift"
+
+    id: str = Field(primary_key=True, max_length=36)
+    responder: str = Field(index=True)
+    position: str = "primary"  # primary | secondary
+    starts_at: datetime = _time(index=True)
+    ends_at: datetime = _time()
+
+
+class Page(SQLModel, table=True):
+    """One page sent to the on-call engineer (added by migration 0002)."""
+
+    __tablename__ = "page"
+
+    id: str = Field(primary_key=True, max_length=36)
+    at: datetime = _time(index=True)
+    responder: str
+    service: str = ""
+    alert_name: str = ""
+    acknowledged_at: datetime | None = _time(nullable=True)
+    incident_id: str | None = Field(default=None, foreign_key="incident.id")
+    false_positive: bool = False

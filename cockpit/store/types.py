@@ -1,0 +1,34 @@
+"""Column types: times are stored as fixed-width UTC ISO text so text order is time order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.types import String, TypeDecorator
+
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def to_db_time(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: every stored time must be timezone-aware UTC")
+    return value.astimezone(UTC).strftime(ISO_FORMAT)
+
+
+def from_db_time(value: str) -> datetime:
+    return datetime.strptime(value, ISO_FORMAT).replace(tzinfo=UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime, stored as ``2026-11-22T19:35:00.000000Z``."""
+
+    impl = String(27)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> str | None:
+        return None if value is None else to_db_time(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return None if value is None else from_db_time(value)

@@ -1,0 +1,121 @@
+"""Safe YAML loading that can say where a value came from (file, line, column, field path).
+
+Only ``yaml.SafeLoader`` is used: tags that try to construct Python objects are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_YAML_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a data file, printed as ``file:line:column: field.path: message``."""
+
+    file: str
+    line: int
+    column: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class YamlDocument:
+    """A parsed YAML file plus the position of every node, addressed by field path."""
+
+    def __init__(self, file: str, data: Any, positions: dict[tuple[Any, ...], tuple[int, int]]) -> None:
+        self.file = file
+        self.data = data
+        self._positions = positions
+
+    def where(self, path: tuple[Any, ...]) -> tuple[int, int]:
+        """Line and column (1-based) of the deepest known node on ``path``."""
+        while path not in self._positions and path:
+            path = path[:-1]
+        return self._positions.get(path, (1, 1))
+
+    def problem(self, path: tuple[Any, ...], message: str, at_key: bool = False) -> Problem:
+        """A problem at the value on ``path`` (or at its key, for an unknown or misspelled key)."""
+        key_path = (*path, "__key__")
+        if at_key and key_path in self._positions:
+            line, column = self._positions[key_path]
+        else:
+            line, column = self.where(path)
+        return Problem(self.file, line, column, format_path(path), message)
+
+
+def format_path(path: tuple[Any, ...]) -> str:
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _walk(node: yaml.Node, path: tuple[Any, ...], positions: dict[tuple[Any, ...], tuple[int, int]]) -> None:
+    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
+            _walk(value_node, (*path, key), positions)
+            # a missing child is reported at its parent; a bad key at the key itself
+            positions.setdefault((*path, key, "__key__"), (key_node.start_mark.line + 1,
+                                                           key_node.start_mark.column + 1))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, index), positions)
+
+
+def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Problem]]:
+    """Parse YAML text safely. On a syntax error, return the problem with its line and column."""
+    if "\x00" in text:
+        return None, [Problem(file, 1, 1, "", "this is a binary file, not YAML")]
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = " ".join(str(part) for part in (exc.problem, exc.context) if part)
+        if "\t" in text and "tab" in message.lower():
+            message = "a tab character is not allowed for indentation in YAML; use spaces"
+        elif "could not determine a constructor" in message:
+            message = f"unsafe or unknown YAML tag refused ({message})"
+        return None, [Problem(file, line, column, "", f"YAML syntax error: {message}")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(file, 1, 1, "", f"YAML error: {exc}")]
+    positions: dict[tuple[Any, ...], tuple[int, int]] = {}
+    if node is not None:
+        _walk(node, (), positions)
+    return YamlDocument(file, data, positions), []
+
+
+def read_yaml(path: Path, display: str | None = None) -> tuple[YamlDocument | None, list[Problem]]:
+    """Read and parse a YAML file; an unreadable, huge, binary or non-UTF-8 file is one problem."""
+    name = display or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            return None, [Problem(name, 1, 1, "", f"the file is {size:,} bytes; the limit is {MAX_YAML_BYTES:,}")]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(name, 1, 1, "", f"cannot read the file: {exc.strerror or exc}")]
+    if b"\x00" in raw:
+        return None, [Problem(name, 1, 1, "", "this is a binary file, not YAML")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(name, line, 1, "", "the file is not UTF-8 text")]
+    return parse_yaml(text, name)

@@ -1,0 +1,91 @@
+"""Shared fixtures: every test gets its own home folders and a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from cockpit.service.incidents import IncidentService
+from cockpit.store.db import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    for var, sub in [("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"),
+                     ("XDG_STATE_HOME", "state")]:
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.delenv("COCKPIT_DB", raising=False)
+    monkeypatch.delenv("COCKPIT_CONFIG", raising=False)
+    monkeypatch.setenv("COCKPIT_RESPONDER", "tester")
+    monkeypatch.setenv("NO_COLOR", "1")
+    return home
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "cockpit.db"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    opened = Store.open(db_path)
+    yield opened
+    opened.close()
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 18, 14, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def svc(store: Store, clock: FakeClock) -> IncidentService:
+    return IncidentService(store, "alice", clock=clock)
+
+
+def run_cli(*args: str, db: Path | None = None, env: dict[str, str] | None = None,
+            input_text: str | None = None, timeout: float = 60,
+            prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    """Run the real ``cockpit`` command in a child process (``prefix``: a wrapper such as setpriv)."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    argv = [*prefix, sys.executable, "-m", "cockpit"]
+    if db is not None:
+        argv += ["--db", str(db)]
+    return subprocess.run([*argv, *args], capture_output=True, text=True, env=full_env, input=input_text,
+                          timeout=timeout, cwd=ROOT)
+
+
+def without_root_powers() -> tuple[str, ...]:
+    """A command prefix under which file permissions apply even to root (drops CAP_DAC_*)."""
+    import shutil
+
+    if os.geteuid() != 0:
+        return ()
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: file permissions cannot be tested")
+    caps = "-dac_override,-dac_read_search"
+    return ("setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}")
