@@ -452,12 +452,18 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
     app._service = IncidentService(store, app.responder or "demo")
     click.echo(f"Demo: {len(loaded.incidents)} sample incidents loaded into {path} (a scratch database).")
     ctx.invoke(incident_list, show_all=True, as_json=False)
-    if no_ui or True:  # the cockpit screen arrives with the TUI; until then the demo prints
+    if no_ui or not _has_tui():  # the cockpit screen arrives with the TUI; until then the demo prints
         open_refs = [s.ref for s in app.service().list_incidents()]
         if open_refs:
             click.echo("")
             _print_detail(app.service().get(open_refs[0]), tail=15)
         click.echo(f"\nTry: cockpit --db {path} incident show {open_refs[0] if open_refs else 'REF'}")
+
+
+def _has_tui() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("cockpit.tui") is not None
 
 
 # --- entry point --------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from cockpit.domain.cadence import CHECK_IN_INTERVAL, next_check_in
@@ -50,13 +50,15 @@ def slugify(text: str, limit: int = 32) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     if len(slug) > limit:
         cut = slug[:limit]
-        slug = cut.rsplit("-", 1)[0] if "-" in cut else cut
+        if slug[limit] != "-" and "-" in cut:  # the cut fell inside a word: drop that word
+            cut = cut.rsplit("-", 1)[0]
+        slug = cut.strip("-")
     return slug or "incident"
 
 
 def channel_name(incident: IncidentSnapshot) -> str:
     """The seed's incident channel: ``#inc-YYYY-MM-DD-slug`` (UTC date of the declaration)."""
-    return f"#inc-{incident.declared_at:%Y-%m-%d}-{slugify(incident.title)}"
+    return f"#inc-{incident.declared_at.astimezone(UTC):%Y-%m-%d}-{slugify(incident.title)}"
 
 
 def impact_summary(incident: IncidentSnapshot) -> str:
@@ -85,7 +87,7 @@ def _minutes_text(delta: timedelta) -> str:
 
 
 def _utc_clock(moment: datetime) -> str:
-    return f"{moment:%H:%M} UTC"
+    return f"{moment.astimezone(UTC):%H:%M} UTC"
 
 
 def add_business_days(moment: datetime, days: int) -> datetime:
@@ -153,7 +155,7 @@ def _customer(incident: IncidentSnapshot) -> str:
 def _resolution(incident: IncidentSnapshot, now: datetime, link: str) -> RenderedComms:
     metrics = compute_metrics(incident, now)
     resolved_at = incident.resolved_at or now
-    due = add_business_days(resolved_at, 5)
+    due = add_business_days(resolved_at.astimezone(UTC), 5)
     root_cause = incident.root_cause.strip() or "Under investigation."
     text = "\n".join([
         f"✅ RESOLVED: {incident.title}",

@@ -61,6 +61,9 @@ def format_duration(delta: timedelta) -> str:
     """The seed's "X hours Y minutes" wording (minutes alone under an hour)."""
     minutes = max(0, int(delta.total_seconds() // 60))
     hours, minutes = divmod(minutes, 60)
+    hours_text = f"{hours} hour{'s' if hours != 1 else ''}"
+    if hours and not minutes:
+        return hours_text
     if hours:
-        return f"{hours} hour{'s' if hours != 1 else ''} {minutes} minute{'s' if minutes != 1 else ''}"
+        return f"{hours_text} {minutes} minute{'s' if minutes != 1 else ''}"
     return f"{minutes} minute{'s' if minutes != 1 else ''}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum, IntEnum
 
@@ -107,7 +108,7 @@ class Triggers:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, object] | None) -> Triggers:
+    def from_dict(cls, data: Mapping[str, object] | None) -> Triggers:
         data = data or {}
         return cls(**{name: bool(data.get(name, False)) for name in TRIGGER_LABELS})
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from cockpit.domain import cadence, comms, ids
@@ -449,11 +450,13 @@ def _entry(row: TimelineEntry) -> Entry:
 
 def _timeline(session: Session, incident_id: str) -> list[Entry]:
     # Plain column rows, not ORM objects: 100,000 entries load in a fraction of the time.
-    rows = session.exec(
-        select(TimelineEntry.id, TimelineEntry.at, TimelineEntry.kind, TimelineEntry.author, TimelineEntry.text)
-        .where(TimelineEntry.incident_id == incident_id).order_by(col(TimelineEntry.hlc))
-    ).all()
-    return [Entry(id=r[0], at=r[1], kind=r[2], author=r[3], text=r[4]) for r in rows]
+    table = TimelineEntry.__table__  # type: ignore[attr-defined]
+    stmt = (
+        sa_select(table.c.id, table.c.at, table.c.kind, table.c.author, table.c.text)
+        .where(table.c.incident_id == incident_id)
+        .order_by(table.c.hlc)
+    )
+    return [Entry(id=r[0], at=r[1], kind=r[2], author=r[3], text=r[4]) for r in session.connection().execute(stmt)]
 
 
 def _snapshot(session: Session, incident: Incident) -> IncidentSnapshot:

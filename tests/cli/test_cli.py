@@ -14,7 +14,7 @@ from cockpit.store.db import Store
 from tests.conftest import run_cli, without_root_powers
 
 
-def ok(result) -> str:  # noqa: ANN001
+def ok(result) -> str:
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     return result.stdout

@@ -107,7 +107,7 @@ def test_severity_matrix_and_override_are_recorded(svc: IncidentService) -> None
 
 def test_roles_history_handover_and_warnings(svc: IncidentService, clock: FakeClock) -> None:
     snap = svc.open_incident("Payments down", Impact.CORE_DOWN, Scope.ALL)
-    assert [w.code for w in svc.get(snap.ref).warnings][0] == "no-ic"
+    assert next(w.code for w in svc.get(snap.ref).warnings) == "no-ic"
     svc.assign_role(snap.ref, Role.IC, "priya")
     svc.assign_role(snap.ref, Role.OPS, "Priya")
     assert "ic-debugs" in [w.code for w in svc.get(snap.ref).warnings]
@@ -126,7 +126,7 @@ def test_roles_history_handover_and_warnings(svc: IncidentService, clock: FakeCl
     detail = svc.get(snap.ref)
     assert detail.snapshot.commander == "marcus"
     assert detail.snapshot.holders(Role.SME) == ["lena"]
-    priya_ic = [h for h in detail.role_history if h.role is Role.IC and h.holder == "priya"][0]
+    priya_ic = next(h for h in detail.role_history if h.role is Role.IC and h.holder == "priya")
     assert priya_ic.until == priya_ic.since + timedelta(minutes=5)
     assert "ic-debugs" not in [w.code for w in detail.warnings]
 

@@ -166,7 +166,7 @@ def test_a_damaged_database_gives_a_plain_error(svc: IncidentService, store: Sto
     for offset in range(4096 * 2, len(data) - 4096, 4096):
         data[offset:offset + 64] = b"\xff" * 64
     db_path.write_bytes(bytes(data))
-    with pytest.raises(StoreError, match="damaged|not a database"):
+    with pytest.raises(StoreError, match=r"damaged|not a database"):
         reopened = Store.open(db_path)
         IncidentService(reopened, "alice").list_incidents(include_closed=True)
 
