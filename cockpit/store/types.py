@@ -18,7 +18,8 @@ def to_db_time(value: datetime) -> str:
 
 
 def from_db_time(value: str) -> datetime:
-    return datetime.strptime(value, ISO_FORMAT).replace(tzinfo=UTC)
+    # fromisoformat is many times faster than strptime, which matters for 100,000-entry timelines
+    return datetime.fromisoformat(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -1,0 +1,21 @@
+"""Run every benchmark and print the figures: ``python -m benchmarks [--quick]``."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+
+from benchmarks import bench_store
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="Smaller sizes, for a smoke run.")
+    args = parser.parse_args()
+    print(f"# Incident Cockpit benchmarks on {platform.platform()}, Python {platform.python_version()}, "
+          f"{__import__('os').cpu_count()} cpus")
+    bench_store.main(quick=args.quick)
+
+
+if __name__ == "__main__":
+    main()
