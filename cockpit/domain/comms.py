@@ -86,6 +86,13 @@ def _minutes_text(delta: timedelta) -> str:
     return format_duration(delta)
 
 
+def _in_sentence(title: str) -> str:
+    """The title inside a sentence: "Checkout API down" -> "checkout API down" (acronyms kept)."""
+    if len(title) > 1 and title[0].isupper() and not title[1].isupper():
+        return title[0].lower() + title[1:]
+    return title
+
+
 def _utc_clock(moment: datetime) -> str:
     return f"{moment.astimezone(UTC):%H:%M} UTC"
 
@@ -132,20 +139,20 @@ def _customer(incident: IncidentSnapshot) -> str:
     if incident.phase is Phase.MITIGATE:
         headline = f"{service} - Monitoring a fix"
         body = (
-            f"We have applied a fix for the issue causing {incident.title.lower()} and are "
+            f"We have applied a fix for the issue causing {_in_sentence(incident.title)} and are "
             f"monitoring the results. {who} may still experience {what}. "
             f"We will provide an update within {within}."
         )
     elif not incident.phase.is_open:
         headline = f"{service} - Resolved"
         body = (
-            f"The issue causing {incident.title.lower()} has been resolved. "
+            f"The issue causing {_in_sentence(incident.title)} has been resolved. "
             "Thank you for your patience."
         )
     else:
-        headline = f"{service} - Investigating {incident.title.lower()}"
+        headline = f"{service} - Investigating {_in_sentence(incident.title)}"
         body = (
-            f"We are currently investigating reports of {incident.title.lower()}. "
+            f"We are currently investigating reports of {_in_sentence(incident.title)}. "
             f"{who} may experience {what}. Our team is actively working on a resolution. "
             f"We will provide an update within {within}."
         )

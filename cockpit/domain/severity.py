@@ -138,9 +138,13 @@ class Assessment:
         if self.overridden:
             return f"{self.severity} because: {'; '.join(self.reasons)}"
         assert self.matrix_severity is not None
-        if self.severity == self.matrix_severity and len(self.reasons) == 1:
-            return f"{self.severity} because: {self.reasons[0]}"
-        return f"{self.severity} because: {'; '.join(self.reasons[1:])}; matrix gave {self.matrix_severity}"
+        matrix_reason, trigger_reasons = self.reasons[0], self.reasons[1:]
+        if self.severity == self.matrix_severity:
+            text = f"{self.severity} because: {matrix_reason}"
+            if trigger_reasons:
+                text += f"; also {', '.join(trigger_reasons)}"
+            return text
+        return f"{self.severity} because: {'; '.join(trigger_reasons)}; matrix gave {self.matrix_severity}"
 
 
 def classify(impact: Impact, scope: Scope, triggers: Triggers | None = None) -> Assessment:

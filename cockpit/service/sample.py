@@ -9,6 +9,7 @@ couple of minutes before ``now``: the demo looks live, and every duration stays 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -83,7 +84,9 @@ def latest_time(directory: Path) -> datetime:
 
 def load_sample_data(store: Store, directory: Path = SAMPLE_DIR, now: datetime | None = None) -> LoadedSample:
     """Load every incident file, the rotation and the pages of ``directory`` into ``store``."""
-    shift = (now - DEMO_LEAD - latest_time(directory)) if now else timedelta(0)
+    shift = timedelta(0)
+    if now:  # whole minutes, so clock times written in the entries' text can move with them
+        shift = timedelta(minutes=int((now - DEMO_LEAD - latest_time(directory)).total_seconds() // 60))
     refs = [_replay(store, doc, shift) for doc in _docs(directory)]
     shifts, pages = _load_rotation(store, directory / "rotation.yaml", shift)
     return LoadedSample(incidents=refs, shifts=shifts, pages=pages)
@@ -109,7 +112,7 @@ def _replay(store: Store, doc: YamlDocument, shift: timedelta) -> str:
             clock.set(_time(event["at"]))
             author = event.get("author", data["declared_by"])
             actor = IncidentService(store, author, clock=clock, rand=rand)
-            _apply(actor, ref, event)
+            _apply(actor, ref, event, shift)
         return ref
     except CockpitError as exc:
         line, column = doc.where(path)
@@ -119,7 +122,26 @@ def _replay(store: Store, doc: YamlDocument, shift: timedelta) -> str:
         raise InvalidInput(f"{doc.file}:{line}:{column}: bad sample event ({exc!r})") from None
 
 
-def _apply(svc: IncidentService, ref: str, event: dict[str, Any]) -> None:
+_CLOCK = re.compile(r"(?<![\d:.])([01]\d|2[0-3]):([0-5]\d)(?![\d:])")
+
+
+def shift_clock_times(text: str, shift: timedelta) -> str:
+    """Move every ``HH:MM`` written in ``text`` by ``shift`` (wrapping at midnight)."""
+    minutes = int(shift.total_seconds() // 60)
+    if not minutes:
+        return text
+
+    def move(match: re.Match[str]) -> str:
+        total = (int(match.group(1)) * 60 + int(match.group(2)) + minutes) % (24 * 60)
+        return f"{total // 60:02d}:{total % 60:02d}"
+
+    return _CLOCK.sub(move, text)
+
+
+def _apply(svc: IncidentService, ref: str, event: dict[str, Any], shift: timedelta) -> None:
+    event = {k: shift_clock_times(v, shift) if isinstance(v, str) and k != "at" else v for k, v in event.items()}
+    if isinstance(event.get("severity"), dict) and "reason" in event["severity"]:
+        event["severity"] = {**event["severity"], "reason": shift_clock_times(event["severity"]["reason"], shift)}
     if "phase" in event:
         svc.set_phase(ref, Phase.parse(event["phase"]))
     elif "assign" in event:

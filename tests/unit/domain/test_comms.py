@@ -156,9 +156,9 @@ def test_customer_facing_investigating_sev2():
     assert rendered.template is Template.CUSTOMER
     assert rendered.draft_note is None
     headline, blank, body = lines(rendered)
-    assert headline == "payments-api - Investigating checkout api returning 500s"
+    assert headline == "payments-api - Investigating checkout API returning 500s"
     assert blank == ""
-    assert body.startswith("We are currently investigating reports of checkout api returning 500s. ")
+    assert body.startswith("We are currently investigating reports of checkout API returning 500s. ")
     assert "Some users may experience errors or be unable to use the service." in body
     assert "Our team is actively working on a resolution." in body
     assert body.endswith("We will provide an update within 30 minutes.")

@@ -293,3 +293,16 @@ def test_severity_order_and_label():
     assert str(S2) == "SEV2"
     assert S4.raised(1) is S3
     assert S2.raised(5) is S1
+
+
+def test_explanation_when_triggers_do_not_change_the_matrix_result():
+    from cockpit.domain.severity import Impact, Scope, Triggers, classify
+
+    result = classify(Impact.CORE_DOWN, Scope.ALL, Triggers(revenue=True))
+    assert result.explanation == (
+        "SEV1 because: core function down × all users (matrix); "
+        "also revenue-impacting (auto-escalation: at least SEV2)"
+    )
+    assert classify(Impact.DEGRADED, Scope.LT25).explanation == (
+        "SEV3 because: degraded performance × <25% of users (matrix)"
+    )
