@@ -98,7 +98,8 @@ def parse_when(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             invoke_without_command=True)
 @click.option("--db", type=click.Path(readable=False, path_type=Path), default=None, metavar="PATH",
               help="Database file (default: $COCKPIT_DB, else the user data directory).")
 @click.option("--as", "responder", default=None, metavar="NAME",
@@ -107,6 +108,9 @@ def parse_when(text: str) -> datetime:
 @click.pass_context
 def cli(ctx: click.Context, db: Path | None, responder: str | None) -> None:
     """Incident Cockpit: run a live incident from the terminal, offline-first.
+
+    With no command, opens the cockpit screen: the most recently active open incident, or the
+    incident list when none is open (ctrl+q quits, ? lists every key).
 
     \b
     Quick start:
@@ -119,6 +123,16 @@ def cli(ctx: click.Context, db: Path | None, responder: str | None) -> None:
     References look like INC-K7Q2M9XF; any unique prefix (K7Q2) works.
     """
     ctx.obj = AppContext(db=db.expanduser() if db else None, responder=responder)
+    if ctx.invoked_subcommand is None:
+        run_tui(ctx.obj)
+
+
+def run_tui(app: AppContext) -> None:
+    """Open the cockpit screen on the context's database."""
+    from cockpit.tui.app import CockpitApp
+
+    service = app.service()
+    CockpitApp(service, app.config()).run()
 
 
 # --- incident -----------------------------------------------------------------------------
@@ -451,19 +465,15 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
     app.db = path
     app._service = IncidentService(store, app.responder or "demo")
     click.echo(f"Demo: {len(loaded.incidents)} sample incidents loaded into {path} (a scratch database).")
+    if not no_ui:
+        run_tui(app)
+        return
     ctx.invoke(incident_list, show_all=True, as_json=False)
-    if no_ui or not _has_tui():  # the cockpit screen arrives with the TUI; until then the demo prints
-        open_refs = [s.ref for s in app.service().list_incidents()]
-        if open_refs:
-            click.echo("")
-            _print_detail(app.service().get(open_refs[0]), tail=15)
-        click.echo(f"\nTry: cockpit --db {path} incident show {open_refs[0] if open_refs else 'REF'}")
-
-
-def _has_tui() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("cockpit.tui") is not None
+    open_refs = [s.ref for s in app.service().list_incidents()]
+    if open_refs:
+        click.echo("")
+        _print_detail(app.service().get(open_refs[0]), tail=15)
+    click.echo(f"\nTry: cockpit --db {path} incident show {open_refs[0] if open_refs else 'REF'}")
 
 
 # --- entry point --------------------------------------------------------------------------

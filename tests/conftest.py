@@ -26,7 +26,6 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.delenv("COCKPIT_DB", raising=False)
     monkeypatch.delenv("COCKPIT_CONFIG", raising=False)
     monkeypatch.setenv("COCKPIT_RESPONDER", "tester")
-    monkeypatch.setenv("NO_COLOR", "1")
     return home
 
 

@@ -26,6 +26,7 @@ class Entry:
     kind: str
     author: str
     text: str
+    hlc: int = 0  # causal order stamp (hybrid logical clock); larger is later
 
 
 @dataclass(frozen=True)

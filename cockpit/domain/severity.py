@@ -160,22 +160,22 @@ def classify(impact: Impact, scope: Scope, triggers: Triggers | None = None) -> 
     reasons = [f"{impact.label} × {scope.label} (matrix)"]
     severity = base
     if triggers.data_loss:
-        reasons.append("data loss (auto-escalation: SEV1 minimum)")
+        reasons.append("data loss (auto-escalation)")
         severity = S1
     if triggers.security_pii:
-        reasons.append("security breach with PII (auto-escalation: SEV1)")
+        reasons.append("security breach with PII (auto-escalation)")
         severity = S1
     if triggers.revenue:
         if severity > S2:
             severity = S2
-        reasons.append("revenue-impacting (auto-escalation: at least SEV2)")
+        reasons.append("revenue-impacting (auto-escalation)")
     if triggers.sla_breach:
         before = severity
         severity = severity.raised(1)
         if severity != before:
-            reasons.append(f"SLA breach imminent (auto-escalation: one level up from {before})")
+            reasons.append(f"SLA breach imminent (auto-escalation: one up from {before})")
         else:
-            reasons.append("SLA breach imminent (auto-escalation: already SEV1)")
+            reasons.append("SLA breach imminent (already SEV1)")
     return Assessment(severity=severity, matrix_severity=base, reasons=tuple(reasons))
 
 

@@ -20,12 +20,13 @@ from cockpit.domain.lifecycle import Phase
 from cockpit.domain.roles import Role
 from cockpit.domain.severity import Impact, Scope, Severity, Triggers
 from cockpit.errors import CockpitError, InvalidInput
+from cockpit.resources import data_folder
 from cockpit.service.incidents import IncidentService
 from cockpit.store.db import Store
 from cockpit.store.models import Page, Shift
 from cockpit.yamldoc import YamlDocument, read_yaml
 
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
+SAMPLE_DIR = data_folder("sample_data")
 DEMO_LEAD = timedelta(minutes=2)
 
 

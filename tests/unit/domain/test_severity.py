@@ -172,7 +172,7 @@ def test_sla_breach_on_sev1_says_already_sev1():
 def test_sla_breach_explanation_names_the_level_it_raised_from():
     result = classify(DEGRADED, ONE, Triggers(sla_breach=True))
     assert result.explanation == (
-        "SEV3 because: SLA breach imminent (auto-escalation: one level up from SEV4); matrix gave SEV4"
+        "SEV3 because: SLA breach imminent (auto-escalation: one up from SEV4); matrix gave SEV4"
     )
 
 
@@ -301,7 +301,7 @@ def test_explanation_when_triggers_do_not_change_the_matrix_result():
     result = classify(Impact.CORE_DOWN, Scope.ALL, Triggers(revenue=True))
     assert result.explanation == (
         "SEV1 because: core function down × all users (matrix); "
-        "also revenue-impacting (auto-escalation: at least SEV2)"
+        "also revenue-impacting (auto-escalation)"
     )
     assert classify(Impact.DEGRADED, Scope.LT25).explanation == (
         "SEV3 because: degraded performance × <25% of users (matrix)"

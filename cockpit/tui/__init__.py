@@ -1,0 +1,1 @@
+"""The cockpit screen (Textual). It renders and dispatches; the rules live in ``cockpit.domain``."""

@@ -1,0 +1,181 @@
+"""The cockpit application: themes, keymap, screens, and the bridge from the screen to the services.
+
+Database work never runs on the screen's thread: ``call_service`` runs it in a thread worker and hands
+the result back on the event loop. Errors the person can act on become notifications; a bug is logged
+with its traceback and shown as one apologetic line.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from cockpit.config import Config, config_dir, log_dir
+from cockpit.errors import CockpitError
+from cockpit.resources import data_folder
+from cockpit.service.clock import Clock, utc_now
+from cockpit.service.incidents import IncidentService
+from cockpit.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
+
+
+class CockpitApp(App[None]):
+    TITLE = "Incident Cockpit"
+    CSS_PATH = "cockpit.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("l", "incident_list", "Incidents", id="app.incidents"),
+        Binding("n", "declare", "Declare", id="app.declare"),
+    ]
+
+    def __init__(
+        self,
+        service: IncidentService,
+        config: Config,
+        *,
+        clock: Clock = utc_now,
+        poll_interval: float = 1.0,
+        theme_dirs: list[Path] | None = None,
+        sync_state: str = "local only",
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.config = config
+        self.clock = clock
+        self.poll_interval = poll_interval
+        self.sync_state = sync_state
+        self.responder = service.author
+        folders = theme_dirs if theme_dirs is not None else [data_folder("themes"), config_dir() / "themes"]
+        themes, self.theme_problems = load_themes(folders)
+        for theme in themes:
+            self.register_theme(theme)
+        wanted = config.theme or DEFAULT_THEME
+        if wanted not in self.available_themes:
+            self.theme_problems_text = f"Theme '{wanted}' was not found; using {DEFAULT_THEME}."
+            wanted = DEFAULT_THEME
+        else:
+            self.theme_problems_text = ""
+        self.theme = wanted
+        self.keymap: dict[str, str] = dict(config.keymap)
+        if self.keymap:
+            self.set_keymap(self.keymap)
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(VARIABLE_DEFAULTS)
+
+    # --- start-up -----------------------------------------------------------------------
+    def on_mount(self) -> None:
+        for problem in self.theme_problems:
+            self.notify(f"Theme skipped: {problem}", severity="warning", timeout=10)
+        if self.theme_problems_text:
+            self.notify(self.theme_problems_text, severity="warning")
+        from cockpit.tui.screens.incidents import IncidentListScreen
+
+        self.push_screen(IncidentListScreen())
+        self.call_service(lambda svc: svc.list_incidents(limit=1), self._land)
+
+    def _land(self, open_incidents: list[Any]) -> None:
+        """With an open incident, land on the most recently active one; the list is one key away."""
+        if open_incidents:
+            self.open_incident(open_incidents[0].id)
+
+    # --- navigation ---------------------------------------------------------------------
+    def open_incident(self, incident_id: str) -> None:
+        from cockpit.tui.screens.incident import IncidentScreen
+
+        self._pop_to_list()
+        self.push_screen(IncidentScreen(incident_id))
+
+    def _pop_to_list(self) -> None:
+        from cockpit.tui.screens.incidents import IncidentListScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, IncidentListScreen):
+            self.pop_screen()
+
+    def action_incident_list(self) -> None:
+        from cockpit.tui.screens.incidents import IncidentListScreen
+
+        self._pop_to_list()
+        if isinstance(self.screen, IncidentListScreen):
+            self.screen.refresh_list()
+
+    def action_declare(self) -> None:
+        from cockpit.tui.screens.declare import DeclareScreen
+
+        self.push_screen(DeclareScreen())
+
+    def action_help(self) -> None:
+        from cockpit.tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        from cockpit.tui.screens.help import all_bindings
+
+        for _group, bindings in all_bindings(screen, self):
+            for binding in bindings:
+                if binding.id in {"app.quit", "app.help"} or binding.action.startswith(("cursor", "move")):
+                    continue
+                action = binding.action
+                target: Any = screen if not action.startswith("app.") else self
+                yield SystemCommand(binding.description or action, f"key: {binding.key} · id: {binding.id}",
+                                    self._command(target, action.removeprefix("app.").removeprefix("screen.")))
+        yield SystemCommand("Keys and help", "Every key, with binding ids for remapping", self.action_help)
+
+    def _command(self, target: Any, action: str) -> Callable[[], Any]:
+        def run() -> Any:
+            focused = self.focused
+            for node in ([focused] if focused is not None else []) + [target, self]:
+                name = action.split("(")[0]
+                if hasattr(node, f"action_{name}"):
+                    return self.run_action(action, node)
+            return self.run_action(action, target)
+
+        return run
+
+    # --- services off the screen's thread ---------------------------------------------------
+    def call_service(
+        self,
+        work: Callable[[IncidentService], Any],
+        on_done: Callable[[Any], None] | None = None,
+        *,
+        group: str = "db",
+        quiet: bool = False,
+    ) -> None:
+        def run() -> None:
+            try:
+                result = work(self.service)
+            except CockpitError as exc:
+                if not quiet:
+                    self.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+                return
+            except Exception:
+                where = self._log_crash()
+                self.call_from_thread(self.notify, f"An unexpected problem (a bug); details are in {where}. "
+                                      "Your data is safe.", severity="error", timeout=15)
+                return
+            if on_done is not None:
+                self.call_from_thread(on_done, result)
+
+        self.run_worker(run, thread=True, group=group, exit_on_error=False)
+
+    def _log_crash(self) -> Path:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "cockpit.log"
+        record = {"timestamp": datetime.now(UTC).isoformat(), "level": "error", "service": "cockpit",
+                  "message": "unexpected error in the cockpit screen", "traceback": traceback.format_exc()}
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+        return path

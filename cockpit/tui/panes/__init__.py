@@ -1,0 +1,1 @@
+"""The panes of the incident screen: one widget per pane, its styles in ``cockpit.tcss``."""

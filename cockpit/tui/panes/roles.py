@@ -1,0 +1,89 @@
+"""The ICS role board: five roles, holders and since when, empty roles highlighted, IC-rule warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from cockpit.domain.incident import IncidentSnapshot
+from cockpit.domain.roles import ROLES, Role, RoleWarning
+from cockpit.textsafe import one_line
+
+SHORT_TITLES = {Role.IC: "IC", Role.COMMS: "Comms", Role.OPS: "Ops", Role.SME: "SME", Role.SCRIBE: "Scribe"}
+
+
+class RolesPane(Widget, can_focus=True):
+    COMPONENT_CLASSES = {"roles--empty", "roles--holder", "roles--since", "roles--cursor", "roles--warning"}
+    BINDINGS = [
+        Binding("up,k", "move(-1)", "Up", show=False, id="roles.up"),
+        Binding("down,j", "move(1)", "Down", show=False, id="roles.down"),
+        Binding("a", "assign", "Assign", id="roles.assign"),
+        Binding("r", "release", "Release", id="roles.release"),
+        Binding("h", "handover", "Hand over IC", id="roles.handover"),
+    ]
+
+    cursor = reactive(0)
+
+    class Requested(Message):
+        """The person asked to assign, release or hand over the role under the cursor."""
+
+        def __init__(self, action: str, role: Role) -> None:
+            super().__init__()
+            self.action = action
+            self.role = role
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.snapshot: IncidentSnapshot | None = None
+        self.warnings: Sequence[RoleWarning] = ()
+
+    def show(self, snapshot: IncidentSnapshot, warnings: Sequence[RoleWarning]) -> None:
+        self.snapshot, self.warnings = snapshot, warnings
+        self.refresh(layout=True)
+
+    @property
+    def role(self) -> Role:
+        return ROLES[self.cursor]
+
+    def action_move(self, step: int) -> None:
+        self.cursor = (self.cursor + step) % len(ROLES)
+
+    def action_assign(self) -> None:
+        self.post_message(self.Requested("assign", self.role))
+
+    def action_release(self) -> None:
+        self.post_message(self.Requested("release", self.role))
+
+    def action_handover(self) -> None:
+        self.post_message(self.Requested("handover", Role.IC))
+
+    def render(self) -> Text:
+        text = Text()
+        snap = self.snapshot
+        if snap is None:
+            return Text("Loading…")
+        for index, role in enumerate(ROLES):
+            holders = [h for h in snap.roles if h.role is role]
+            cursor = self.has_focus and index == self.cursor
+            line = Text(no_wrap=True, overflow="ellipsis")
+            line.append(f"{'›' if cursor else ' '}{SHORT_TITLES[role]:<7}")
+            if not holders:
+                line.append("— empty —", self.get_component_rich_style("roles--empty", partial=True))
+            else:
+                names = ", ".join(one_line(h.holder) for h in holders)
+                line.append(names, self.get_component_rich_style("roles--holder", partial=True))
+                since = holders[0].since.astimezone()
+                line.append(f" since {since:%H:%M}", self.get_component_rich_style("roles--since", partial=True))
+            if cursor:
+                line.stylize(self.get_component_rich_style("roles--cursor", partial=True))
+            text.append_text(line)
+            text.append("\n")
+        for warning in self.warnings:
+            text.append(f"⚠ {warning.message}\n", self.get_component_rich_style("roles--warning", partial=True))
+        text.rstrip()
+        return text

@@ -1,0 +1,72 @@
+"""The status line: reference, title, severity, phase, elapsed time, next check-in, sync state."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rich.text import Text
+from textual.widget import Widget
+
+from cockpit.domain.cadence import format_clock, next_check_in
+from cockpit.domain.incident import IncidentSnapshot
+from cockpit.textsafe import one_line
+
+
+class StatusLine(Widget):
+    COMPONENT_CLASSES = {"status--ref", "status--sev1", "status--sev2", "status--sev3", "status--sev4",
+                         "status--phase", "status--overdue", "status--due", "status--sync"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.snapshot: IncidentSnapshot | None = None
+        self.now: datetime | None = None
+        self.sync_state = "local only"
+
+    def show(self, snapshot: IncidentSnapshot, now: datetime, sync_state: str) -> None:
+        self.snapshot, self.now, self.sync_state = snapshot, now, sync_state
+        self.refresh()
+
+    def tick(self, now: datetime) -> None:
+        self.now = now
+        self.refresh()
+
+    def check_in_text(self, compact: bool = False) -> tuple[str, bool]:
+        snap, now = self.snapshot, self.now
+        if snap is None or now is None:
+            return "", False
+        check = next_check_in(snap.severity, snap.phase, snap.check_in_base, now)
+        if check is None:
+            return "no check-ins", False
+        if check.overdue:
+            return f"{'OVERDUE' if compact else 'UPDATE OVERDUE by'} {format_clock(check.overdue_by)}", True
+        return f"{'update in' if compact else 'next update in'} {format_clock(check.remaining)}", False
+
+    def render(self) -> Text:
+        snap, now = self.snapshot, self.now
+        if snap is None or now is None:
+            return Text("Loading…")
+        compact = self.size.width < 100
+        elapsed = format_clock(max(now - (snap.started_at or snap.declared_at), timedelta(0)))
+        due, overdue = self.check_in_text(compact)
+        sev = snap.severity
+        style = self.get_component_rich_style
+        head = [(f" {sev.label} ", f"status--sev{sev.value}"), (" ", ""), (snap.ref, "status--ref"), (" ", "")]
+        tail = [
+            (f" {snap.phase.value} ", "status--phase"),
+            (f"{elapsed}{'' if compact else ' elapsed'} ", ""),
+            (f" {due} ", "status--overdue" if overdue else "status--due"),
+            (f" {self.sync_state}" if compact else f" sync: {self.sync_state} ", "status--sync"),
+        ]
+        fixed = sum(len(chunk) for chunk, _ in head + tail) + 2
+        room = max(6, self.size.width - fixed)
+        title = one_line(snap.title)
+        if len(title) > room:
+            title = title[: room - 1] + "…"
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for chunk, cls in head:
+            text.append(chunk, style(cls, partial=True) if cls else "")
+        text.append(title, "bold")
+        text.append(" │")
+        for chunk, cls in tail:
+            text.append(chunk, style(cls, partial=True) if cls else "")
+        return text

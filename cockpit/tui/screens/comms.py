@@ -1,0 +1,87 @@
+"""Comms: the seed's three templates filled from the incident; copy one (OSC 52) and log it as sent."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from cockpit.domain.comms import RenderedComms, Template
+from cockpit.textsafe import literal
+
+if TYPE_CHECKING:
+    from cockpit.tui.app import CockpitApp
+
+TEMPLATES = tuple(Template)
+
+
+class CommsScreen(Screen[None]):
+    BINDINGS = [
+        Binding("1", "choose(0)", "Initial", id="comms.initial"),
+        Binding("2", "choose(1)", "Customer", id="comms.customer"),
+        Binding("3", "choose(2)", "Resolution", id="comms.resolution"),
+        Binding("y,enter", "send", "Copy & log sent", id="comms.send"),
+        Binding("escape", "back", "Back", id="comms.back"),
+    ]
+
+    def __init__(self, incident_id: str) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.chosen = 0
+        self.rendered: dict[Template, RenderedComms] = {}
+
+    @property
+    def cockpit(self) -> CockpitApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="comms-tabs")
+        with VerticalScroll(id="comms-body"):
+            yield Static(id="comms-text")
+        yield Static(id="comms-note")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        def render_all(svc: Any) -> dict[Template, RenderedComms]:
+            return {t: svc.render_comms(self.incident_id, t) for t in TEMPLATES}
+
+        self.cockpit.call_service(render_all, self._rendered)
+
+    def _rendered(self, rendered: dict[Template, RenderedComms]) -> None:
+        self.rendered = rendered
+        self._show()
+
+    def _show(self) -> None:
+        tabs = Text()
+        for index, template in enumerate(TEMPLATES):
+            label = f" {index + 1} {template.title} "
+            tabs.append(label, "reverse bold" if index == self.chosen else "")
+            tabs.append(" ")
+        self.query_one("#comms-tabs", Static).update(tabs)
+        rendered = self.rendered.get(TEMPLATES[self.chosen])
+        if rendered is None:
+            return
+        self.query_one("#comms-text", Static).update(Text(literal(rendered.text)))
+        note = rendered.draft_note or "y / Enter: copy to the clipboard and log it as sent (restarts the check-in)."
+        self.query_one("#comms-note", Static).update(Text(note))
+
+    def action_choose(self, index: int) -> None:
+        self.chosen = index
+        self._show()
+
+    def action_send(self) -> None:
+        template = TEMPLATES[self.chosen]
+        rendered = self.rendered.get(template)
+        if rendered is None:
+            return
+        self.app.copy_to_clipboard(rendered.text)
+        self.cockpit.call_service(lambda svc: svc.record_comms_sent(self.incident_id, template),
+                                  lambda _entry: self.notify(f"{template.title} copied and logged as sent."))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,322 @@
+"""The incident commander's main screen: status line, phase bar, timeline, role board, severity matrix."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from cockpit.domain.lifecycle import PHASE_STATUS
+from cockpit.domain.roles import Role
+from cockpit.domain.severity import Severity
+from cockpit.errors import InvalidInput
+from cockpit.service.incidents import IncidentDetail
+from cockpit.tui.panes.phase import PhaseBar
+from cockpit.tui.panes.roles import RolesPane
+from cockpit.tui.panes.severity import SeverityPane
+from cockpit.tui.panes.status import StatusLine
+from cockpit.tui.panes.timeline import KIND_FILTERS, TimelineView
+from cockpit.tui.screens.dialogs import Confirm, EntryDetail, TextPrompt
+
+if TYPE_CHECKING:
+    from cockpit.tui.app import CockpitApp
+
+#: Quick prefixes in the entry line: "/d Roll back" logs a decision.
+PREFIXES: dict[str, str] = {"/d": "decision", "/a": "action", "/s": "status", "/n": "note", "/c": "change",
+                            "/p": "deploy"}
+
+
+def parse_entry_line(line: str) -> tuple[str, str]:
+    """Split "/d text" into (kind, text); no prefix means a note."""
+    stripped = line.strip()
+    head, _, rest = stripped.partition(" ")
+    if head.lower() in PREFIXES:
+        return PREFIXES[head.lower()], rest.strip()
+    if stripped.startswith("/") and len(head) == 2:
+        known = ", ".join(f"{p} {k}" for p, k in PREFIXES.items())
+        raise InvalidInput(f"'{head}' is not a prefix: use {known}.")
+    return "note", stripped
+
+
+class IncidentScreen(Screen[None]):
+    BINDINGS = [
+        Binding("1", "focus_pane('timeline')", "Timeline", show=False, id="main.focus_timeline"),
+        Binding("2", "focus_pane('roles')", "Roles", show=False, id="main.focus_roles"),
+        Binding("3", "focus_pane('severity')", "Severity", show=False, id="main.focus_severity"),
+        Binding("4", "focus_pane('phase')", "Phase", show=False, id="main.focus_phase"),
+        Binding("e,i", "add_entry", "Entry", id="main.add_entry"),
+        Binding("s", "status_update", "Status", id="main.status_update"),
+        Binding("c", "comms", "Comms", id="main.comms"),
+        Binding("right_square_bracket", "phase_next", "Phase+", id="main.phase_next"),
+        Binding("left_square_bracket", "phase_back", "Phase back", show=False, id="main.phase_back"),
+        Binding("slash", "search", "Search", id="main.search"),
+        Binding("f", "cycle_filter", "Filter", show=False, id="main.filter"),
+        Binding("escape", "clear", "Clear", show=False, id="main.clear"),
+    ]
+
+    def __init__(self, incident_id: str) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.detail: IncidentDetail | None = None
+        self.token: tuple[str, int] | None = None
+        self.last_hlc = 0
+        self.filter_index = 0
+        self.search_text = ""
+
+    @property
+    def cockpit(self) -> CockpitApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        yield PhaseBar(id="phase")
+        with Horizontal(id="body"):
+            with Vertical(id="timeline-pane", classes="pane"):
+                yield TimelineView(id="timeline")
+            with Horizontal(id="side"):
+                yield RolesPane(id="roles")
+                yield SeverityPane(id="severity")
+        yield Input(placeholder="e: add entry · /d decision /a action /s status /c change · Enter to log",
+                    id="entry")
+        yield Static(id="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#timeline-pane").border_title = "[1] Timeline"
+        self.query_one("#roles").border_title = "[2] Roles"
+        self.query_one("#severity").border_title = "[3] Severity"
+        self.query_one("#phase").border_title = "[4] Phase"
+        self.query_one(TimelineView).focus()
+        self.reload()
+        self.set_interval(self.cockpit.poll_interval, self.poll)
+        self.set_interval(1.0, self.tick)
+
+    # --- data in ------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.cockpit.call_service(lambda svc: svc.get(self.incident_id), self.apply_detail)
+
+    def poll(self) -> None:
+        def check(svc: Any) -> tuple[tuple[str, int], IncidentDetail | None, list[Any]]:
+            token = svc.change_token(self.incident_id)
+            if token == self.token:
+                return token, None, []
+            return token, svc.get(self.incident_id, with_timeline=False), svc.timeline_since(
+                self.incident_id, self.last_hlc)
+
+        self.cockpit.call_service(check, self.apply_changes, group="poll", quiet=True)
+
+    def apply_detail(self, detail: IncidentDetail) -> None:
+        self.detail = detail
+        self.query_one(TimelineView).set_entries(detail.timeline)
+        self.last_hlc = detail.timeline[-1].hlc if detail.timeline else 0
+        self.token = None
+        self._show_header(detail, reset=True)
+        self.poll()
+
+    def apply_changes(self, result: tuple[tuple[str, int], IncidentDetail | None, list[Any]]) -> None:
+        token, header, new_entries = result
+        self.token = token
+        if header is None:
+            return
+        self.detail = header
+        self.query_one(TimelineView).append_entries(new_entries)
+        if new_entries:
+            self.last_hlc = new_entries[-1].hlc
+        self._show_header(header, reset=False)
+
+    def _show_header(self, detail: IncidentDetail, reset: bool) -> None:
+        snap = detail.snapshot
+        self.query_one(StatusLine).show(snap, self.cockpit.clock(), self.cockpit.sync_state)
+        self.query_one(PhaseBar).show(snap.phase)
+        self.query_one(RolesPane).show(snap, detail.warnings)
+        severity = self.query_one(SeverityPane)
+        severity.show(snap, reset=reset or not severity.pending)
+        self.sub_title = f"{snap.ref} {snap.title}"
+        self._update_timeline_title()
+
+    def tick(self) -> None:
+        self.query_one(StatusLine).tick(self.cockpit.clock())
+
+    # --- actions ------------------------------------------------------------------------
+    def action_focus_pane(self, name: str) -> None:
+        self.query_one(f"#{name}").focus()
+
+    def action_add_entry(self) -> None:
+        self.query_one("#entry", Input).focus()
+
+    def action_clear(self) -> None:
+        entry = self.query_one("#entry", Input)
+        if entry.has_focus:
+            entry.value = ""
+            self.query_one(TimelineView).focus()
+        elif self.search_text or self.filter_index:
+            self.search_text, self.filter_index = "", 0
+            self._apply_filter()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "entry":
+            return
+        event.stop()
+        try:
+            kind, text = parse_entry_line(event.value)
+        except InvalidInput as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if not text:
+            self.notify("Type the entry text after the prefix.", severity="warning")
+            return
+        event.input.value = ""
+        self.cockpit.call_service(lambda svc: svc.add_entry(self.incident_id, text, kind), self._written)
+
+    def _written(self, _result: object = None) -> None:
+        self.poll()
+
+    def action_status_update(self) -> None:
+        detail = self.detail
+        suggestion = f"{PHASE_STATUS[detail.snapshot.phase]}. " if detail else ""
+
+        def post(text: str | None) -> None:
+            if text:
+                self.cockpit.call_service(lambda svc: svc.add_entry(self.incident_id, text, "status"), self._written)
+                self.notify("Status update posted; the check-in countdown restarted.")
+
+        self.app.push_screen(TextPrompt("Status update (kind: status)", "What changed, what's next", suggestion),
+                             post)
+
+    def action_comms(self) -> None:
+        from cockpit.tui.screens.comms import CommsScreen
+
+        self.app.push_screen(CommsScreen(self.incident_id), lambda _: self.poll())
+
+    def action_phase_next(self) -> None:
+        self.cockpit.call_service(lambda svc: svc.advance_phase(self.incident_id), self._phase_done)
+
+    def action_phase_back(self) -> None:
+        detail = self.detail
+        if detail is None or detail.snapshot.phase.previous() is None:
+            self.notify("Already in the first phase.", severity="warning")
+            return
+        previous = detail.snapshot.phase.previous()
+        assert previous is not None
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.cockpit.call_service(lambda svc: svc.step_back_phase(self.incident_id), self._phase_done)
+
+        self.app.push_screen(Confirm(f"Step back from {detail.snapshot.phase.value} to {previous.value}? "
+                                     "It is recorded as a relapse."), confirmed)
+
+    def _phase_done(self, entry: Any) -> None:
+        self.notify(entry.text)
+        self.poll()
+
+    def action_search(self) -> None:
+        def done(text: str | None) -> None:
+            self.search_text = text or ""
+            self._apply_filter()
+
+        self.app.push_screen(TextPrompt("Search the timeline", "text or author", self.search_text), done)
+
+    def action_cycle_filter(self) -> None:
+        self.filter_index = (self.filter_index + 1) % len(KIND_FILTERS)
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        self.query_one(TimelineView).set_filter(KIND_FILTERS[self.filter_index], self.search_text)
+        self._update_timeline_title()
+
+    def _update_timeline_title(self) -> None:
+        view = self.query_one(TimelineView)
+        pane = self.query_one("#timeline-pane")
+        parts = []
+        if KIND_FILTERS[self.filter_index]:
+            parts.append(f"kind={KIND_FILTERS[self.filter_index]}")
+        if self.search_text:
+            parts.append(f"“{self.search_text}”")
+        shown = f"{len(view.shown):,}/{len(view.entries):,}" if parts else f"{len(view.entries):,}"
+        pane.border_subtitle = Text(" ".join([*parts, shown]))
+
+    def on_timeline_view_open_entry(self, message: TimelineView.OpenEntry) -> None:
+        self.app.push_screen(EntryDetail(message.entry))
+
+    # --- roles --------------------------------------------------------------------------
+    def on_roles_pane_requested(self, message: RolesPane.Requested) -> None:
+        role = message.role
+        if message.action == "assign":
+            def assign(name: str | None) -> None:
+                if name:
+                    self.cockpit.call_service(lambda svc: svc.assign_role(self.incident_id, role, name),
+                                              self._role_done)
+
+            self.app.push_screen(TextPrompt(f"Assign {role.title}", "name"), assign)
+        elif message.action == "release":
+            holders = self.detail.snapshot.holders(role) if self.detail else []
+            if len(holders) > 1:
+                def release_one(name: str | None) -> None:
+                    if name:
+                        self.cockpit.call_service(
+                            lambda svc: svc.release_role(self.incident_id, role, name), self._role_done)
+
+                self.app.push_screen(TextPrompt(f"Release which {role.title}?", ", ".join(holders)), release_one)
+            else:
+                self.cockpit.call_service(lambda svc: svc.release_role(self.incident_id, role), self._role_done)
+        else:
+            self._handover()
+
+    def _handover(self) -> None:
+        current = self.detail.snapshot.commander if self.detail else None
+
+        def incoming(name: str | None) -> None:
+            if not name:
+                return
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self.cockpit.call_service(lambda svc: svc.assign_role(self.incident_id, Role.IC, name),
+                                              self._role_done)
+                else:
+                    self.notify("Handover cancelled: the incoming IC did not confirm.", severity="warning")
+
+            self.app.push_screen(Confirm(
+                f"{name}: do you take command of this incident from {current or 'nobody'}? "
+                "(the incoming IC confirms)"), confirmed)
+
+        self.app.push_screen(TextPrompt("Hand over Incident Commander to", "incoming IC's name"), incoming)
+
+    def _role_done(self, entry: Any) -> None:
+        self.notify(entry.text)
+        self.poll()
+
+    # --- severity -----------------------------------------------------------------------
+    def on_severity_pane_apply(self, message: SeverityPane.Apply) -> None:
+        impact, scope, triggers = message.impact, message.scope, message.triggers
+        self.cockpit.call_service(
+            lambda svc: svc.classify_severity(self.incident_id, impact, scope, triggers), self._severity_done)
+
+    def on_severity_pane_override(self, _message: SeverityPane.Override) -> None:
+        def got_level(value: str | None) -> None:
+            if not value:
+                return
+            try:
+                level = Severity.parse(value)
+            except InvalidInput as exc:
+                self.notify(str(exc), severity="error")
+                return
+
+            def got_reason(reason: str | None) -> None:
+                if reason:
+                    self.cockpit.call_service(
+                        lambda svc: svc.override_severity(self.incident_id, level, reason), self._severity_done)
+
+            self.app.push_screen(TextPrompt(f"Why {level}? (recorded with the change)", "reason"), got_reason)
+
+        self.app.push_screen(TextPrompt("Set severity by hand: 1, 2, 3 or 4", "SEV"), got_level)
+
+    def _severity_done(self, assessment: Any) -> None:
+        self.notify(assessment.explanation)
+        self.poll()

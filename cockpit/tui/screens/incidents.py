@@ -1,0 +1,111 @@
+"""The incident list: open incidents first, then recent ones; open, switch, declare."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from cockpit.service.incidents import IncidentSummary
+from cockpit.textsafe import one_line
+
+if TYPE_CHECKING:
+    from cockpit.tui.app import CockpitApp
+
+
+def age(now: datetime, then: datetime) -> str:
+    minutes = max(0, int((now - then).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes}m"
+    if minutes < 48 * 60:
+        return f"{minutes // 60}h{minutes % 60:02d}"
+    return f"{minutes // 1440}d"
+
+
+class IncidentListScreen(Screen[None]):
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="list.open"),
+        Binding("n", "app.declare", "Declare", id="list.declare"),
+        Binding("escape", "back", "Back", id="list.back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[IncidentSummary] = []
+        self.token: tuple[str, int] | None = None
+
+    @property
+    def cockpit(self) -> CockpitApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Incidents — open first, then recent · Enter opens · n declares"), id="list-title")
+        table: DataTable[Text] = DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static(id="list-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label, width in (("REF", 12), ("SEV", 6), ("PHASE", 9), ("AGE", 6), ("IC", 10), ("TITLE", None)):
+            table.add_column(label, key=label, width=width)
+        self.refresh_list()
+        self.set_interval(self.cockpit.poll_interval, self.poll)
+        table.focus()
+
+    def poll(self) -> None:
+        def check(svc: Any) -> tuple[tuple[str, int], list[IncidentSummary] | None]:
+            token = svc.change_token()
+            return token, (None if token == self.token else svc.list_incidents(include_closed=True, limit=500))
+
+        self.cockpit.call_service(check, self._changed, group="poll", quiet=True)
+
+    def refresh_list(self) -> None:
+        self.token = None
+        self.poll()
+
+    def _changed(self, result: tuple[tuple[str, int], list[IncidentSummary] | None]) -> None:
+        token, items = result
+        self.token = token
+        if items is None:
+            return
+        self.items = items
+        table = self.query_one(DataTable)
+        selected = table.cursor_row
+        table.clear()
+        now = self.cockpit.clock()
+        for item in items:
+            sev = Text(f" {item.severity.label} ", style=f"bold {self._sev_colour(item.severity.value)}")
+            table.add_row(
+                Text(item.ref), sev, Text(item.phase.value), Text(age(now, item.declared_at)),
+                Text(one_line(item.commander or "—")), Text(one_line(item.title)), key=item.id)
+        if items:
+            table.move_cursor(row=min(selected, len(items) - 1))
+        self.query_one("#list-empty", Static).update(
+            "" if items else Text("No incidents yet. Press n to declare one."))
+
+    def _sev_colour(self, level: int) -> str:
+        variables = self.app.theme_variables
+        return f"{variables.get(f'sev{level}-text', 'black')} on {variables.get(f'sev{level}', 'red')}"
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.items:
+            return
+        row = table.cursor_row
+        if 0 <= row < len(self.items):
+            self.cockpit.open_incident(self.items[row].id)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value:
+            self.cockpit.open_incident(event.row_key.value)
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
