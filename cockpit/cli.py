@@ -463,7 +463,7 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
     loaded = load_sample_data(store, now=datetime.now(UTC))
     app: AppContext = ctx.obj
     app.db = path
-    app._service = IncidentService(store, app.responder or "demo")
+    app._service = IncidentService(store, app.responder or app.config().responder)
     click.echo(f"Demo: {len(loaded.incidents)} sample incidents loaded into {path} (a scratch database).")
     if not no_ui:
         run_tui(app)

@@ -96,7 +96,7 @@ def load_sample_data(store: Store, directory: Path = SAMPLE_DIR, now: datetime |
 def _replay(store: Store, doc: YamlDocument, shift: timedelta) -> str:
     data = doc.data
     clock = _Clock(shift)
-    rand = _seeded_rand(doc.file)
+    rand = _seeded_rand(Path(doc.file).name)
     path: tuple[Any, ...] = ()
     try:
         declared_at = _time(data["declared_at"])
@@ -173,7 +173,7 @@ def _load_rotation(store: Store, path: Path, shift: timedelta) -> tuple[int, int
     rotation = doc.data.get("rotation", {})
     shifts = rotation.get("shifts", [])
     pages = doc.data.get("pages", [])
-    rand = _seeded_rand(str(path))
+    rand = _seeded_rand(path.name)
     import uuid
 
     def new_id() -> str:

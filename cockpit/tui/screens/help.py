@@ -49,6 +49,7 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, target: Screen[object] | None) -> None:
         super().__init__()
         self.target = target
+        self.rows: list[tuple[str, str, str]] = []  # (keys, what it does, binding id)
 
     def compose(self) -> ComposeResult:
         cockpit: CockpitApp = self.app  # type: ignore[assignment]
@@ -59,9 +60,10 @@ class HelpScreen(ModalScreen[None]):
         for group, bindings in all_bindings(self.target, self.app):
             table.add_row(Text(group, style="bold underline"), "", "")
             for binding in bindings:
-                keys = cockpit.keymap.get(binding.id or "", binding.key)
-                table.add_row(Text(_pretty(keys)), Text(binding.description or binding.action),
-                              Text(binding.id or ""))
+                keys = _pretty(cockpit.keymap.get(binding.id or "", binding.key))
+                does = binding.description or binding.action
+                self.rows.append((keys, does, binding.id or ""))
+                table.add_row(Text(keys), Text(does), Text(binding.id or ""))
         with VerticalScroll(classes="dialog wide", id="help"):
             yield Static(Text("Keys · the IC coordinates, the cockpit keeps the record", style="bold"))
             yield Static(table)

@@ -124,6 +124,8 @@ class IncidentScreen(Screen[None]):
         if header is None:
             return
         self.detail = header
+        # two polls may overlap: keep only entries newer than what the screen already shows
+        new_entries = [e for e in new_entries if e.hlc > self.last_hlc]
         self.query_one(TimelineView).append_entries(new_entries)
         if new_entries:
             self.last_hlc = new_entries[-1].hlc
