@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint unit bench install clean
+.PHONY: demo test lint unit bench install clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-unit: $(STAMP)
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+unit: $(STAMP) system-deps
 	$(BIN)/pytest -n 2 -q
 
 test: lint unit

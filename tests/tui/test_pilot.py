@@ -35,7 +35,7 @@ def live_ref(db: Path) -> str:
     return reader(db).list_incidents()[0].ref
 
 
-def status_text(app) -> str:  # noqa: ANN001
+def status_text(app) -> str:
     return app.screen.query_one(StatusLine).render().plain
 
 
@@ -198,7 +198,7 @@ async def test_phase_advance_and_step_back(make_app, tmp_path: Path) -> None:
         "Phase DETECT → TRIAGE", "Phase TRIAGE → RESPOND", "Phase back RESPOND → TRIAGE (relapse)"]
 
 
-async def test_status_update_restarts_the_countdown(make_app, tmp_path: Path, tui_clock) -> None:  # noqa: ANN001
+async def test_status_update_restarts_the_countdown(make_app, tmp_path: Path, tui_clock) -> None:
     db = tmp_path / "c.db"
     IncidentService(Store.open(db), "a", clock=tui_clock).open_incident(
         "Payments down", Impact.CORE_DOWN, Scope.ALL, commander="a")  # SEV1: every 15 minutes

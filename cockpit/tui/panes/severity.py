@@ -61,7 +61,7 @@ class SeverityPane(Widget, can_focus=True):
             self.row = IMPACTS.index(snapshot.impact)
             self.col = SCOPES.index(snapshot.scope)
             self.triggers = snapshot.triggers
-        self.refresh()
+        self.refresh(layout=True)
 
     @property
     def preview(self) -> Assessment:
@@ -77,13 +77,13 @@ class SeverityPane(Widget, can_focus=True):
     def action_move(self, down: int, right: int) -> None:
         self.row = (self.row + down) % len(IMPACTS)
         self.col = (self.col + right) % len(SCOPES)
-        self.refresh()
+        self.refresh(layout=True)
 
     def action_flip(self, name: str) -> None:
         values = self.triggers.as_dict()
         values[name] = not values[name]
         self.triggers = Triggers(**values)
-        self.refresh()
+        self.refresh(layout=True)
 
     def action_apply(self) -> None:
         self.post_message(self.Apply(self.row, self.col, self.triggers))

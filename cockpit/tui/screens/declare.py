@@ -30,6 +30,7 @@ class DeclareScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield Static(id="preview")
         with VerticalScroll(id="declare-form"):
             yield Label("Declare an incident", classes="form-title")
             yield Label("Title")
@@ -50,7 +51,6 @@ class DeclareScreen(Screen[None]):
                     yield Checkbox(label, id=f"trigger-{name}")
             yield Label("Incident Commander")
             yield Input(value=self.cockpit.responder, id="ic")
-            yield Static(id="preview")
             with Horizontal(classes="form-row"):
                 yield Button("Declare (ctrl+s)", variant="error", id="declare")
                 yield Button("Cancel (esc)", id="cancel")
@@ -75,7 +75,7 @@ class DeclareScreen(Screen[None]):
         text = Text()
         text.append(f" {sev.label} ", style=f"bold {self.app.theme_variables.get(f'sev{sev.value}-text', 'white')} "
                                              f"on {self.app.theme_variables.get(f'sev{sev.value}', 'red')}")
-        text.append(f"  {result.explanation}")
+        text.append(f"  {result.explanation}  ·  ctrl+s declares, Esc cancels")
         self.query_one("#preview", Static).update(text)
 
     def on_select_changed(self, _event: Select.Changed) -> None:

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.widgets.data_table import ColumnKey
 
 from cockpit.service.incidents import IncidentSummary
 from cockpit.textsafe import one_line
@@ -25,6 +26,9 @@ def age(now: datetime, then: datetime) -> str:
     if minutes < 48 * 60:
         return f"{minutes // 60}h{minutes % 60:02d}"
     return f"{minutes // 1440}d"
+
+
+FIXED_COLUMNS: tuple[tuple[str, int], ...] = (("REF", 12), ("SEV", 6), ("PHASE", 9), ("AGE", 6), ("IC", 10))
 
 
 class IncidentListScreen(Screen[None]):
@@ -52,8 +56,7 @@ class IncidentListScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, width in (("REF", 12), ("SEV", 6), ("PHASE", 9), ("AGE", 6), ("IC", 10), ("TITLE", None)):
-            table.add_column(label, key=label, width=width)
+        self._add_columns(table)
         self.refresh_list()
         self.set_interval(self.cockpit.poll_interval, self.poll)
         table.focus()
@@ -86,8 +89,26 @@ class IncidentListScreen(Screen[None]):
                 Text(one_line(item.commander or "—")), Text(one_line(item.title)), key=item.id)
         if items:
             table.move_cursor(row=min(selected, len(items) - 1))
-        self.query_one("#list-empty", Static).update(
-            "" if items else Text("No incidents yet. Press n to declare one."))
+        empty = self.query_one("#list-empty", Static)
+        empty.update(Text("No incidents yet. Press n to declare one."))
+        empty.set_class(not items, "-shown")
+
+    def _title_width(self) -> int:
+        used = sum(width for _, width in FIXED_COLUMNS) + 2 * (len(FIXED_COLUMNS) + 1) + 2
+        return max(20, self.size.width - used)
+
+    def on_resize(self) -> None:
+        table = self.query_one(DataTable)
+        column = table.columns.get(ColumnKey("TITLE"))
+        if column is not None and column.width != self._title_width():
+            table.clear(columns=True)
+            self._add_columns(table)
+            self.refresh_list()
+
+    def _add_columns(self, table: DataTable[Text]) -> None:
+        for label, width in FIXED_COLUMNS:
+            table.add_column(label, key=label, width=width)
+        table.add_column("TITLE", key="TITLE", width=self._title_width())
 
     def _sev_colour(self, level: int) -> str:
         variables = self.app.theme_variables

@@ -1,0 +1,139 @@
+"""One user journey through the real terminal: the cockpit in tmux, driven with send-keys, read with capture-pane."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from cockpit.domain.roles import Role
+from cockpit.domain.severity import Severity
+from cockpit.service.incidents import IncidentService
+from cockpit.store.db import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
+
+
+class Tmux:
+    def __init__(self, command: str, width: int, height: int) -> None:
+        self.name = f"cockpit-{uuid.uuid4().hex[:8]}"
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
+                        command], check=True)
+
+    def screen(self) -> str:
+        result = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
+        return result.stdout
+
+    def wait_for(self, text: str, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.1)
+        raise AssertionError(f"'{text}' did not appear; the screen shows:\n{self.screen()}")
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+            time.sleep(0.15)
+
+    def type(self, text: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        time.sleep(0.2)
+
+    def alive(self) -> bool:
+        return subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True).returncode == 0
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+@pytest.fixture
+def cockpit_in_tmux(tmp_path: Path):
+    db = tmp_path / "journey.db"
+    env = {"COCKPIT_DB": str(db), "COCKPIT_RESPONDER": "dana", "TZ": "UTC",
+           "COCKPIT_CONFIG": str(tmp_path / "none.yaml"), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "XDG_STATE_HOME": str(tmp_path / "state"), "TERM": "xterm-256color"}
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    marker = tmp_path / "exited"
+    command = (f"cd {shlex.quote(str(ROOT))} && env {exports} {shlex.quote(sys.executable)} -m cockpit; "
+               f"echo $? > {shlex.quote(str(marker))}; sleep 5")
+    session = Tmux(command, 80, 24)
+    yield session, db, marker
+    session.close()
+
+
+def test_a_whole_incident_in_the_real_terminal(cockpit_in_tmux) -> None:
+    tmux, db, marker = cockpit_in_tmux
+    tmux.wait_for("No incidents yet")
+    # declare a SEV2: degraded performance for more than 25% of users
+    tmux.keys("n")
+    tmux.wait_for("Declare an incident")
+    tmux.type("Login latency for EU users")
+    tmux.keys("Tab")
+    tmux.type("auth-api")
+    tmux.keys("Tab", "Tab", "Enter", "Down", "Enter")  # scope: <25% -> >25%
+    tmux.wait_for("SEV2 because: degraded performance × >25% of users")
+    tmux.keys("C-s")
+    screen = tmux.wait_for("SEV2  INC-")
+    assert "DETECT" in screen and "Login latency" in screen
+    # assign an IC (handed over from the declarer) and a scribe
+    tmux.keys("2", "a")
+    tmux.wait_for("Assign Incident Commander")
+    tmux.type("priya")
+    tmux.keys("Enter")
+    tmux.wait_for("priya since")
+    tmux.keys("Down", "Down", "Down", "Down", "a")
+    tmux.wait_for("Assign Scribe")
+    tmux.type("lena")
+    tmux.keys("Enter")
+    tmux.wait_for("lena since")
+    # three timeline entries
+    tmux.keys("e")
+    for line in ("/d Fail over auth to us-east", "/a Add EU latency SLO alert", "p99 at 2.4 s on auth-api"):
+        tmux.type(line)
+        tmux.keys("Enter")
+    tmux.wait_for("p99 at 2.4 s on auth-api")
+    tmux.keys("Escape")
+    time.sleep(0.3)
+    # raise it to SEV1 through the matrix: degraded × all users
+    tmux.keys("3", "Right", "Enter")
+    tmux.wait_for("SEV1  INC-")
+    # post a status update and quit
+    tmux.keys("s")
+    tmux.wait_for("Status update")
+    tmux.type("Failover under way; EU logins recovering")
+    tmux.keys("Enter")
+    tmux.wait_for("Failover under way")
+    tmux.keys("C-q")
+    deadline = time.monotonic() + 10
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert marker.exists() and marker.read_text().strip() == "0"
+
+    svc = IncidentService(Store.open(db), "checker")
+    summary = svc.list_incidents()[0]
+    detail = svc.get(summary.ref)
+    snap = detail.snapshot
+    assert snap.title == "Login latency for EU users" and snap.services == ("auth-api",)
+    assert snap.severity is Severity.SEV1
+    assert snap.commander == "priya" and snap.holders(Role.SCRIBE) == ["lena"]
+    kinds = [(e.kind, e.text) for e in detail.timeline]
+    assert ("decision", "Fail over auth to us-east") in kinds
+    assert ("action", "Add EU latency SLO alert") in kinds
+    assert ("note", "p99 at 2.4 s on auth-api") in kinds
+    assert ("status", "Failover under way; EU logins recovering") in kinds
+    assert any(k == "severity" and t.startswith("Severity SEV2 → SEV1") for k, t in kinds)
+    assert any(k == "handover" and "dana → priya" in t for k, t in kinds)
+    assert all(e.author == "dana" for e in detail.timeline)
+    assert os.path.getsize(db) > 0
