@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import platform
 
-from benchmarks import bench_store
+from benchmarks import bench_store, bench_tui
 
 
 def main() -> None:
@@ -15,6 +15,7 @@ def main() -> None:
     print(f"# Incident Cockpit benchmarks on {platform.platform()}, Python {platform.python_version()}, "
           f"{__import__('os').cpu_count()} cpus")
     bench_store.main(quick=args.quick)
+    bench_tui.main(quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -368,3 +368,55 @@ async def test_bad_theme_file_is_reported_and_skipped(make_app, sample_db: Path,
         messages = " ".join(n.message for n in app._notifications)
         assert "broken.yaml:2:10: primary: 'not-a-colour' is not a colour" in messages
         assert "tabs.yaml:2:1" in messages
+
+
+async def test_no_color_is_honoured_and_severity_still_reads(make_app, sample_db: Path, monkeypatch) -> None:
+    colour = "#d7263d"  # the dark theme's SEV1 background
+    app = make_app(sample_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert colour in app.export_screenshot().lower()
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(sample_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        svg = app.export_screenshot().lower()
+        assert app.no_color and colour not in svg
+        assert "SEV1" in status_text(app)  # the text carries the severity, never colour alone
+
+
+def test_keymap_and_theme_come_from_the_config_file(tmp_path: Path) -> None:
+    from cockpit.config import load_config
+
+    path = tmp_path / "config.yaml"
+    path.write_text("responder: {name: dana}\ntheme: cockpit-high-contrast\nkeymap:\n  main.status_update: u\n")
+    config = load_config(path)
+    assert config.keymap == {"main.status_update": "u"} and config.theme == "cockpit-high-contrast"
+
+
+async def test_switch_incident_from_the_list(make_app, sample_db: Path) -> None:
+    app = make_app(sample_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = app.screen.incident_id
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, IncidentScreen) and app.screen.incident_id != first
+        second = reader(sample_db).list_incidents()[1]
+        await wait_until(pilot, lambda: second.ref in status_text(app))
+        assert len(app.screen_stack) == 3  # default screen, the list, one incident: switching never piles up
+
+
+async def test_command_palette_runs_cockpit_actions(make_app, sample_db: Path) -> None:
+    app = make_app(sample_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Comms")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CommsScreen)
