@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -11,7 +10,7 @@ import time
 import uuid
 from pathlib import Path
 
-from benchmarks.common import fill_timeline, report, single
+from benchmarks.common import PEAK_PRINTER, fill_timeline, peak_mib, report, single
 from cockpit.domain.severity import Impact, Scope
 from cockpit.service.incidents import IncidentService
 from cockpit.store.db import Store
@@ -67,16 +66,16 @@ def bench_show(folder: Path, entries: int, runs: int) -> None:
     key = snap.ref
     for label, args in [("incident show --json", ["--json"]), ("incident show (text)", [])]:
         times, peaks = [], []
+        runner = PEAK_PRINTER + "import runpy; runpy.run_module('cockpit', run_name='__main__')"
         for _ in range(runs):
             t0 = time.perf_counter()
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "cockpit", "--db", str(db), "incident", "show", key, *args],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
-            _, status, usage = os.wait4(proc.pid, 0)
+            proc = subprocess.run(
+                [sys.executable, "-c", runner, "--db", str(db), "incident", "show", key, *args],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, text=True)
             times.append(time.perf_counter() - t0)
-            peaks.append(usage.ru_maxrss / 1024)
-            if status != 0:
-                raise SystemExit(f"{label} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
+            if proc.returncode != 0:
+                raise SystemExit(f"{label} failed: {proc.stderr}")
+            peaks.append(peak_mib(proc.stderr))
         report(f"{label}, {entries:,} entries", times, "s")
         report(f"{label} peak memory", peaks, "MiB")
     # The service call alone, in process (what the cockpit screen pays).

@@ -8,7 +8,6 @@ app (one Static) and Textual's own demo app, measured the same way in the same r
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import fill_timeline, report, single
+from benchmarks.common import PEAK_PRINTER, fill_timeline, peak_mib, report, single
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,16 +80,17 @@ asyncio.run(main())
 
 def _launch(args: list[str]) -> tuple[float, float]:
     """Seconds from spawning the process to its READY line, and its peak memory in MiB."""
+    code, *argv = args
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            cwd=ROOT, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", PEAK_PRINTER + code, *argv], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=ROOT, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     elapsed = time.perf_counter() - t0
-    _, status, usage = os.wait4(proc.pid, 0)
-    if "READY" not in line or status != 0:
-        raise SystemExit(f"launch failed: {proc.stderr.read() if proc.stderr else ''}")
-    return elapsed, usage.ru_maxrss / 1024
+    _, stderr = proc.communicate()
+    if "READY" not in line or proc.returncode != 0:
+        raise SystemExit(f"launch failed: {stderr}")
+    return elapsed, peak_mib(stderr)
 
 
 def _sample_db(folder: Path) -> tuple[Path, int]:

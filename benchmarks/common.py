@@ -46,3 +46,22 @@ def fill_timeline(db: Path, incident_id: str, count: int, start: datetime | None
     raw.executemany("INSERT INTO timeline_entry VALUES (?,?,?,?,?,?,?,?,?)", rows)
     raw.commit()
     raw.close()
+
+
+# Peak memory of a child process is read inside the child, from /proc/self/status (VmHWM): the
+# rusage of a forked child also counts the parent's pages from before exec, which would inflate it.
+PEAK_PRINTER = (
+    "import atexit, sys\n"
+    "def _peak():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            sys.stderr.write('PEAK_KB ' + line.split()[1] + '\\n')\n"
+    "atexit.register(_peak)\n"
+)
+
+
+def peak_mib(stderr: str) -> float:
+    for line in stderr.splitlines():
+        if line.startswith("PEAK_KB "):
+            return int(line.split()[1]) / 1024
+    raise ValueError("the child did not report its peak memory")
