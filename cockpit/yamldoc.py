@@ -63,18 +63,24 @@ def format_path(path: tuple[Any, ...]) -> str:
     return text
 
 
-def _walk(node: yaml.Node, path: tuple[Any, ...], positions: dict[tuple[Any, ...], tuple[int, int]]) -> None:
+def _walk(node: yaml.Node, path: tuple[Any, ...], positions: dict[tuple[Any, ...], tuple[int, int]],
+          duplicates: list[tuple[tuple[Any, ...], int, int, int]]) -> None:
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
-            _walk(value_node, (*path, key), positions)
+            if key in seen:
+                duplicates.append(((*path, key), key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                                   seen[key]))
+            seen[key] = key_node.start_mark.line + 1
+            _walk(value_node, (*path, key), positions, duplicates)
             # a missing child is reported at its parent; a bad key at the key itself
             positions.setdefault((*path, key, "__key__"), (key_node.start_mark.line + 1,
                                                            key_node.start_mark.column + 1))
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), positions)
+            _walk(item, (*path, index), positions, duplicates)
 
 
 def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Problem]]:
@@ -90,15 +96,20 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Problem]
         message = " ".join(str(part) for part in (exc.problem, exc.context) if part)
         if "\t" in text and "tab" in message.lower():
             message = "a tab character is not allowed for indentation in YAML; use spaces"
+        elif "expected <block end>" in message or "mapping values are not allowed" in message:
+            message = f"the indentation does not line up with the lines above ({message})"
         elif "could not determine a constructor" in message:
             message = f"unsafe or unknown YAML tag refused ({message})"
         return None, [Problem(file, line, column, "", f"YAML syntax error: {message}")]
     except yaml.YAMLError as exc:
         return None, [Problem(file, 1, 1, "", f"YAML error: {exc}")]
     positions: dict[tuple[Any, ...], tuple[int, int]] = {}
+    duplicates: list[tuple[tuple[Any, ...], int, int, int]] = []
     if node is not None:
-        _walk(node, (), positions)
-    return YamlDocument(file, data, positions), []
+        _walk(node, (), positions, duplicates)
+    problems = [Problem(file, line, column, format_path(path), f"duplicate key (first given on line {first})")
+                for path, line, column, first in duplicates]
+    return YamlDocument(file, data, positions), problems
 
 
 def read_yaml(path: Path, display: str | None = None) -> tuple[YamlDocument | None, list[Problem]]:

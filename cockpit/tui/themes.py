@@ -46,7 +46,7 @@ def _check_colour(value: Any) -> str | None:
 
 def load_theme(path: Path) -> tuple[Theme | None, list[Problem]]:
     doc, problems = read_yaml(path)
-    if doc is None:
+    if doc is None or problems:
         return None, problems
     data = doc.data
     if not isinstance(data, dict):

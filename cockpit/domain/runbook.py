@@ -1,0 +1,395 @@
+"""Runbooks in the seed's "Runbook Template" shape, their strict validation, and the step-by-step walk.
+
+Validation is pure: it takes parsed data and returns problems as (field path, message); the caller
+turns paths into file:line:column. Every problem is collected, not just the first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+Path_ = tuple[str | int, ...]
+Issue = tuple[Path_, str]
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+DEFAULT_TIMEOUT_S = 30
+MAX_TIMEOUT_S = 3600
+
+
+@dataclass(frozen=True)
+class RunbookStep:
+    step: str
+    command: str = ""
+    expected: str = ""
+    if_unexpected: str = ""
+    shell: bool = False
+    timeout_seconds: int = DEFAULT_TIMEOUT_S
+
+
+@dataclass(frozen=True)
+class MitigationOption:
+    option: str
+    when: str
+    steps: tuple[RunbookStep, ...]
+
+
+@dataclass(frozen=True)
+class Escalation:
+    after_minutes: int
+    contact: str
+    context_to_provide: str
+
+
+@dataclass(frozen=True)
+class Runbook:
+    id: str
+    title: str
+    alert_name: str
+    last_updated: str
+    owner: str
+    overview: str
+    impact: str
+    diagnosis: tuple[RunbookStep, ...]
+    mitigation: tuple[MitigationOption, ...]
+    escalation: Escalation
+    services: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    source: str = ""  # the file it came from
+
+    def option(self, index: int) -> MitigationOption:
+        return self.mitigation[index]
+
+
+TOP_KEYS = {"id", "title", "alert_name", "last_updated", "owner", "overview", "impact", "diagnosis",
+            "mitigation", "escalation", "services", "tags"}
+TOP_REQUIRED = ("title", "alert_name", "last_updated", "owner", "overview", "impact", "diagnosis", "mitigation",
+                "escalation")
+STEP_KEYS = {"step", "command", "expected", "if_unexpected", "shell", "timeout_seconds"}
+DIAGNOSIS_REQUIRED = ("step", "command", "expected", "if_unexpected")
+OPTION_KEYS = {"option", "when", "steps"}
+ESCALATION_KEYS = {"after_minutes", "contact", "context_to_provide"}
+
+
+def _unknown(key: object, known: set[str]) -> str:
+    close = difflib.get_close_matches(str(key), sorted(known), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(known))})"
+    return f"unknown field{hint}"
+
+
+def _type_name(value: object) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", int: "a number", float: "a number",
+            bool: "true/false", type(None): "empty"}.get(type(value), type(value).__name__)
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+
+    def add(self, path: Path_, message: str) -> None:
+        self.issues.append((path, message))
+
+    def mapping(self, value: object, path: Path_, what: str) -> Mapping[str, Any] | None:
+        if not isinstance(value, dict):
+            self.add(path, f"must be {what} (a mapping of fields), not {_type_name(value)}")
+            return None
+        return value
+
+    def keys(self, data: Mapping[str, Any], path: Path_, known: set[str], required: Sequence[str]) -> None:
+        for key in data:
+            if key not in known:
+                self.add((*path, str(key)), _unknown(key, known))
+        for key in required:
+            if key not in data:
+                self.add((*path, key), "this field is required")
+
+    def text(self, data: Mapping[str, Any], key: str, path: Path_, required: bool = True) -> str:
+        if key not in data:
+            return ""
+        value = data[key]
+        if value is None:
+            return ""  # an empty field in YAML: allowed, as in the seed's template
+        if isinstance(value, (date, datetime)) and key == "last_updated":
+            return value.isoformat()
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.add((*path, key), f"must be text, not {_type_name(value)}")
+            return ""
+        if not isinstance(value, str):
+            self.add((*path, key), f"must be text, not {_type_name(value)} (put it in quotes)")
+            return ""
+        return value
+
+    def text_list(self, data: Mapping[str, Any], key: str, path: Path_) -> tuple[str, ...]:
+        value = data.get(key, [])
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.add((*path, key), f"must be a list of names, not {_type_name(value)}")
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                self.add((*path, key, i), "must be a non-empty name")
+            else:
+                out.append(item.strip())
+        return tuple(out)
+
+    def step(self, value: object, path: Path_, required: Sequence[str]) -> RunbookStep | None:
+        data = self.mapping(value, path, "a step")
+        if data is None:
+            return None
+        self.keys(data, path, STEP_KEYS, required)
+        shell = data.get("shell", False)
+        if not isinstance(shell, bool):
+            self.add((*path, "shell"), f"must be true or false, not {_type_name(shell)}")
+            shell = False
+        timeout = data.get("timeout_seconds", DEFAULT_TIMEOUT_S)
+        if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= MAX_TIMEOUT_S:
+            self.add((*path, "timeout_seconds"), f"must be a whole number of seconds from 1 to {MAX_TIMEOUT_S}")
+            timeout = DEFAULT_TIMEOUT_S
+        return RunbookStep(
+            step=self.text(data, "step", path), command=self.text(data, "command", path),
+            expected=self.text(data, "expected", path), if_unexpected=self.text(data, "if_unexpected", path),
+            shell=shell, timeout_seconds=timeout,
+        )
+
+
+def validate(data: object, default_id: str, source: str = "") -> tuple[Runbook | None, list[Issue]]:
+    """Check parsed YAML against the runbook schema; return the runbook (when valid) and every problem."""
+    check = _Checker()
+    if data is None:
+        return None, [((), "the file is empty; `cockpit runbook new` writes a skeleton to start from")]
+    root: Path_ = ()
+    if isinstance(data, dict) and "runbook" in data:
+        extra = [k for k in data if k != "runbook"]
+        for key in extra:
+            check.add((str(key),), "unknown top-level field: everything goes under 'runbook:'")
+        data = data["runbook"]
+        root = ("runbook",)
+    body = check.mapping(data, root, "a runbook")
+    if body is None:
+        return None, check.issues
+    check.keys(body, root, TOP_KEYS, TOP_REQUIRED)
+    runbook_id = body.get("id", default_id)
+    if not isinstance(runbook_id, str) or not ID_PATTERN.match(runbook_id):
+        where = (*root, "id") if "id" in body else root
+        check.add(where, f"'{runbook_id}' is not a usable id: use lowercase letters, digits and hyphens")
+        runbook_id = default_id
+
+    diagnosis: list[RunbookStep] = []
+    raw_diag = body.get("diagnosis", [])
+    if not isinstance(raw_diag, list):
+        check.add((*root, "diagnosis"), f"must be a list of steps, not {_type_name(raw_diag)}")
+    else:
+        for i, item in enumerate(raw_diag):
+            made = check.step(item, (*root, "diagnosis", i), DIAGNOSIS_REQUIRED)
+            if made:
+                diagnosis.append(made)
+
+    options: list[MitigationOption] = []
+    raw_mit = body.get("mitigation", [])
+    if not isinstance(raw_mit, list):
+        check.add((*root, "mitigation"), f"must be a list of options, not {_type_name(raw_mit)}")
+    else:
+        for i, item in enumerate(raw_mit):
+            path = (*root, "mitigation", i)
+            data_opt = check.mapping(item, path, "a mitigation option")
+            if data_opt is None:
+                continue
+            check.keys(data_opt, path, OPTION_KEYS, ("option", "when", "steps"))
+            steps: list[RunbookStep] = []
+            raw_steps = data_opt.get("steps", [])
+            if raw_steps is None:
+                raw_steps = []
+            if not isinstance(raw_steps, list):
+                check.add((*path, "steps"), f"must be a list of steps, not {_type_name(raw_steps)}")
+                raw_steps = []
+            for j, raw_step in enumerate(raw_steps):
+                if isinstance(raw_step, str):
+                    steps.append(RunbookStep(step=raw_step))
+                else:
+                    made = check.step(raw_step, (*path, "steps", j), ("step",))
+                    if made:
+                        steps.append(made)
+            options.append(MitigationOption(option=check.text(data_opt, "option", path),
+                                            when=check.text(data_opt, "when", path), steps=tuple(steps)))
+
+    escalation = Escalation(after_minutes=30, contact="", context_to_provide="")
+    if "escalation" in body:
+        esc = check.mapping(body["escalation"], (*root, "escalation"), "the escalation")
+        if esc is not None:
+            check.keys(esc, (*root, "escalation"), ESCALATION_KEYS, tuple(sorted(ESCALATION_KEYS)))
+            minutes = esc.get("after_minutes", 30)
+            if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
+                check.add((*root, "escalation", "after_minutes"), "must be a whole number of minutes from 1 to 1440")
+                minutes = 30
+            escalation = Escalation(after_minutes=minutes,
+                                    contact=check.text(esc, "contact", (*root, "escalation")),
+                                    context_to_provide=check.text(esc, "context_to_provide", (*root, "escalation")))
+
+    runbook = Runbook(
+        id=str(runbook_id), title=check.text(body, "title", root), alert_name=check.text(body, "alert_name", root),
+        last_updated=check.text(body, "last_updated", root), owner=check.text(body, "owner", root),
+        overview=check.text(body, "overview", root), impact=check.text(body, "impact", root),
+        diagnosis=tuple(diagnosis), mitigation=tuple(options), escalation=escalation,
+        services=check.text_list(body, "services", root), tags=check.text_list(body, "tags", root), source=source,
+    )
+    return (None if check.issues else runbook), check.issues
+
+
+def suggest(runbooks: Sequence[Runbook], services: Sequence[str], texts: Sequence[str]) -> list[Runbook]:
+    """Runbooks for an incident: an alert name seen in the incident's texts, then shared services."""
+    wanted = {s.casefold() for s in services}
+    haystack = " ".join(texts).casefold()
+    scored = []
+    for book in runbooks:
+        score = 0
+        if book.alert_name and book.alert_name.casefold() in haystack:
+            score += 10
+        score += 3 * len(wanted & {s.casefold() for s in book.services})
+        if score:
+            scored.append((-score, book.id, book))
+    return [book for _, _, book in sorted(scored)]
+
+
+# --- the walk ---------------------------------------------------------------------------------
+OUTCOMES = ("expected", "unexpected", "skipped")
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a run stands: a diagnosis step, or a step of the chosen mitigation option."""
+
+    section: str = "diagnosis"  # diagnosis | mitigation | done
+    option: int | None = None
+    index: int = 0
+
+
+@dataclass
+class Walk:
+    runbook: Runbook
+    position: Position = field(default_factory=Position)
+
+    @property
+    def done(self) -> bool:
+        return self.position.section == "done"
+
+    @property
+    def awaiting_option(self) -> bool:
+        """Diagnosis is finished and no mitigation option has been picked yet."""
+        return self.position.section == "mitigation" and self.position.option is None
+
+    def current(self) -> RunbookStep | None:
+        pos = self.position
+        if pos.section == "diagnosis" and pos.index < len(self.runbook.diagnosis):
+            return self.runbook.diagnosis[pos.index]
+        if pos.section == "mitigation" and pos.option is not None:
+            steps = self.runbook.mitigation[pos.option].steps
+            if pos.index < len(steps):
+                return steps[pos.index]
+        return None
+
+    def label(self) -> str:
+        pos = self.position
+        if pos.section == "diagnosis":
+            return f"diagnosis {pos.index + 1}/{len(self.runbook.diagnosis)}"
+        if pos.section == "mitigation" and pos.option is not None:
+            option = self.runbook.mitigation[pos.option]
+            return f"mitigation '{option.option}' {pos.index + 1}/{len(option.steps)}"
+        return "choose a mitigation" if pos.section == "mitigation" else "finished"
+
+    def advance(self) -> Position:
+        """The position after the current step gets an outcome."""
+        pos = self.position
+        if pos.section == "diagnosis":
+            if pos.index + 1 < len(self.runbook.diagnosis):
+                return Position("diagnosis", None, pos.index + 1)
+            return Position("mitigation", None, 0) if self.runbook.mitigation else Position("done")
+        if pos.section == "mitigation" and pos.option is not None:
+            if pos.index + 1 < len(self.runbook.mitigation[pos.option].steps):
+                return Position("mitigation", pos.option, pos.index + 1)
+            return Position("done")
+        return pos
+
+    def choose(self, option: int) -> Position:
+        if not 0 <= option < len(self.runbook.mitigation):
+            raise IndexError(option)
+        if not self.runbook.mitigation[option].steps:
+            return Position("done")
+        return Position("mitigation", option, 0)
+
+    def progress(self) -> tuple[int, int]:
+        """(steps done, steps planned) counting diagnosis and the chosen option."""
+        pos = self.position
+        total = len(self.runbook.diagnosis)
+        if pos.option is not None:
+            total += len(self.runbook.mitigation[pos.option].steps)
+        if pos.section == "diagnosis":
+            return pos.index, total
+        if pos.section == "mitigation":
+            return len(self.runbook.diagnosis) + pos.index, total
+        return total, total
+
+
+def escalation_context(runbook: Runbook, incident_title: str, severity: str, phase: str, ref: str,
+                       elapsed_minutes: int, last_status: str) -> str:
+    """The runbook's "context to provide", filled in from the incident."""
+    lines = [
+        f"Escalating {ref} ({severity}, {phase}): {incident_title}",
+        f"Runbook '{runbook.title}' started {elapsed_minutes} min ago without resolution.",
+    ]
+    if last_status:
+        lines.append(f"Last status: {last_status}")
+    if runbook.escalation.context_to_provide:
+        lines.append(f"Context asked for: {runbook.escalation.context_to_provide}")
+    return "\n".join(lines)
+
+
+SKELETON = """\
+# A runbook in the seed's template shape. Validate with: cockpit runbook validate {path}
+runbook:
+  id: {id}
+  title: "{title}"
+  alert_name: "{alert}"            # the exact alert that triggers this runbook
+  last_updated: "{today}"
+  owner: "your-team"
+  services: []                     # services it applies to, e.g. [checkout-api]
+  tags: []
+  overview: |
+    What this alert means in plain English.
+  impact: |
+    What users or systems are affected and how.
+  diagnosis:
+    - step: "Check service health"
+      command: "kubectl get pods -n your-namespace"
+      expected: "All pods Running and Ready"
+      if_unexpected: "Describe the failing pod and check its events"
+    - step: "Check recent deployments"
+      command: "kubectl rollout history deployment/your-service -n your-namespace"
+      expected: "No deployment in the last hour"
+      if_unexpected: "Rollback: kubectl rollout undo deployment/your-service -n your-namespace"
+    - step: "Check dependencies"
+      command: "curl -fsS https://status.example.com/api/v2/status.json"
+      expected: "All dependencies operational"
+      if_unexpected: "Follow the dependency's own runbook"
+  mitigation:
+    - option: "Rollback"
+      when: "Recent deployment suspected"
+      steps:
+        - step: "Roll back the last deployment"
+          command: "kubectl rollout undo deployment/your-service -n your-namespace"
+          expected: "Error rate back under the SLO within 5 minutes"
+          if_unexpected: "Try the next option"
+    - option: "Scale up"
+      when: "Traffic spike"
+      steps:
+        - "Raise the replica count and watch saturation"
+  escalation:
+    after_minutes: 30
+    contact: "#your-team-oncall"
+    context_to_provide: "Incident link, what was tried, current error rate"
+"""
