@@ -123,3 +123,21 @@ class Page(SQLModel, table=True):
     acknowledged_at: datetime | None = _time(nullable=True)
     incident_id: str | None = Field(default=None, foreign_key="incident.id")
     false_positive: bool = False
+
+
+class RunbookRun(SQLModel, table=True):
+    """A runbook being walked on an incident (added by migration 0003). Step outcomes are timeline entries."""
+
+    __tablename__ = "runbook_run"
+
+    id: str = Field(primary_key=True, max_length=36)
+    incident_id: str = Field(foreign_key="incident.id", index=True)
+    runbook_id: str
+    runbook_title: str
+    started_by: str
+    started_at: datetime = _time()
+    section: str = "diagnosis"  # diagnosis | mitigation | done
+    option: int | None = None
+    step_index: int = 0
+    escalated_at: datetime | None = _time(nullable=True)
+    updated_at: datetime = _time()

@@ -17,7 +17,8 @@ from textual.strip import Strip
 from cockpit.domain.incident import Entry
 from cockpit.textsafe import one_line
 
-KIND_FILTERS: tuple[str | None, ...] = (None, "status", "decision", "action", "note", "change", "deploy", "system")
+KIND_FILTERS: tuple[str | None, ...] = (None, "status", "decision", "action", "note", "change", "deploy", "runbook",
+                                        "system")
 SYSTEM_KINDS = frozenset({"phase", "severity", "role", "handover", "comms", "declared", "system"})
 WIDE = 100  # from this width the UTC time gets its own column with seconds
 
@@ -40,7 +41,7 @@ class TimelineView(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {
         "timeline--time", "timeline--utc", "timeline--author", "timeline--cursor", "timeline--text",
         "timeline--kind-status", "timeline--kind-decision", "timeline--kind-action", "timeline--kind-note",
-        "timeline--kind-system", "timeline--kind-change",
+        "timeline--kind-system", "timeline--kind-change", "timeline--kind-runbook",
     }
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False, id="timeline.up"),
