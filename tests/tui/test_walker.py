@@ -18,7 +18,7 @@ SIZE = (100, 30)
 
 
 @pytest.fixture
-def walk_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tui_clock) -> Path:  # noqa: ANN001
+def walk_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tui_clock) -> Path:
     library = tmp_path / "runbooks"
     library.mkdir()
     (library / "walk-test.yaml").write_text((ROOT / "tests" / "data" / "walk_runbook.yaml").read_text())
@@ -36,11 +36,11 @@ def texts(db: Path) -> list[str]:
     return [e.text for e in svc.get(svc.list_incidents()[0].ref).timeline if e.kind == "runbook"]
 
 
-def screen_text(app) -> str:  # noqa: ANN001
+def screen_text(app) -> str:
     return "\n".join(str(w.render()) for w in app.screen.query("Static"))
 
 
-async def open_walker(pilot) -> None:  # noqa: ANN001
+async def open_walker(pilot) -> None:
     await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "IncidentScreen")
     await settle(pilot)
     await pilot.press("b")
@@ -48,7 +48,7 @@ async def open_walker(pilot) -> None:  # noqa: ANN001
     assert isinstance(pilot.app.screen, RunbookScreen)
 
 
-async def test_walk_a_runbook_end_to_end(make_app, walk_db: Path, tui_clock) -> None:  # noqa: ANN001
+async def test_walk_a_runbook_end_to_end(make_app, walk_db: Path, tui_clock) -> None:
     app = make_app(walk_db)
     async with app.run_test(size=SIZE) as pilot:
         await open_walker(pilot)

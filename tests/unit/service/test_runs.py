@@ -20,14 +20,14 @@ BOOK_PATH = ROOT / "tests" / "data" / "walk_runbook.yaml"
 
 
 @pytest.fixture
-def book():  # noqa: ANN201
+def book():
     runbook, problems = load_runbook(BOOK_PATH)
     assert runbook is not None, problems
     return runbook
 
 
 def test_outcomes_are_recorded_and_the_place_is_kept(svc: IncidentService, clock: FakeClock, book,
-                                                     db_path: Path) -> None:  # noqa: ANN001
+                                                     db_path: Path) -> None:
     ref = svc.open_incident("Pool exhausted", Impact.CORE_DOWN, Scope.ALL).ref
     runs = RunbookRuns(svc)
     state = runs.start(ref, book)
@@ -61,7 +61,7 @@ def test_outcomes_are_recorded_and_the_place_is_kept(svc: IncidentService, clock
     assert [e.author for e in svc.get(ref).timeline if e.kind == "runbook"][-1] == "bob"
 
 
-def test_two_runbooks_run_in_parallel(svc: IncidentService, book, tmp_path: Path) -> None:  # noqa: ANN001
+def test_two_runbooks_run_in_parallel(svc: IncidentService, book, tmp_path: Path) -> None:
     other_path = tmp_path / "other.yaml"
     other_path.write_text(BOOK_PATH.read_text().replace("id: walk-test", "id: other-book"))
     other, _ = load_runbook(other_path)
@@ -75,7 +75,7 @@ def test_two_runbooks_run_in_parallel(svc: IncidentService, book, tmp_path: Path
     assert second.id != first.id
 
 
-def test_escalation_is_recorded_with_context(svc: IncidentService, clock: FakeClock, book) -> None:  # noqa: ANN001
+def test_escalation_is_recorded_with_context(svc: IncidentService, clock: FakeClock, book) -> None:
     ref = svc.open_incident("Pool exhausted", Impact.CORE_DOWN, Scope.ALL).ref
     svc.add_entry(ref, "Pool at 160/160, rollback under way", "status")
     runs = RunbookRuns(svc)
@@ -90,14 +90,14 @@ def test_escalation_is_recorded_with_context(svc: IncidentService, clock: FakeCl
     assert runs.runs(ref)[0].escalated_at == clock.now
 
 
-def test_commands_run_without_a_shell_unless_marked(book) -> None:  # noqa: ANN001
+def test_commands_run_without_a_shell_unless_marked(book) -> None:
     plain = run_step_command(book.diagnosis[1])
     assert plain.argv == ("echo", "$HOME") and plain.output == "$HOME\n" and plain.exit_code == 0
     piped = run_step_command(book.diagnosis[2])
     assert piped.argv[:2] == ("/bin/sh", "-c") and piped.output == "b\x1b[31mred\n"
 
 
-def test_a_command_is_stopped_at_its_timeout(book) -> None:  # noqa: ANN001
+def test_a_command_is_stopped_at_its_timeout(book) -> None:
     result = run_step_command(book.diagnosis[3])
     assert result.timed_out and result.exit_code is None and result.seconds < 5
     assert result.summary == "timed out after 1 s"
