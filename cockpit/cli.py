@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import traceback
@@ -570,7 +571,7 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
     """Load the sample data into a scratch database (never your real one) and open it."""
     from cockpit.config import cache_dir
     from cockpit.service.incidents import IncidentService
-    from cockpit.service.sample import load_sample_data
+    from cockpit.service.sample import SAMPLE_DIR, load_sample_data
     from cockpit.store.db import Store
 
     folder = cache_dir()
@@ -584,6 +585,7 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
     app.db = path
     app._service = IncidentService(store, app.responder or app.config().responder)
     click.echo(f"Demo: {len(loaded.incidents)} sample incidents loaded into {path} (a scratch database).")
+    os.environ["COCKPIT_RUNBOOK_DIRS"] = str(SAMPLE_DIR / "runbooks")  # demo mode: the sample runbook library
     if not no_ui:
         run_tui(app)
         return

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.domain.roles import Role
-from cockpit.domain.severity import Severity
+from cockpit.domain.severity import Impact, Scope, Severity
 from cockpit.service.incidents import IncidentService
 from cockpit.store.db import Store
 
@@ -137,3 +137,60 @@ def test_a_whole_incident_in_the_real_terminal(cockpit_in_tmux) -> None:
     assert any(k == "handover" and "dana → priya" in t for k, t in kinds)
     assert all(e.author == "dana" for e in detail.timeline)
     assert os.path.getsize(db) > 0
+
+
+def test_walk_a_runbook_in_the_real_terminal(tmp_path: Path) -> None:
+    library = tmp_path / "runbooks"
+    library.mkdir()
+    (library / "walk-test.yaml").write_text((ROOT / "tests" / "data" / "walk_runbook.yaml").read_text())
+    db = tmp_path / "walk.db"
+    svc = IncidentService(Store.open(db), "ic")
+    ref = svc.open_incident("Checkout pool exhausted", Impact.CORE_DOWN, Scope.ALL, commander="ic").ref
+    env = {"COCKPIT_DB": str(db), "COCKPIT_RESPONDER": "oncall", "TZ": "UTC", "COCKPIT_RUNBOOK_DIRS": str(library),
+           "COCKPIT_CONFIG": str(tmp_path / "none.yaml"), "XDG_STATE_HOME": str(tmp_path / "state"),
+           "TERM": "xterm-256color"}
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    command = f"cd {shlex.quote(str(ROOT))} && env {exports} {shlex.quote(sys.executable)} -m cockpit; sleep 5"
+
+    def session(resume: bool = False) -> Tmux:
+        tmux = Tmux(command, 80, 24)
+        tmux.wait_for("[1] Timeline")
+        tmux.keys("b")
+        tmux.wait_for("Escalate to" if resume else "no runbook running")
+        return tmux
+
+    tmux = session()
+    try:
+        tmux.keys("a")
+        tmux.wait_for("Attach which runbook")
+        tmux.type("walk-test")
+        tmux.keys("Enter")
+        tmux.wait_for("Print the pool state")
+        tmux.keys("Enter")
+        tmux.wait_for("Show that no shell")
+        tmux.keys("Enter")
+        tmux.wait_for("A shell step")
+        tmux.keys("u")
+        tmux.type("no red")
+        tmux.keys("Enter")
+        tmux.wait_for("A slow step")
+        tmux.keys("x")
+        tmux.type("too slow")
+        tmux.keys("Enter")
+        tmux.wait_for("Choose a mitigation")
+        tmux.keys("1")
+        tmux.wait_for("mitigation 'Rollback' 1/2")
+        tmux.keys("C-q")
+    finally:
+        tmux.close()
+    tmux = session(resume=True)  # reopen: the walk resumes at the same step
+    try:
+        tmux.wait_for("mitigation 'Rollback' 1/2")
+        tmux.keys("Enter")
+        tmux.wait_for("mitigation 'Rollback' 2/2")
+        tmux.keys("C-q")
+    finally:
+        tmux.close()
+    recorded = [e.text for e in IncidentService(Store.open(db), "r").get(ref).timeline if e.kind == "runbook"]
+    assert len(recorded) == 7 and recorded[3].endswith("unexpected — no red") and recorded[4].endswith("too slow")
+    assert recorded[6].endswith("Roll back: expected")
