@@ -55,7 +55,8 @@ async def test_walk_a_runbook_end_to_end(make_app, walk_db: Path, tui_clock) -> 
         assert "walk-test" in screen_text(app)  # suggested by the alert name seen in the timeline
         await pilot.press("a")
         assert isinstance(app.screen, TextPrompt)
-        await pilot.press(*"walk-test", "enter")
+        assert app.screen.query_one("#prompt-input").value == "walk-test"  # top suggestion filled in
+        await pilot.press("ctrl+u", "1", "enter")  # or pick it by number
         await settle(pilot)
         await wait_until(pilot, lambda: "Print the pool state" in screen_text(app))
         assert "echo pool 160/160" in screen_text(app) and "diagnosis 1/4" in screen_text(app)
@@ -106,7 +107,7 @@ async def test_running_a_command_needs_confirmation_and_output_is_escaped(make_a
     app = make_app(walk_db)
     async with app.run_test(size=SIZE) as pilot:
         await open_walker(pilot)
-        await pilot.press("a", *"walk-test", "enter")
+        await pilot.press("a", "ctrl+u", *"walk-t", "enter")  # a unique id prefix works too
         await settle(pilot)
         await pilot.press("enter", "enter")  # to the shell step
         await settle(pilot)

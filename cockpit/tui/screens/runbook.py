@@ -112,8 +112,9 @@ class RunbookScreen(Screen[None]):
             lines = Text("Press a to attach a runbook.\n\n")
             if getattr(self, "suggestions", None):
                 lines.append("Suggested for this incident:\n", style="bold")
-                for book in self.suggestions[:5]:
-                    lines.append(f"  {book.id}  {literal(book.title)}\n")
+                for i, book in enumerate(self.suggestions[:9], 1):
+                    lines.append(f"  {i}. {book.id}", style="bold")
+                    lines.append(f"  {literal(book.title)}\n")
             elif not self.library.runbooks:
                 lines.append("The runbook library is empty: list folders under runbook_dirs in the config file.")
             step_view.update(lines)
@@ -176,21 +177,26 @@ class RunbookScreen(Screen[None]):
 
     # --- actions ------------------------------------------------------------------------
     def action_attach(self) -> None:
-        names = ", ".join(b.id for b in (getattr(self, "suggestions", []) or self.library.runbooks)[:4])
+        choices = list(getattr(self, "suggestions", []) or []) or self.library.runbooks
+        listing = "\n".join(f"{i}. {b.id}" for i, b in enumerate(choices[:9], 1))
 
-        def chosen(runbook_id: str | None) -> None:
-            if not runbook_id:
+        def chosen(answer: str | None) -> None:
+            if not answer:
                 return
             try:
-                book = self.library.get(runbook_id)
+                book = choices[int(answer) - 1] if answer.isdigit() else self.library.get(answer)
+            except (IndexError, ValueError):
+                self.notify(f"There is no choice {answer}.", severity="error")
+                return
             except Exception as exc:
                 self.notify(str(exc), severity="error")
                 return
             self.last_output = None
             self.cockpit.call_service(lambda svc: RunbookRuns(svc).start(self.incident_id, book), self._started)
 
-        self.app.push_screen(TextPrompt("Attach which runbook? (id)", names, help_text=f"Suggested: {names}"),
-                             chosen)
+        self.app.push_screen(TextPrompt("Attach a runbook: its number or id", "number or id",
+                                        value=choices[0].id if choices else "",
+                                        help_text=listing or "The library is empty."), chosen)
 
     def _started(self, state: RunState) -> None:
         self.runs = [*self.runs, state]
