@@ -71,9 +71,21 @@ async def help_screen(pilot: Any) -> None:
     await settle(pilot)
 
 
+async def walker(pilot: Any) -> None:
+    await _ready(pilot)
+    await pilot.press("b")
+    await settle(pilot)
+    await pilot.press("a")
+    await settle(pilot)
+    await pilot.press("enter")  # attach the top suggestion
+    await settle(pilot, rounds=3)
+    await pilot.press("enter")  # first step as expected
+    await settle(pilot, rounds=3)
+
+
 SCREENS: dict[str, Callable[[Any], Awaitable[None]]] = {
     "main": main_screen, "roles": roles_focused, "severity": severity_focused, "list": incident_list,
-    "declare": declare, "comms": comms, "help": help_screen,
+    "declare": declare, "comms": comms, "help": help_screen, "walker": walker,
 }
 
 
@@ -81,6 +93,7 @@ SCREENS: dict[str, Callable[[Any], Awaitable[None]]] = {
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_looks(snap_compare: Any, make_app: Any, sample_db: Path, screen: str, size: tuple[int, int],
-               theme: str) -> None:
+               theme: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_RUNBOOK_DIRS", str(Path(__file__).resolve().parents[2] / "sample_data" / "runbooks"))
     app = make_app(sample_db, theme=theme, poll_interval=60)
     assert snap_compare(app, terminal_size=size, run_before=SCREENS[screen])
