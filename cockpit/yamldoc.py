@@ -12,6 +12,9 @@ from typing import Any
 import yaml
 
 MAX_YAML_BYTES = 5 * 1024 * 1024
+# libyaml's parser when PyYAML was built with it (several times faster), else the pure-Python one.
+# Both construct with SafeConstructor: no Python objects from tags.
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -87,22 +90,27 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Problem]
     """Parse YAML text safely. On a syntax error, return the problem with its line and column."""
     if "\x00" in text:
         return None, [Problem(file, 1, 1, "", "this is a binary file, not YAML")]
+    loader = _SAFE_LOADER(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
+        # one parse: the node tree gives positions, the same tree is constructed into data
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(str(part) for part in (exc.problem, exc.context) if part)
         if "\t" in text and "tab" in message.lower():
             message = "a tab character is not allowed for indentation in YAML; use spaces"
-        elif "expected <block end>" in message or "mapping values are not allowed" in message:
+        elif any(hint in message for hint in ("expected <block end>", "mapping values are not allowed",
+                                              "did not find expected")):
             message = f"the indentation does not line up with the lines above ({message})"
         elif "could not determine a constructor" in message:
             message = f"unsafe or unknown YAML tag refused ({message})"
         return None, [Problem(file, line, column, "", f"YAML syntax error: {message}")]
     except yaml.YAMLError as exc:
         return None, [Problem(file, 1, 1, "", f"YAML error: {exc}")]
+    finally:
+        loader.dispose()
     positions: dict[tuple[Any, ...], tuple[int, int]] = {}
     duplicates: list[tuple[tuple[Any, ...], int, int, int]] = []
     if node is not None:
