@@ -23,6 +23,7 @@ from cockpit.errors import CockpitError
 from cockpit.resources import data_folder
 from cockpit.service.clock import Clock, utc_now
 from cockpit.service.incidents import IncidentService
+from cockpit.textsafe import literal
 from cockpit.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
 
 
@@ -69,6 +70,21 @@ class CockpitApp(App[None]):
         self.keymap: dict[str, str] = dict(config.keymap)
         if self.keymap:
             self.set_keymap(self.keymap)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is shown literally: messages often quote names and text people typed."""
+        kwargs: dict[str, Any] = {"title": literal(title), "severity": severity, "markup": False}
+        if timeout is not None:
+            kwargs["timeout"] = timeout
+        super().notify(literal(message), **kwargs)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)

@@ -420,3 +420,16 @@ async def test_command_palette_runs_cockpit_actions(make_app, sample_db: Path) -
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, CommsScreen)
+
+
+async def test_notifications_quote_names_literally(make_app, sample_db: Path) -> None:
+    app = make_app(sample_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "down", "down", "down", "down", "a")
+        await pilot.press(*"[/bold]evil[red]x", "enter")
+        await settle(pilot)
+        await wait_until(pilot, lambda: any("evil" in n.message for n in app._notifications))
+        note = next(n for n in app._notifications if "evil" in n.message)
+        assert note.message == "[/bold]evil[red]x is now Scribe" and note.markup is False
+        assert isinstance(app.screen, IncidentScreen)  # no markup error, no crash

@@ -139,7 +139,6 @@ class IncidentScreen(Screen[None]):
         self.query_one(RolesPane).show(snap, detail.warnings)
         severity = self.query_one(SeverityPane)
         severity.show(snap, reset=reset or not severity.pending)
-        self.sub_title = f"{snap.ref} {snap.title}"
         self._update_timeline_title()
 
     def tick(self) -> None:

@@ -116,3 +116,11 @@ def test_walk_moves_through_diagnosis_then_a_chosen_option() -> None:
         walk.position = walk.advance()
     assert walk.awaiting_option and walk.current() is None
     assert walk.choose(0) == Position("done")  # the seed's options have no steps yet
+
+
+def test_the_library_comes_from_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"runbook_dirs:\n  - {SAMPLES}\n")
+    result = run_cli("runbook", "list", "--json", env={"COCKPIT_CONFIG": str(config), "COCKPIT_RUNBOOK_DIRS": ""})
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)) >= 6
