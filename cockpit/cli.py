@@ -563,6 +563,212 @@ def runbook_new(path: Path, title: str, alert_name: str) -> None:
     click.echo(f"Wrote {path}; edit it, then run: cockpit runbook validate {path}")
 
 
+# --- action items, postmortems, reports, handoffs -------------------------------------------
+@cli.group()
+def action() -> None:
+    """Postmortem action items (AI-001...): add, list, done."""
+
+
+@action.command("add")
+@click.argument("description")
+@click.option("--incident", "ref", default=None, metavar="REF", help="The incident it comes from.")
+@click.option("--type", "type_", type=click.Choice(["prevent", "detect", "mitigate", "process"]), default="prevent",
+              show_default=True)
+@click.option("--owner", default="", help="Who owns it.")
+@click.option("--priority", type=click.Choice(["P0", "P1", "P2"]), default="P1", show_default=True)
+@click.option("--due", "deadline", default=None, metavar="YYYY-MM-DD", help="Deadline.")
+@click.option("--ticket", default="", help="Tracker ticket, e.g. OPS-123.")
+@json_option
+@pass_ctx
+def action_add(app: AppContext, description: str, ref: str | None, type_: str, owner: str, priority: str,
+               deadline: str | None, ticket: str, as_json: bool) -> None:
+    """Add an action item."""
+    from cockpit.service.aftercare import Aftercare
+
+    item = Aftercare(app.service()).add_action(description, query=ref, type_=type_, owner=owner, priority=priority,
+                                               deadline=deadline, ticket=ticket)
+    if as_json:
+        emit_json(_action_json(item))
+    else:
+        click.echo(item.key)
+
+
+def _action_json(item: Any) -> dict[str, Any]:
+    today = datetime.now(UTC).date()
+    return {"id": item.key, "type": item.type, "description": item.description, "owner": item.owner,
+            "priority": item.priority, "deadline": item.deadline.isoformat() if item.deadline else None,
+            "status": item.status, "ticket": item.ticket, "incident": item.incident_ref or None,
+            "overdue": item.overdue(today)}
+
+
+@action.command("list")
+@click.option("--incident", "ref", default=None, metavar="REF", help="Only this incident's items.")
+@click.option("--all", "show_all", is_flag=True, help="Include done items.")
+@click.option("--overdue", is_flag=True, help="Only overdue items.")
+@json_option
+@pass_ctx
+def action_list(app: AppContext, ref: str | None, show_all: bool, overdue: bool, as_json: bool) -> None:
+    """Action items, open first; overdue ones are marked."""
+    from cockpit.service.aftercare import Aftercare
+    from cockpit.textsafe import one_line
+
+    today = datetime.now(UTC).date()
+    items = Aftercare(app.service()).actions(ref, include_done=show_all)
+    if overdue:
+        items = [i for i in items if i.overdue(today)]
+    if as_json:
+        emit_json([_action_json(i) for i in items])
+        return
+    if not items:
+        click.echo("No action items.")
+    for i in items:
+        flag = " OVERDUE" if i.overdue(today) else ""
+        due = i.deadline.isoformat() if i.deadline else "no date"
+        click.echo(f"{i.key} {i.priority} {i.type:<8} {i.status:<11} {due}{flag}  {one_line(i.owner) or '—'}: "
+                   f"{one_line(i.description)}")
+
+
+@action.command("done")
+@click.argument("key", metavar="AI-NNN")
+@pass_ctx
+def action_done(app: AppContext, key: str) -> None:
+    """Mark an action item done."""
+    from cockpit.service.aftercare import Aftercare
+
+    item = Aftercare(app.service()).set_status(key, "done")
+    click.echo(f"{item.key} done.")
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--format", "fmt", type=click.Choice(["md", "yaml"]), default="md", show_default=True)
+@click.option("--full", is_flag=True, help="The full template even for SEV3/SEV4 (which get the quick one).")
+@pass_ctx
+def postmortem(app: AppContext, ref: str, fmt: str, full: bool) -> None:
+    """Draft a blameless postmortem from what the cockpit recorded."""
+    import yaml
+
+    from cockpit.domain import postmortem as pm
+    from cockpit.service.aftercare import Aftercare
+    from cockpit.textsafe import literal
+
+    draft = Aftercare(app.service()).postmortem(ref, full=True if full else None)
+    if draft.unresolved:
+        click.echo(f"note: {ref} is not resolved yet; this is a draft with times so far.", err=True)
+    for flag in draft.blame_flags:
+        click.echo(f"blameless check: “{literal(flag.sentence)}” — {flag.suggestion}", err=True)
+    if fmt == "yaml":
+        click.echo(literal(yaml.safe_dump(pm.as_dict(draft), sort_keys=False, allow_unicode=True, width=100)))
+    else:
+        click.echo(literal(pm.to_markdown(draft)))
+
+
+@cli.group()
+def report() -> None:
+    """Reliability reports."""
+
+
+@report.command("monthly")
+@click.option("--month", default=None, metavar="YYYY-MM", help="The month (default: this month).")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@pass_ctx
+def report_monthly(app: AppContext, month: str | None, fmt: str) -> None:
+    """The seed's monthly reliability report, with on-call health against its thresholds."""
+    from cockpit.domain.report import to_markdown
+    from cockpit.service.aftercare import Aftercare
+
+    today = datetime.now(UTC).date()
+    data = Aftercare(app.service()).monthly_report(month or f"{today:%Y-%m}", today)
+    if fmt == "json":
+        emit_json(data)
+    else:
+        click.echo(to_markdown(data))
+
+
+@cli.group()
+def handoff() -> None:
+    """On-call handoffs: draft from the store, sign off, acknowledge, export."""
+
+
+@handoff.command("draft")
+@pass_ctx
+def handoff_draft(app: AppContext) -> None:
+    """Start a handoff prefilled from the store; prints its id."""
+    from cockpit.service.handoffs import Handoffs
+
+    made = Handoffs(app.service()).draft(_library(app).runbooks)
+    click.echo(f"Drafted {made.key}: {sum(len(v) for v in made.sections.values())} items prefilled.")
+    click.echo(made.key)
+
+
+@handoff.command("list")
+@json_option
+@pass_ctx
+def handoff_list(app: AppContext, as_json: bool) -> None:
+    """Handoffs, newest first; a signed handoff not acknowledged within an hour is flagged."""
+    from cockpit.service.handoffs import Handoffs
+
+    now = datetime.now(UTC)
+    items = Handoffs(app.service()).list()
+    if as_json:
+        emit_json([{"id": h.key, "author": h.author, "created_at": iso(h.created_at), "state": h.state,
+                    "signed_at": iso(h.signed_at), "acknowledged_by": h.acknowledged_by,
+                    "acknowledged_at": iso(h.acknowledged_at), "overdue_ack": h.overdue_ack(now)} for h in items])
+        return
+    if not items:
+        click.echo("No handoffs yet: `cockpit handoff draft` starts one.")
+    for h in items:
+        flag = "  NOT ACKNOWLEDGED" if h.overdue_ack(now) else ""
+        click.echo(f"{h.key} {h.created_at:%Y-%m-%d %H:%M}Z {h.state:<12} by {h.author}{flag}")
+
+
+@handoff.command("show")
+@click.argument("key", metavar="ID")
+@pass_ctx
+def handoff_show(app: AppContext, key: str) -> None:
+    """One handoff."""
+    from cockpit.domain.handoff import to_markdown
+    from cockpit.service.handoffs import Handoffs
+    from cockpit.textsafe import literal
+
+    click.echo(literal(to_markdown(Handoffs(app.service()).get(key))))
+
+
+@handoff.command("export")
+@click.argument("key", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["md"]), default="md", show_default=True)
+@pass_ctx
+def handoff_export(app: AppContext, key: str, fmt: str) -> None:
+    """Markdown to paste into a ticket or chat."""
+    from cockpit.domain.handoff import to_markdown
+    from cockpit.service.handoffs import Handoffs
+    from cockpit.textsafe import literal
+
+    click.echo(literal(to_markdown(Handoffs(app.service()).get(key))), nl=False)
+
+
+@handoff.command("sign")
+@click.argument("key", metavar="ID")
+@pass_ctx
+def handoff_sign(app: AppContext, key: str) -> None:
+    """The outgoing engineer signs the handoff off."""
+    from cockpit.service.handoffs import Handoffs
+
+    made = Handoffs(app.service()).sign(key)
+    click.echo(f"{made.key} signed off by {made.author}.")
+
+
+@handoff.command("ack")
+@click.argument("key", metavar="ID")
+@pass_ctx
+def handoff_ack(app: AppContext, key: str) -> None:
+    """The incoming engineer acknowledges the handoff (their name and the time are recorded)."""
+    from cockpit.service.handoffs import Handoffs
+
+    made = Handoffs(app.service()).acknowledge(key)
+    click.echo(f"{made.key} acknowledged by {made.acknowledged_by}.")
+
+
 # --- demo ---------------------------------------------------------------------------------
 @cli.command()
 @click.option("--no-ui", is_flag=True, help="Load the demo data and print it instead of opening the cockpit.")

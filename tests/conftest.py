@@ -88,3 +88,16 @@ def without_root_powers() -> tuple[str, ...]:
         pytest.skip("running as root without setpriv: file permissions cannot be tested")
     caps = "-dac_override,-dac_read_search"
     return ("setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}")
+
+
+def seeded_rand(seed: str = "tests"):
+    """Deterministic randomness for ids and references (stable snapshots)."""
+    import hashlib
+    import itertools
+
+    counter = itertools.count()
+
+    def rand(count: int) -> bytes:
+        return hashlib.sha256(f"{seed}:{next(counter)}".encode()).digest()[:count]
+
+    return rand

@@ -141,3 +141,39 @@ class RunbookRun(SQLModel, table=True):
     step_index: int = 0
     escalated_at: datetime | None = _time(nullable=True)
     updated_at: datetime = _time()
+
+
+class ActionItemRow(SQLModel, table=True):
+    """A postmortem action item, AI-<number> (added by migration 0004)."""
+
+    __tablename__ = "action_item"
+
+    id: str = Field(primary_key=True, max_length=36)
+    number: int = Field(unique=True)
+    incident_id: str | None = Field(default=None, foreign_key="incident.id", index=True)
+    type: str = "prevent"
+    description: str
+    owner: str = ""
+    priority: str = "P1"
+    deadline: str | None = None  # YYYY-MM-DD
+    status: str = "open"
+    ticket: str = ""
+    source_entry_id: str | None = None
+    created_at: datetime = _time()
+    done_at: datetime | None = _time(nullable=True)
+
+
+class HandoffRow(SQLModel, table=True):
+    """An on-call handoff in the seed's template shape (added by migration 0004)."""
+
+    __tablename__ = "handoff"
+
+    id: str = Field(primary_key=True, max_length=36)
+    number: int = Field(unique=True)
+    author: str
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+    sections: dict[str, Any] = _json(dict)
+    signed_at: datetime | None = _time(nullable=True)
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = _time(nullable=True)

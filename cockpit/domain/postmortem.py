@@ -1,0 +1,233 @@
+"""Blameless postmortem drafts (the seed's template), action items, and the blameless-language check."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from cockpit.domain.incident import Entry, IncidentSnapshot
+from cockpit.domain.metrics import IncidentMetrics, format_duration
+from cockpit.domain.severity import Severity
+from cockpit.errors import InvalidInput
+
+ACTION_TYPES = ("prevent", "detect", "mitigate", "process")
+PRIORITIES = ("P0", "P1", "P2")
+ACTION_STATUSES = ("open", "in-progress", "done")
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    key: str  # AI-001
+    description: str
+    type: str = "prevent"
+    owner: str = ""
+    priority: str = "P1"
+    deadline: date | None = None
+    status: str = "open"
+    ticket: str = ""
+    incident_ref: str = ""
+    proposed: bool = False  # drafted from a timeline entry, not yet confirmed
+
+    def overdue(self, today: date) -> bool:
+        return self.status != "done" and self.deadline is not None and self.deadline < today
+
+
+def check_action_fields(type_: str, priority: str, status: str) -> None:
+    if type_ not in ACTION_TYPES:
+        raise InvalidInput(f"'{type_}' is not an action type: use one of {', '.join(ACTION_TYPES)}.")
+    if priority not in PRIORITIES:
+        raise InvalidInput(f"'{priority}' is not a priority: use P0, P1 or P2.")
+    if status not in ACTION_STATUSES:
+        raise InvalidInput(f"'{status}' is not a status: use one of {', '.join(ACTION_STATUSES)}.")
+
+
+# --- the blameless check -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class BlameFlag:
+    sentence: str
+    phrase: str
+    suggestion: str
+
+
+_BLAME_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"\bhuman error\b", "Say which condition made the error possible: what conditions allowed this?"),
+    (r"\bshould have\b", "Describe what the system or process lacked, not what a person failed to do."),
+    (r"\bshould've\b", "Describe what the system or process lacked, not what a person failed to do."),
+    (r"\b(?:[A-Z][a-z]+|someone|he|she|they)\s+(?:caused|broke|forgot|failed to|neglected|messed up)\b",
+     "Ask what made this mistake possible; name the system gap, not the person."),
+    (r"\b(?:fault of|blame[ds]?|careless(?:ly|ness)?|negligen(?:t|ce)|incompeten(?:t|ce))\b",
+     "Blameless: improve systems, not punish individuals. What conditions allowed this?"),
+    (r"\bdidn't bother\b|\bwasn't paying attention\b", "Replace with the missing safeguard or signal."),
+)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
+
+
+SEED_REFRAME = "Blameless: ask “What conditions allowed this?”, not “Who caused this?”"
+
+
+def blame_check(text: str) -> list[BlameFlag]:
+    """Sentences that read like blame, each with the seed's reframing. Advice, never a block."""
+    flags: list[BlameFlag] = []
+    for sentence in _sentences(text):
+        for pattern, suggestion in _BLAME_PATTERNS:
+            match = re.search(pattern, sentence, flags=0 if "[A-Z]" in pattern else re.IGNORECASE)
+            if match:
+                flags.append(BlameFlag(sentence, match.group(0), f"{suggestion} {SEED_REFRAME}"))
+                break
+    return flags
+
+
+# --- the draft -----------------------------------------------------------------------------------
+@dataclass
+class Postmortem:
+    title: str
+    date: str
+    severity: str
+    duration: str
+    status: str  # draft | in-review | final
+    summary: str
+    impact: dict[str, Any]
+    timeline: list[dict[str, str]]
+    root_cause: str
+    contributing_factors: list[str]
+    detection: dict[str, Any]
+    resolution: dict[str, Any]
+    what_went_well: list[str]
+    what_went_wrong: list[str]
+    where_we_got_lucky: list[str]
+    five_whys: list[str]
+    action_items: list[ActionItem]
+    unresolved: bool
+    quick: bool
+    authors: list[str] = field(default_factory=list)
+    blame_flags: list[BlameFlag] = field(default_factory=list)
+
+
+def _minutes(value: Any) -> float | None:
+    return None if value is None else round(value.total_seconds() / 60, 1)
+
+
+def draft(incident: IncidentSnapshot, timeline: Sequence[Entry], metrics: IncidentMetrics,
+          actions: Sequence[ActionItem], full: bool | None = None) -> Postmortem:
+    """A postmortem drafted from what the cockpit recorded; people add judgement to the empty parts."""
+    quick = (incident.severity >= Severity.SEV3) if full is None else not full
+    first = timeline[0].at if timeline else incident.declared_at
+    authors = sorted({e.author for e in timeline if e.kind in ("note", "decision", "status", "action")})[:5]
+    statuses = [e.text for e in timeline if e.kind == "status"]
+    summary = (f"{incident.title}. {incident.severity_reason}. "
+               + (f"Root cause: {incident.root_cause} " if incident.root_cause else "")
+               + (f"Last status: {statuses[-1]}" if statuses else "")).strip()
+    pm = Postmortem(
+        title=incident.title,
+        date=f"{(incident.started_at or first):%Y-%m-%d}",
+        severity=incident.severity.label,
+        duration=format_duration(metrics.duration) + (" so far" if metrics.ongoing else ""),
+        status="draft",
+        summary=summary,
+        impact={"services": list(incident.services), "scope": incident.scope.label,
+                "what": incident.impact.label, "duration_minutes": _minutes(metrics.duration),
+                "data_loss": incident.triggers.data_loss, "users_affected": None, "revenue_impact_usd": None,
+                "slo_budget_consumed_pct": None, "customer_tickets": None},
+        timeline=[{"time": f"{e.at:%Y-%m-%d %H:%M}Z", "kind": e.kind, "author": e.author, "event": e.text}
+                  for e in timeline],
+        root_cause=incident.root_cause,
+        contributing_factors=[],
+        detection={"how_detected": "", "time_to_detect_minutes": _minutes(metrics.time_to_detect),
+                   "time_to_acknowledge_minutes": _minutes(metrics.time_to_acknowledge),
+                   "could_have_detected_sooner": ""},
+        resolution={"how_resolved": "", "time_to_mitigate_minutes": _minutes(metrics.time_to_mitigate),
+                    "time_to_resolve_minutes": _minutes(metrics.time_to_resolve)},
+        what_went_well=[], what_went_wrong=[], where_we_got_lucky=[],
+        five_whys=[], action_items=list(actions), unresolved=incident.phase.is_open, quick=quick, authors=authors,
+    )
+    pm.blame_flags = blame_check("\n".join([pm.summary, pm.root_cause, *(e.text for e in timeline)]))
+    return pm
+
+
+def as_dict(pm: Postmortem) -> dict[str, Any]:
+    """The seed's YAML template shape."""
+    return {"postmortem": {
+        "title": pm.title, "date": pm.date, "severity": pm.severity, "duration": pm.duration,
+        "authors": pm.authors, "reviewers": [], "status": pm.status, "unresolved_incident": pm.unresolved,
+        "summary": pm.summary, "impact": pm.impact, "timeline": pm.timeline, "root_cause": pm.root_cause,
+        "contributing_factors": pm.contributing_factors, "detection": pm.detection, "resolution": pm.resolution,
+        "what_went_well": pm.what_went_well, "what_went_wrong": pm.what_went_wrong,
+        "where_we_got_lucky": pm.where_we_got_lucky, "five_whys": pm.five_whys,
+        "action_items": [{"id": a.key, "type": a.type, "description": a.description, "owner": a.owner,
+                          "priority": a.priority, "deadline": a.deadline.isoformat() if a.deadline else "",
+                          "status": a.status, "ticket": a.ticket, "proposed": a.proposed}
+                         for a in pm.action_items],
+        "blameless_check": [{"sentence": f.sentence, "phrase": f.phrase, "suggestion": f.suggestion}
+                            for f in pm.blame_flags],
+    }}
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(pm: Postmortem) -> str:
+    lines: list[str] = []
+    if pm.unresolved:
+        lines.append("> **Draft of an unresolved incident**: times so far; finish it after the incident is resolved.\n")
+    heading = "Quick Postmortem" if pm.quick else "Postmortem"
+    lines += [f"# {heading}: {pm.title}", "",
+              f"**Date**: {pm.date} | **Duration**: {pm.duration} | **Severity**: {pm.severity} | "
+              f"**Status**: {pm.status}", ""]
+    if pm.quick:
+        lines += ["## What Happened", pm.summary, "", "## Timeline"]
+        lines += [f"- {t['time'][11:16]} - {_md_escape(t['event'])}" for t in pm.timeline
+                  if t["kind"] not in ("role",)]
+        lines += ["", "## Root Cause", pm.root_cause or "_To be written._", "", "## Fix",
+                  "- Immediate: " + (pm.resolution.get("how_resolved") or "_what was done_"),
+                  "- Long-term: " + (", ".join(f"{a.key} {a.description}" for a in pm.action_items) or "_ticket_")]
+    else:
+        lines += ["## Executive Summary", pm.summary, "", "## Impact"]
+        for key, value in pm.impact.items():
+            shown = ", ".join(value) if isinstance(value, list) else value
+            lines.append(f"- {key.replace('_', ' ').capitalize()}: {shown if shown not in (None, '') else '_?_'}")
+        lines += ["", "## Timeline (UTC)", "", "| Time | Kind | Who | Event |", "|------|------|-----|-------|"]
+        lines += [f"| {t['time']} | {t['kind']} | {_md_escape(t['author'])} | {_md_escape(t['event'])} |"
+                  for t in pm.timeline]
+        lines += ["", "## Root Cause Analysis", pm.root_cause or "_To be written: go deeper than the trigger._", "",
+                  "### 5 Whys"]
+        lines += [f"{i}. Why? → {w}" for i, w in enumerate(pm.five_whys, 1)] or ["1. Why did the service fail? → "]
+        lines += ["", "### Contributing Factors"] + ([f"- {c}" for c in pm.contributing_factors] or ["- "])
+        det, res = pm.detection, pm.resolution
+        lines += ["", "## Detection", f"- How detected: {det['how_detected'] or '_?_'}",
+                  f"- Time to detect: {det['time_to_detect_minutes']} min",
+                  f"- Time to acknowledge: {det['time_to_acknowledge_minutes']} min",
+                  "", "## Resolution", f"- Time to mitigate: {res['time_to_mitigate_minutes']} min",
+                  f"- Time to resolve: {res['time_to_resolve_minutes']} min", ""]
+        for title, items in (("What Went Well", pm.what_went_well), ("What Went Wrong", pm.what_went_wrong),
+                             ("Where We Got Lucky", pm.where_we_got_lucky)):
+            lines += [f"## {title}"] + ([f"- {i}" for i in items] or ["- "]) + [""]
+        lines += ["## Action Items", "", "| ID | Priority | Type | Action | Owner | Due | Status | Ticket |",
+                  "|----|----------|------|--------|-------|-----|--------|--------|"]
+        lines += [f"| {a.key} | {a.priority} | {a.type} | {_md_escape(a.description)}"
+                  f"{' (proposed)' if a.proposed else ''} | {_md_escape(a.owner)} | "
+                  f"{a.deadline.isoformat() if a.deadline else ''} | {a.status} | {_md_escape(a.ticket)} |"
+                  for a in pm.action_items]
+    if pm.blame_flags:
+        lines += ["", "## Blameless check (advice)"]
+        lines += [f"- “{_md_escape(f.sentence)}” — {f.suggestion}" for f in pm.blame_flags]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def proposed_actions(timeline: Sequence[Entry], start_number: int) -> list[ActionItem]:
+    """Timeline entries of kind ``action`` proposed as action items (not yet stored)."""
+    return [ActionItem(key=f"AI-{start_number + i:03d}", description=e.text, proposed=True)
+            for i, e in enumerate(e for e in timeline if e.kind == "action")]
+
+
+def parse_deadline(text: str) -> date:
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise InvalidInput(f"'{text}' is not a date: use YYYY-MM-DD.") from None

@@ -1,0 +1,115 @@
+"""After the incident: action items, postmortem drafts, the monthly reliability report."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from cockpit.domain import postmortem as pm
+from cockpit.domain import report as rp
+from cockpit.domain.postmortem import ActionItem, check_action_fields, parse_deadline
+from cockpit.errors import InvalidInput, NotFound
+from cockpit.service.incidents import IncidentService
+from cockpit.store.models import ActionItemRow, Incident, Page, Shift
+
+
+def _item(row: ActionItemRow, ref: str = "") -> ActionItem:
+    return ActionItem(key=f"AI-{row.number:03d}", description=row.description, type=row.type, owner=row.owner,
+                      priority=row.priority, deadline=date.fromisoformat(row.deadline) if row.deadline else None,
+                      status=row.status, ticket=row.ticket, incident_ref=ref)
+
+
+def _number(key: str) -> int:
+    text = key.strip().upper().removeprefix("AI-")
+    if not text.isdigit():
+        raise InvalidInput(f"'{key}' is not an action item id: they look like AI-001.")
+    return int(text)
+
+
+class Aftercare:
+    def __init__(self, incidents: IncidentService) -> None:
+        self.incidents = incidents
+
+    # --- action items -------------------------------------------------------------------
+    def add_action(self, description: str, *, query: str | None = None, type_: str = "prevent", owner: str = "",
+                   priority: str = "P1", deadline: str | None = None, ticket: str = "",
+                   source_entry_id: str | None = None) -> ActionItem:
+        description = description.strip()
+        if not description:
+            raise InvalidInput("The action item's description is empty.")
+        check_action_fields(type_, priority, "open")
+        due = parse_deadline(deadline).isoformat() if deadline else None
+        svc = self.incidents
+        now = svc.clock()
+        with svc.store.write() as session:
+            incident = svc._find(session, query) if query else None
+            number = int(session.exec(select(func.max(ActionItemRow.number))).one() or 0) + 1
+            row = ActionItemRow(id=str(uuid.uuid4()), number=number, incident_id=incident.id if incident else None,
+                                type=type_, description=description, owner=owner.strip(), priority=priority,
+                                deadline=due, ticket=ticket.strip(), source_entry_id=source_entry_id, created_at=now)
+            session.add(row)
+            if incident is not None:
+                svc._append(session, incident, "system", f"Action item AI-{number:03d} ({priority}, {type_}): "
+                            f"{description}" + (f" — owner {owner}" if owner else ""), now,
+                            {"action_item": f"AI-{number:03d}"})
+            return _item(row)
+
+    def actions(self, query: str | None = None, include_done: bool = False) -> list[ActionItem]:
+        svc = self.incidents
+        with svc.store.read() as session:
+            stmt = select(ActionItemRow, Incident.ref_key).join(
+                Incident, col(ActionItemRow.incident_id) == col(Incident.id), isouter=True)
+            if query:
+                stmt = stmt.where(ActionItemRow.incident_id == svc._find(session, query).id)
+            if not include_done:
+                stmt = stmt.where(ActionItemRow.status != "done")
+            rows = session.exec(stmt.order_by(col(ActionItemRow.number))).all()
+            return [_item(row, f"INC-{key}" if key else "") for row, key in rows]
+
+    def set_status(self, key: str, status: str) -> ActionItem:
+        check_action_fields("prevent", "P1", status)
+        svc = self.incidents
+        now = svc.clock()
+        with svc.store.write() as session:
+            row = session.exec(select(ActionItemRow).where(ActionItemRow.number == _number(key))).first()
+            if row is None:
+                raise NotFound(f"No action item {key.upper()}; `cockpit action list --all` shows them.")
+            row.status = status
+            row.done_at = now if status == "done" else None
+            session.add(row)
+            return _item(row)
+
+    # --- postmortem ---------------------------------------------------------------------
+    def postmortem(self, query: str, full: bool | None = None) -> pm.Postmortem:
+        svc = self.incidents
+        detail = svc.get(query)
+        stored = self.actions(detail.snapshot.id, include_done=True)
+        with svc.store.read() as session:
+            used = set(session.exec(select(ActionItemRow.source_entry_id).where(
+                ActionItemRow.incident_id == detail.snapshot.id)).all())
+            next_number = int(session.exec(select(func.max(ActionItemRow.number))).one() or 0) + 1
+        unstored = [e for e in detail.timeline if e.id not in used]
+        proposed = pm.proposed_actions(unstored, next_number)
+        return pm.draft(detail.snapshot, detail.timeline, detail.metrics, [*stored, *proposed], full=full)
+
+    # --- the monthly report -------------------------------------------------------------
+    def monthly_report(self, period: str, today: date) -> dict[str, object]:
+        start, end = rp.month_window(period)
+        svc = self.incidents
+        with svc.store.read() as session:
+            ids = session.exec(select(Incident.id).where(
+                col(Incident.declared_at) >= start, col(Incident.declared_at) < end)).all()
+            pages = [rp.PageRecord(p.at, p.responder, p.acknowledged_at, p.false_positive)
+                     for p in session.exec(select(Page)).all()]
+            shifts = [rp.ShiftRecord(s.responder, s.position, s.starts_at, s.ends_at)
+                      for s in session.exec(select(Shift)).all()]
+            actions = [rp.ActionRecord(a.status, date.fromisoformat(a.deadline) if a.deadline else None, a.done_at,
+                                       a.created_at) for a in session.exec(select(ActionItemRow)).all()]
+        incidents = []
+        for incident_id in ids:
+            detail = svc.get(incident_id, with_timeline=False)
+            incidents.append((detail.snapshot, detail.metrics))
+        return rp.monthly(period, incidents, pages, shifts, actions, today)

@@ -1,0 +1,128 @@
+"""Rotation handoffs: drafted from the store, edited (saved as you type), signed off, acknowledged."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from cockpit.domain.handoff import Handoff, clean_sections, empty_sections
+from cockpit.domain.ids import display_ref
+from cockpit.domain.runbook import Runbook
+from cockpit.errors import InvalidInput, NotFound, RuleViolation
+from cockpit.service.aftercare import Aftercare
+from cockpit.service.incidents import IncidentService
+from cockpit.store.models import HandoffRow, Incident, TimelineEntry
+
+
+def _handoff(row: HandoffRow) -> Handoff:
+    return Handoff(row.id, row.number, row.author, row.created_at, row.updated_at, clean_sections(row.sections),
+                   row.signed_at, row.acknowledged_by, row.acknowledged_at)
+
+
+def _number(key: str) -> int:
+    text = key.strip().upper().removeprefix("H-")
+    if not text.isdigit():
+        raise InvalidInput(f"'{key}' is not a handoff id: they look like H-001 (or just 1).")
+    return int(text)
+
+
+class Handoffs:
+    def __init__(self, incidents: IncidentService) -> None:
+        self.incidents = incidents
+
+    def draft(self, runbooks: Sequence[Runbook] = ()) -> Handoff:
+        """A new handoff prefilled from the store: open incidents, open action items, the last 7 days' changes
+        and deploys, and runbooks updated since the previous handoff."""
+        svc = self.incidents
+        now = svc.clock()
+        sections: dict[str, list[dict[str, str]]] = empty_sections()
+        for summary in svc.list_incidents():
+            detail = svc.get(summary.id)
+            statuses = [e.text for e in detail.timeline if e.kind == "status"]
+            sections["open_issues"].append({
+                "issue": f"{summary.ref} {summary.severity.label} {summary.phase.value}: {summary.title}",
+                "status": f"IC {summary.commander or 'unassigned'}; last status: {statuses[-1] if statuses else '—'}",
+                "next_steps": "",
+            })
+        for item in Aftercare(svc).actions():
+            sections["open_issues"].append({
+                "issue": f"{item.key} ({item.priority}, {item.type}): {item.description}",
+                "status": f"{item.status}; owner {item.owner or '—'}"
+                          + (f"; due {item.deadline.isoformat()}" if item.deadline else ""),
+                "next_steps": "",
+            })
+        with svc.store.read() as session:
+            week_ago = now - timedelta(days=7)
+            rows = session.exec(select(TimelineEntry, Incident.ref_key).join(
+                Incident, col(TimelineEntry.incident_id) == col(Incident.id)).where(
+                col(TimelineEntry.kind).in_(["change", "deploy"]), col(TimelineEntry.at) >= week_ago)
+                .order_by(col(TimelineEntry.at))).all()
+            previous = session.exec(select(HandoffRow).order_by(col(HandoffRow.number).desc())).first()
+        for entry, key in rows:
+            sections["recent_changes"].append({"change": f"{entry.at:%Y-%m-%d %H:%M}Z {display_ref(key)} "
+                                                         f"{entry.kind}: {entry.text}", "risk": "", "rollback": ""})
+        since = previous.created_at.date().isoformat() if previous else ""
+        for book in runbooks:
+            if not since or book.last_updated >= since:
+                sections["runbook_updates"].append({"runbook": f"{book.id} ({book.title})",
+                                                    "note": f"updated {book.last_updated}"})
+        with svc.store.write() as session:
+            number = int(session.exec(select(func.max(HandoffRow.number))).one() or 0) + 1
+            row = HandoffRow(id=str(uuid.uuid4()), number=number, author=svc.author, created_at=now, updated_at=now,
+                             sections=sections)
+            session.add(row)
+            return _handoff(row)
+
+    def _row(self, session: Any, key: str) -> HandoffRow:
+        row: HandoffRow | None = session.exec(select(HandoffRow).where(HandoffRow.number == _number(key))).first()
+        if row is None:
+            raise NotFound(f"No handoff {key}; `cockpit handoff list` shows them.")
+        return row
+
+    def get(self, key: str) -> Handoff:
+        with self.incidents.store.read() as session:
+            return _handoff(self._row(session, key))
+
+    def list(self) -> list[Handoff]:
+        with self.incidents.store.read() as session:
+            return [_handoff(r) for r in session.exec(select(HandoffRow).order_by(col(HandoffRow.number).desc()))]
+
+    def save(self, key: str, sections: dict[str, Any]) -> Handoff:
+        """Save the edited sections (the editor calls this as you type)."""
+        svc = self.incidents
+        with svc.store.write() as session:
+            row = self._row(session, key)
+            if row.acknowledged_at is not None:
+                raise RuleViolation(f"H-{row.number:03d} was acknowledged; it can no longer change.")
+            row.sections = clean_sections(sections)
+            row.updated_at = svc.clock()
+            session.add(row)
+            return _handoff(row)
+
+    def sign(self, key: str) -> Handoff:
+        svc = self.incidents
+        with svc.store.write() as session:
+            row = self._row(session, key)
+            if row.signed_at is not None:
+                raise RuleViolation(f"H-{row.number:03d} is already signed off.")
+            row.signed_at = svc.clock()
+            session.add(row)
+            return _handoff(row)
+
+    def acknowledge(self, key: str) -> Handoff:
+        svc = self.incidents
+        with svc.store.write() as session:
+            row = self._row(session, key)
+            if row.signed_at is None:
+                raise RuleViolation(f"H-{row.number:03d} is not signed off yet; the outgoing engineer signs first.")
+            if row.acknowledged_at is not None:
+                raise RuleViolation(f"H-{row.number:03d} was already acknowledged by {row.acknowledged_by}.")
+            row.acknowledged_by = svc.author
+            row.acknowledged_at = svc.clock()
+            session.add(row)
+            return _handoff(row)
