@@ -204,7 +204,7 @@ def test_monthly_report_known_answers(tmp_path: Path) -> None:
 
     base = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
     incident("Checkout API errors", "checkout-api", Impact.CORE_DOWN, Scope.ALL, base, 10, 20, 60)        # SEV1
-    incident("Checkout API errors again", "checkout-api", Impact.CORE_DOWN, Scope.LT25,                    # SEV2, repeat
+    incident("Checkout API errors again", "checkout-api", Impact.CORE_DOWN, Scope.LT25,  # SEV2, a repeat
              base + timedelta(days=7), 6, 40, 100)
     incident("Search slow", "search-api", Impact.DEGRADED, Scope.LT25, base + timedelta(days=8), 0, 30, None)  # SEV3
     incident("Logo blurry", "web", Impact.COSMETIC, Scope.ONE_USER, base + timedelta(days=15), 2, None, None)  # SEV4
