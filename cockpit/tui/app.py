@@ -37,6 +37,8 @@ class CockpitApp(App[None]):
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("l", "incident_list", "Incidents", id="app.incidents"),
         Binding("n", "declare", "Declare", id="app.declare"),
+        Binding("o", "handoff", "Handoff", id="app.handoff"),
+        Binding("m", "report", "Report", id="app.report"),
     ]
 
     def __init__(
@@ -129,6 +131,16 @@ class CockpitApp(App[None]):
         from cockpit.tui.screens.declare import DeclareScreen
 
         self.push_screen(DeclareScreen())
+
+    def action_handoff(self) -> None:
+        from cockpit.tui.screens.aftercare import HandoffScreen
+
+        self.push_screen(HandoffScreen())
+
+    def action_report(self) -> None:
+        from cockpit.tui.screens.aftercare import ReportScreen
+
+        self.push_screen(ReportScreen())
 
     def action_help(self) -> None:
         from cockpit.tui.screens.help import HelpScreen

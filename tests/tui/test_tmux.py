@@ -193,3 +193,39 @@ def test_walk_a_runbook_in_the_real_terminal(tmp_path: Path) -> None:
     recorded = [e.text for e in IncidentService(Store.open(db), "r").get(ref).timeline if e.kind == "runbook"]
     assert len(recorded) == 7 and recorded[3].endswith("unexpected — no red") and recorded[4].endswith("too slow")
     assert recorded[6].endswith("Roll back: expected")
+
+
+def test_a_handoff_being_edited_survives_kill_9(tmp_path: Path) -> None:
+    import signal
+
+    from cockpit.service.handoffs import Handoffs
+
+    db = tmp_path / "h.db"
+    IncidentService(Store.open(db), "ic").open_incident("Search slow", Impact.DEGRADED, Scope.LT25, commander="ic")
+    pidfile = tmp_path / "pid"
+    env = {"COCKPIT_DB": str(db), "COCKPIT_RESPONDER": "priya", "TZ": "UTC", "TERM": "xterm-256color",
+           "COCKPIT_CONFIG": str(tmp_path / "none.yaml"), "XDG_STATE_HOME": str(tmp_path / "state")}
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    command = (f"cd {shlex.quote(str(ROOT))} && echo $$ > {shlex.quote(str(pidfile))} && "
+               f"exec env {exports} {shlex.quote(sys.executable)} -m cockpit")
+    tmux = Tmux(command, 100, 30)
+    try:
+        tmux.wait_for("[1] Timeline")
+        tmux.keys("o")
+        tmux.wait_for("On-call handoff H-001")
+        tmux.keys("Down", "Down", "Down", "End", "Enter")  # below the prefilled items
+        tmux.type("DNS migration tonight | watch resolver errors")
+        tmux.wait_for("watch resolver errors")
+        svc = IncidentService(Store.open(db), "reader")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:  # the editor saves a moment after each keystroke
+            issues = Handoffs(svc).get("H-001").sections["open_issues"]
+            if any(i["issue"] == "DNS migration tonight" for i in issues):
+                break
+            time.sleep(0.1)
+        os.kill(int(pidfile.read_text()), signal.SIGKILL)
+    finally:
+        tmux.close()
+    issues = Handoffs(IncidentService(Store.open(db), "reader")).get("H-001").sections["open_issues"]
+    assert {"issue": "DNS migration tonight", "status": "watch resolver errors", "next_steps": ""} in issues
+    assert any(i["issue"].endswith("SEV3 DETECT: Search slow") for i in issues)  # the prefilled item kept

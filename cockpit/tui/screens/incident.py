@@ -53,6 +53,7 @@ class IncidentScreen(Screen[None]):
         Binding("s", "status_update", "Status", id="main.status_update"),
         Binding("c", "comms", "Comms", id="main.comms"),
         Binding("b", "runbooks", "Runbooks", id="main.runbooks"),
+        Binding("p", "postmortem", "Postmortem", show=False, id="main.postmortem"),
         Binding("right_square_bracket", "phase_next", "Phase+", id="main.phase_next"),
         Binding("left_square_bracket", "phase_back", "Phase back", show=False, id="main.phase_back"),
         Binding("slash", "search", "Search", id="main.search"),
@@ -199,6 +200,11 @@ class IncidentScreen(Screen[None]):
         from cockpit.tui.screens.runbook import RunbookScreen
 
         self.app.push_screen(RunbookScreen(self.incident_id), lambda _: self.poll())
+
+    def action_postmortem(self) -> None:
+        from cockpit.tui.screens.aftercare import PostmortemScreen
+
+        self.app.push_screen(PostmortemScreen(self.incident_id))
 
     def action_phase_next(self) -> None:
         self.cockpit.call_service(lambda svc: svc.advance_phase(self.incident_id), self._phase_done)

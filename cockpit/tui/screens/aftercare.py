@@ -1,0 +1,292 @@
+"""After the incident: the handoff editor (saved as you type), the postmortem view, the monthly report."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Label, Static, TextArea
+
+from cockpit.domain import postmortem as pm
+from cockpit.domain.handoff import SECTIONS, Handoff
+from cockpit.domain.report import to_markdown as report_md
+from cockpit.service.aftercare import Aftercare
+from cockpit.service.handoffs import Handoffs
+from cockpit.service.runbooks import library_folders, load_library
+from cockpit.textsafe import literal
+from cockpit.tui.screens.dialogs import Confirm
+
+if TYPE_CHECKING:
+    from cockpit.tui.app import CockpitApp
+
+SEPARATOR = " | "
+SAVE_DELAY_S = 0.3
+
+
+def section_text(items: list[dict[str, str]], fields: tuple[str, ...]) -> str:
+    """One item per line, its fields separated by " | " (what the editor shows)."""
+    return "\n".join(SEPARATOR.join(item.get(f, "") for f in fields).rstrip(" |") for item in items)
+
+
+def parse_section(text: str, fields: tuple[str, ...]) -> list[dict[str, str]]:
+    items = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|", len(fields) - 1)]
+        items.append({f: parts[i] if i < len(parts) else "" for i, f in enumerate(fields)})
+    return items
+
+
+class HandoffScreen(Screen[None]):
+    """Edit every section of a handoff; it is saved a moment after each keystroke."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save now", id="handoff.save", priority=True),
+        Binding("ctrl+g", "sign", "Sign off", id="handoff.sign", priority=True),
+        Binding("ctrl+y", "acknowledge", "Acknowledge", id="handoff.ack", priority=True),
+        Binding("escape", "back", "Back", id="handoff.back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.handoff: Handoff | None = None
+        self._timer: Timer | None = None
+        self._loading = True
+
+    @property
+    def cockpit(self) -> CockpitApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="handoff-head")
+        with VerticalScroll(id="handoff-form"):
+            for key, title, fields in SECTIONS:
+                yield Label(Text(f"{title}  ·  one per line: {SEPARATOR.join(fields)}"), classes="section-title")
+                yield TextArea(id=f"section-{key}", soft_wrap=True, classes="section")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        folders = library_folders(self.cockpit.config.runbook_dirs)
+
+        def open_or_draft(svc: Any) -> Handoff:
+            handoffs = Handoffs(svc)
+            latest = next(iter(handoffs.list()), None)
+            if latest is not None and latest.state == "draft":
+                return latest
+            if latest is not None and latest.state == "signed":
+                return latest  # the incoming engineer opens it to acknowledge
+            return handoffs.draft(load_library(folders).runbooks)
+
+        self.cockpit.call_service(open_or_draft, self._show)
+
+    def _show(self, handoff: Handoff) -> None:
+        self.handoff = handoff
+        self._loading = True
+        for key, _, fields in SECTIONS:
+            area = self.query_one(f"#section-{key}", TextArea)
+            area.load_text(section_text(handoff.sections.get(key, []), fields))
+            area.read_only = handoff.state == "acknowledged"
+        self._loading = False
+        self._head("opened")
+        self.query_one("#section-open_issues", TextArea).focus()
+
+    def _head(self, note: str) -> None:
+        h = self.handoff
+        if h is None:
+            return
+        state = {"draft": "draft — ctrl+g signs it off", "signed": f"signed off by {h.author} — the incoming "
+                 "engineer acknowledges with ctrl+y", "acknowledged": f"acknowledged by {h.acknowledged_by}"}[h.state]
+        flag = "  ⚠ NOT ACKNOWLEDGED within the hour" if h.overdue_ack(self.cockpit.clock()) else ""
+        self.query_one("#handoff-head", Static).update(
+            Text(f"On-call handoff {h.key} · {literal(state)} · {note}{flag}", style="bold"))
+
+    def _sections(self) -> dict[str, list[dict[str, str]]]:
+        return {key: parse_section(self.query_one(f"#section-{key}", TextArea).text, fields)
+                for key, _, fields in SECTIONS}
+
+    def on_text_area_changed(self, _event: TextArea.Changed) -> None:
+        if self._loading or self.handoff is None or self.handoff.state == "acknowledged":
+            return
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(SAVE_DELAY_S, self.action_save)
+
+    def action_save(self) -> None:
+        if self.handoff is None or self.handoff.state == "acknowledged":
+            return
+        key, sections = self.handoff.key, self._sections()
+        self.cockpit.call_service(lambda svc: Handoffs(svc).save(key, sections), self._saved, group="handoff-save")
+
+    def _saved(self, handoff: Handoff) -> None:
+        self.handoff = handoff
+        self._head(f"saved {handoff.updated_at.astimezone(UTC):%H:%M:%S}Z")
+
+    def action_sign(self) -> None:
+        if self.handoff is None:
+            return
+        key, sections = self.handoff.key, self._sections()
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.cockpit.call_service(lambda svc: (Handoffs(svc).save(key, sections), Handoffs(svc).sign(key))[1],
+                                          self._signed)
+
+        self.app.push_screen(Confirm(f"Sign off {key} as {self.cockpit.responder}? The incoming engineer then "
+                                     "acknowledges it."), confirmed)
+
+    def _signed(self, handoff: Handoff) -> None:
+        self.handoff = handoff
+        self.notify(f"{handoff.key} signed off.")
+        self._head("signed")
+
+    def action_acknowledge(self) -> None:
+        if self.handoff is None:
+            return
+        key = self.handoff.key
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.cockpit.call_service(lambda svc: Handoffs(svc).acknowledge(key), self._acknowledged)
+
+        self.app.push_screen(Confirm(f"{self.cockpit.responder}: acknowledge {key} — you have read it and take "
+                                     "the pager?"), confirmed)
+
+    def _acknowledged(self, handoff: Handoff) -> None:
+        self._show(handoff)
+        self.notify(f"{handoff.key} acknowledged by {handoff.acknowledged_by}.")
+
+    def action_back(self) -> None:
+        if self.handoff is not None and self.handoff.state != "acknowledged" and not self._loading:
+            self.action_save()
+        self.app.pop_screen()
+
+
+class PostmortemScreen(Screen[None]):
+    """The postmortem draft of one incident, with the blameless check; y copies the Markdown."""
+
+    BINDINGS = [
+        Binding("y", "copy", "Copy Markdown", id="postmortem.copy"),
+        Binding("f", "toggle_full", "Full/quick", id="postmortem.full"),
+        Binding("escape", "back", "Back", id="postmortem.back"),
+    ]
+
+    def __init__(self, incident_id: str) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.full: bool | None = None
+        self.markdown = ""
+
+    @property
+    def cockpit(self) -> CockpitApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="pm-head")
+        with VerticalScroll(id="pm-body"):
+            yield Static(id="pm-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._load()
+
+    def _load(self) -> None:
+        full = self.full
+        self.cockpit.call_service(lambda svc: Aftercare(svc).postmortem(self.incident_id, full=full), self._show)
+
+    def _show(self, draft: pm.Postmortem) -> None:
+        self.markdown = pm.to_markdown(draft)
+        head = Text(f"Postmortem draft · {draft.severity} · {'quick' if draft.quick else 'full'} template",
+                    style="bold")
+        if draft.unresolved:
+            head.append(" · DRAFT OF AN UNRESOLVED INCIDENT", style="bold reverse")
+        if draft.blame_flags:
+            head.append(f" · blameless check: {len(draft.blame_flags)} sentence(s) to reframe")
+        self.query_one("#pm-head", Static).update(head)
+        self.query_one("#pm-text", Static).update(Text(literal(self.markdown)))
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.markdown)
+        self.notify("Postmortem Markdown copied to the clipboard.")
+
+    def action_toggle_full(self) -> None:
+        self.full = not (self.full if self.full is not None else "Quick Postmortem" not in self.markdown)
+        self._load()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+SEV_BLOCKS = {"SEV1": "█", "SEV2": "▓", "SEV3": "▒", "SEV4": "░"}
+
+
+def chart(weeks: list[dict[str, Any]]) -> Text:
+    """Incidents per week, one bar per week, each severity its own pattern and colour, with counts."""
+    text = Text()
+    for week in weeks:
+        text.append(f"{week['week_of']} ")
+        for sev in ("SEV1", "SEV2", "SEV3", "SEV4"):
+            text.append(SEV_BLOCKS[sev] * 2 * int(week[sev]), style=f"bold {_SEV_COLOURS[sev]}")
+        counts = " ".join(f"{sev} {week[sev]}" for sev in ("SEV1", "SEV2", "SEV3", "SEV4") if week[sev])
+        text.append(f"  {counts or 'none'}\n")
+    text.append("legend: " + "  ".join(f"{SEV_BLOCKS[s]} {s}" for s in SEV_BLOCKS))
+    return text
+
+
+_SEV_COLOURS = {"SEV1": "red", "SEV2": "dark_orange", "SEV3": "yellow", "SEV4": "blue"}
+
+
+class ReportScreen(Screen[None]):
+    """The monthly reliability report with a chart of incidents per week; ←/→ change the month."""
+
+    BINDINGS = [
+        Binding("left", "month(-1)", "Previous month", id="report.previous"),
+        Binding("right", "month(1)", "Next month", id="report.next"),
+        Binding("escape", "back", "Back", id="report.back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.year, self.month = 0, 0
+
+    @property
+    def cockpit(self) -> CockpitApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="report-body"):
+            yield Static(id="report-chart")
+            yield Static(id="report-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        today = self.cockpit.clock().date()
+        self.year, self.month = today.year, today.month
+        self._load()
+
+    def _load(self) -> None:
+        period = f"{self.year:04d}-{self.month:02d}"
+        today = self.cockpit.clock().date()
+        self.cockpit.call_service(lambda svc: Aftercare(svc).monthly_report(period, today), self._show)
+
+    def _show(self, data: dict[str, Any]) -> None:
+        body = data["monthly_report"]
+        title = Text(f"Incidents per week, {body['period']}\n", style="bold")
+        title.append_text(chart(body["weekly_incidents"]))
+        self.query_one("#report-chart", Static).update(title)
+        self.query_one("#report-text", Static).update(Text(report_md(data)))
+
+    def action_month(self, step: int) -> None:
+        index = self.year * 12 + (self.month - 1) + step
+        self.year, self.month = divmod(index, 12)
+        self.month += 1
+        self._load()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,92 @@
+"""The handoff editor, the postmortem view and the report screen, driven with Pilot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import TextArea
+
+from cockpit.service.handoffs import Handoffs
+from cockpit.service.incidents import IncidentService
+from cockpit.store.db import Store
+from cockpit.tui.screens.aftercare import HandoffScreen, PostmortemScreen, ReportScreen, parse_section, section_text
+from cockpit.tui.screens.dialogs import Confirm
+from tests.tui.conftest import settle, wait_until
+
+SIZE = (120, 40)
+
+
+def test_section_text_round_trip() -> None:
+    fields = ("change", "risk", "rollback")
+    items = [{"change": "Deployed v2", "risk": "low", "rollback": "helm rollback"},
+             {"change": "Config flag", "risk": "", "rollback": ""}]
+    assert parse_section(section_text(items, fields), fields) == items
+    assert parse_section("a | b | c | d\n\n  \n", fields) == [{"change": "a", "risk": "b", "rollback": "c | d"}]
+
+
+async def test_edit_sign_and_acknowledge_a_handoff(make_app, sample_db: Path) -> None:
+    app = make_app(sample_db, responder="priya")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, HandoffScreen)
+        await wait_until(pilot, lambda: app.screen.handoff is not None)
+        issues = app.screen.query_one("#section-open_issues", TextArea)
+        assert "SEV1 MITIGATE: Checkout API returning 500s" in issues.text  # prefilled from the store
+        risks = app.screen.query_one("#section-known_risks", TextArea)
+        risks.focus()
+        await pilot.press(*"Black Friday peak | checkout p99 over 800 ms")
+        key = app.screen.handoff.key
+        svc = IncidentService(Store.open(sample_db), "reader")
+        await wait_until(pilot, lambda: Handoffs(svc).get(key).sections["known_risks"] == [
+            {"event": "Black Friday peak", "watch_for": "checkout p99 over 800 ms"}])  # saved as you type
+        await pilot.press("ctrl+g")
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await settle(pilot)
+        await wait_until(pilot, lambda: Handoffs(svc).get(key).state == "signed")
+    incoming = make_app(sample_db, responder="sofia")
+    async with incoming.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        await wait_until(pilot, lambda: incoming.screen.handoff is not None)
+        assert incoming.screen.handoff.key == key  # the signed handoff, not a new draft
+        await pilot.press("ctrl+y", "y")
+        await settle(pilot)
+        await wait_until(pilot, lambda: Handoffs(svc).get(key).state == "acknowledged")
+        assert incoming.screen.query_one("#section-known_risks", TextArea).read_only
+    done = Handoffs(svc).get(key)
+    assert done.acknowledged_by == "sofia" and done.author == "priya"
+
+
+async def test_postmortem_view(make_app, sample_db: Path) -> None:
+    app = make_app(sample_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, PostmortemScreen)
+        await wait_until(pilot, lambda: bool(app.screen.markdown))
+        head = str(app.screen.query_one("#pm-head").render())
+        assert "DRAFT OF AN UNRESOLVED INCIDENT" in head and "SEV1" in head
+        assert app.screen.markdown.startswith("> **Draft of an unresolved incident**")
+        assert "## Action Items" in app.screen.markdown and "(proposed)" in app.screen.markdown
+        await pilot.press("y")
+        assert app.clipboard == app.screen.markdown
+
+
+async def test_report_screen_with_chart(make_app, sample_db: Path) -> None:
+    app = make_app(sample_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
+        await wait_until(pilot, lambda: "2026-11" in str(app.screen.query_one("#report-chart").render()))
+        chart = str(app.screen.query_one("#report-chart").render())
+        assert "SEV1 1" in chart and "legend:" in chart
+        assert "| Pages per shift |" in str(app.screen.query_one("#report-text").render())
+        await pilot.press("left")
+        await wait_until(pilot, lambda: "2026-10" in str(app.screen.query_one("#report-chart").render()))
