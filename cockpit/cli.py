@@ -88,10 +88,13 @@ def local_and_utc(moment: datetime, seconds: bool = True) -> str:
 
 def parse_when(text: str) -> datetime:
     """An ISO 8601 time (UTC if no zone) or a relative one like ``-15m``, ``-2h``."""
-    match = re.fullmatch(r"-(\d+)([smhd])", text.strip())
+    match = re.fullmatch(r"-(\d{1,7})([smhd])", text.strip())
     if match:
         unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
-        return datetime.now(UTC) - timedelta(**{unit: int(match.group(1))})
+        try:
+            return datetime.now(UTC) - timedelta(**{unit: int(match.group(1))})
+        except OverflowError:
+            raise InvalidInput(f"'{text}' is too far in the past.") from None
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
@@ -281,7 +284,7 @@ def _print_detail(detail: Any, tail: int | None) -> None:
 
     snap = detail.snapshot
     out: list[str] = [f"{snap.ref}  {one_line(snap.title)}"]
-    out.append(f"Severity  {snap.severity_reason}")
+    out.append(f"Severity  {one_line(snap.severity_reason)}")
     bar = " › ".join(f"[{p.value}]" if p is snap.phase else p.value.lower() for p in PHASES)
     out.append(f"Phase     {bar}")
     services = ", ".join(one_line(s) for s in snap.services) or "—"
@@ -293,7 +296,7 @@ def _print_detail(detail: Any, tail: int | None) -> None:
                           for h in held[role]) or "— (empty)"
         out.append(f"  {role.title:<22} {names}")
     for warning in detail.warnings:
-        out.append(f"! {warning.message}")
+        out.append(f"! {one_line(warning.message)}")
     out.append(f"Check-in  {describe_check_in(detail.check_in)}")
     if snap.root_cause:
         out.append(f"Root cause  {one_line(snap.root_cause)}")
@@ -385,7 +388,7 @@ def role_assign(app: AppContext, ref: str, role_name: str, name: str) -> None:
     entry = svc.assign_role(ref, Role.parse(role_name), name)
     click.echo(one_line(entry.text))
     for warning in svc.get(ref, with_timeline=False).warnings:
-        click.echo(f"warning: {warning.message}", err=True)
+        click.echo(f"warning: {one_line(warning.message)}", err=True)
 
 
 @role.command("release")
@@ -434,7 +437,7 @@ def comms(app: AppContext, ref: str, template: str, record: bool, as_json: bool)
     chosen = Template.parse(template)
     rendered = svc.render_comms(ref, chosen)
     if record:
-        svc.record_comms_sent(ref, chosen)
+        svc.record_comms_sent(ref, chosen, rendered.text)
     if as_json:
         emit_json({"template": chosen.value, "text": rendered.text, "draft_note": rendered.draft_note,
                    "recorded": record})
@@ -533,6 +536,8 @@ def runbook_show(app: AppContext, runbook_id: str, as_json: bool) -> None:
 @pass_ctx
 def runbook_suggest(app: AppContext, ref: str, as_json: bool) -> None:
     """Runbooks for an incident: alert names seen in its timeline, then its services."""
+    from cockpit.textsafe import one_line
+
     detail = app.service().get(ref)
     books = _library(app).suggest(detail.snapshot.services, [detail.snapshot.title, *(e.text for e in detail.timeline)])
     if as_json:
@@ -541,7 +546,7 @@ def runbook_suggest(app: AppContext, ref: str, as_json: bool) -> None:
     if not books:
         click.echo("No runbook matches this incident's alerts or services.")
     for b in books:
-        click.echo(f"{b.id:<34} {b.title}")
+        click.echo(f"{b.id:<34} {one_line(b.title)}")
 
 
 @runbook.command("new")
@@ -557,9 +562,13 @@ def runbook_new(path: Path, title: str, alert_name: str) -> None:
         raise InvalidInput(f"{path} already exists; choose another file name.")
     if not path.parent.is_dir():
         raise InvalidInput(f"The folder {path.parent} does not exist.")
-    text = SKELETON.format(id=_default_id(path), title=title.replace('"', "'"), alert=alert_name.replace('"', "'"),
+    # json.dumps gives a double-quoted YAML string with every special character escaped
+    text = SKELETON.format(id=_default_id(path), title=json.dumps(title)[1:-1], alert=json.dumps(alert_name)[1:-1],
                            today=datetime.now(UTC).date().isoformat(), path=path)
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"Cannot write {path}: {exc.strerror or exc}.") from None
     click.echo(f"Wrote {path}; edit it, then run: cockpit runbook validate {path}")
 
 
@@ -839,6 +848,14 @@ def main(argv: list[str] | None = None) -> None:
 
         click.echo(f"error: {one_line(str(exc))}", err=True)
         sys.exit(exc.exit_code)
+    except UnicodeEncodeError:
+        click.echo("error: an argument is not valid text in this system's encoding (UTF-8); retype it.", err=True)
+        sys.exit(2)
+    except RuntimeError as exc:
+        if "home directory" not in str(exc):
+            raise
+        click.echo(f"error: {exc}; write the path out in full instead of using ~user.", err=True)
+        sys.exit(2)
     except KeyboardInterrupt:
         click.echo("Interrupted; nothing half-written was kept.", err=True)
         sys.exit(130)

@@ -99,7 +99,15 @@ def load_config(path: Path | None = None) -> Config:
         assert doc is not None
         raise InvalidInput(f"Config file {doc.problem(('responder', 'name'), 'must be a non-empty name')}")
     keymap = need("keymap", dict, "a mapping of binding id to keys") or {}
+    for key, value in keymap.items():
+        if not isinstance(value, str) or not value.strip():
+            assert doc is not None
+            raise InvalidInput(f"Config file {doc.problem(('keymap', key), 'must be keys such as ctrl+s or u')}")
     dirs = need("runbook_dirs", list, "a list of folders") or []
+    for index, value in enumerate(dirs):
+        if not isinstance(value, str) or not value.strip():
+            assert doc is not None
+            raise InvalidInput(f"Config file {doc.problem(('runbook_dirs', index), 'must be a folder path')}")
     theme = need("theme", str, "a theme name") or "cockpit-dark"
     env_name = os.environ.get("COCKPIT_RESPONDER", "").strip()
     return Config(

@@ -66,30 +66,71 @@ def format_path(path: tuple[Any, ...]) -> str:
     return text
 
 
+MAX_DEPTH = 64
+MAX_ALIASES = 1000
+
+
+def _position(event: yaml.Event) -> tuple[int, int]:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def _structure_problem(text: str, file: str) -> Problem | None:
+    """Refuse documents nested absurdly deep or full of aliases before building anything from them
+    (a few hundred bytes of nested aliases, a "billion laughs", would otherwise take minutes)."""
+    depth = aliases = 0
+    try:
+        for event in yaml.parse(text, Loader=_SAFE_LOADER):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line, column = _position(event)
+                    return Problem(file, line, column, "",
+                                   f"nested more than {MAX_DEPTH} levels deep; this is not a config or runbook")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    line, column = _position(event)
+                    return Problem(file, line, column, "",
+                                   f"more than {MAX_ALIASES} aliases (*name); refused")
+    except yaml.YAMLError:
+        return None  # the real parse reports syntax errors with their position
+    return None
+
+
 def _walk(node: yaml.Node, path: tuple[Any, ...], positions: dict[tuple[Any, ...], tuple[int, int]],
-          duplicates: list[tuple[tuple[Any, ...], int, int, int]]) -> None:
+          duplicates: list[tuple[tuple[Any, ...], int, int, int]], seen: set[int] | None = None) -> None:
+    seen = set() if seen is None else seen
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if id(node) in seen:  # an alias to a node already walked: its positions are known, do not repeat
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, int] = {}
+        first_line: dict[Any, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
-            if key in seen:
+            if key in first_line:
                 duplicates.append(((*path, key), key_node.start_mark.line + 1, key_node.start_mark.column + 1,
-                                   seen[key]))
-            seen[key] = key_node.start_mark.line + 1
-            _walk(value_node, (*path, key), positions, duplicates)
+                                   first_line[key]))
+            first_line[key] = key_node.start_mark.line + 1
+            _walk(value_node, (*path, key), positions, duplicates, seen)
             # a missing child is reported at its parent; a bad key at the key itself
             positions.setdefault((*path, key, "__key__"), (key_node.start_mark.line + 1,
                                                            key_node.start_mark.column + 1))
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), positions, duplicates)
+            _walk(item, (*path, index), positions, duplicates, seen)
 
 
 def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Problem]]:
     """Parse YAML text safely. On a syntax error, return the problem with its line and column."""
     if "\x00" in text:
         return None, [Problem(file, 1, 1, "", "this is a binary file, not YAML")]
+    structure = _structure_problem(text, file)
+    if structure is not None:
+        return None, [structure]
     loader = _SAFE_LOADER(text)
     try:
         # one parse: the node tree gives positions, the same tree is constructed into data
@@ -102,13 +143,15 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Problem]
         if "\t" in text and "tab" in message.lower():
             message = "a tab character is not allowed for indentation in YAML; use spaces"
         elif any(hint in message for hint in ("expected <block end>", "mapping values are not allowed",
-                                              "did not find expected")):
+                                              "did not find expected key", "did not find expected '-'")):
             message = f"the indentation does not line up with the lines above ({message})"
         elif "could not determine a constructor" in message:
             message = f"unsafe or unknown YAML tag refused ({message})"
         return None, [Problem(file, line, column, "", f"YAML syntax error: {message}")]
     except yaml.YAMLError as exc:
         return None, [Problem(file, 1, 1, "", f"YAML error: {exc}")]
+    except RecursionError:
+        return None, [Problem(file, 1, 1, "", "the document refers to itself too deeply; refused")]
     finally:
         loader.dispose()
     positions: dict[tuple[Any, ...], tuple[int, int]] = {}

@@ -16,7 +16,7 @@ from typing import Any
 Path_ = tuple[str | int, ...]
 Issue = tuple[Path_, str]
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 DEFAULT_TIMEOUT_S = 30
 MAX_TIMEOUT_S = 3600
 
@@ -121,6 +121,9 @@ class _Checker:
         if not isinstance(value, str):
             self.add((*path, key), f"must be text, not {_type_name(value)} (put it in quotes)")
             return ""
+        if "\x00" in value:
+            self.add((*path, key), "contains a NUL character")
+            return ""
         return value
 
     def text_list(self, data: Mapping[str, Any], key: str, path: Path_) -> tuple[str, ...]:
@@ -175,7 +178,7 @@ def validate(data: object, default_id: str, source: str = "") -> tuple[Runbook |
         return None, check.issues
     check.keys(body, root, TOP_KEYS, TOP_REQUIRED)
     runbook_id = body.get("id", default_id)
-    if not isinstance(runbook_id, str) or not ID_PATTERN.match(runbook_id):
+    if not isinstance(runbook_id, str) or not ID_PATTERN.fullmatch(runbook_id):
         where = (*root, "id") if "id" in body else root
         check.add(where, f"'{runbook_id}' is not a usable id: use lowercase letters, digits and hyphens")
         runbook_id = default_id
@@ -185,6 +188,8 @@ def validate(data: object, default_id: str, source: str = "") -> tuple[Runbook |
     if not isinstance(raw_diag, list):
         check.add((*root, "diagnosis"), f"must be a list of steps, not {_type_name(raw_diag)}")
     else:
+        if not raw_diag and "diagnosis" in body:
+            check.add((*root, "diagnosis"), "needs at least one step: the walker starts with diagnosis")
         for i, item in enumerate(raw_diag):
             made = check.step(item, (*root, "diagnosis", i), DIAGNOSIS_REQUIRED)
             if made:
@@ -273,6 +278,26 @@ class Position:
 class Walk:
     runbook: Runbook
     position: Position = field(default_factory=Position)
+
+    def __post_init__(self) -> None:
+        self.position = self.normalized(self.position)
+
+    def normalized(self, pos: Position) -> Position:
+        """A saved position that still fits this runbook (it may have been edited since the run began)."""
+        book = self.runbook
+        if pos.section == "diagnosis":
+            if 0 <= pos.index < len(book.diagnosis):
+                return pos
+            return Position("mitigation", None, 0) if book.mitigation else Position("done")
+        if pos.section == "mitigation":
+            if pos.option is None:
+                return Position("mitigation", None, 0) if book.mitigation else Position("done")
+            if not 0 <= pos.option < len(book.mitigation):
+                return Position("mitigation", None, 0)
+            if not 0 <= pos.index < len(book.mitigation[pos.option].steps):
+                return Position("done")
+            return pos
+        return Position("done")
 
     @property
     def done(self) -> bool:

@@ -80,6 +80,10 @@ class Aftercare:
             row.status = status
             row.done_at = now if status == "done" else None
             session.add(row)
+            if row.incident_id is not None:
+                incident = svc._find(session, row.incident_id)
+                svc._append(session, incident, "system", f"Action item AI-{row.number:03d} is now {status}: "
+                            f"{row.description}", now, {"action_item": f"AI-{row.number:03d}", "status": status})
             return _item(row)
 
     # --- postmortem ---------------------------------------------------------------------

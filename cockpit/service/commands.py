@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import selectors
 import shlex
 import signal
 import subprocess
@@ -47,24 +48,45 @@ def command_line(step: RunbookStep) -> tuple[str, ...]:
 
 
 def run_step_command(step: RunbookStep, timeout: float | None = None) -> CommandResult:
+    """Run the step's command; keep at most ``OUTPUT_CAP`` bytes of its output (the rest is read and dropped,
+    so a chatty command cannot fill memory), and kill its whole process group at the deadline."""
     argv = command_line(step)
     limit = timeout if timeout is not None else step.timeout_seconds
     started = time.monotonic()
+    deadline = started + limit
     try:
         proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
-    except OSError as exc:
-        return CommandResult(argv, 127, f"could not start {argv[0]}: {exc.strerror or exc}", False, False,
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return CommandResult(argv, 127, f"could not start {argv[0]}: {reason}", False, False,
                              time.monotonic() - started)
-    try:
-        raw, _ = proc.communicate(timeout=limit)
-        timed_out = False
-    except subprocess.TimeoutExpired:
+    assert proc.stdout is not None
+    kept = bytearray()
+    dropped = 0
+    timed_out = False
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            if not selector.select(timeout=min(remaining, 0.5)):
+                continue
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:  # every writer closed the pipe
+                break
+            room = OUTPUT_CAP - len(kept)
+            kept += chunk[:room]
+            dropped += max(0, len(chunk) - room)
+    if timed_out:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        raw, _ = proc.communicate()
-        timed_out = True
-    truncated = len(raw) > OUTPUT_CAP
-    text = raw[:OUTPUT_CAP].decode("utf-8", errors="replace")
-    return CommandResult(argv, None if timed_out else proc.returncode, text, timed_out, truncated,
-                         time.monotonic() - started)
+    proc.stdout.close()
+    try:
+        code: int | None = proc.wait(timeout=2)
+    except subprocess.TimeoutExpired:  # a process that escaped the group: give up waiting, never hang
+        code = None
+    return CommandResult(argv, None if timed_out else code, kept.decode("utf-8", errors="replace"), timed_out,
+                         dropped > 0, time.monotonic() - started)

@@ -13,7 +13,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from cockpit.domain import cadence, comms, ids
-from cockpit.domain.incident import CHECK_IN_KINDS, ENTRY_KINDS, Entry, IncidentSnapshot
+from cockpit.domain.incident import CHECK_IN_KINDS, PERSON_KINDS, Entry, IncidentSnapshot
 from cockpit.domain.lifecycle import Direction, Phase, plan_transition
 from cockpit.domain.metrics import IncidentMetrics, compute_metrics
 from cockpit.domain.roles import Role, RoleHolding, RoleWarning, check_roles
@@ -143,6 +143,7 @@ class IncidentService:
             found = session.get(Incident, text.lower())
             if found is not None:
                 return found
+            raise NotFound(f"No incident has the id {text}.")
         key = ids.normalize_ref_query(text)
         matches = session.exec(
             select(Incident).where(col(Incident.ref_key).startswith(key)).order_by(col(Incident.ref_key)).limit(6)
@@ -206,8 +207,8 @@ class IncidentService:
             return _snapshot(session, incident)
 
     def add_entry(self, query: str, text: str, kind: str = "note") -> Entry:
-        if kind not in ENTRY_KINDS:
-            raise InvalidInput(f"'{kind}' is not an entry kind: use one of {', '.join(ENTRY_KINDS)}.")
+        if kind not in PERSON_KINDS:  # the other kinds are written by the use cases themselves
+            raise InvalidInput(f"'{kind}' is not an entry kind: use one of {', '.join(PERSON_KINDS)}.")
         text = _clean_text(text, "entry text")
         now = self.clock()
         with self.store.write() as session:
@@ -354,13 +355,14 @@ class IncidentService:
             incident = self._find(session, query)
             return comms.render(template, _snapshot(session, incident), self.clock())
 
-    def record_comms_sent(self, query: str, template: comms.Template) -> Entry:
-        """Log that a filled template went out; it counts as a status update (restarts the countdown)."""
+    def record_comms_sent(self, query: str, template: comms.Template, text: str | None = None) -> Entry:
+        """Log that a filled template went out (``text``: exactly what was copied, when given); it counts as
+        a status update (restarts the countdown)."""
         now = self.clock()
         with self.store.write() as session:
             incident = self._find(session, query)
-            rendered = comms.render(template, _snapshot(session, incident), now)
-            entry = self._append(session, incident, "comms", f"Comms sent: {template.title}\n{rendered.text}",
+            sent = text if text is not None else comms.render(template, _snapshot(session, incident), now).text
+            entry = self._append(session, incident, "comms", f"Comms sent: {template.title}\n{sent}",
                                  now, {"template": template.value})
             return _entry(entry)
 
@@ -370,7 +372,8 @@ class IncidentService:
             stmt = select(Incident)
             if not include_closed:
                 stmt = stmt.where(col(Incident.phase).in_([p.value for p in Phase if p.is_open]))
-            stmt = stmt.order_by(col(Incident.updated_at).desc())
+            closed_last = col(Incident.phase).in_([p.value for p in Phase if not p.is_open])
+            stmt = stmt.order_by(closed_last, col(Incident.updated_at).desc())
             if limit:
                 stmt = stmt.limit(limit)
             incidents = session.exec(stmt).all()

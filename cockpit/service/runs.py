@@ -75,11 +75,13 @@ class RunbookRuns:
         return row
 
     def record(self, run_id: str, runbook: Runbook, outcome: str, note: str = "",
-               command: CommandResult | None = None) -> RunState:
+               command: CommandResult | None = None, seen: Position | None = None) -> RunState:
         """Mark the current step as expected, unexpected (note required) or skipped (reason required)."""
         if outcome not in OUTCOMES:
             raise InvalidInput(f"'{outcome}' is not an outcome: use {', '.join(OUTCOMES)}.")
         note = note.strip()
+        if len(note) > 100_000:
+            raise InvalidInput("The note is longer than 100,000 characters; attach a link instead.")
         if outcome == "unexpected" and not note:
             raise InvalidInput("An unexpected result needs a note saying what you saw.")
         if outcome == "skipped" and not note:
@@ -89,6 +91,8 @@ class RunbookRuns:
         with svc.store.write() as session:
             row = self._row(session, run_id)
             walk = Walk(runbook, Position(row.section, row.option, row.step_index))
+            if seen is not None and walk.normalized(seen) != walk.position:
+                raise RuleViolation("Someone else moved this runbook on meanwhile; look at the current step again.")
             step = walk.current()
             if step is None:
                 raise RuleViolation("There is no current step: choose a mitigation option first."

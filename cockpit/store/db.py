@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -34,9 +35,10 @@ DEFAULT_BUSY_TIMEOUT_S = 5.0
 def _busy_timeout() -> float:
     raw = os.environ.get("COCKPIT_BUSY_TIMEOUT")
     try:
-        return float(raw) if raw else DEFAULT_BUSY_TIMEOUT_S
+        value = float(raw) if raw else DEFAULT_BUSY_TIMEOUT_S
     except ValueError:
         return DEFAULT_BUSY_TIMEOUT_S
+    return value if math.isfinite(value) and 0 <= value <= 3600 else DEFAULT_BUSY_TIMEOUT_S
 
 
 def inspect_file(path: Path) -> str | None:

@@ -194,9 +194,20 @@ class CockpitApp(App[None]):
                                       "Your data is safe.", severity="error", timeout=15)
                 return
             if on_done is not None:
-                self.call_from_thread(on_done, result)
+                self.call_from_thread(self._deliver, on_done, result)
 
         self.run_worker(run, thread=True, group=group, exit_on_error=False)
+
+    def _deliver(self, on_done: Callable[[Any], None], result: Any) -> None:
+        """Hand a result to the screen; a failure there is logged and shown, never silently dropped."""
+        try:
+            on_done(result)
+        except CockpitError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+        except Exception:
+            where = self._log_crash()
+            self.notify(f"An unexpected problem (a bug); details are in {where}. Your data is safe.",
+                        severity="error", timeout=15)
 
     def _log_crash(self) -> Path:
         folder = log_dir()

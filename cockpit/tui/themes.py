@@ -72,8 +72,8 @@ def load_theme(path: Path) -> tuple[Theme | None, list[Problem]]:
         found.append(doc.problem(("variables",), "must be a mapping of variable name to colour"))
         variables = {}
     for key, value in variables.items():
-        if not isinstance(value, str):
-            found.append(doc.problem(("variables", key), "must be a string"))
+        if (message := _check_colour(value)) is not None:
+            found.append(doc.problem(("variables", key), message))
     if found:
         return None, found
     colours = {key: data[key] for key in COLOUR_FIELDS if key in data}

@@ -294,9 +294,9 @@ async def test_changes_from_another_process_appear_within_two_seconds(make_app, 
         await wait_until(pilot, lambda: "sofia since" in roles.render().plain.splitlines()[4], timeout=2.0)
 
 
-async def test_hostile_text_renders_literally(make_app, tmp_path: Path) -> None:
+async def test_hostile_text_renders_literally(make_app, tmp_path: Path, tui_clock) -> None:
     db = tmp_path / "c.db"
-    svc = IncidentService(Store.open(db), "a")
+    svc = IncidentService(Store.open(db), "a", clock=tui_clock)
     ref = svc.open_incident("[bold red]Evil[/] \x1b[2J title", Impact.CORE_DOWN, Scope.ALL, commander="[b]x").ref
     texts = [
         "[bold]not bold[/] and [/] and [link=http://x]link[/link]",

@@ -12,7 +12,7 @@ from textual.widget import Widget
 
 from cockpit.domain.incident import IncidentSnapshot
 from cockpit.domain.roles import ROLES, Role, RoleWarning
-from cockpit.textsafe import one_line
+from cockpit.textsafe import literal, one_line
 
 SHORT_TITLES = {Role.IC: "IC", Role.COMMS: "Comms", Role.OPS: "Ops", Role.SME: "SME", Role.SCRIBE: "Scribe"}
 
@@ -84,6 +84,7 @@ class RolesPane(Widget, can_focus=True):
             text.append_text(line)
             text.append("\n")
         for warning in self.warnings:
-            text.append(f"⚠ {warning.message}\n", self.get_component_rich_style("roles--warning", partial=True))
+            warning_style = self.get_component_rich_style("roles--warning", partial=True)
+            text.append(f"⚠ {literal(warning.message)}\n", warning_style)
         text.rstrip()
         return text

@@ -13,6 +13,7 @@ from textual.widget import Widget
 
 from cockpit.domain.incident import IncidentSnapshot
 from cockpit.domain.severity import IMPACTS, MATRIX, SCOPES, TRIGGER_LABELS, Assessment, Triggers, classify
+from cockpit.textsafe import literal
 
 IMPACT_SHORT = ("core down", "degraded", "non-core", "cosmetic")
 SCOPE_SHORT = ("1 user", "<25%", ">25%", "all")
@@ -127,5 +128,5 @@ class SeverityPane(Widget, can_focus=True):
         if self.pending:
             text.append(f"Enter applies: {self.preview.explanation}", style("matrix--why", partial=True))
         else:
-            text.append(f"Why: {snap.severity_reason}", style("matrix--why", partial=True))
+            text.append(f"Why: {literal(snap.severity_reason)}", style("matrix--why", partial=True))
         return text

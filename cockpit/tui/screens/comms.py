@@ -80,7 +80,8 @@ class CommsScreen(Screen[None]):
         if rendered is None:
             return
         self.app.copy_to_clipboard(rendered.text)
-        self.cockpit.call_service(lambda svc: svc.record_comms_sent(self.incident_id, template),
+        text = rendered.text
+        self.cockpit.call_service(lambda svc: svc.record_comms_sent(self.incident_id, template, text),
                                   lambda _entry: self.notify(f"{template.title} copied and logged as sent."))
 
     def action_back(self) -> None:

@@ -16,6 +16,7 @@ from cockpit.domain.roles import Role
 from cockpit.domain.severity import Severity
 from cockpit.errors import InvalidInput
 from cockpit.service.incidents import IncidentDetail
+from cockpit.textsafe import one_line
 from cockpit.tui.panes.phase import PhaseBar
 from cockpit.tui.panes.roles import RolesPane
 from cockpit.tui.panes.severity import SeverityPane
@@ -207,7 +208,13 @@ class IncidentScreen(Screen[None]):
         self.app.push_screen(PostmortemScreen(self.incident_id))
 
     def action_phase_next(self) -> None:
-        self.cockpit.call_service(lambda svc: svc.advance_phase(self.incident_id), self._phase_done)
+        """From the phase on screen: two ICs pressing ] at once do not skip a phase."""
+        shown = self.detail.snapshot.phase if self.detail else None
+        target = shown.next() if shown else None
+        if target is None:
+            self.notify("Already in the last phase." if shown else "Still loading.", severity="warning")
+            return
+        self.cockpit.call_service(lambda svc: svc.set_phase(self.incident_id, target), self._phase_done)
 
     def action_phase_back(self) -> None:
         detail = self.detail
@@ -219,7 +226,7 @@ class IncidentScreen(Screen[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.cockpit.call_service(lambda svc: svc.step_back_phase(self.incident_id), self._phase_done)
+                self.cockpit.call_service(lambda svc: svc.set_phase(self.incident_id, previous), self._phase_done)
 
         self.app.push_screen(Confirm(f"Step back from {detail.snapshot.phase.value} to {previous.value}? "
                                      "It is recorded as a relapse."), confirmed)
@@ -296,7 +303,7 @@ class IncidentScreen(Screen[None]):
                     self.notify("Handover cancelled: the incoming IC did not confirm.", severity="warning")
 
             self.app.push_screen(Confirm(
-                f"{name}: do you take command of this incident from {current or 'nobody'}? "
+                f"{one_line(name)}: do you take command of this incident from {one_line(current or 'nobody')}? "
                 "(the incoming IC confirms)"), confirmed)
 
         self.app.push_screen(TextPrompt("Hand over Incident Commander to", "incoming IC's name"), incoming)

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from cockpit.domain.cadence import format_clock
-from cockpit.domain.runbook import Runbook, Walk
+from cockpit.domain.runbook import Position, Runbook, Walk
 from cockpit.service.commands import CommandResult, command_line, run_step_command
 from cockpit.service.runbooks import Library, library_folders, load_library
 from cockpit.service.runs import RunbookRuns, RunState
@@ -49,6 +49,8 @@ class RunbookScreen(Screen[None]):
         self.runs: list[RunState] = []
         self.current = 0
         self.last_output: CommandResult | None = None
+        self.output_for: tuple[str, Position] | None = None  # the run and step the output belongs to
+        self.running = False
 
     @property
     def cockpit(self) -> CockpitApp:
@@ -122,10 +124,13 @@ class RunbookScreen(Screen[None]):
             return
         state, book = pair
         walk = Walk(book, state.position)
+        if self.output_for != (state.id, walk.position):
+            self.last_output = None
         done, total = walk.progress()
         bar = "▮" * done + "▯" * max(0, total - done)
         others = f" · run {self.current + 1}/{len(self.runs)} (←/→)" if len(self.runs) > 1 else ""
-        head.update(Text(f"{literal(book.title)} · {walk.label()} · {done}/{total} {bar}{others}", style="bold"))
+        head.update(Text(f"{literal(book.title)} · {literal(walk.label())} · {done}/{total} {bar}{others}",
+                         style="bold"))
         body = Text()
         step = walk.current()
         if step is not None:
@@ -149,7 +154,8 @@ class RunbookScreen(Screen[None]):
         step_view.update(body)
         out = self.last_output
         self.query_one("#walker-output", Static).update(
-            Text(f"\n$ {' '.join(out.argv)} → {out.summary}\n{literal(out.output[-4000:])}") if out else Text(""))
+            Text(f"\n$ {literal(' '.join(out.argv))} → {out.summary}\n{literal(out.output[-4000:])}") if out
+            else Text(""))
         self._tick()
 
     def _tick(self) -> None:
@@ -184,7 +190,12 @@ class RunbookScreen(Screen[None]):
             if not answer:
                 return
             try:
-                book = choices[int(answer) - 1] if answer.isdigit() else self.library.get(answer)
+                if answer.isdigit():
+                    if not 1 <= int(answer) <= len(choices):
+                        raise IndexError(answer)
+                    book = choices[int(answer) - 1]
+                else:
+                    book = self.library.get(answer)
             except (IndexError, ValueError):
                 self.notify(f"There is no choice {answer}.", severity="error")
                 return
@@ -214,16 +225,22 @@ class RunbookScreen(Screen[None]):
         if pair is None:
             return
         state, book = pair
-        if Walk(book, state.position).current() is None:
-            self.notify("No current step." if not Walk(book, state.position).awaiting_option
+        walk = Walk(book, state.position)
+        if self.running:
+            self.notify("The step's command is still running; wait for it, then mark the outcome.",
+                        severity="warning")
+            return
+        if walk.current() is None:
+            self.notify("No current step." if not walk.awaiting_option
                         else "Choose a mitigation option first (press its number).", severity="warning")
             return
-        output = self.last_output
+        output = self.last_output if self.output_for == (state.id, walk.position) else None
+        seen = walk.position
 
         def record(note: str = "") -> None:
-            self.last_output = None
+            self.last_output, self.output_for = None, None
             self.cockpit.call_service(
-                lambda svc: RunbookRuns(svc).record(state.id, book, outcome, note, output), self._reload)
+                lambda svc: RunbookRuns(svc).record(state.id, book, outcome, note, output, seen=seen), self._reload)
 
         if outcome == "expected":
             record()
@@ -263,17 +280,23 @@ class RunbookScreen(Screen[None]):
         shown = " ".join(argv) if not step.shell else step.command
         how = "through /bin/sh (the runbook marks it as a shell step)" if step.shell else "without a shell"
 
+        state, book = pair  # type: ignore[misc]
+        where = (state.id, Walk(book, state.position).position)
+
         def confirmed(yes: bool | None) -> None:
             if not yes:
                 return
             self.notify(f"Running (timeout {step.timeout_seconds} s)…")
-            self.cockpit.call_service(lambda _svc: run_step_command(step), self._ran)
+            self.running = True
+            self.cockpit.call_service(lambda _svc: (where, run_step_command(step)), self._ran)
 
         self.app.push_screen(Confirm(f"Run this exact command {how}, timeout {step.timeout_seconds} s?\n\n"
                                      f"{literal(shown)}"), confirmed)
 
-    def _ran(self, result: CommandResult) -> None:
-        self.last_output = result
+    def _ran(self, done: tuple[tuple[str, Position], CommandResult]) -> None:
+        where, result = done
+        self.running = False
+        self.last_output, self.output_for = result, where
         self._show()
         self.notify(f"Command finished: {result.summary}. Mark the step's outcome (Enter, u or x).")
 

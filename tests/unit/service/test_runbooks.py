@@ -124,3 +124,30 @@ def test_the_library_comes_from_the_config_file(tmp_path: Path) -> None:
     result = run_cli("runbook", "list", "--json", env={"COCKPIT_CONFIG": str(config), "COCKPIT_RUNBOOK_DIRS": ""})
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)) >= 6
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("runbook:\n  id: &a [*a]\n", "id: '"),                        # a recursive alias
+    ("a: " + "[" * 200 + "]" * 200 + "\n", "nested more than 64 levels deep"),
+    ("runbook:\n  id: \"abc\\n\"\n", "is not a usable id"),        # no trailing newline sneaks past the pattern
+    ("runbook:\n  title: \"nul \\0 here\"\n", "contains a NUL character"),
+])
+def test_hostile_yaml_is_a_problem_not_a_crash(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text)
+    result = validate(path)
+    assert result.returncode == 1 and expected in result.stderr
+
+
+def test_a_billion_laughs_is_cheap(tmp_path: Path) -> None:
+    import time
+
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(8):
+        name, prev = chr(98 + i), chr(97 + i)
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    path = tmp_path / "laughs.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    started = time.monotonic()
+    result = validate(path)
+    assert result.returncode == 1 and time.monotonic() - started < 10
