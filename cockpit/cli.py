@@ -714,20 +714,23 @@ def handoff_draft(app: AppContext) -> None:
 @json_option
 @pass_ctx
 def handoff_list(app: AppContext, as_json: bool) -> None:
-    """Handoffs, newest first; a signed handoff not acknowledged within an hour is flagged."""
+    """Handoffs, newest first; a signed handoff not acknowledged in time (config handoff_ack_minutes, default
+    60) is flagged."""
     from cockpit.service.handoffs import Handoffs
 
     now = datetime.now(UTC)
+    window = timedelta(minutes=app.config().handoff_ack_minutes)
     items = Handoffs(app.service()).list()
     if as_json:
         emit_json([{"id": h.key, "author": h.author, "created_at": iso(h.created_at), "state": h.state,
                     "signed_at": iso(h.signed_at), "acknowledged_by": h.acknowledged_by,
-                    "acknowledged_at": iso(h.acknowledged_at), "overdue_ack": h.overdue_ack(now)} for h in items])
+                    "acknowledged_at": iso(h.acknowledged_at), "overdue_ack": h.overdue_ack(now, window)}
+                   for h in items])
         return
     if not items:
         click.echo("No handoffs yet: `cockpit handoff draft` starts one.")
     for h in items:
-        flag = "  NOT ACKNOWLEDGED" if h.overdue_ack(now) else ""
+        flag = "  NOT ACKNOWLEDGED" if h.overdue_ack(now, window) else ""
         click.echo(f"{h.key} {h.created_at:%Y-%m-%d %H:%M}Z {h.state:<12} by {h.author}{flag}")
 
 

@@ -18,7 +18,7 @@ from cockpit.errors import InvalidInput
 from cockpit.yamldoc import YamlDocument, read_yaml
 
 APP_NAME = "incident-cockpit"
-KNOWN_KEYS = {"responder", "theme", "keymap", "runbook_dirs", "trackers"}
+KNOWN_KEYS = {"responder", "theme", "keymap", "runbook_dirs", "trackers", "handoff_ack_minutes"}
 
 
 def config_dir() -> Path:
@@ -61,6 +61,7 @@ class Config:
     theme: str = "cockpit-dark"
     keymap: dict[str, str] = field(default_factory=dict)
     runbook_dirs: list[Path] = field(default_factory=list)
+    handoff_ack_minutes: int = 60
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -109,6 +110,10 @@ def load_config(path: Path | None = None) -> Config:
             assert doc is not None
             raise InvalidInput(f"Config file {doc.problem(('runbook_dirs', index), 'must be a folder path')}")
     theme = need("theme", str, "a theme name") or "cockpit-dark"
+    ack = data.get("handoff_ack_minutes", 60)
+    if isinstance(ack, bool) or not isinstance(ack, int) or not 1 <= ack <= 7 * 24 * 60:
+        assert doc is not None
+        raise InvalidInput(f"Config file {doc.problem(('handoff_ack_minutes',), 'must be minutes from 1 to 10080')}")
     env_name = os.environ.get("COCKPIT_RESPONDER", "").strip()
     return Config(
         path=path,
@@ -116,5 +121,6 @@ def load_config(path: Path | None = None) -> Config:
         theme=theme,
         keymap={str(k): str(v) for k, v in keymap.items()},
         runbook_dirs=[Path(str(d)).expanduser() for d in dirs],
+        handoff_ack_minutes=ack,
         raw=data,
     )

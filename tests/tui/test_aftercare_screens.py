@@ -90,3 +90,42 @@ async def test_report_screen_with_chart(make_app, sample_db: Path) -> None:
         assert "| Pages per shift |" in str(app.screen.query_one("#report-text").render())
         await pilot.press("left")
         await wait_until(pilot, lambda: "2026-10" in str(app.screen.query_one("#report-chart").render()))
+
+
+async def test_action_items_are_editable_from_the_postmortem_view(make_app, sample_db: Path) -> None:
+    from cockpit.service.aftercare import Aftercare
+
+    app = make_app(sample_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, PostmortemScreen) and app.screen.draft is not None)
+        proposed = [a for a in app.screen.draft.action_items if a.proposed]
+        assert proposed
+        await pilot.press("a")
+        await settle(pilot)
+        await wait_until(pilot, lambda: app.screen.draft is not None
+                         and not any(a.proposed for a in app.screen.draft.action_items))
+        await pilot.press("n", *"Load-test checkout before Black Friday", "enter")
+        await settle(pilot)
+        await pilot.press("d", *"AI-001", "enter")
+        await settle(pilot)
+    svc = IncidentService(Store.open(sample_db), "reader")
+    items = Aftercare(svc).actions(include_done=True)
+    assert [a.description for a in items[: len(proposed)]] == [a.description for a in proposed]
+    assert items[0].status == "done" and items[-1].description == "Load-test checkout before Black Friday"
+
+
+def test_the_ack_window_comes_from_the_config(tmp_path: Path) -> None:
+    from cockpit.config import load_config
+
+    path = tmp_path / "c.yaml"
+    path.write_text("handoff_ack_minutes: 15\n")
+    assert load_config(path).handoff_ack_minutes == 15
+    path.write_text("handoff_ack_minutes: soon\n")
+    import pytest
+
+    from cockpit.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="handoff_ack_minutes: must be minutes"):
+        load_config(path)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -20,7 +20,7 @@ from cockpit.service.aftercare import Aftercare
 from cockpit.service.handoffs import Handoffs
 from cockpit.service.runbooks import library_folders, load_library
 from cockpit.textsafe import literal
-from cockpit.tui.screens.dialogs import Confirm
+from cockpit.tui.screens.dialogs import Confirm, TextPrompt
 
 if TYPE_CHECKING:
     from cockpit.tui.app import CockpitApp
@@ -103,7 +103,9 @@ class HandoffScreen(Screen[None]):
             return
         state = {"draft": "draft — ctrl+g signs it off", "signed": f"signed off by {h.author} — the incoming "
                  "engineer acknowledges with ctrl+y", "acknowledged": f"acknowledged by {h.acknowledged_by}"}[h.state]
-        flag = "  ⚠ NOT ACKNOWLEDGED within the hour" if h.overdue_ack(self.cockpit.clock()) else ""
+        minutes = self.cockpit.config.handoff_ack_minutes
+        flag = (f"  ⚠ NOT ACKNOWLEDGED within {minutes} min"
+                if h.overdue_ack(self.cockpit.clock(), timedelta(minutes=minutes)) else "")
         self.query_one("#handoff-head", Static).update(
             Text(f"On-call handoff {h.key} · {literal(state)} · {note}{flag}", style="bold"))
 
@@ -174,6 +176,9 @@ class PostmortemScreen(Screen[None]):
     BINDINGS = [
         Binding("y", "copy", "Copy Markdown", id="postmortem.copy"),
         Binding("f", "toggle_full", "Full/quick", id="postmortem.full"),
+        Binding("a", "accept", "Accept proposed", id="postmortem.accept"),
+        Binding("n", "new_action", "New action", id="postmortem.new_action"),
+        Binding("d", "done", "Action done", id="postmortem.done"),
         Binding("escape", "back", "Back", id="postmortem.back"),
     ]
 
@@ -182,6 +187,7 @@ class PostmortemScreen(Screen[None]):
         self.incident_id = incident_id
         self.full: bool | None = None
         self.markdown = ""
+        self.draft: pm.Postmortem | None = None
 
     @property
     def cockpit(self) -> CockpitApp:
@@ -201,6 +207,7 @@ class PostmortemScreen(Screen[None]):
         self.cockpit.call_service(lambda svc: Aftercare(svc).postmortem(self.incident_id, full=full), self._show)
 
     def _show(self, draft: pm.Postmortem) -> None:
+        self.draft = draft
         self.markdown = pm.to_markdown(draft)
         head = Text(f"Postmortem draft · {draft.severity} · {'quick' if draft.quick else 'full'} template",
                     style="bold")
@@ -214,6 +221,43 @@ class PostmortemScreen(Screen[None]):
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.markdown)
         self.notify("Postmortem Markdown copied to the clipboard.")
+
+    def _changed(self, message: str) -> None:
+        self.notify(message)
+        self._load()
+
+    def action_accept(self) -> None:
+        """Store every proposed action item (from action entries) as a real one."""
+        proposed = [a for a in (self.draft.action_items if self.draft else []) if a.proposed]
+        if not proposed:
+            self.notify("No proposed action items left.", severity="warning")
+            return
+        def accept(svc: Any) -> int:
+            care = Aftercare(svc)
+            entries = {e.text: e.id for e in svc.get(self.incident_id).timeline if e.kind == "action"}
+            for item in proposed:
+                care.add_action(item.description, query=self.incident_id,
+                                source_entry_id=entries.get(item.description))
+            return len(proposed)
+
+        self.cockpit.call_service(accept, lambda n: self._changed(f"{n} action item(s) added."))
+
+    def action_new_action(self) -> None:
+        def made(text: str | None) -> None:
+            if text:
+                self.cockpit.call_service(lambda svc: Aftercare(svc).add_action(text, query=self.incident_id),
+                                          lambda item: self._changed(f"{item.key} added."))
+
+        self.app.push_screen(TextPrompt("New action item (owner, priority and date: cockpit action add)",
+                                        "what must change"), made)
+
+    def action_done(self) -> None:
+        def done(key: str | None) -> None:
+            if key:
+                self.cockpit.call_service(lambda svc: Aftercare(svc).set_status(key, "done"),
+                                          lambda item: self._changed(f"{item.key} done."))
+
+        self.app.push_screen(TextPrompt("Mark which action item done?", "AI-001"), done)
 
     def action_toggle_full(self) -> None:
         self.full = not (self.full if self.full is not None else "Quick Postmortem" not in self.markdown)
