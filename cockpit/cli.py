@@ -781,6 +781,129 @@ def handoff_ack(app: AppContext, key: str) -> None:
     click.echo(f"{made.key} acknowledged by {made.acknowledged_by}.")
 
 
+# --- trackers and sync ------------------------------------------------------------------------
+@cli.group()
+def tracker() -> None:
+    """The team's tracker: add, list, login, logout (secrets go to the OS keyring, never to a file)."""
+
+
+@tracker.command("add")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["roundup", "github"]), required=True, help="What kind of tracker.")
+@click.option("--url", required=True, help="Its address, e.g. https://tracker.example.com/cockpit/.")
+@click.option("--project", default="", help="GitHub/Gitea: OWNER/REPO.")
+def tracker_add(name: str, kind: str, url: str, project: str) -> None:
+    """Add (or replace) a tracker."""
+    from cockpit.sync.settings import add_tracker, trackers_path
+
+    made = add_tracker(name, kind, url, project)
+    click.echo(f"Tracker '{made.name}' ({made.kind}) saved in {trackers_path()}. "
+               f"Next: cockpit tracker login {made.name}")
+
+
+@tracker.command("list")
+@json_option
+def tracker_list(as_json: bool) -> None:
+    """Configured trackers and whether a credential is available."""
+    from cockpit.sync.settings import LoginNeeded, load_trackers, secret_for
+
+    rows = []
+    for item in load_trackers():
+        try:
+            secret_for(item)
+            login = "logged in"
+        except LoginNeeded:
+            login = "login needed"
+        rows.append({"name": item.name, "kind": item.kind, "url": item.url, "project": item.project, "login": login})
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("No trackers: `cockpit tracker add NAME --kind roundup --url URL` adds one.")
+    for row in rows:
+        click.echo(f"{row['name']:<16} {row['kind']:<8} {row['login']:<13} {row['url']} {row['project']}".rstrip())
+
+
+@tracker.command("login")
+@click.argument("name")
+def tracker_login(name: str) -> None:
+    """Store the tracker's secret in the OS keyring (asked without echo; Roundup: user:password)."""
+    from cockpit.sync.settings import get_tracker, store_secret
+
+    item = get_tracker(name)
+    what = "user:password" if item.kind == "roundup" else "token"
+    secret = click.prompt(f"{what} for {item.name}", hide_input=True, default="", show_default=False).strip()
+    if not secret:
+        raise InvalidInput("Nothing was typed; the login is unchanged.")
+    if item.kind == "roundup" and ":" not in secret:
+        raise InvalidInput("For Roundup, type user:password.")
+    store_secret(item, secret)
+    click.echo(f"Saved in the OS keyring for '{item.name}'.")
+
+
+@tracker.command("logout")
+@click.argument("name")
+def tracker_logout(name: str) -> None:
+    """Forget the tracker's secret from the OS keyring."""
+    from cockpit.sync.settings import delete_secret, get_tracker
+
+    item = get_tracker(name)
+    removed = delete_secret(item)
+    click.echo(f"Logged out of '{item.name}'." if removed else f"No keyring secret was stored for '{item.name}'.")
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--once", is_flag=True, help="One push and pull, then exit.")
+@click.option("--tracker", "tracker_name", default=None, help="Which tracker (default: the only one configured).")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds when running.")
+@click.pass_context
+def sync(ctx: click.Context, once: bool, tracker_name: str | None, interval: float) -> None:
+    """Push queued changes to the tracker and pull what others wrote (keeps running; Ctrl-C stops)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import time as _time
+
+    from cockpit.sync.runner import open_relay
+
+    app: AppContext = ctx.obj
+    relay = open_relay(app.service(), tracker_name)
+    try:
+        while True:
+            report = relay.run_once()
+            stamp = datetime.now(UTC).strftime("%H:%M:%SZ")
+            click.echo(f"{stamp} pushed {report.pushed}, pulled {report.pulled}, dead-lettered {report.dead}"
+                       + (f"; {report.errors[-1]}" if report.errors else ""))
+            if once:
+                sys.exit(1 if report.errors and not report.pushed and not report.pulled else 0)
+            _time.sleep(interval)
+    except KeyboardInterrupt:
+        click.echo("Sync stopped; anything not yet sent stays queued.")
+    finally:
+        relay.adapter.close()
+
+
+@sync.command("status")
+@json_option
+@pass_ctx
+def sync_status(app: AppContext, as_json: bool) -> None:
+    """Per tracker: reachable, queued count, oldest queued age, dead letters, conflicts, last push and pull."""
+    from cockpit.sync.runner import status_rows
+
+    rows = status_rows(app.service())
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("No trackers configured: local only.")
+    for row in rows:
+        click.echo(f"{row['tracker']}: {row['summary']}")
+        click.echo(f"  queued {row['queued']} (oldest {row['oldest_queued_age_minutes'] or 0} min), dead letters "
+                   f"{row['dead_letters']}, conflicts {row['conflicts']}, last push {row['last_push_at'] or 'never'}, "
+                   f"last pull {row['last_pull_at'] or 'never'}")
+        for line in row["conflict_lines"]:
+            click.echo(f"  conflict: {line}")
+
+
 # --- demo ---------------------------------------------------------------------------------
 @cli.command()
 @click.option("--no-ui", is_flag=True, help="Load the demo data and print it instead of opening the cockpit.")

@@ -12,7 +12,7 @@ from cockpit.domain.severity import Impact, Scope, Severity, Triggers
 #: Kinds of timeline entries. People write the first five; the cockpit writes the rest.
 ENTRY_KINDS: tuple[str, ...] = (
     "note", "decision", "action", "status", "change",
-    "deploy", "phase", "severity", "role", "handover", "comms", "declared", "system", "runbook",
+    "deploy", "phase", "severity", "role", "handover", "comms", "declared", "system", "runbook", "conflict",
 )
 PERSON_KINDS: tuple[str, ...] = ("note", "decision", "action", "status", "change", "deploy")
 #: Kinds that count as a status update for the check-in cadence.

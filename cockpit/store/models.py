@@ -177,3 +177,48 @@ class HandoffRow(SQLModel, table=True):
     signed_at: datetime | None = _time(nullable=True)
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = _time(nullable=True)
+
+
+class RemoteLink(SQLModel, table=True):
+    """Which tracker item mirrors a local incident or entry (added by migration 0005)."""
+
+    __tablename__ = "remote_link"
+
+    tracker: str = Field(primary_key=True)
+    local_id: str = Field(primary_key=True, max_length=36)
+    kind: str
+    remote_id: str
+
+
+class SyncState(SQLModel, table=True):
+    """Per tracker: pull cursor, last successes, reachability (added by migration 0005)."""
+
+    __tablename__ = "sync_state"
+
+    tracker: str = Field(primary_key=True)
+    pull_cursor: datetime | None = _time(nullable=True)
+    last_push_at: datetime | None = _time(nullable=True)
+    last_pull_at: datetime | None = _time(nullable=True)
+    last_attempt_at: datetime | None = _time(nullable=True)
+    reachable: bool = True
+    login_needed: bool = False
+    last_error: str | None = None
+    remote_state: dict[str, Any] = _json(dict)  # per incident: the field values last agreed with the tracker
+
+
+class Conflict(SQLModel, table=True):
+    """A field both sides changed; the losing value stays visible and restorable (added by migration 0005)."""
+
+    __tablename__ = "conflict"
+
+    id: str = Field(primary_key=True, max_length=36)
+    incident_id: str = Field(foreign_key="incident.id", index=True)
+    field: str
+    local_value: str
+    remote_value: str
+    kept: str
+    local_at: datetime | None = _time(nullable=True)
+    remote_at: datetime | None = _time(nullable=True)
+    remote_author: str = ""
+    at: datetime = _time()
+    restored: bool = False

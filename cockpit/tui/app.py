@@ -50,6 +50,7 @@ class CockpitApp(App[None]):
         poll_interval: float = 1.0,
         theme_dirs: list[Path] | None = None,
         sync_state: str = "local only",
+        sync_interval: float = 5.0,
     ) -> None:
         super().__init__()
         self.service = service
@@ -57,6 +58,7 @@ class CockpitApp(App[None]):
         self.clock = clock
         self.poll_interval = poll_interval
         self.sync_state = sync_state
+        self.sync_interval = sync_interval
         self.responder = service.author
         folders = theme_dirs if theme_dirs is not None else [data_folder("themes"), config_dir() / "themes"]
         themes, self.theme_problems = load_themes(folders)
@@ -101,6 +103,34 @@ class CockpitApp(App[None]):
 
         self.push_screen(IncidentListScreen())
         self.call_service(lambda svc: svc.list_incidents(limit=1), self._land)
+        if self.sync_interval:
+            self.set_interval(self.sync_interval, self._sync_round)
+
+    def _sync_round(self) -> None:
+        """Background sync with the configured tracker; its state shows in the status line."""
+        from cockpit.sync.runner import open_relay
+        from cockpit.sync.settings import load_trackers
+
+        def work(svc: IncidentService) -> None:
+            trackers = load_trackers()
+            if len(trackers) != 1:
+                return
+            relay = open_relay(svc, trackers[0].name)
+            try:
+                relay.run_once()
+            finally:
+                relay.adapter.close()
+
+        self.run_worker(lambda: self._quiet_sync(work), thread=True, group="sync", exclusive=True,
+                        exit_on_error=False)
+
+    def _quiet_sync(self, work: Callable[[IncidentService], None]) -> None:
+        try:
+            work(self.service)
+        except CockpitError:
+            pass  # login needed / no keyring: the status line says so
+        except Exception:
+            self._log_crash()
 
     def _land(self, open_incidents: list[Any]) -> None:
         """With an open incident, land on the most recently active one; the list is one key away."""

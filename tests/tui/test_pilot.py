@@ -433,3 +433,20 @@ async def test_notifications_quote_names_literally(make_app, sample_db: Path) ->
         note = next(n for n in app._notifications if "evil" in n.message)
         assert note.message == "[/bold]evil[red]x is now Scribe" and note.markup is False
         assert isinstance(app.screen, IncidentScreen)  # no markup error, no crash
+
+
+async def test_status_line_shows_the_sync_state(make_app, sample_db: Path, monkeypatch, tmp_path: Path) -> None:
+    from cockpit.sync.settings import add_tracker
+
+    monkeypatch.setenv("COCKPIT_CONFIG", str(tmp_path / "config.yaml"))
+    monkeypatch.setenv("COCKPIT_TRACKER_TOKEN_TEAM", "alice:pw")
+    add_tracker("team", "roundup", "http://127.0.0.1:9/cockpit/")  # nothing listens there: the network is down
+    app = make_app(sample_db, sync_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await wait_until(pilot, lambda: "tracker unreachable" in status_text(app), timeout=10)
+        assert "queued" in status_text(app)
+        await pilot.press("e", *"written while offline", "enter")  # local writes go on regardless
+        await settle(pilot)
+        view = app.screen.query_one(TimelineView)
+        await wait_until(pilot, lambda: view.entries[-1].text == "written while offline")

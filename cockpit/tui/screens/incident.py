@@ -68,6 +68,7 @@ class IncidentScreen(Screen[None]):
         self.detail: IncidentDetail | None = None
         self.token: tuple[str, int] | None = None
         self.last_hlc = 0
+        self.polls = 0
         self.filter_index = 0
         self.search_text = ""
 
@@ -104,7 +105,21 @@ class IncidentScreen(Screen[None]):
         self.cockpit.call_service(lambda svc: svc.get(self.incident_id), self.apply_detail)
 
     def poll(self) -> None:
+        self.polls += 1
+        refresh_sync = self.polls % 5 == 1  # the sync slot changes slowly: look every fifth poll
+
         def check(svc: Any) -> tuple[tuple[str, int], IncidentDetail | None, list[Any]]:
+            if refresh_sync:
+                from cockpit.sync.runner import status_line
+                from cockpit.sync.settings import trackers_path
+
+                try:
+                    sync_state = status_line(svc) if trackers_path().exists() else "local only"
+                except Exception:
+                    sync_state = "sync settings unreadable"
+                if sync_state != self.cockpit.sync_state:
+                    self.cockpit.sync_state = sync_state
+                    self.token = None  # redraw the status line
             token = svc.change_token(self.incident_id)
             if token == self.token:
                 return token, None, []

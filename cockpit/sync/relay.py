@@ -1,0 +1,251 @@
+"""The outbox relay: push queued changes in order, pull what others wrote, remember how it went.
+
+Errors are classified: retryable (network, timeouts, 408/425/429/5xx) wait with full-jitter exponential
+backoff that never undercuts Retry-After; stale (409/412) is re-read and retried; permanent (other 4xx)
+is dead-lettered, visible and retryable by hand; auth (401/403 on login) pauses the tracker until someone
+logs in again. A circuit breaker stops hammering a tracker that keeps failing.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import col, select
+
+from cockpit.service.incidents import IncidentService
+from cockpit.service.merge import Merger
+from cockpit.store.models import Incident, OutboxOp, SyncState
+from cockpit.sync.adapter import AuthFailed, Permanent, Stale, TrackerAdapter, TrackerError
+
+BASE_DELAY_S = 1.0
+MAX_DELAY_S = 300.0
+PULL_OVERLAP = timedelta(seconds=5)  # re-read behind the cursor: 1 s timestamps plus clock skew
+
+
+def backoff(attempts: int, retry_after: float | None, rand: Callable[[], float] = random.random) -> float:
+    """Full jitter: uniform(0, min(cap, base * 2^n)), but never shorter than the server's Retry-After."""
+    delay = rand() * min(MAX_DELAY_S, BASE_DELAY_S * 2 ** min(attempts, 20))
+    return float(max(delay, retry_after or 0.0))
+
+
+@dataclass
+class Breaker:
+    """Opens after ``threshold`` consecutive failures; after ``cool_down`` one probe is let through."""
+
+    threshold: int = 5
+    cool_down: timedelta = timedelta(seconds=30)
+    failures: int = 0
+    opened_at: datetime | None = None
+
+    def allow(self, now: datetime) -> bool:
+        return self.opened_at is None or now - self.opened_at >= self.cool_down
+
+    def success(self) -> None:
+        self.failures, self.opened_at = 0, None
+
+    def failure(self, now: datetime) -> None:
+        self.failures += 1
+        if self.failures >= self.threshold:
+            self.opened_at = now
+
+    @property
+    def state(self) -> str:
+        return "open" if self.opened_at else "closed"
+
+
+@dataclass
+class Report:
+    pushed: int = 0
+    pulled: int = 0
+    dead: int = 0
+    waiting: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Relay:
+    def __init__(self, incidents: IncidentService, adapter: TrackerAdapter, breaker: Breaker | None = None) -> None:
+        self.incidents = incidents
+        self.adapter = adapter
+        self.merger = Merger(incidents, adapter.name)
+        self.breaker = breaker or Breaker()
+
+    # --- bookkeeping ----------------------------------------------------------------------
+    def _note(self, **changes: Any) -> None:
+        with self.incidents.store.write() as session:
+            state = self.merger.state(session)
+            for key, value in changes.items():
+                setattr(state, key, value)
+            session.add(state)
+
+    def _finish(self, op_id: str, state: str, error: str | None = None, payload: dict[str, Any] | None = None,
+                next_at: datetime | None = None, attempts_inc: int = 0) -> None:
+        with self.incidents.store.write() as session:
+            op = session.exec(select(OutboxOp).where(OutboxOp.id == op_id)).one()
+            op.state = state
+            op.last_error = error
+            op.next_attempt_at = next_at
+            op.attempts += attempts_inc
+            if payload is not None:
+                op.payload = payload
+            session.add(op)
+
+    # --- push -----------------------------------------------------------------------------
+    def push(self, limit: int = 10_000) -> Report:
+        report = Report()
+        now = self.incidents.clock()
+        blocked: set[str] = set()  # incidents whose earlier op must go first
+        with self.incidents.store.read() as session:
+            ops = session.exec(select(OutboxOp).where(OutboxOp.state == "pending")
+                               .order_by(col(OutboxOp.seq)).limit(limit)).all()
+        for op in ops:
+            if op.incident_id in blocked:
+                continue
+            if op.next_attempt_at is not None and op.next_attempt_at > now:
+                blocked.add(op.incident_id)
+                report.waiting += 1
+                continue
+            if not self.breaker.allow(self.incidents.clock()):
+                report.waiting += 1
+                break
+            try:
+                self._send(op)
+            except AuthFailed as exc:
+                self._note(login_needed=True, last_error=str(exc), last_attempt_at=self.incidents.clock())
+                report.errors.append(str(exc))
+                break
+            except Permanent as exc:
+                self._finish(op.id, "dead", str(exc), attempts_inc=1)
+                report.dead += 1
+                report.errors.append(str(exc))
+                blocked.add(op.incident_id)  # later changes of that incident wait for a person to look
+            except TrackerError as exc:
+                self.breaker.failure(self.incidents.clock())
+                delay = backoff(op.attempts, exc.retry_after)
+                self._finish(op.id, "pending", str(exc), next_at=self.incidents.clock() + timedelta(seconds=delay),
+                             attempts_inc=1)
+                self._note(reachable=isinstance(exc, Stale), last_error=str(exc),
+                           last_attempt_at=self.incidents.clock())
+                report.errors.append(str(exc))
+                blocked.add(op.incident_id)
+            else:
+                self.breaker.success()
+                self._finish(op.id, "sent", attempts_inc=1)
+                report.pushed += 1
+        if report.pushed and not report.errors:
+            self._note(reachable=True, login_needed=False, last_error=None, last_push_at=self.incidents.clock(),
+                       last_attempt_at=self.incidents.clock())
+        elif report.pushed:
+            self._note(last_push_at=self.incidents.clock())
+        return report
+
+    def _token(self, op: OutboxOp, klass: str) -> str | None:
+        """The create's idempotency token, persisted with the outbox row before it is used."""
+        token = op.payload.get("_token")
+        if token is not None:
+            return str(token)
+        prepare = getattr(self.adapter, "prepare_token", None)
+        fresh = prepare(klass) if prepare is not None else self.adapter.prepare_create()
+        if fresh is not None:
+            self._finish(op.id, "pending", payload={**op.payload, "_token": fresh})
+            op.payload = {**op.payload, "_token": fresh}
+        return fresh
+
+    def _send(self, op: OutboxOp) -> None:
+        adapter, merger, svc = self.adapter, self.merger, self.incidents
+        with svc.store.read() as session:
+            remote_incident = merger.link(session, "incident", op.incident_id)
+        if op.op == "create_incident":
+            if remote_incident is not None:
+                return
+            token = self._token(op, "issue")
+            remote_id = adapter.create_incident({k: v for k, v in op.payload.items() if k != "_token"}, token)
+            with svc.store.write() as session:
+                merger.set_link(session, "incident", op.incident_id, remote_id)
+            merger.agree(op.incident_id, {"severity": op.payload.get("severity", ""),
+                                          "phase": op.payload.get("phase", "")})
+            return
+        if remote_incident is None:
+            remote_incident = adapter.find_incident(op.incident_id)
+            if remote_incident is None:
+                raise Permanent(f"The incident of this change is not in {adapter.name} yet.")
+            with svc.store.write() as session:
+                merger.set_link(session, "incident", op.incident_id, remote_incident)
+        if op.op == "add_entry":
+            with svc.store.read() as session:
+                if merger.link(session, "entry", op.entity_id) is not None:
+                    return  # already there (pulled back, or an earlier attempt landed)
+            token = self._token(op, "msg")
+            entry = {k: v for k, v in op.payload.items() if k != "_token"}
+            remote_entry = adapter.add_entry(remote_incident, entry, token)
+            with svc.store.write() as session:
+                merger.set_link(session, "entry", op.entity_id, remote_entry)
+        elif op.op == "update_incident":
+            fields = self._current_fields(op)
+            if fields:
+                adapter.update_fields(remote_incident, fields)
+                merger.agree(op.incident_id, {k: str(v) for k, v in fields.items()})
+
+    def _current_fields(self, op: OutboxOp) -> dict[str, Any]:
+        """What to send for a queued field change: the incident's value now (a conflict may have kept the
+        tracker's), and nothing for a field the tracker already holds."""
+        from cockpit.domain.severity import Severity
+        from cockpit.store.models import Incident as IncidentRow
+
+        with self.incidents.store.read() as session:
+            incident = session.get(IncidentRow, op.incident_id)
+            state = session.get(SyncState, self.adapter.name)
+            agreed = dict(state.remote_state.get(op.incident_id, {})) if state else {}
+        if incident is None:
+            return {}
+        current = {"severity": Severity(incident.severity).label, "phase": incident.phase}
+        fields = dict(op.payload)
+        for name, value in current.items():
+            if name in fields:
+                fields[name] = value
+                if agreed.get(name) == value:
+                    del fields[name]
+        return fields
+
+    # --- pull -----------------------------------------------------------------------------
+    def pull(self) -> Report:
+        report = Report()
+        with self.incidents.store.read() as session:
+            state = session.get(SyncState, self.adapter.name)
+            cursor = state.pull_cursor if state else None
+        started = self.incidents.clock()
+        since = cursor - PULL_OVERLAP if cursor else None
+        for remote in self.adapter.pull(since):
+            if not remote.cockpit_uuid:
+                continue  # an issue the cockpit did not create and nobody linked: not an incident of ours
+            report.pulled += self.merger.merge(remote)
+        self._note(pull_cursor=started, last_pull_at=started, reachable=True)
+        return report
+
+    def run_once(self) -> Report:
+        """Pull first (so conflicts are seen before our queued changes overwrite anything), then push."""
+        try:
+            pulled = self.pull()
+        except AuthFailed as exc:
+            self._note(login_needed=True, last_error=str(exc), last_attempt_at=self.incidents.clock())
+            return Report(errors=[str(exc)])
+        except TrackerError as exc:
+            self.breaker.failure(self.incidents.clock())
+            self._note(reachable=False, last_error=str(exc), last_attempt_at=self.incidents.clock())
+            return Report(errors=[str(exc)], waiting=queue_status(self.incidents)["queued"])
+        pushed = self.push()
+        pushed.pulled = pulled.pulled
+        return pushed
+
+
+def queue_status(incidents: IncidentService) -> dict[str, Any]:
+    with incidents.store.read() as session:
+        pending = session.exec(select(OutboxOp).where(OutboxOp.state == "pending")
+                               .order_by(col(OutboxOp.created_at))).all()
+        dead = session.exec(select(OutboxOp).where(OutboxOp.state == "dead")).all()
+        total = len(session.exec(select(Incident.id)).all())
+    oldest = pending[0].created_at if pending else None
+    return {"queued": len(pending), "oldest_queued_at": oldest, "dead_letters": len(dead), "incidents": total}

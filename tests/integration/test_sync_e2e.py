@@ -1,0 +1,121 @@
+"""Two cockpits and a real Roundup: one works offline for a while; afterwards all three agree."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+
+from cockpit.domain.lifecycle import Phase
+from cockpit.domain.severity import Impact, Scope, Severity
+from cockpit.service.incidents import IncidentService
+from cockpit.service.merge import Merger
+from cockpit.store.db import Store
+from cockpit.sync.relay import Relay
+from cockpit.sync.roundup import RoundupAdapter
+from tests.conftest import run_cli
+from tests.integration.roundup_server import RoundupTracker
+
+
+def cockpit(tmp_path: Path, name: str, tracker: RoundupTracker, user: str) -> tuple[IncidentService, Relay]:
+    svc = IncidentService(Store.open(tmp_path / f"{name}.db"), name)
+    return svc, Relay(svc, RoundupAdapter("team", tracker.url, user, tracker.users[user]))
+
+
+def tracker_messages(tracker: RoundupTracker, issue_id: str) -> list[str]:
+    with tracker.client("alice") as client:
+        issue = client.get(f"data/issue/{issue_id}").json()["data"]["attributes"]
+        uuids = []
+        for link in issue["messages"]:
+            msg = client.get(f"data/msg/{link['id']}", params={"@fields": "cockpit_uuid"}).json()["data"]
+            uuids.append(msg["attributes"]["cockpit_uuid"])
+        return uuids
+
+
+def test_two_cockpits_one_offline_end_up_identical(roundup: RoundupTracker, tmp_path: Path) -> None:
+    a_svc, a = cockpit(tmp_path, "priya", roundup, "alice")
+    b_svc, b = cockpit(tmp_path, "marcus", roundup, "bob")
+
+    ref = a_svc.open_incident("Checkout 500s", Impact.CORE_DOWN, Scope.LT25, commander="priya").ref  # SEV2
+    a_svc.add_entry(ref, "pgbouncer at 160/160", "note")
+    assert a.run_once().pushed == 5  # create, declared, IC assigned (entry and roles field), note
+    assert b.run_once().pulled == 3  # marcus's cockpit imports the incident and its entries
+    assert b_svc.get(ref).snapshot.title == "Checkout 500s"
+
+    # marcus goes offline: his writes queue up locally
+    b.adapter.client.base_url = httpx.URL("http://127.0.0.1:9/cockpit/rest/data/")
+    b_svc.add_entry(ref, "Rolled back v2.14.2 (offline)", "action")
+    offline = b.run_once()
+    assert offline.pushed == 0 and offline.errors
+    # meanwhile priya raises it to SEV1 and moves on
+    a_svc.override_severity(ref, Severity.SEV1, "All EU checkouts failing")
+    a_svc.set_phase(ref, Phase.TRIAGE)
+    a_svc.add_entry(ref, "Status: EU checkout down", "status")
+    a.run_once()
+    # ...and marcus, still offline, lowers it to SEV3 later than priya's change
+    b_svc.override_severity(ref, Severity.SEV3, "Only one region")
+    b_svc.add_entry(ref, "Second offline note", "note")
+
+    # marcus comes back
+    b.adapter.client.base_url = httpx.URL(roundup.rest + "data/")
+    back = b.run_once()
+    assert back.errors == [] and back.pushed >= 3
+    a.run_once()
+    b.run_once()
+
+    a_detail, b_detail = a_svc.get(ref), b_svc.get(ref)
+    a_ids = [e.id for e in a_detail.timeline]
+    b_ids = [e.id for e in b_detail.timeline]
+    assert sorted(a_ids) == sorted(b_ids) and len(set(a_ids)) == len(a_ids)  # every entry, exactly once
+    remote_id = a.adapter.find_incident(a_detail.snapshot.id)
+    assert remote_id is not None
+    on_tracker = tracker_messages(roundup, remote_id)
+    assert sorted(on_tracker) == sorted(a_ids) and len(set(on_tracker)) == len(on_tracker)
+    # the same severity and phase everywhere; the later change (marcus's SEV3) won
+    assert a_detail.snapshot.severity is b_detail.snapshot.severity is Severity.SEV3
+    assert a_detail.snapshot.phase is b_detail.snapshot.phase is Phase.TRIAGE
+    with roundup.client("alice") as client:
+        fields = client.get(f"data/issue/{remote_id}").json()["data"]["attributes"]
+    assert fields["severity"] == "SEV3" and fields["phase"] == "TRIAGE"
+    # the concurrent severity change is in both conflict logs
+    for svc in (a_svc, b_svc):
+        conflicts = Merger(svc, "team").conflicts()
+        assert [c.field for c in conflicts] == ["severity"], svc.author
+        assert "SEV1" in conflicts[0].sentence and "SEV3" in conflicts[0].sentence
+        assert conflicts[0].sentence.endswith("kept SEV3")
+
+
+def test_sync_status_and_the_secret_never_written(roundup: RoundupTracker, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    db = tmp_path / "c.db"
+    env = {"COCKPIT_CONFIG": str(config), "COCKPIT_TRACKER_TOKEN_TEAM": f"alice:{roundup.users['alice']}"}
+    assert run_cli("tracker", "add", "team", "--kind", "roundup", "--url", roundup.url, env=env, db=db).returncode == 0
+    ref = run_cli("incident", "open", "Disk full", "--impact", "degraded", "--scope", "lt25", env=env,
+                  db=db).stdout.splitlines()[-1]
+    status = json.loads(run_cli("sync", "status", "--json", env=env, db=db).stdout)
+    assert status[0]["queued"] == 2 and status[0]["summary"].startswith("2 queued")
+    once = run_cli("sync", "--once", env=env, db=db)
+    assert once.returncode == 0 and "pushed 2" in once.stdout, once.stderr
+    status = json.loads(run_cli("sync", "status", "--json", env=env, db=db).stdout)
+    assert status[0]["summary"] == "synced" and status[0]["queued"] == 0 and status[0]["last_push_at"]
+    assert run_cli("incident", "show", ref, env=env, db=db).returncode == 0
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert roundup.users["alice"].encode() not in path.read_bytes(), path
+
+
+def test_a_wrong_password_and_a_url_that_is_not_a_tracker(roundup: RoundupTracker, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    db = tmp_path / "c.db"
+    env = {"COCKPIT_CONFIG": str(config), "COCKPIT_TRACKER_TOKEN_TEAM": "bob:wrong-password"}
+    run_cli("tracker", "add", "team", "--kind", "roundup", "--url", roundup.url, env=env, db=db)
+    run_cli("incident", "open", "x", "--impact", "cosmetic", "--scope", "all", env=env, db=db)
+    bad = run_cli("sync", "--once", env=env, db=db)
+    assert bad.returncode == 1 and "login refused (401)" in bad.stdout and "Traceback" not in bad.stderr
+    status = json.loads(run_cli("sync", "status", "--json", env=env, db=db).stdout)
+    assert status[0]["summary"] == "login needed" and status[0]["queued"] == 2  # nothing lost
+    run_cli("tracker", "add", "team", "--kind", "roundup", "--url", roundup.origin + "/not-a-tracker/", env=env,
+            db=db)
+    wrong = run_cli("sync", "--once", env={**env, "COCKPIT_TRACKER_TOKEN_TEAM": "alice:x"}, db=db)
+    assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
