@@ -882,6 +882,37 @@ def sync(ctx: click.Context, once: bool, tracker_name: str | None, interval: flo
         relay.adapter.close()
 
 
+@sync.command("conflicts")
+@json_option
+@pass_ctx
+def sync_conflicts(app: AppContext, as_json: bool) -> None:
+    """The conflict log: both sides changed a field; the losing value can be restored."""
+    from cockpit.service.merge import Merger
+    from cockpit.sync.runner import choose_tracker
+    from cockpit.textsafe import one_line
+
+    conflicts = Merger(app.service(), choose_tracker(None).name).conflicts()
+    if as_json:
+        emit_json([{"id": c.id, "incident": c.incident_ref, "field": c.field, "local": c.local_value,
+                    "remote": c.remote_value, "kept": c.kept, "restored": c.restored, "sentence": c.sentence}
+                   for c in conflicts])
+        return
+    if not conflicts:
+        click.echo("No conflicts.")
+    for c in conflicts:
+        click.echo(f"{c.id[:8]} {one_line(c.sentence)}{' (restored)' if c.restored else ''}")
+
+
+@sync.command("restore")
+@click.argument("conflict_id", metavar="ID")
+@pass_ctx
+def sync_restore(app: AppContext, conflict_id: str) -> None:
+    """Put back the losing value of a conflict (it syncs like any change)."""
+    from cockpit.service.merge import restore_conflict
+
+    click.echo(restore_conflict(app.service(), conflict_id) + ".")
+
+
 @sync.command("status")
 @json_option
 @pass_ctx

@@ -20,9 +20,9 @@ from cockpit.domain import ids
 from cockpit.domain.lifecycle import Phase
 from cockpit.domain.severity import Severity
 from cockpit.service.incidents import IncidentService
-from cockpit.store.models import Conflict, Incident, RemoteLink, SyncState, TimelineEntry
+from cockpit.store.models import Conflict, Incident, RemoteLink, RoleAssignment, SyncState, TimelineEntry
 
-SYNCED_FIELDS = ("severity", "phase")
+SYNCED_FIELDS = ("severity", "phase", "roles")
 CONFLICT_TEXT = re.compile(r"Conflict on (?P<field>\w+): (?P<me>.+?) set (?P<mine>\S+)(?: at [\d:]+)?, "
                            r"(?P<them>.+?) set (?P<theirs>\S+) at [\d:]+ — kept (?P<kept>\S+)$")
 
@@ -47,6 +47,28 @@ class RemoteIncident:
     changed_at: datetime
     changed_by: str
     entries: Sequence[RemoteEntry]
+
+
+def roles_text(roles: dict[str, list[str]]) -> str:
+    """The one-line form of a role board that travels in the tracker's ``roles`` field."""
+    return "; ".join(f"{role}: {', '.join(sorted(names))}" for role, names in sorted(roles.items()) if names)
+
+
+def parse_roles(text: str) -> dict[str, list[str]]:
+    roles: dict[str, list[str]] = {}
+    for part in text.split(";"):
+        role, _, names = part.partition(":")
+        if role.strip() and names.strip():
+            roles[role.strip()] = [n.strip() for n in names.split(",") if n.strip()]
+    return roles
+
+
+def _current_roles(session: Session, incident_id: str) -> dict[str, list[str]]:
+    roles: dict[str, list[str]] = {}
+    for assignment in session.exec(select(RoleAssignment).where(
+            RoleAssignment.incident_id == incident_id, col(RoleAssignment.until).is_(None))).all():
+        roles.setdefault(assignment.role, []).append(assignment.holder)
+    return roles
 
 
 def remote_entry_id(tracker: str, remote_id: str) -> str:
@@ -142,6 +164,7 @@ class Merger:
         )
         session.add(incident)
         session.flush()
+        self._apply_roles(session, incident.id, parse_roles(remote.fields.get("roles", "")), now)
         state = self.state(session)
         state.remote_state = {**state.remote_state, incident.id: dict(remote.fields)}
         return incident
@@ -151,7 +174,8 @@ class Merger:
         later change wins and the other is kept in the conflict log."""
         state = self.state(session)
         agreed: dict[str, Any] = dict(state.remote_state.get(incident.id, {}))
-        local = {"severity": Severity(incident.severity).label, "phase": incident.phase}
+        local = {"severity": Severity(incident.severity).label, "phase": incident.phase,
+                 "roles": roles_text(_current_roles(session, incident.id))}
         for field in SYNCED_FIELDS:
             theirs = remote.fields.get(field)
             if not theirs:
@@ -167,7 +191,8 @@ class Merger:
                 continue
             # both sides changed it since we last agreed
             local_at = self._local_change_at(session, incident.id, field)
-            remote_wins = local_at is None or remote.changed_at >= local_at
+            # the tracker keeps whole seconds: within the same second, the shared record wins
+            remote_wins = local_at is None or remote.changed_at >= local_at.replace(microsecond=0)
             session.add(Conflict(id=str(uuid.uuid4()), incident_id=incident.id, field=field, local_value=mine,
                                  remote_value=theirs, kept="remote" if remote_wins else "local", local_at=local_at,
                                  remote_at=remote.changed_at, remote_author=remote.changed_by, at=now))
@@ -197,10 +222,10 @@ class Merger:
                              remote_at=entry.at, remote_author=match["me"], at=now))
 
     def _local_change_at(self, session: Session, incident_id: str, field: str) -> datetime | None:
-        kind = "severity" if field == "severity" else "phase"
+        kinds = {"severity": ["severity"], "phase": ["phase"], "roles": ["role", "handover"]}[field]
         return session.exec(select(TimelineEntry.at).where(
-            TimelineEntry.incident_id == incident_id, TimelineEntry.kind == kind, TimelineEntry.origin == "local")
-            .order_by(col(TimelineEntry.hlc).desc())).first()
+            TimelineEntry.incident_id == incident_id, col(TimelineEntry.kind).in_(kinds),
+            TimelineEntry.origin == "local").order_by(col(TimelineEntry.hlc).desc())).first()
 
     def _apply(self, incident: Incident, field: str, value: str, text: str, session: Session, now: datetime) -> None:
         """Take the tracker's value. No timeline entry is written here: the cockpit that made the change sent
@@ -212,8 +237,23 @@ class Merger:
             incident.severity_overridden = True
         elif field == "phase":
             incident.phase = Phase.parse(value).value
+        elif field == "roles":
+            self._apply_roles(session, incident.id, parse_roles(value), now)
         incident.updated_at = now
         session.add(incident)
+
+    def _apply_roles(self, session: Session, incident_id: str, wanted: dict[str, list[str]], now: datetime) -> None:
+        current = session.exec(select(RoleAssignment).where(
+            RoleAssignment.incident_id == incident_id, col(RoleAssignment.until).is_(None))).all()
+        held = {(a.role, a.holder) for a in current}
+        target = {(role, name) for role, names in wanted.items() for name in names}
+        for assignment in current:
+            if (assignment.role, assignment.holder) not in target:
+                assignment.until = now
+                session.add(assignment)
+        for role, name in sorted(target - held):
+            session.add(RoleAssignment(id=str(uuid.uuid4()), incident_id=incident_id, role=role, holder=name,
+                                       assigned_by=self.tracker, since=now))
 
     def agree(self, incident_id: str, fields: dict[str, str]) -> None:
         """After a successful push: these values are now what the tracker holds."""
@@ -230,3 +270,33 @@ class Merger:
                 Incident, col(Conflict.incident_id) == col(Incident.id)).order_by(col(Conflict.at))).all()
             return [ConflictView(c.id, ids.display_ref(key), c.field, c.local_value, c.remote_value, c.kept,
                                  c.local_at, c.remote_at, c.remote_author, c.restored) for c, key in rows]
+
+
+def restore_conflict(incidents: IncidentService, conflict_id: str) -> str:
+    """Put back the value a conflict discarded, as a normal local change (it then syncs like any other)."""
+    from cockpit.errors import InvalidInput, NotFound, RuleViolation
+
+    with incidents.store.read() as session:
+        rows = session.exec(select(Conflict).where(col(Conflict.id).startswith(conflict_id.strip().lower()))).all()
+    if not rows:
+        raise NotFound(f"No conflict {conflict_id}; `cockpit sync conflicts` lists them.")
+    if len(rows) > 1:
+        raise InvalidInput(f"'{conflict_id}' matches several conflicts; type more of its id.")
+    row = rows[0]
+    if row.restored:
+        raise RuleViolation("That value was already restored.")
+    losing = row.local_value if row.kept == "remote" else row.remote_value
+    if row.field == "severity":
+        kept = row.remote_value if row.kept == "remote" else row.local_value
+        incidents.override_severity(row.incident_id, Severity.parse(losing),
+                                    f"restored after a sync conflict that had kept {kept}")
+    elif row.field == "phase":
+        incidents.set_phase(row.incident_id, Phase.parse(losing))
+    else:
+        raise InvalidInput(f"Restoring {row.field} is done by hand: assign the roles again.")
+    with incidents.store.write() as session:
+        stored = session.get(Conflict, row.id)
+        if stored is not None:
+            stored.restored = True
+            session.add(stored)
+    return f"{row.field} set back to {losing}"

@@ -166,7 +166,7 @@ class Relay:
             with svc.store.write() as session:
                 merger.set_link(session, "incident", op.incident_id, remote_id)
             merger.agree(op.incident_id, {"severity": op.payload.get("severity", ""),
-                                          "phase": op.payload.get("phase", "")})
+                                          "phase": op.payload.get("phase", ""), "roles": ""})
             return
         if remote_incident is None:
             remote_incident = adapter.find_incident(op.incident_id)
@@ -201,7 +201,11 @@ class Relay:
             agreed = dict(state.remote_state.get(op.incident_id, {})) if state else {}
         if incident is None:
             return {}
-        current = {"severity": Severity(incident.severity).label, "phase": incident.phase}
+        from cockpit.service.merge import _current_roles, roles_text
+
+        with self.incidents.store.read() as session:
+            roles_now = roles_text(_current_roles(session, op.incident_id))
+        current = {"severity": Severity(incident.severity).label, "phase": incident.phase, "roles": roles_now}
         fields = dict(op.payload)
         for name, value in current.items():
             if name in fields:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from cockpit.service.merge import RemoteEntry, RemoteIncident, remote_entry_id
+from cockpit.service.merge import RemoteEntry, RemoteIncident, remote_entry_id, roles_text
 from cockpit.sync.adapter import AuthFailed, Permanent, Retryable, Stale
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -227,7 +227,7 @@ class RoundupAdapter:
         return RemoteIncident(
             remote_id=issue_id, cockpit_uuid=str(attributes.get("cockpit_uuid") or ""),
             ref=str(attributes.get("cockpit_ref") or ""), title=str(attributes.get("title") or ""),
-            fields={k: str(attributes.get(k) or "") for k in ("severity", "phase", "impact", "scope")},
+            fields={k: str(attributes.get(k) or "") for k in ("severity", "phase", "impact", "scope", "roles")},
             changed_at=_roundup_time(activity) if activity else datetime.now(UTC),
             changed_by=self.username(actor_id) if actor_id else "", entries=entries,
         )
@@ -252,9 +252,7 @@ class RoundupAdapter:
 
 
 def _roles_text(value: Any) -> str:
-    if isinstance(value, dict):
-        return "; ".join(f"{role}: {', '.join(names)}" for role, names in value.items() if names)
-    return str(value)
+    return roles_text(value) if isinstance(value, dict) else str(value)
 
 
 def _retry_after(response: httpx.Response) -> float | None:

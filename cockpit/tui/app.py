@@ -39,6 +39,7 @@ class CockpitApp(App[None]):
         Binding("n", "declare", "Declare", id="app.declare"),
         Binding("o", "handoff", "Handoff", id="app.handoff"),
         Binding("m", "report", "Report", id="app.report"),
+        Binding("C", "conflicts", "Conflicts", show=False, id="app.conflicts"),
     ]
 
     def __init__(
@@ -171,6 +172,11 @@ class CockpitApp(App[None]):
         from cockpit.tui.screens.aftercare import ReportScreen
 
         self.push_screen(ReportScreen())
+
+    def action_conflicts(self) -> None:
+        from cockpit.tui.screens.conflicts import ConflictsScreen
+
+        self.push_screen(ConflictsScreen())
 
     def action_help(self) -> None:
         from cockpit.tui.screens.help import HelpScreen

@@ -53,9 +53,16 @@ def test_two_cockpits_one_offline_end_up_identical(roundup: RoundupTracker, tmp_
     a_svc.set_phase(ref, Phase.TRIAGE)
     a_svc.add_entry(ref, "Status: EU checkout down", "status")
     a.run_once()
-    # ...and marcus, still offline, lowers it to SEV3 later than priya's change
+    # ...and marcus, still offline, lowers it to SEV3 later than priya's change. The tracker stamps changes in
+    # whole seconds (a tie goes to the tracker's value), so "later" has to be at least a second later here.
+    import time
+
+    time.sleep(1.1)
     b_svc.override_severity(ref, Severity.SEV3, "Only one region")
     b_svc.add_entry(ref, "Second offline note", "note")
+    from cockpit.domain.roles import Role
+
+    b_svc.assign_role(ref, Role.SCRIBE, "lena")
 
     # marcus comes back
     b.adapter.client.base_url = httpx.URL(roundup.rest + "data/")
@@ -78,6 +85,12 @@ def test_two_cockpits_one_offline_end_up_identical(roundup: RoundupTracker, tmp_
     with roundup.client("alice") as client:
         fields = client.get(f"data/issue/{remote_id}").json()["data"]["attributes"]
     assert fields["severity"] == "SEV3" and fields["phase"] == "TRIAGE"
+    # the same roles: priya's IC came with the import; marcus named a scribe while offline
+    assert a_detail.snapshot.commander == b_detail.snapshot.commander == "priya"
+    from cockpit.domain.roles import Role
+
+    assert a_detail.snapshot.holders(Role.SCRIBE) == b_detail.snapshot.holders(Role.SCRIBE) == ["lena"]
+    assert fields["roles"] == "ic: priya; scribe: lena"
     # the concurrent severity change is in both conflict logs
     for svc in (a_svc, b_svc):
         conflicts = Merger(svc, "team").conflicts()
@@ -119,3 +132,40 @@ def test_a_wrong_password_and_a_url_that_is_not_a_tracker(roundup: RoundupTracke
             db=db)
     wrong = run_cli("sync", "--once", env={**env, "COCKPIT_TRACKER_TOKEN_TEAM": "alice:x"}, db=db)
     assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
+
+
+async def test_restore_the_losing_value_from_the_cockpit(roundup: RoundupTracker, tmp_path: Path,
+                                                         monkeypatch) -> None:
+    from cockpit.config import Config
+    from cockpit.sync.settings import add_tracker
+    from cockpit.tui.app import CockpitApp
+    from cockpit.tui.screens.conflicts import ConflictsScreen
+
+    a_svc, a = cockpit(tmp_path, "priya", roundup, "alice")
+    b_svc, b = cockpit(tmp_path, "marcus", roundup, "bob")
+    ref = a_svc.open_incident("Search down", Impact.CORE_DOWN, Scope.LT25).ref
+    a.run_once()
+    b.run_once()
+    a_svc.override_severity(ref, Severity.SEV1, "everyone")
+    b_svc.override_severity(ref, Severity.SEV4, "nobody")  # later: wins when priya syncs after marcus
+    b.run_once()
+    a.run_once()
+    assert a_svc.get(ref).snapshot.severity is Severity.SEV4
+    monkeypatch.setenv("COCKPIT_CONFIG", str(tmp_path / "config.yaml"))
+    add_tracker("team", "roundup", roundup.url)
+    app = CockpitApp(a_svc, Config(path=tmp_path / "config.yaml", responder="priya"), sync_interval=0)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("C")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ConflictsScreen) and app.screen.conflicts
+        assert "kept SEV4" in app.screen.conflicts[0].sentence
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert a_svc.get(ref).snapshot.severity is Severity.SEV1  # the losing value, back, and queued to sync
+    a.run_once()
+    b.run_once()
+    assert b_svc.get(ref).snapshot.severity is Severity.SEV1

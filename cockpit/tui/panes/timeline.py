@@ -41,7 +41,7 @@ class TimelineView(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {
         "timeline--time", "timeline--utc", "timeline--author", "timeline--cursor", "timeline--text",
         "timeline--kind-status", "timeline--kind-decision", "timeline--kind-action", "timeline--kind-note",
-        "timeline--kind-system", "timeline--kind-change", "timeline--kind-runbook",
+        "timeline--kind-system", "timeline--kind-change", "timeline--kind-runbook", "timeline--kind-conflict",
     }
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False, id="timeline.up"),
@@ -148,7 +148,10 @@ class TimelineView(ScrollView, can_focus=True):
 
     def _kind_style(self, kind: str) -> Style:
         name = "system" if kind in SYSTEM_KINDS else ("change" if kind == "deploy" else kind)
-        return self.get_component_rich_style(f"timeline--kind-{name}", partial=True)
+        component = f"timeline--kind-{name}"
+        if component not in self.COMPONENT_CLASSES:  # a kind from a newer cockpit or a tracker: plain
+            component = "timeline--kind-note"
+        return self.get_component_rich_style(component, partial=True)
 
     def render_line(self, y: int) -> Strip:
         scroll_y = self.scroll_offset.y
