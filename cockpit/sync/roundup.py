@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -21,7 +22,15 @@ import httpx
 from cockpit.service.merge import RemoteEntry, RemoteIncident, remote_entry_id, roles_text
 from cockpit.sync.adapter import AuthFailed, Permanent, Retryable, Stale
 
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+def _timeout() -> httpx.Timeout:
+    """10 s per request (``COCKPIT_SYNC_TIMEOUT`` overrides it, e.g. for fault-injection tests)."""
+    try:
+        seconds = float(os.environ.get("COCKPIT_SYNC_TIMEOUT", "10"))
+    except ValueError:
+        seconds = 10.0
+    seconds = seconds if 0.1 <= seconds <= 300 else 10.0
+    return httpx.Timeout(seconds, connect=min(seconds, 5.0))
 HEADER = re.compile(r"^\[(?P<kind>[a-z]+)\] (?P<author>.+?) · (?P<at>\d{4}-\d\d-\d\dT[\d:.]+Z)\n\n", re.DOTALL)
 ISSUE_FIELDS = ("title", "severity", "phase", "impact", "scope", "cockpit_uuid", "cockpit_ref", "severity_reason",
                 "roles")
@@ -40,7 +49,7 @@ class RoundupAdapter:
         parts = urlsplit(self.url)
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.user = user
-        self.client = httpx.Client(base_url=self.url + "rest/data/", auth=(user, password), timeout=TIMEOUT,
+        self.client = httpx.Client(base_url=self.url + "rest/data/", auth=(user, password), timeout=_timeout(),
                                    headers={"X-Requested-With": "rest", "Origin": self.origin,
                                             "Referer": self.url, "Accept": "application/json"},
                                    transport=transport)
