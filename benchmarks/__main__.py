@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import platform
 
-from benchmarks import bench_runbooks, bench_store, bench_tui
+from benchmarks import bench_runbooks, bench_store, bench_sync, bench_tui
 
 
 def main() -> None:
@@ -17,6 +17,7 @@ def main() -> None:
     bench_store.main(quick=args.quick)
     bench_tui.main(quick=args.quick)
     bench_runbooks.main(quick=args.quick)
+    bench_sync.main(quick=args.quick)
 
 
 if __name__ == "__main__":
