@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -54,15 +55,29 @@ class RoundupAdapter:
                                             "Referer": self.url, "Accept": "application/json"},
                                    transport=transport)
         self._user_id: str | None = None
+        self.paced = 0  # how often the adapter waited for the rate limit to refill
         self._usernames: dict[str, str] = {}
 
     def close(self) -> None:
         self.client.close()
 
     # --- HTTP with error classes -------------------------------------------------------------
+    def _pace(self, response: httpx.Response) -> None:
+        """Stay under the tracker's rate limit: when its budget runs out, wait for it to refill instead of
+        running into 429s (Roundup reports X-RateLimit-Remaining and -Reset on every answer)."""
+        try:
+            remaining = float(response.headers["X-RateLimit-Remaining"])
+            reset = float(response.headers["X-RateLimit-Reset"])
+        except (KeyError, ValueError):
+            return
+        if remaining < 1:
+            self.paced += 1
+            time.sleep(min(max(reset, 0.0), 60.0))
+
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = self.client.request(method, path, **kwargs)
+            self._pace(response)
         except httpx.TimeoutException as exc:
             raise Retryable(f"{self.name}: timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:

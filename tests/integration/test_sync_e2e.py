@@ -169,3 +169,40 @@ async def test_restore_the_losing_value_from_the_cockpit(roundup: RoundupTracker
     a.run_once()
     b.run_once()
     assert b_svc.get(ref).snapshot.severity is Severity.SEV1
+
+
+def test_a_backlog_drains_without_tripping_the_rate_limit(roundup_factory, tmp_path: Path) -> None:
+    tracker = roundup_factory(rate_limit=12, rate_interval=3)
+    svc = IncidentService(Store.open(tmp_path / "backlog.db"), "priya")
+    ref = svc.open_incident("Backlog", Impact.DEGRADED, Scope.LT25).ref
+    for i in range(8):
+        svc.add_entry(ref, f"written while the tracker was down {i}")
+    statuses: list[int] = []
+    adapter = RoundupAdapter("team", tracker.url, "alice", tracker.users["alice"])
+    adapter.client.event_hooks["response"].append(lambda response: statuses.append(response.status_code))
+    report = Relay(svc, adapter).push()
+    adapter.close()
+    assert report.pushed == 10 and not report.errors  # create, declared, eight notes
+    assert 429 not in statuses and adapter.paced > 0  # it waited for the budget instead of hitting the limit
+
+
+def test_a_comment_written_in_the_tracker_arrives_literally_and_once(roundup: RoundupTracker,
+                                                                     tmp_path: Path) -> None:
+    svc, relay = cockpit(tmp_path, "priya", roundup, "alice")
+    ref = svc.open_incident("Web comment", Impact.DEGRADED, Scope.LT25).ref
+    relay.run_once()
+    remote = relay.adapter.find_incident(svc.get(ref).snapshot.id)
+    hostile = "[bold red]not markup[/] \x1b[2J\x1b]52;c;ZXZpbA==\x07 from the web"
+    with roundup.client("bob") as client:
+        msg = client.post("data/msg", json={"content": hostile, "author": "bob"}).json()["data"]["id"]
+        etag = client.get(f"data/issue/{remote}").headers["ETag"]
+        assert client.patch(f"data/issue/{remote}", headers={"If-Match": etag},
+                            json={"@op": "add", "messages": [msg]}).status_code == 200
+    assert relay.run_once().pulled == 1
+    assert relay.run_once().pulled == 0  # a re-pull changes nothing (a deterministic id)
+    entry = svc.get(ref).timeline[-1]
+    assert entry.text == hostile and entry.author == "bob" and entry.kind == "note"
+    shown = run_cli("incident", "show", ref, db=tmp_path / "priya.db").stdout
+    assert "[bold red]not markup[/] \\x1b[2J" in shown and "\x1b" not in shown
+    remote_only = run_cli("sync", "status", db=tmp_path / "priya.db")
+    assert remote_only.returncode == 0
