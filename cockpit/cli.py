@@ -11,7 +11,6 @@ import logging
 import os
 import re
 import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -970,22 +969,6 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
 
 
 # --- entry point --------------------------------------------------------------------------
-def _log_crash() -> Path | None:
-    try:
-        from cockpit.config import log_dir
-
-        folder = log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "cockpit.log"
-        record = {"timestamp": datetime.now(UTC).isoformat(), "level": "error", "service": "cockpit",
-                  "message": "unexpected error", "traceback": traceback.format_exc()}
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record) + "\n")
-        return path
-    except OSError:
-        return None
-
-
 def main(argv: list[str] | None = None) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
@@ -1020,7 +1003,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.close()
         sys.exit(0)
     except Exception:
-        path = _log_crash()
+        from cockpit.config import log_crash
+
+        path = log_crash()
         where = f"; details are in {path}" if path else ""
         click.echo(f"error: an unexpected problem stopped the cockpit (a bug){where}. Your data is safe.",
                    err=True)

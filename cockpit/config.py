@@ -124,3 +124,23 @@ def load_config(path: Path | None = None) -> Config:
         handoff_ack_minutes=ack,
         raw=data,
     )
+
+
+def log_crash(message: str = "unexpected error") -> Path | None:
+    """Append the current exception's traceback to the log file as one JSON line (the seed's structured log
+    standard); returns where, or None when the log cannot be written. Never holds a secret: only tracebacks."""
+    import json
+    import traceback
+    from datetime import UTC, datetime
+
+    try:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "cockpit.log"
+        record = {"timestamp": datetime.now(UTC).isoformat(), "level": "error", "service": "cockpit",
+                  "message": message, "traceback": traceback.format_exc()}
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+        return path
+    except OSError:
+        return None

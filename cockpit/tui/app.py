@@ -7,10 +7,7 @@ with its traceback and shown as one apologetic line.
 
 from __future__ import annotations
 
-import json
-import traceback
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +15,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from cockpit.config import Config, config_dir, log_dir
+from cockpit.config import Config, config_dir, log_crash
 from cockpit.errors import CockpitError
 from cockpit.resources import data_folder
 from cockpit.service.clock import Clock, utc_now
@@ -245,12 +242,5 @@ class CockpitApp(App[None]):
             self.notify(f"An unexpected problem (a bug); details are in {where}. Your data is safe.",
                         severity="error", timeout=15)
 
-    def _log_crash(self) -> Path:
-        folder = log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "cockpit.log"
-        record = {"timestamp": datetime.now(UTC).isoformat(), "level": "error", "service": "cockpit",
-                  "message": "unexpected error in the cockpit screen", "traceback": traceback.format_exc()}
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record) + "\n")
-        return path
+    def _log_crash(self) -> Path | str:
+        return log_crash("unexpected error in the cockpit screen") or "the log (not writable)"
