@@ -449,7 +449,7 @@ def comms(app: AppContext, ref: str, template: str, record: bool, as_json: bool)
 # --- runbooks -----------------------------------------------------------------------------
 @cli.group()
 def runbook() -> None:
-    """Validate, list, show, suggest and start runbooks (YAML in the seed's template shape)."""
+    """Validate, list, show, suggest and write runbooks (walk one in the cockpit: b on an incident)."""
 
 
 def _library(app: AppContext) -> Any:

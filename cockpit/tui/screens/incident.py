@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
@@ -78,24 +79,31 @@ class IncidentScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
-        yield PhaseBar(id="phase")
+        phase = PhaseBar(id="phase")
+        phase.border_title = "[4] Phase"
+        yield phase
         with Horizontal(id="body"):
-            with Vertical(id="timeline-pane", classes="pane"):
+            pane = Vertical(id="timeline-pane", classes="pane")
+            pane.border_title = "[1] Timeline"
+            with pane:
                 yield TimelineView(id="timeline")
             with Horizontal(id="side"):
-                yield RolesPane(id="roles")
-                yield SeverityPane(id="severity")
+                roles = RolesPane(id="roles")
+                roles.border_title = "[2] Roles"
+                yield roles
+                severity = SeverityPane(id="severity")
+                severity.border_title = "[3] Severity"
+                yield severity
         yield Input(placeholder="e: add entry · /d decision /a action /s status /c change · Enter to log",
                     id="entry")
         yield Static(id="hint")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#timeline-pane").border_title = "[1] Timeline"
-        self.query_one("#roles").border_title = "[2] Roles"
-        self.query_one("#severity").border_title = "[3] Severity"
-        self.query_one("#phase").border_title = "[4] Phase"
-        self.query_one(TimelineView).focus()
+        try:
+            self.query_one(TimelineView).focus()
+        except NoMatches:  # the screen was replaced before it finished mounting
+            return
         self.reload()
         self.set_interval(self.cockpit.poll_interval, self.poll)
         self.set_interval(1.0, self.tick)
