@@ -130,12 +130,15 @@ def cli(ctx: click.Context, db: Path | None, responder: str | None) -> None:
         run_tui(ctx.obj)
 
 
-def run_tui(app: AppContext) -> None:
-    """Open the cockpit screen on the context's database."""
+def run_tui(app: AppContext, demo: bool = False) -> None:
+    """Open the cockpit screen on the context's database (a demo never syncs with a real tracker)."""
     from cockpit.tui.app import CockpitApp
 
     service = app.service()
-    CockpitApp(service, app.config()).run()
+    if demo:
+        CockpitApp(service, app.config(), sync_interval=0, sync_state="demo: no sync").run()
+    else:
+        CockpitApp(service, app.config()).run()
 
 
 # --- incident -----------------------------------------------------------------------------
@@ -958,7 +961,7 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
     click.echo(f"Demo: {len(loaded.incidents)} sample incidents loaded into {path} (a scratch database).")
     os.environ["COCKPIT_RUNBOOK_DIRS"] = str(SAMPLE_DIR / "runbooks")  # demo mode: the sample runbook library
     if not no_ui:
-        run_tui(app)
+        run_tui(app, demo=True)
         return
     ctx.invoke(incident_list, show_all=True, as_json=False)
     open_refs = [s.ref for s in app.service().list_incidents()]

@@ -450,3 +450,20 @@ async def test_status_line_shows_the_sync_state(make_app, sample_db: Path, monke
         await settle(pilot)
         view = app.screen.query_one(TimelineView)
         await wait_until(pilot, lambda: view.entries[-1].text == "written while offline")
+
+
+async def test_a_demo_never_syncs_even_with_a_tracker_configured(make_app, sample_db: Path, monkeypatch,
+                                                                 tmp_path: Path) -> None:
+    from cockpit.sync.settings import add_tracker
+
+    monkeypatch.setenv("COCKPIT_CONFIG", str(tmp_path / "config.yaml"))
+    monkeypatch.setenv("COCKPIT_TRACKER_TOKEN_TEAM", "alice:pw")
+    add_tracker("team", "roundup", "http://127.0.0.1:9/cockpit/")
+    app = make_app(sample_db, sync_interval=0, sync_state="demo: no sync")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.pause(1.5)  # several polls: none may touch the tracker or its status
+        await settle(pilot)
+        assert "demo: no sync" in status_text(app) and "unreachable" not in status_text(app)
+    with Store.open(sample_db).engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM sync_state").scalar() == 0

@@ -114,7 +114,8 @@ class IncidentScreen(Screen[None]):
 
     def poll(self) -> None:
         self.polls += 1
-        refresh_sync = self.polls % 5 == 1  # the sync slot changes slowly: look every fifth poll
+        # the sync slot changes slowly: look every fifth poll (never in a demo, which does not sync)
+        refresh_sync = self.polls % 5 == 1 and self.cockpit.sync_interval > 0
 
         def check(svc: Any) -> tuple[tuple[str, int], IncidentDetail | None, list[Any]]:
             if refresh_sync:
