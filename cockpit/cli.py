@@ -741,11 +741,15 @@ def handoff_list(app: AppContext, as_json: bool) -> None:
 @pass_ctx
 def handoff_show(app: AppContext, key: str) -> None:
     """One handoff."""
+    click.echo(_handoff_markdown(app, key))
+
+
+def _handoff_markdown(app: AppContext, key: str) -> str:
     from cockpit.domain.handoff import to_markdown
     from cockpit.service.handoffs import Handoffs
     from cockpit.textsafe import literal
 
-    click.echo(literal(to_markdown(Handoffs(app.service()).get(key))))
+    return literal(to_markdown(Handoffs(app.service()).get(key)))
 
 
 @handoff.command("export")
@@ -754,11 +758,7 @@ def handoff_show(app: AppContext, key: str) -> None:
 @pass_ctx
 def handoff_export(app: AppContext, key: str, fmt: str) -> None:
     """Markdown to paste into a ticket or chat."""
-    from cockpit.domain.handoff import to_markdown
-    from cockpit.service.handoffs import Handoffs
-    from cockpit.textsafe import literal
-
-    click.echo(literal(to_markdown(Handoffs(app.service()).get(key))), nl=False)
+    click.echo(_handoff_markdown(app, key), nl=False)
 
 
 @handoff.command("sign")
