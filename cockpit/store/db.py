@@ -27,7 +27,6 @@ from cockpit.errors import StoreError, StoreLocked
 #: The newest migration. ``tests/unit/test_migrations.py`` checks it against alembic's head.
 SCHEMA_HEAD = "0005"
 KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
-SQLITE_MAGIC = b"SQLite format 3\x00"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DEFAULT_BUSY_TIMEOUT_S = 5.0
 
@@ -56,12 +55,10 @@ def inspect_file(path: Path) -> str | None:
         return None
     if not os.access(path, os.R_OK):
         raise StoreError(f"Cannot read {path}: permission denied; fix its permissions or use another --db.")
-    with path.open("rb") as handle:
-        header = handle.read(len(SQLITE_MAGIC))
-    if header != SQLITE_MAGIC:
-        raise StoreError(
-            f"{path} is not an SQLite database; point --db at a cockpit database or a new file."
-        )
+    # The header is checked by SQLite itself, never by opening the file here: closing any descriptor of
+    # the file drops every POSIX lock this process holds on it, so another process would believe it is
+    # the last user, checkpoint and delete the WAL under our open connections, and the store would
+    # read a malformed image (see "How To Corrupt An SQLite Database File", section 2.2).
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=_busy_timeout())
         try:
@@ -78,6 +75,10 @@ def inspect_file(path: Path) -> str | None:
     except sqlite3.DatabaseError as exc:
         if "locked" in str(exc):
             raise StoreLocked(f"The database {path} is locked by another process; try again shortly.") from None
+        if "not a database" in str(exc):
+            raise StoreError(
+                f"{path} is not an SQLite database; point --db at a cockpit database or a new file."
+            ) from None
         raise StoreError(f"{path} is damaged or not a database ({exc}); restore it from a backup.") from None
     if row is None:
         return None

@@ -202,3 +202,25 @@ def test_a_locked_database_waits_then_says_so(svc: IncidentService, db_path: Pat
         holder.close()
     locked_svc.add_entry(snap.ref, "after the lock")
     assert [e.text for e in svc.get(snap.ref).timeline][-1] == "after the lock"
+
+
+def test_opening_a_store_keeps_the_locks_this_process_already_holds(store: Store, db_path: Path) -> None:
+    """Opening a second store on the same file (the TUI, the sync loop and tests all do) must not release
+    the first one's SQLite locks; if it did, another process closing would checkpoint and delete the WAL
+    under our connection, and the next read would find a malformed image (seen in the chaos test)."""
+    import subprocess
+    import sys
+
+    with store.engine.connect() as conn:  # a pooled connection now holds its shared lock on the file
+        conn.execute(text("SELECT count(*) FROM sqlite_master")).fetchall()
+    Store.open(db_path).close()
+    writer = (
+        "import sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1])\n"
+        "c.execute('CREATE TABLE IF NOT EXISTS scratch (x)')\n"
+        "c.commit()\n"
+        "c.close()\n"
+    )
+    subprocess.run([sys.executable, "-c", writer, str(db_path)], check=True)
+    wal = db_path.with_name(db_path.name + "-wal")
+    assert wal.exists(), "the other process thought it was the last user and removed the WAL"
