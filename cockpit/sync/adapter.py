@@ -35,8 +35,15 @@ class AuthFailed(TrackerError):
     kind = "auth"
 
 
+class Settling(Retryable):
+    """Not a failure: an earlier attempt may still land, so the relay waits before looking for it."""
+
+
 class TrackerAdapter(Protocol):
     name: str
+    #: Trackers without server-side idempotency tokens: how long a sent request may still land after the
+    #: client gave up on it. A retried create waits that long, then looks for the entry's marker first.
+    settle_seconds: float
 
     def prepare_create(self) -> str | None:
         """A server-side idempotency token for a create (Roundup: a Post-Once-Exactly link), or None."""
@@ -46,6 +53,9 @@ class TrackerAdapter(Protocol):
 
     def find_incident(self, cockpit_uuid: str) -> str | None:
         """The remote id of the incident carrying this cockpit UUID, if any."""
+
+    def find_entry(self, remote_incident: str, cockpit_uuid: str) -> str | None:
+        """The remote id of the comment carrying this entry's UUID, if any."""
 
     def add_entry(self, remote_incident: str, entry: dict[str, Any], token: str | None) -> str:
         """Add a timeline entry (comment); returns the remote comment id."""

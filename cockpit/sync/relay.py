@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from cockpit.service.incidents import IncidentService
 from cockpit.service.merge import Merger
 from cockpit.store.models import Incident, OutboxOp, SyncState
-from cockpit.sync.adapter import AuthFailed, Permanent, Stale, TrackerAdapter, TrackerError
+from cockpit.sync.adapter import AuthFailed, Permanent, Settling, Stale, TrackerAdapter, TrackerError
 
 BASE_DELAY_S = 1.0
 MAX_DELAY_S = 300.0
@@ -113,6 +113,11 @@ class Relay:
                 break
             try:
                 self._send(op)
+            except Settling as exc:
+                self._finish(op.id, "pending", str(exc), next_at=self.incidents.clock()
+                             + timedelta(seconds=exc.retry_after or 0.0))
+                report.waiting += 1
+                blocked.add(op.incident_id)
             except AuthFailed as exc:
                 self._note(login_needed=True, last_error=str(exc), last_attempt_at=self.incidents.clock())
                 report.errors.append(str(exc))
@@ -154,6 +159,29 @@ class Relay:
             op.payload = {**op.payload, "_token": fresh}
         return fresh
 
+    def _settled_lookup(self, op: OutboxOp, lookup: Callable[[], str | None]) -> str | None:
+        """Idempotency without server tokens. The time of each attempt is saved before it is sent; a retry
+        first waits until that attempt can no longer land (the adapter's ``settle_seconds``), then looks for
+        the marker it carried, and only sends again when it is not there."""
+        sent = op.payload.get("_sent_at")
+        now = self.incidents.clock()
+        if sent is not None:
+            ready = datetime.fromisoformat(str(sent)) + timedelta(seconds=float(self.adapter.settle_seconds))
+            if now < ready:
+                raise Settling(f"{self.adapter.name}: an earlier attempt may still land; looking again at "
+                               f"{ready:%H:%M:%S}", (ready - now).total_seconds())
+            found = lookup()
+            if found is not None:
+                return found
+        payload = {**op.payload, "_sent_at": now.isoformat()}
+        self._finish(op.id, "pending", payload=payload)
+        op.payload = payload
+        return None
+
+    @staticmethod
+    def _outgoing(op: OutboxOp) -> dict[str, Any]:
+        return {k: v for k, v in op.payload.items() if not k.startswith("_")}
+
     def _send(self, op: OutboxOp) -> None:
         adapter, merger, svc = self.adapter, self.merger, self.incidents
         with svc.store.read() as session:
@@ -162,7 +190,8 @@ class Relay:
             if remote_incident is not None:
                 return
             token = self._token(op, "issue")
-            remote_id = adapter.create_incident({k: v for k, v in op.payload.items() if k != "_token"}, token)
+            found = None if token else self._settled_lookup(op, lambda: adapter.find_incident(op.incident_id))
+            remote_id = found or adapter.create_incident(self._outgoing(op), token)
             with svc.store.write() as session:
                 merger.set_link(session, "incident", op.incident_id, remote_id)
             merger.agree(op.incident_id, {"severity": op.payload.get("severity", ""),
@@ -179,8 +208,9 @@ class Relay:
                 if merger.link(session, "entry", op.entity_id) is not None:
                     return  # already there (pulled back, or an earlier attempt landed)
             token = self._token(op, "msg")
-            entry = {k: v for k, v in op.payload.items() if k != "_token"}
-            remote_entry = adapter.add_entry(remote_incident, entry, token)
+            target = remote_incident
+            found = None if token else self._settled_lookup(op, lambda: adapter.find_entry(target, op.entity_id))
+            remote_entry = found or adapter.add_entry(remote_incident, self._outgoing(op), token)
             with svc.store.write() as session:
                 merger.set_link(session, "entry", op.entity_id, remote_entry)
         elif op.op == "update_incident":

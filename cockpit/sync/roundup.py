@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import os
-import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -22,17 +20,8 @@ import httpx
 
 from cockpit.service.merge import RemoteEntry, RemoteIncident, remote_entry_id, roles_text
 from cockpit.sync.adapter import AuthFailed, Permanent, Retryable, Stale
+from cockpit.sync.common import call, entry_content, parse_entry_content, raise_for, request_timeout
 
-
-def _timeout() -> httpx.Timeout:
-    """10 s per request (``COCKPIT_SYNC_TIMEOUT`` overrides it, e.g. for fault-injection tests)."""
-    try:
-        seconds = float(os.environ.get("COCKPIT_SYNC_TIMEOUT", "10"))
-    except ValueError:
-        seconds = 10.0
-    seconds = seconds if 0.1 <= seconds <= 300 else 10.0
-    return httpx.Timeout(seconds, connect=min(seconds, 5.0))
-HEADER = re.compile(r"^\[(?P<kind>[a-z]+)\] (?P<author>.+?) · (?P<at>\d{4}-\d\d-\d\dT[\d:.]+Z)\n\n", re.DOTALL)
 ISSUE_FIELDS = ("title", "severity", "phase", "impact", "scope", "cockpit_uuid", "cockpit_ref", "severity_reason",
                 "roles")
 
@@ -50,11 +39,12 @@ class RoundupAdapter:
         parts = urlsplit(self.url)
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.user = user
-        self.client = httpx.Client(base_url=self.url + "rest/data/", auth=(user, password), timeout=_timeout(),
+        self.client = httpx.Client(base_url=self.url + "rest/data/", auth=(user, password), timeout=request_timeout(),
                                    headers={"X-Requested-With": "rest", "Origin": self.origin,
                                             "Referer": self.url, "Accept": "application/json"},
                                    transport=transport)
         self._user_id: str | None = None
+        self.settle_seconds = 0.0  # Post-Once-Exactly makes retries safe at once
         self.paced = 0  # how often the adapter waited for the rate limit to refill
         self._usernames: dict[str, str] = {}
 
@@ -75,25 +65,11 @@ class RoundupAdapter:
             time.sleep(min(max(reset, 0.0), 60.0))
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        try:
-            response = self.client.request(method, path, **kwargs)
-            self._pace(response)
-        except httpx.TimeoutException as exc:
-            raise Retryable(f"{self.name}: timed out ({type(exc).__name__})") from None
-        except httpx.TransportError as exc:
-            raise Retryable(f"{self.name} unreachable ({type(exc).__name__})") from None
-        status = response.status_code
-        if status < 400:
-            return response
-        retry_after = _retry_after(response)
-        detail = _error_text(response)
-        if status == 401:
-            raise AuthFailed(f"{self.name}: login refused (401); run `cockpit tracker login {self.name}`")
-        if status in (409, 412):
-            raise Stale(f"{self.name}: changed meanwhile ({status})")
-        if status in (408, 425, 429) or status >= 500:
-            raise Retryable(f"{self.name}: {status} {detail}".strip(), retry_after)
-        raise Permanent(f"{self.name}: {method} {path} refused: {status} {detail}".strip())
+        response = call(self.client, self.name, method, path, **kwargs)
+        self._pace(response)
+        raise_for(self.name, method, path, response, _error_text(response),
+                  f"run `cockpit tracker login {self.name}`")
+        return response
 
     def _json(self, response: httpx.Response) -> dict[str, Any]:
         try:
@@ -167,19 +143,18 @@ class RoundupAdapter:
             return str(item["id"])
         return None
 
-    def _find_msg(self, cockpit_uuid: str) -> str | None:
+    def find_entry(self, remote_incident: str, cockpit_uuid: str) -> str | None:
+        del remote_incident  # messages carry the UUID themselves
         data = self._json(self._call("GET", "msg", params={"cockpit_uuid:": cockpit_uuid}))
         for item in data.get("collection", []):
             return str(item["id"])
         return None
 
     def add_entry(self, remote_incident: str, entry: dict[str, Any], token: str | None) -> str:
-        at = str(entry.get("at", "")).replace("+00:00", "Z")
-        content = f"[{entry.get('kind', 'note')}] {entry.get('author', '')} · {at}\n\n{entry.get('text', '')}"
-        msg = self._post_once("msg", token, {"content": content, "author": self.user_id(),
+        msg = self._post_once("msg", token, {"content": entry_content(entry), "author": self.user_id(),
                                              "cockpit_uuid": entry.get("id", "")})
         if not msg:
-            msg = self._find_msg(str(entry.get("id", ""))) or ""
+            msg = self.find_entry(remote_incident, str(entry.get("id", ""))) or ""
             if not msg:
                 raise Retryable(f"{self.name}: message not visible yet")
         self._attach(remote_incident, msg)
@@ -266,27 +241,16 @@ class RoundupAdapter:
         author_id = str(author_link["id"]) if isinstance(author_link, dict) else str(author_link or "")
         date = str(msg.get("creation") or "")
         at = _roundup_time(date) if date else datetime.now(UTC)
-        header = HEADER.match(content)
         kind, author, text = "note", author_name or (self.username(author_id) if author_id else self.name), content
-        if header:
-            kind, author, text = header["kind"], header["author"], content[header.end():]
-            at = datetime.fromisoformat(header["at"].replace("Z", "+00:00"))
+        parsed = parse_entry_content(content)
+        if parsed is not None:
+            kind, author, at, text = parsed
         entry_id = str(msg.get("cockpit_uuid") or "") or remote_entry_id(self.name, msg_id)
         return RemoteEntry(id=entry_id, remote_id=msg_id, at=at, author=author, kind=kind, text=text)
 
 
 def _roles_text(value: Any) -> str:
     return roles_text(value) if isinstance(value, dict) else str(value)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            return None
-    return None
 
 
 def _error_text(response: httpx.Response) -> str:
