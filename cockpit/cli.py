@@ -792,13 +792,16 @@ def tracker() -> None:
 @tracker.command("add")
 @click.argument("name")
 @click.option("--kind", type=click.Choice(["roundup", "github"]), required=True, help="What kind of tracker.")
-@click.option("--url", required=True, help="Its address, e.g. https://tracker.example.com/cockpit/.")
-@click.option("--project", default="", help="GitHub/Gitea: OWNER/REPO.")
-def tracker_add(name: str, kind: str, url: str, project: str) -> None:
+@click.option("--url", default=None, help="Roundup: the tracker's address (https://host/NAME/). GitHub: the API, "
+              "default https://api.github.com; Gitea/Forgejo: https://HOST/api/v1.")
+@click.option("--project", default="", help="GitHub/Gitea/Forgejo: OWNER/REPO whose issues hold the incidents.")
+def tracker_add(name: str, kind: str, url: str | None, project: str) -> None:
     """Add (or replace) a tracker."""
     from cockpit.sync.settings import add_tracker, trackers_path
 
-    made = add_tracker(name, kind, url, project)
+    if url is None and kind == "roundup":
+        raise InvalidInput("A Roundup tracker needs --url, e.g. https://tracker.example.com/incidents/.")
+    made = add_tracker(name, kind, url or "https://api.github.com", project)
     click.echo(f"Tracker '{made.name}' ({made.kind}) saved in {trackers_path()}. "
                f"Next: cockpit tracker login {made.name}")
 

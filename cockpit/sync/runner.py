@@ -35,7 +35,15 @@ def make_adapter(tracker: Tracker) -> Any:
 
         user, _, password = secret.partition(":")
         return RoundupAdapter(tracker.name, tracker.url, user, password)
-    raise InvalidInput(f"Syncing with {tracker.kind} trackers is not available in this release yet.")
+    if tracker.kind == "github":
+        from cockpit.sync.adapter import Permanent
+        from cockpit.sync.github import GitHubAdapter
+
+        try:
+            return GitHubAdapter(tracker.name, tracker.url, tracker.project, secret)
+        except Permanent as exc:
+            raise InvalidInput(str(exc)) from None
+    raise InvalidInput(f"'{tracker.kind}' is not a tracker kind this release can sync with (roundup, github).")
 
 
 def open_relay(incidents: IncidentService, name: str | None) -> Relay:

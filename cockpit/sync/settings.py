@@ -89,9 +89,11 @@ def add_tracker(name: str, kind: str, url: str, project: str = "") -> Tracker:
     if "@" in url.split("//", 1)[1].split("/", 1)[0]:
         raise InvalidInput("Put no user name or password in the URL; use `cockpit tracker login` instead.")
     if kind == "github" and not project:
-        raise InvalidInput("A GitHub tracker needs --project OWNER/REPO.")
+        raise InvalidInput("A GitHub tracker needs --project OWNER/REPO (the repository whose issues hold incidents).")
+    if kind == "github" and not re.fullmatch(r"[\w.-]+/[\w.-]+", project.strip().strip("/")):
+        raise InvalidInput(f"'{project}' is not a project: give it as OWNER/REPO, e.g. acme/incidents.")
     trackers = [t for t in load_trackers() if t.name != name]
-    tracker = Tracker(name, kind, url.rstrip("/") + "/", project)
+    tracker = Tracker(name, kind, url.rstrip("/") + "/", project.strip().strip("/") if kind == "github" else "")
     save_trackers([*trackers, tracker])
     return tracker
 

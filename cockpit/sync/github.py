@@ -1,0 +1,431 @@
+"""GitHub Issues over its REST API; Gitea and Forgejo share the shape (give their ``.../api/v1`` as the URL).
+
+* An incident is an issue labelled ``cockpit``. Severity and phase are labels (``SEV2``, ``phase:respond``) that
+  people may change on the web; the issue body starts with a hidden marker holding the cockpit's UUID and the
+  fields GitHub has no place for (reference, impact, scope, roles) plus the labels the cockpit last set, so a
+  label changed by hand is recognised and attributed from the issue's events.
+* A timeline entry is a comment whose first line is a hidden marker with the entry's UUID.
+* There are no server-side idempotency tokens: the relay waits ``settle_seconds`` after an attempt before it
+  looks for the marker and sends again, and every pull sweeps duplicates (the same marker twice) away.
+* Rate limits: 403/429 with ``Retry-After`` or ``X-RateLimit-Remaining: 0`` + ``X-RateLimit-Reset`` become
+  waits; when the budget runs out, the adapter stops sending until the reset; writes are spaced (GitHub asks
+  for one second between content-creating requests).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from cockpit.domain.lifecycle import Phase
+from cockpit.errors import InvalidInput
+from cockpit.service.merge import RemoteEntry, RemoteIncident, remote_entry_id, roles_text
+from cockpit.sync.adapter import AuthFailed, Permanent, Retryable
+from cockpit.sync.common import call, entry_content, parse_entry_content, raise_for, request_seconds, request_timeout
+
+INCIDENT_LABEL = "cockpit"
+DUPLICATE_LABEL = "cockpit:duplicate"
+SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
+PHASE_PREFIX = "phase:"
+LABEL_COLOURS = {"SEV1": "b60205", "SEV2": "d93f0b", "SEV3": "fbca04", "SEV4": "c2e0c6", INCIDENT_LABEL: "1d76db",
+                 DUPLICATE_LABEL: "cfd3d7"}
+INCIDENT_MARKER = re.compile(r"\A<!-- cockpit-incident (?P<data>\{.*?\}) -->", re.DOTALL)
+ENTRY_MARKER = re.compile(r"\A<!-- cockpit-entry (?P<id>[0-9a-f-]{36}) -->\n?")
+PAGE = 100
+
+
+def _marker_json(data: dict[str, Any]) -> str:
+    # ">" is escaped so no value can close the HTML comment early
+    return json.dumps(data, sort_keys=True, ensure_ascii=False).replace(">", "\\u003e")
+
+
+def _time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+class GitHubAdapter:
+    def __init__(self, name: str, url: str, project: str, token: str, transport: httpx.BaseTransport | None = None,
+                 write_interval: float = 1.0, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.name = name
+        self.url = (url or "https://api.github.com").rstrip("/") + "/"
+        owner, _, repo = project.strip().strip("/").partition("/")
+        if not owner or not repo or "/" in repo:
+            raise Permanent(f"{name}: the project must be OWNER/REPO (got '{project}'); "
+                            f"`cockpit tracker add {name} --kind github --url URL --project OWNER/REPO` fixes it.")
+        self.project = f"{owner}/{repo}"
+        self.gitea = "/api/v1" in self.url  # Gitea/Forgejo: label ids instead of names, `token` auth scheme
+        scheme = "token" if self.gitea else "Bearer"
+        self.client = httpx.Client(base_url=self.url, timeout=request_timeout(), transport=transport, headers={
+            "Authorization": f"{scheme} {token}", "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28", "User-Agent": "incident-cockpit"})
+        self.settle_seconds = 3 * request_seconds() + 5  # httpx times out per phase: allow several
+        self.write_interval = write_interval
+        self.sleep = sleep
+        self.paced = 0  # how often the adapter waited for the rate limit
+        self.swept = 0  # duplicates removed by pulls
+        self._blocked_until = 0.0
+        self._last_write = 0.0
+        self._labels: dict[str, int] | None = None
+        self._login: str | None = None
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- HTTP ---------------------------------------------------------------------------------
+    def _repo(self, path: str = "") -> str:
+        return f"repos/{self.project}{path}"
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        wait = self._blocked_until - time.time()
+        if wait > 0:
+            raise Retryable(f"{self.name}: rate limit used up; waiting {wait:.0f} s for it to reset", wait)
+        if method != "GET" and self.write_interval > 0:
+            gap = self._last_write + self.write_interval - time.monotonic()
+            if gap > 0:
+                self.paced += 1
+                self.sleep(gap)
+            self._last_write = time.monotonic()
+        response = call(self.client, self.name, method, path, **kwargs)
+        self._note_budget(response)
+        if response.status_code in (403, 429) and self._rate_limited(response):
+            raise Retryable(f"{self.name}: rate limited ({response.status_code})", self._limit_wait(response))
+        if response.status_code == 404 and path.startswith(self._repo()) and path != self._repo():
+            self._check_project()
+        raise_for(self.name, method, path, response, _error_text(response),
+                  f"check the token and run `cockpit tracker login {self.name}`")
+        return response
+
+    def _note_budget(self, response: httpx.Response) -> None:
+        """When the primary budget is spent, send nothing more until it resets (no point in 403s)."""
+        if response.headers.get("X-RateLimit-Remaining") == "0":
+            try:
+                self._blocked_until = float(response.headers["X-RateLimit-Reset"])
+                self.paced += 1
+            except (KeyError, ValueError):
+                self._blocked_until = time.time() + 60
+
+    @staticmethod
+    def _rate_limited(response: httpx.Response) -> bool:
+        if response.status_code == 429 or "Retry-After" in response.headers:
+            return True
+        if response.headers.get("X-RateLimit-Remaining") == "0":
+            return True
+        return "rate limit" in _error_text(response).lower()
+
+    @staticmethod
+    def _limit_wait(response: httpx.Response) -> float:
+        value = response.headers.get("Retry-After")
+        if value and value.strip().isdigit():
+            return float(value)
+        reset = response.headers.get("X-RateLimit-Reset")
+        if response.headers.get("X-RateLimit-Remaining") == "0" and reset and reset.isdigit():
+            return max(1.0, float(reset) - time.time())
+        return 60.0  # GitHub: "wait at least one minute" when no header says how long
+
+    def _check_project(self) -> None:
+        response = call(self.client, self.name, "GET", self._repo())
+        if response.status_code == 404:
+            raise Permanent(f"{self.name}: project {self.project} not found at {self.url} (or the token cannot see "
+                            f"it); check --project with `cockpit tracker add`.")
+
+    def _json(self, response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise Permanent(f"{self.name} at {self.url} did not answer like a GitHub or Gitea API (not JSON); "
+                            f"check the URL (GitHub: https://api.github.com, Gitea: https://HOST/api/v1).") from None
+
+    def _object(self, response: httpx.Response) -> dict[str, Any]:
+        data = self._json(response)
+        if not isinstance(data, dict):
+            raise Permanent(f"{self.name} at {self.url} did not answer like a GitHub or Gitea API; check the URL.")
+        return data
+
+    def _pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every item of a listing, following ``Link: rel="next"`` (Gitea: ``limit`` is its page size)."""
+        response = self._call("GET", path, params={**params, "per_page": PAGE, "limit": PAGE})
+        seen = 0
+        while True:
+            data = self._json(response)
+            if not isinstance(data, list):
+                raise Permanent(f"{self.name} at {self.url} did not answer like a GitHub or Gitea API; check the URL.")
+            yield from (item for item in data if isinstance(item, dict))
+            seen += 1
+            following = response.links.get("next", {}).get("url")
+            if not following or seen > 10_000:
+                return
+            response = self._call("GET", following)
+
+    def check(self) -> None:
+        """Reachable, a GitHub/Gitea API, the project exists and the token is accepted."""
+        data = self._object(self._call("GET", self._repo()))
+        if "full_name" not in data and "name" not in data:
+            raise Permanent(f"{self.name} at {self.url} did not answer like a GitHub or Gitea API; check the URL.")
+
+    def login(self) -> str:
+        if self._login is None:
+            self._login = str(self._object(self._call("GET", "user")).get("login", ""))
+        return self._login
+
+    # --- labels -------------------------------------------------------------------------------
+    def _label_ids(self, names: Sequence[str]) -> list[Any]:
+        """Make sure the labels exist (creating the missing ones once); GitHub takes names, Gitea ids."""
+        if self._labels is None:
+            listing = self._pages(self._repo("/labels"), {})
+            self._labels = {str(item["name"]): int(item.get("id", 0)) for item in listing}
+        for name in names:
+            if name not in self._labels:
+                colour = LABEL_COLOURS.get(name, "5319e7")
+                try:
+                    made = self._object(self._call("POST", self._repo("/labels"), json={
+                        "name": name, "color": f"#{colour}" if self.gitea else colour}))
+                    self._labels[name] = int(made.get("id", 0))
+                except Permanent:  # 422: made meanwhile by someone else
+                    self._labels = None
+                    return self._label_ids(names)
+        return [self._labels[n] for n in names] if self.gitea else list(names)
+
+    @staticmethod
+    def _field_labels(severity: str, phase: str) -> list[str]:
+        labels = [INCIDENT_LABEL]
+        if severity:
+            labels.append(severity.upper())
+        if phase:
+            labels.append(PHASE_PREFIX + phase.lower())
+        return labels
+
+    # --- the interface ------------------------------------------------------------------------
+    def prepare_create(self) -> str | None:
+        return None  # no server tokens: the relay waits out settle_seconds and looks for the marker
+
+    def _body(self, meta: dict[str, Any]) -> str:
+        roles = meta.get("roles") or "none assigned"
+        lines = [f"<!-- cockpit-incident {_marker_json(meta)} -->",
+                 f"**{meta.get('ref', '')}** · impact {meta.get('impact', '?')} · scope {meta.get('scope', '?')}",
+                 "", f"Severity: {meta.get('severity', '?')} — {meta.get('severity_reason', '')}".rstrip(" —"),
+                 f"Roles: {roles}", "",
+                 "_Kept in sync by Incident Cockpit: change severity and phase with the labels; "
+                 "timeline entries are the comments._"]
+        return "\n".join(lines)
+
+    def create_incident(self, fields: dict[str, Any], token: str | None) -> str:
+        del token
+        severity, phase = str(fields.get("severity") or ""), str(fields.get("phase") or "")
+        meta = {"id": str(fields.get("id", "")), "ref": str(fields.get("ref") or ""),
+                "impact": str(fields.get("impact") or ""), "scope": str(fields.get("scope") or ""),
+                "severity": severity.upper(), "phase": phase.upper(), "roles": "",
+                "severity_reason": str(fields.get("severity_reason") or "")}
+        labels = self._label_ids(self._field_labels(severity, phase))
+        made = self._object(self._call("POST", self._repo("/issues"), json={
+            "title": str(fields.get("title") or "(untitled incident)"), "body": self._body(meta), "labels": labels}))
+        return str(made["number"])
+
+    def _incident_issues(self, since: datetime | None = None) -> Iterator[dict[str, Any]]:
+        params: dict[str, Any] = {"labels": INCIDENT_LABEL, "state": "all", "sort": "updated", "direction": "asc"}
+        if since is not None:
+            params["since"] = f"{since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+        for issue in self._pages(self._repo("/issues"), params):
+            if "pull_request" not in issue:
+                yield issue
+
+    def find_incident(self, cockpit_uuid: str) -> str | None:
+        matches = [issue for issue in self._incident_issues() if _meta(issue).get("id") == cockpit_uuid]
+        return str(min(int(i["number"]) for i in matches)) if matches else None
+
+    def find_entry(self, remote_incident: str, cockpit_uuid: str) -> str | None:
+        for comment in self._pages(self._repo(f"/issues/{remote_incident}/comments"), {}):
+            match = ENTRY_MARKER.match(str(comment.get("body") or ""))
+            if match and match["id"] == cockpit_uuid:
+                return str(comment["id"])
+        return None
+
+    def add_entry(self, remote_incident: str, entry: dict[str, Any], token: str | None) -> str:
+        del token
+        body = f"<!-- cockpit-entry {entry.get('id', '')} -->\n{entry_content(entry)}"
+        made = self._object(self._call("POST", self._repo(f"/issues/{remote_incident}/comments"), json={"body": body}))
+        return str(made["id"])
+
+    def update_fields(self, remote_incident: str, fields: dict[str, Any]) -> None:
+        issue = self._object(self._call("GET", self._repo(f"/issues/{remote_incident}")))
+        meta = _meta(issue)
+        severity, phase = _label_fields(issue)
+        if "severity" in fields:
+            severity = str(fields["severity"]).upper()
+        if "phase" in fields:
+            phase = str(fields["phase"]).upper()
+        if "roles" in fields:
+            roles = fields["roles"]
+            meta["roles"] = roles_text(roles) if isinstance(roles, dict) else str(roles)
+        meta.update({"severity": severity, "phase": phase})
+        others = [name for name in _label_names(issue) if not _ours(name)]
+        wanted = self._field_labels(severity, phase) + others
+        self._call("PUT", self._repo(f"/issues/{remote_incident}/labels"), json={"labels": self._label_ids(wanted)})
+        self._call("PATCH", self._repo(f"/issues/{remote_incident}"), json={"body": self._body(meta)})
+
+    # --- pull ---------------------------------------------------------------------------------
+    def pull(self, since: datetime | None) -> Sequence[RemoteIncident]:
+        issues = {int(issue["number"]): issue for issue in self._incident_issues(since)}
+        comments: dict[int, list[dict[str, Any]]] = {}
+        params: dict[str, Any] = {"sort": "updated", "direction": "asc"}
+        if since is not None:
+            params["since"] = f"{since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+        for comment in self._pages(self._repo("/issues/comments"), params):
+            number = _issue_number(comment)
+            if number is not None:
+                comments.setdefault(number, []).append(comment)
+        for number in comments.keys() - issues.keys():  # a comment on an issue updated before the window
+            issue = self._object(self._call("GET", self._repo(f"/issues/{number}")))
+            if INCIDENT_LABEL in _label_names(issue):
+                issues[number] = issue
+        by_incident: dict[str, list[int]] = {}
+        for number, issue in issues.items():
+            uuid = str(_meta(issue).get("id") or "")
+            by_incident.setdefault(uuid or f"#{number}", []).append(number)
+        found = []
+        for uuid, numbers in by_incident.items():
+            numbers.sort()
+            if len(numbers) > 1 and not uuid.startswith("#"):
+                self._sweep_issues(numbers)
+            entries: list[RemoteEntry] = []
+            for number in numbers:
+                entries.extend(self._entries(self._sweep_comments(comments.get(number, []))))
+            found.append(self._remote(issues[numbers[0]], entries))
+        return found
+
+    def _sweep_issues(self, numbers: list[int]) -> None:
+        """The same incident created twice (a create that landed after its retry): keep the first issue, close
+        the others with a pointer to it. Their comments still merge, so nothing is lost."""
+        keep = numbers[0]
+        for number in numbers[1:]:
+            try:
+                self._call("POST", self._repo(f"/issues/{number}/comments"), json={
+                    "body": f"Duplicate of #{keep}: created twice by a retried request; closed by Incident Cockpit."})
+                self._call("PATCH", self._repo(f"/issues/{number}"), json={"state": "closed"})
+                self._call("POST", self._repo(f"/issues/{number}/labels"),
+                           json={"labels": self._label_ids([DUPLICATE_LABEL])})
+                self.swept += 1
+            except Permanent:
+                continue  # no right to close it: the merge still treats it as one incident
+
+    def _sweep_comments(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Comments carrying the same entry marker twice: keep the first, delete the later copies we wrote."""
+        kept: dict[str, dict[str, Any]] = {}
+        result = []
+        for comment in sorted(items, key=lambda c: int(c.get("id", 0))):
+            match = ENTRY_MARKER.match(str(comment.get("body") or ""))
+            if match is None:
+                result.append(comment)
+                continue
+            if match["id"] not in kept:
+                kept[match["id"]] = comment
+                result.append(comment)
+                continue
+            author = str((comment.get("user") or {}).get("login", ""))
+            try:
+                if author and author == self.login():
+                    self._call("DELETE", self._repo(f"/issues/comments/{comment['id']}"))
+                    self.swept += 1
+            except (Permanent, AuthFailed):
+                pass  # cannot delete it: the merge still counts the entry once
+        return result
+
+    def _entries(self, comments: list[dict[str, Any]]) -> list[RemoteEntry]:
+        entries = []
+        for comment in comments:
+            body = str(comment.get("body") or "")
+            remote_id = str(comment["id"])
+            created = _time(comment.get("created_at")) or datetime.now(UTC)
+            author = str((comment.get("user") or {}).get("login") or self.name)
+            match = ENTRY_MARKER.match(body)
+            entry_id = match["id"] if match else remote_entry_id(self.name, remote_id)
+            content = body[match.end():] if match else body
+            kind, at, text = "note", created, content
+            parsed = parse_entry_content(content) if match else None
+            if parsed is not None:
+                kind, author, at, text = parsed
+            entries.append(RemoteEntry(id=entry_id, remote_id=remote_id, at=at, author=author, kind=kind, text=text))
+        return entries
+
+    def _remote(self, issue: dict[str, Any], entries: list[RemoteEntry]) -> RemoteIncident:
+        meta = _meta(issue)
+        severity, phase = _label_fields(issue)
+        changed_at = _time(issue.get("updated_at")) or datetime.now(UTC)
+        changed_by = ""
+        if (severity, phase) != (meta.get("severity", ""), meta.get("phase", "")):
+            changed_at, changed_by = self._label_change(int(issue["number"]), changed_at)
+        return RemoteIncident(
+            remote_id=str(issue["number"]), cockpit_uuid=str(meta.get("id") or ""), ref=str(meta.get("ref") or ""),
+            title=str(issue.get("title") or ""),
+            fields={"severity": severity, "phase": phase, "impact": str(meta.get("impact") or ""),
+                    "scope": str(meta.get("scope") or ""), "roles": str(meta.get("roles") or "")},
+            changed_at=changed_at, changed_by=changed_by, entries=entries)
+
+    def _label_change(self, number: int, fallback: datetime) -> tuple[datetime, str]:
+        """Who changed a severity or phase label on the web, and when (the latest such issue event)."""
+        latest_at: datetime | None = None
+        who = ""
+        for event in self._pages(self._repo(f"/issues/{number}/events"), {}):
+            name = str((event.get("label") or {}).get("name", ""))
+            at = _time(event.get("created_at"))
+            if (event.get("event") in ("labeled", "unlabeled") and _ours(name) and name != INCIDENT_LABEL
+                    and at is not None and (latest_at is None or at >= latest_at)):
+                latest_at, who = at, str((event.get("actor") or {}).get("login", ""))
+        return (latest_at or fallback), who
+
+def _ours(label: str) -> bool:
+    return label in SEVERITIES or label.startswith(PHASE_PREFIX) or label in (INCIDENT_LABEL, DUPLICATE_LABEL)
+
+
+def _label_fields(issue: dict[str, Any]) -> tuple[str, str]:
+    """Severity and phase from the labels; with two of a kind, the more severe and the later phase count."""
+    names = _label_names(issue)
+    severities = sorted(n.upper() for n in names if n.upper() in SEVERITIES)
+    phases = sorted((p for p in (_phase(n[len(PHASE_PREFIX):]) for n in names if n.startswith(PHASE_PREFIX)) if p),
+                    key=lambda p: p.index)
+    return (severities[0] if severities else "", phases[-1].value if phases else "")
+
+
+def _label_names(issue: dict[str, Any]) -> list[str]:
+    return [str(label.get("name", "")) for label in issue.get("labels") or [] if isinstance(label, dict)]
+
+
+def _phase(text: str) -> Phase | None:
+    try:
+        return Phase.parse(text)
+    except InvalidInput:
+        return None
+
+
+def _meta(issue: dict[str, Any]) -> dict[str, Any]:
+    match = INCIDENT_MARKER.match(str(issue.get("body") or ""))
+    if match is None:
+        return {}
+    try:
+        data = json.loads(match["data"])
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _issue_number(comment: dict[str, Any]) -> int | None:
+    match = re.search(r"/issues/(\d+)$", str(comment.get("issue_url") or ""))
+    return int(match.group(1)) if match else None
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return ""
+    return str(data.get("message", ""))[:200] if isinstance(data, dict) else ""

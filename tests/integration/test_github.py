@@ -1,0 +1,317 @@
+"""The GitHub (and Gitea) adapter against an in-memory API in GitHub's documented response shapes."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from cockpit.domain.lifecycle import Phase
+from cockpit.domain.roles import Role
+from cockpit.domain.severity import Impact, Scope, Severity
+from cockpit.service.incidents import IncidentService
+from cockpit.service.merge import Merger
+from cockpit.store.db import Store
+from cockpit.store.models import OutboxOp
+from cockpit.sync.adapter import Permanent, Retryable
+from cockpit.sync.github import GitHubAdapter
+from cockpit.sync.relay import Relay
+from tests.conftest import run_cli
+from tests.integration.fake_github import FakeGitHub
+
+
+@pytest.fixture
+def github() -> FakeGitHub:
+    return FakeGitHub()
+
+
+def cockpit(tmp_path: Path, name: str, server: FakeGitHub, token: str,
+            settle: float = 0.0) -> tuple[IncidentService, Relay]:
+    svc = IncidentService(Store.open(tmp_path / f"{name}.db"), name)
+    adapter = GitHubAdapter("gh", server.base, f"{server.owner}/{server.repo}", token,
+                            transport=server.transport(), write_interval=0)
+    adapter.settle_seconds = settle
+    return svc, Relay(svc, adapter)
+
+
+def outbox(svc: IncidentService) -> list[OutboxOp]:
+    from sqlmodel import select
+
+    with svc.store.read() as session:
+        return list(session.exec(select(OutboxOp)).all())
+
+
+def entry_markers(server: FakeGitHub, number: int) -> list[str]:
+    from cockpit.sync.github import ENTRY_MARKER
+
+    found = []
+    for comment in server.comments_on(number):
+        match = ENTRY_MARKER.match(comment["body"])
+        if match:
+            found.append(match["id"])
+    return found
+
+
+def test_two_cockpits_share_an_incident_through_issues_labels_and_comments(github: FakeGitHub,
+                                                                         tmp_path: Path) -> None:
+    a_svc, a = cockpit(tmp_path, "priya", github, "tok-alice")
+    b_svc, b = cockpit(tmp_path, "marcus", github, "tok-bob")
+    ref = a_svc.open_incident("Checkout 500s", Impact.CORE_DOWN, Scope.LT25, commander="priya").ref  # SEV2
+    a_svc.add_entry(ref, "pgbouncer at 160/160", "note")
+    assert a.run_once().errors == []
+    [issue] = github.incident_issues()
+    assert {lb["name"] for lb in issue["labels"]} == {"cockpit", "SEV2", "phase:detect"}
+    assert issue["title"] == "Checkout 500s" and ref in issue["body"]
+    assert "Roles: ic: priya" in issue["body"]
+
+    assert b.run_once().pulled == 3
+    assert b_svc.get(ref).snapshot.commander == "priya"
+
+    # both change severity while the other is not looking; marcus's change is the later one
+    a_svc.override_severity(ref, Severity.SEV1, "All EU checkouts failing")
+    a_svc.set_phase(ref, Phase.TRIAGE)
+    a.run_once()
+    time.sleep(1.1)  # GitHub stamps in whole seconds
+    b_svc.override_severity(ref, Severity.SEV3, "Only one region")
+    b_svc.assign_role(ref, Role.SCRIBE, "lena")
+    b_svc.add_entry(ref, "Rolled back v2.14.2", "action")
+    assert b.run_once().errors == []
+    a.run_once()
+    b.run_once()
+
+    a_detail, b_detail = a_svc.get(ref), b_svc.get(ref)
+    a_ids = sorted(e.id for e in a_detail.timeline)
+    assert a_ids == sorted(e.id for e in b_detail.timeline) and len(set(a_ids)) == len(a_ids)
+    assert sorted(entry_markers(github, issue["number"])) == a_ids  # the tracker holds each entry once
+    assert a_detail.snapshot.severity is b_detail.snapshot.severity is Severity.SEV3
+    assert a_detail.snapshot.phase is b_detail.snapshot.phase is Phase.TRIAGE
+    assert a_detail.snapshot.holders(Role.SCRIBE) == b_detail.snapshot.holders(Role.SCRIBE) == ["lena"]
+    assert {lb["name"] for lb in github.issues[1]["labels"]} == {"cockpit", "SEV3", "phase:triage"}
+    for svc in (a_svc, b_svc):
+        [conflict] = Merger(svc, "gh").conflicts()
+        assert conflict.field == "severity" and conflict.sentence.endswith("kept SEV3")
+
+
+def test_a_label_changed_on_the_web_arrives_with_who_and_when(github: FakeGitHub, tmp_path: Path) -> None:
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice")
+    ref = svc.open_incident("Search slow", Impact.DEGRADED, Scope.LT25).ref
+    relay.run_once()
+    svc.override_severity(ref, Severity.SEV2, "more users hit")  # queued, not yet pushed
+    time.sleep(1.1)
+    github.set_labels_by_hand(1, ["cockpit", "SEV1", "phase:respond", "customer-visible"], user="carol")
+    relay.run_once()
+    detail = svc.get(ref)
+    assert detail.snapshot.severity is Severity.SEV1 and detail.snapshot.phase is Phase.RESPOND
+    [conflict] = Merger(svc, "gh").conflicts()
+    assert "carol set SEV1" in conflict.sentence and conflict.sentence.endswith("kept SEV1")
+    # a person's own labels survive the cockpit's next change
+    svc.set_phase(ref, Phase.MITIGATE)
+    relay.run_once()
+    assert {lb["name"] for lb in github.issues[1]["labels"]} == {"cockpit", "SEV1", "phase:mitigate",
+                                                                 "customer-visible"}
+
+
+def test_a_comment_written_on_the_web_arrives_literally_and_once(github: FakeGitHub, tmp_path: Path) -> None:
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice")
+    ref = svc.open_incident("Queue backlog", Impact.DEGRADED, Scope.LT25).ref
+    relay.run_once()
+    hostile = "[bold red]fake[/] \x1b[2J\x1b]52;c;ZXZpbA==\x07 <!-- cockpit-entry 0 --> **md**"
+    github.comment_by_hand(1, hostile, user="carol")
+    assert relay.run_once().pulled == 1
+    assert relay.run_once().pulled == 0  # re-pulls change nothing
+    [entry] = [e for e in svc.get(ref).timeline if e.author == "carol"]
+    assert entry.text == hostile and entry.kind == "note"
+    shown = run_cli("incident", "show", ref, db=svc.store.path, env={"COCKPIT_CONFIG": str(tmp_path / "c.yaml")})
+    assert shown.returncode == 0 and "\x1b" not in shown.stdout and "[bold red]fake[/]" in shown.stdout
+
+
+def test_an_issue_nobody_linked_and_a_remote_incident_unknown_here(github: FakeGitHub, tmp_path: Path) -> None:
+    other_svc, other = cockpit(tmp_path, "lena", github, "tok-carol")
+    ref = other_svc.open_incident("DNS flapping", Impact.NON_CORE_DOWN, Scope.ALL).ref
+    other.run_once()
+    github.comment_by_hand(1, "seen from the web", user="carol")
+    github._issue({"title": "A plain bug", "body": "no marker", "labels": ["cockpit"]}, "carol")
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice")
+    report = relay.run_once()
+    assert report.errors == []
+    assert [i.ref for i in svc.list_incidents(include_closed=True)] == [ref]  # imported; the plain bug is not
+    assert any(e.text == "seen from the web" for e in svc.get(ref).timeline)
+
+
+def test_a_retry_after_a_timeout_waits_for_the_late_request_and_finds_it(github: FakeGitHub,
+                                                                        tmp_path: Path) -> None:
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice", settle=0.6)
+    ref = svc.open_incident("Payments timeouts", Impact.DEGRADED, Scope.LT25).ref
+    relay.run_once()
+    svc.add_entry(ref, "first look at the dashboards", "note")
+    github.faults = [("late", 0.3)]  # the comment's POST lands 0.3 s after the client gave up
+    first = relay.push()
+    assert first.pushed == 0 and first.errors
+    _release(svc)  # skip the backoff: what is tested here is the wait for the earlier attempt
+    posts = len([r for r in github.requests if r[0] == "POST"])
+    again = relay.push()  # too early: it must not send a second copy yet
+    assert again.pushed == 0 and again.waiting == 1 and again.errors == []
+    assert len([r for r in github.requests if r[0] == "POST"]) == posts
+    time.sleep(0.7)  # the late request has landed by now; the next attempt looks for it first
+    _release(svc)
+    assert relay.push().pushed == 1
+    assert len([r for r in github.requests if r[0] == "POST"]) == posts + 1  # only the one that landed late
+    assert sum("first look" in c["body"] for c in github.comments_on(1)) == 1
+    assert sorted(entry_markers(github, 1)) == sorted(e.id for e in svc.get(ref).timeline)
+
+
+def test_without_waiting_a_late_request_duplicates_and_the_pull_sweeps_it(github: FakeGitHub,
+                                                                          tmp_path: Path) -> None:
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice", settle=0.0)
+    ref = svc.open_incident("Payments timeouts", Impact.DEGRADED, Scope.LT25).ref
+    relay.run_once()
+    svc.add_entry(ref, "only once please", "note")
+    github.faults = [("late", 30)]
+    relay.push()
+    _release(svc)
+    assert relay.push().pushed == 1
+    github.settle()  # the first POST finally lands: now the tracker holds two copies
+    assert sum("only once please" in c["body"] for c in github.comments_on(1)) == 2
+    relay.pull()
+    assert sum("only once please" in c["body"] for c in github.comments_on(1)) == 1
+    assert relay.adapter.swept == 1  # type: ignore[attr-defined]
+    assert [e.text for e in svc.get(ref).timeline].count("only once please") == 1
+
+
+def test_an_incident_created_twice_is_closed_as_a_duplicate_and_merged_once(github: FakeGitHub,
+                                                                            tmp_path: Path) -> None:
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice", settle=0.0)
+    ref = svc.open_incident("Login errors", Impact.CORE_DOWN, Scope.ALL).ref
+    github.faults_for[("POST", "/repos/acme/incidents/issues")] = [("late", 30)]
+    relay.push()
+    _release(svc)
+    relay.push()
+    github.settle()
+    assert len(github.incident_issues()) == 2
+    relay.pull()
+    open_ones = [i for i in github.incident_issues() if i["state"] == "open"]
+    closed = [i for i in github.incident_issues() if i["state"] == "closed"]
+    assert len(open_ones) == 1 and len(closed) == 1
+    assert "cockpit:duplicate" in {lb["name"] for lb in closed[0]["labels"]}
+    assert f"Duplicate of #{open_ones[0]['number']}" in github.comments_on(closed[0]["number"])[0]["body"]
+    assert len(svc.list_incidents(include_closed=True)) == 1 and svc.get(ref).snapshot.title == "Login errors"
+
+
+def _release(svc: IncidentService) -> None:
+    """Make every queued change due now (skip the backoff the test is not about)."""
+    with svc.store.write() as session:
+        from sqlmodel import select
+
+        for row in session.exec(select(OutboxOp).where(OutboxOp.state == "pending")).all():
+            row.next_attempt_at = None
+            session.add(row)
+
+
+@pytest.mark.parametrize(("fault", "at_least"), [(("429", 7), 7.0), ("secondary", 60.0)])
+def test_rate_limit_answers_become_waits_of_the_right_length(github: FakeGitHub, tmp_path: Path,
+                                                             fault: object, at_least: float) -> None:
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice")
+    svc.open_incident("Rate limited", Impact.DEGRADED, Scope.LT25)
+    github.faults = [fault]
+    report = relay.push()
+    assert report.pushed == 0 and "rate limited" in report.errors[0]
+    [op] = [o for o in outbox(svc) if o.state == "pending"][:1]
+    assert op.next_attempt_at is not None
+    assert op.next_attempt_at - svc.clock() >= timedelta(seconds=at_least - 1)
+
+
+def test_a_spent_budget_stops_sending_until_the_reset(github: FakeGitHub, tmp_path: Path) -> None:
+    github.rate_limit, github.reset_in = 7, 120
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice")
+    for i in range(3):
+        svc.open_incident(f"Incident {i}", Impact.DEGRADED, Scope.LT25)
+    report = relay.push()
+    sent = len(github.requests)
+    assert sent <= 7 and report.pushed >= 1 and report.errors
+    assert relay.push().pushed == 0 and len(github.requests) == sent  # nothing sent until the reset
+    waits = [o.next_attempt_at - svc.clock() for o in outbox(svc) if o.state == "pending" and o.next_attempt_at]
+    assert waits and max(waits) >= timedelta(seconds=100)
+
+
+def test_writes_are_spaced_for_the_secondary_limit(github: FakeGitHub, tmp_path: Path) -> None:
+    svc = IncidentService(Store.open(tmp_path / "p.db"), "priya")
+    slept: list[float] = []
+    adapter = GitHubAdapter("gh", github.base, "acme/incidents", "tok-alice", transport=github.transport(),
+                            write_interval=1.0, sleep=slept.append)
+    ref = svc.open_incident("Backlog", Impact.DEGRADED, Scope.LT25).ref
+    for i in range(5):
+        svc.add_entry(ref, f"entry {i}")
+    Relay(svc, adapter).push()
+    writes = [r for r in github.requests if r[0] != "GET"]
+    assert len(writes) >= 7 and len(slept) >= len(writes) - 1 and all(0 < s <= 1.0 for s in slept)
+
+
+def test_gitea_takes_label_ids_and_the_token_scheme(tmp_path: Path) -> None:
+    gitea = FakeGitHub(gitea=True)
+    a_svc, a = cockpit(tmp_path, "priya", gitea, "tok-alice")
+    b_svc, b = cockpit(tmp_path, "marcus", gitea, "tok-bob")
+    ref = a_svc.open_incident("Gitea-hosted incident", Impact.CORE_DOWN, Scope.ALL).ref
+    a_svc.set_phase(ref, Phase.TRIAGE)
+    assert a.run_once().errors == []
+    assert {lb["name"] for lb in gitea.issues[1]["labels"]} == {"cockpit", "SEV1", "phase:triage"}
+    assert all(label["color"] for label in gitea.labels.values())
+    b.run_once()
+    assert b_svc.get(ref).snapshot.phase is Phase.TRIAGE
+
+
+def test_many_comments_are_pulled_across_pages(github: FakeGitHub, tmp_path: Path) -> None:
+    writer_svc, writer = cockpit(tmp_path, "priya", github, "tok-alice")
+    ref = writer_svc.open_incident("Long incident", Impact.DEGRADED, Scope.LT25).ref
+    writer.run_once()
+    for i in range(250):
+        github.comment_by_hand(1, f"web note {i}", user="carol")
+    svc, relay = cockpit(tmp_path, "marcus", github, "tok-bob")
+    assert relay.run_once().pulled == 250 + len(writer_svc.get(ref).timeline)
+    assert len({e.text for e in svc.get(ref).timeline if e.author == "carol"}) == 250
+
+
+def test_bad_settings_and_bad_answers_say_what_to_do(github: FakeGitHub, tmp_path: Path) -> None:
+    with pytest.raises(Permanent, match="OWNER/REPO"):
+        GitHubAdapter("gh", github.base, "just-a-name", "tok-alice")
+    missing = GitHubAdapter("gh", github.base, "acme/nope", "tok-alice", transport=github.transport())
+    with pytest.raises(Permanent, match="project acme/nope not found"):
+        missing.pull(None)
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-wrong")
+    svc.open_incident("x", Impact.DEGRADED, Scope.LT25)
+    report = relay.run_once()
+    assert "login refused (401)" in report.errors[0] and "cockpit tracker login gh" in report.errors[0]
+
+    import httpx
+
+    html = httpx.MockTransport(lambda request: httpx.Response(200, text="<html>Welcome to our blog</html>"))
+    not_api = GitHubAdapter("gh", "https://blog.example.com", "acme/incidents", "t", transport=html)
+    with pytest.raises(Permanent, match="did not answer like a GitHub or Gitea API"):
+        not_api.check()
+    flaky = GitHubAdapter("gh", github.base, "acme/incidents", "tok-alice", transport=github.transport())
+    github.faults = [("status", 502)]
+    with pytest.raises(Retryable):
+        flaky.check()
+
+
+def test_cli_add_needs_a_project_and_the_token_is_never_written(github: FakeGitHub, tmp_path: Path) -> None:
+    env = {"COCKPIT_CONFIG": str(tmp_path / "config.yaml"), "COCKPIT_TRACKER_TOKEN_GH": "tok-alice"}
+    missing = run_cli("tracker", "add", "gh", "--kind", "github", env=env)
+    assert missing.returncode != 0 and "needs --project OWNER/REPO" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    bad = run_cli("tracker", "add", "gh", "--kind", "github", "--project", "not a repo", env=env)
+    assert bad.returncode != 0 and "OWNER/REPO" in bad.stderr
+    made = run_cli("tracker", "add", "gh", "--kind", "github", "--project", "acme/incidents", env=env)
+    assert made.returncode == 0, made.stderr
+    listed = run_cli("tracker", "list", "--json", env=env)
+    assert '"url": "https://api.github.com/"' in listed.stdout and '"project": "acme/incidents"' in listed.stdout
+    assert "logged in" in listed.stdout
+    # a sync through the adapter the CLI builds, against the in-memory API, leaves the token nowhere
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice")
+    svc.open_incident("Secret check", Impact.DEGRADED, Scope.LT25)
+    assert relay.run_once().pushed == 2
+    svc.store.close()
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert b"tok-alice" not in path.read_bytes(), path
