@@ -260,7 +260,11 @@ class Relay:
         return report
 
     def run_once(self) -> Report:
-        """Pull first (so conflicts are seen before our queued changes overwrite anything), then push."""
+        """Pull first (so conflicts are seen before our queued changes overwrite anything), then push.
+        While the breaker is open, a round sends nothing at all until its cool-down lets one probe through."""
+        if not self.breaker.allow(self.incidents.clock()):
+            return Report(waiting=queue_status(self.incidents)["queued"],
+                          errors=[f"{self.adapter.name}: paused after repeated failures; trying again shortly"])
         try:
             pulled = self.pull()
         except AuthFailed as exc:

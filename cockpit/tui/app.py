@@ -7,9 +7,10 @@ with its traceback and shown as one apologetic line.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -22,6 +23,10 @@ from cockpit.service.clock import Clock, utc_now
 from cockpit.service.incidents import IncidentService
 from cockpit.textsafe import literal
 from cockpit.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
+
+if TYPE_CHECKING:
+    from cockpit.sync.relay import Relay
+    from cockpit.sync.settings import Tracker
 
 
 class CockpitApp(App[None]):
@@ -57,6 +62,9 @@ class CockpitApp(App[None]):
         self.poll_interval = poll_interval
         self.sync_state = sync_state
         self.sync_interval = sync_interval
+        self._relay: Relay | None = None
+        self._relay_for: Tracker | None = None
+        self._sync_lock = threading.Lock()
         self.responder = service.author
         folders = theme_dirs if theme_dirs is not None else [data_folder("themes"), config_dir() / "themes"]
         themes, self.theme_problems = load_themes(folders)
@@ -105,22 +113,34 @@ class CockpitApp(App[None]):
             self.set_interval(self.sync_interval, self._sync_round)
 
     def _sync_round(self) -> None:
-        """Background sync with the configured tracker; its state shows in the status line."""
+        """Background sync with the configured tracker; its state shows in the status line. One relay lives
+        across rounds so its circuit breaker and the tracker's rate-limit pause carry over."""
         from cockpit.sync.runner import open_relay
         from cockpit.sync.settings import load_trackers
 
         def work(svc: IncidentService) -> None:
-            trackers = load_trackers()
-            if len(trackers) != 1:
-                return
-            relay = open_relay(svc, trackers[0].name)
+            if not self._sync_lock.acquire(blocking=False):
+                return  # the previous round is still talking to the tracker: never two at once
             try:
-                relay.run_once()
+                trackers = load_trackers()
+                if len(trackers) != 1:
+                    return
+                if self._relay is None or self._relay_for != trackers[0]:
+                    self._close_relay()
+                    self._relay, self._relay_for = open_relay(svc, trackers[0].name), trackers[0]
+                self._relay.run_once()
             finally:
-                relay.adapter.close()
+                self._sync_lock.release()
 
-        self.run_worker(lambda: self._quiet_sync(work), thread=True, group="sync", exclusive=True,
-                        exit_on_error=False)
+        self.run_worker(lambda: self._quiet_sync(work), thread=True, group="sync", exit_on_error=False)
+
+    def _close_relay(self) -> None:
+        if self._relay is not None:
+            self._relay.adapter.close()
+            self._relay = None
+
+    def on_unmount(self) -> None:
+        self._close_relay()
 
     def _quiet_sync(self, work: Callable[[IncidentService], None]) -> None:
         try:

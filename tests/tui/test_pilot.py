@@ -467,3 +467,39 @@ async def test_a_demo_never_syncs_even_with_a_tracker_configured(make_app, sampl
         assert "demo: no sync" in status_text(app) and "unreachable" not in status_text(app)
     with Store.open(sample_db).engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM sync_state").scalar() == 0
+
+
+async def test_background_sync_keeps_one_breaker_and_stops_hammering_a_dead_tracker(
+        make_app, sample_db: Path, monkeypatch, tmp_path: Path) -> None:
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(50)
+    accepted: list[int] = []
+
+    def refuse_politely() -> None:  # accepts, then hangs up at once: every request fails
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(1)
+            conn.close()
+
+    threading.Thread(target=refuse_politely, daemon=True).start()
+    from cockpit.sync.settings import add_tracker
+
+    monkeypatch.setenv("COCKPIT_CONFIG", str(tmp_path / "config.yaml"))
+    monkeypatch.setenv("COCKPIT_TRACKER_TOKEN_TEAM", "alice:pw")
+    add_tracker("team", "roundup", f"http://127.0.0.1:{listener.getsockname()[1]}/cockpit/")
+    app = make_app(sample_db, sync_interval=0.2)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await wait_until(pilot, lambda: "tracker unreachable" in status_text(app), timeout=10)
+            await pilot.pause(3.0)  # some fifteen rounds: the open breaker lets none of them through
+            assert 5 <= len(accepted) <= 7, len(accepted)
+    finally:
+        listener.close()
