@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from cockpit.service.merge import RemoteIncident
+
+#: Given remote entry ids, returns those the local store already has.
+KnownIds = Callable[[set[str]], set[str]]
 
 
 class TrackerError(Exception):
@@ -63,7 +66,8 @@ class TrackerAdapter(Protocol):
     def update_fields(self, remote_incident: str, fields: dict[str, Any]) -> None:
         """Change single-value fields (severity, phase, roles...)."""
 
-    def pull(self, since: datetime | None) -> Sequence[RemoteIncident]:
-        """Incidents changed since ``since`` (with their entries)."""
+    def pull(self, since: datetime | None, known: KnownIds | None = None) -> Sequence[RemoteIncident]:
+        """Incidents changed since ``since`` (with their entries). ``known`` tells which remote entry ids this
+        cockpit already holds, so an adapter may skip reading them again."""
 
     def close(self) -> None: ...

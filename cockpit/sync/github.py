@@ -26,7 +26,7 @@ import httpx
 from cockpit.domain.lifecycle import Phase
 from cockpit.errors import InvalidInput
 from cockpit.service.merge import RemoteEntry, RemoteIncident, remote_entry_id, roles_text
-from cockpit.sync.adapter import AuthFailed, Permanent, Retryable
+from cockpit.sync.adapter import AuthFailed, KnownIds, Permanent, Retryable
 from cockpit.sync.common import call, entry_content, parse_entry_content, raise_for, request_seconds, request_timeout
 
 INCIDENT_LABEL = "cockpit"
@@ -274,7 +274,8 @@ class GitHubAdapter:
         self._call("PATCH", self._repo(f"/issues/{remote_incident}"), json={"body": self._body(meta)})
 
     # --- pull ---------------------------------------------------------------------------------
-    def pull(self, since: datetime | None) -> Sequence[RemoteIncident]:
+    def pull(self, since: datetime | None, known: KnownIds | None = None) -> Sequence[RemoteIncident]:
+        del known  # the repository-wide comment listing already brings only what changed
         issues = {int(issue["number"]): issue for issue in self._incident_issues(since)}
         comments: dict[int, list[dict[str, Any]]] = {}
         params: dict[str, Any] = {"sort": "updated", "direction": "asc"}

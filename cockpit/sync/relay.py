@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from cockpit.service.incidents import IncidentService
 from cockpit.service.merge import Merger
-from cockpit.store.models import Incident, OutboxOp, SyncState
+from cockpit.store.models import Incident, OutboxOp, RemoteLink, SyncState
 from cockpit.sync.adapter import AuthFailed, Permanent, Settling, Stale, TrackerAdapter, TrackerError
 
 BASE_DELAY_S = 1.0
@@ -252,12 +252,22 @@ class Relay:
             cursor = state.pull_cursor if state else None
         started = self.incidents.clock()
         since = cursor - PULL_OVERLAP if cursor else None
-        for remote in self.adapter.pull(since):
+        for remote in self.adapter.pull(since, self._known_entries):
             if not remote.cockpit_uuid:
                 continue  # an issue the cockpit did not create and nobody linked: not an incident of ours
             report.pulled += self.merger.merge(remote)
         self._note(pull_cursor=started, last_pull_at=started, reachable=True)
         return report
+
+    def _known_entries(self, remote_ids: set[str]) -> set[str]:
+        found: set[str] = set()
+        items = sorted(remote_ids)
+        with self.incidents.store.read() as session:
+            for start in range(0, len(items), 500):
+                found.update(session.exec(select(RemoteLink.remote_id).where(
+                    RemoteLink.tracker == self.adapter.name, RemoteLink.kind == "entry",
+                    col(RemoteLink.remote_id).in_(items[start:start + 500]))).all())
+        return found
 
     def run_once(self) -> Report:
         """Pull first (so conflicts are seen before our queued changes overwrite anything), then push.

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,9 +19,11 @@ from urllib.parse import urlsplit
 import httpx
 
 from cockpit.service.merge import RemoteEntry, RemoteIncident, remote_entry_id, roles_text
-from cockpit.sync.adapter import AuthFailed, Permanent, Retryable, Stale
+from cockpit.sync.adapter import AuthFailed, KnownIds, Permanent, Retryable, Stale
 from cockpit.sync.common import call, entry_content, parse_entry_content, raise_for, request_timeout
 
+MSG_FIELDS = "content,author,creation,cockpit_uuid"
+PAGE = 100  # items per listing request
 ISSUE_FIELDS = ("title", "severity", "phase", "impact", "scope", "cockpit_uuid", "cockpit_ref", "severity_reason",
                 "roles")
 
@@ -44,6 +46,7 @@ class RoundupAdapter:
                                             "Referer": self.url, "Accept": "application/json"},
                                    transport=transport)
         self._user_id: str | None = None
+        self.page_size = PAGE
         self.settle_seconds = 0.0  # Post-Once-Exactly makes retries safe at once
         self.paced = 0  # how often the adapter waited for the rate limit to refill
         self._usernames: dict[str, str] = {}
@@ -194,32 +197,48 @@ class RoundupAdapter:
                 continue
         raise Stale(f"{self.name}: issue {remote_incident} kept changing")
 
-    def pull(self, since: datetime | None) -> Sequence[RemoteIncident]:
+    def pull(self, since: datetime | None, known: KnownIds | None = None) -> Sequence[RemoteIncident]:
         params: dict[str, Any] = {"@fields": ",".join([*ISSUE_FIELDS, "activity", "actor", "messages"]),
-                                  "@page_size": 100, "@sort": "activity"}
+                                  "@sort": "activity"}
         if since is not None:
             params["activity"] = f"{since.astimezone(UTC):%Y-%m-%d.%H:%M:%S};"
-        found: list[RemoteIncident] = []
+        issues = list(self._collection("issue", params))
+        linked = {_link_id(link) for issue in issues for link in issue.get("messages") or []}
+        messages = self._messages(since, linked, known) if linked else {}
+        return [self._remote(issue, messages) for issue in issues]
+
+    def _collection(self, klass: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         page = 1
         while True:
-            params["@page_index"] = page
-            data = self._json(self._call("GET", "issue", params=params))
-            items = data.get("collection", [])
-            for item in items:
-                found.append(self._remote(item))
-            if len(items) < 100:
-                return found
+            data = self._json(self._call("GET", klass, params={**params, "@page_size": self.page_size,
+                                                               "@page_index": page}))
+            items = [item for item in data.get("collection", []) if isinstance(item, dict)]
+            yield from items
+            if len(items) < self.page_size:
+                return
             page += 1
 
-    def _remote(self, item: dict[str, Any]) -> RemoteIncident:
+    def _messages(self, since: datetime | None, wanted: set[str], known: KnownIds | None) -> dict[str, dict[str, Any]]:
+        """The messages of the changed issues, a page of 100 per request: those created in the window come in
+        one listing; older ones attached since (a create whose attach was interrupted) are read one by one,
+        unless this cockpit already has them."""
+        params: dict[str, Any] = {"@fields": MSG_FIELDS, "@verbose": 3, "@sort": "id"}
+        if since is not None:
+            params["creation"] = f"{since.astimezone(UTC):%Y-%m-%d.%H:%M:%S};"
+        found = {str(item["id"]): item for item in self._collection("msg", params) if str(item["id"]) in wanted}
+        missing = wanted - found.keys()
+        if known is not None and since is not None:
+            missing -= known(missing)
+        for msg_id in sorted(missing, key=int):
+            found[msg_id] = self._json(self._call("GET", f"msg/{msg_id}", params={
+                "@verbose": 3, "@fields": MSG_FIELDS})).get("attributes", {})
+        return found
+
+    def _remote(self, item: dict[str, Any], messages: dict[str, dict[str, Any]]) -> RemoteIncident:
         issue_id = str(item["id"])
         attributes = item  # the collection answer carries the requested @fields inline
-        entries: list[RemoteEntry] = []
-        for link in attributes.get("messages") or []:
-            msg_id = str(link["id"]) if isinstance(link, dict) else str(link)
-            msg = self._json(self._call("GET", f"msg/{msg_id}", params={
-                "@verbose": 3, "@fields": "content,author,creation,cockpit_uuid"})).get("attributes", {})
-            entries.append(self._entry(msg_id, msg))
+        entries = [self._entry(msg_id, messages[msg_id]) for msg_id in
+                   (_link_id(link) for link in attributes.get("messages") or []) if msg_id in messages]
         actor = attributes.get("actor")
         actor_id = str(actor["id"]) if isinstance(actor, dict) else str(actor or "")
         activity = attributes.get("activity") or ""
@@ -247,6 +266,10 @@ class RoundupAdapter:
             kind, author, at, text = parsed
         entry_id = str(msg.get("cockpit_uuid") or "") or remote_entry_id(self.name, msg_id)
         return RemoteEntry(id=entry_id, remote_id=msg_id, at=at, author=author, kind=kind, text=text)
+
+
+def _link_id(link: Any) -> str:
+    return str(link["id"]) if isinstance(link, dict) else str(link)
 
 
 def _roles_text(value: Any) -> str:

@@ -206,3 +206,25 @@ def test_a_comment_written_in_the_tracker_arrives_literally_and_once(roundup: Ro
     assert "[bold red]not markup[/] \\x1b[2J" in shown and "\x1b" not in shown
     remote_only = run_cli("sync", "status", db=tmp_path / "priya.db")
     assert remote_only.returncode == 0
+
+
+def test_a_pull_reads_messages_a_page_at_a_time_and_skips_what_it_has(roundup: RoundupTracker,
+                                                                      tmp_path: Path) -> None:
+    writer_svc, writer = cockpit(tmp_path, "priya", roundup, "alice")
+    ref = writer_svc.open_incident("Busy incident", Impact.DEGRADED, Scope.LT25).ref
+    for i in range(22):
+        writer_svc.add_entry(ref, f"note {i}")
+    assert writer.run_once().errors == []
+    reader_svc, reader = cockpit(tmp_path, "marcus", roundup, "bob")
+    reader.adapter.page_size = 10  # type: ignore[attr-defined]
+    requests: list[str] = []
+    reader.adapter.client.event_hooks["request"] = [lambda request: requests.append(request.url.path)]  # type: ignore[attr-defined]
+    assert reader.run_once().pulled == len(writer_svc.get(ref).timeline) == 23  # declared and 22 notes
+    singles = [path for path in requests if "/data/msg/" in path]
+    assert len([p for p in requests if p.endswith("/data/msg")]) == 3 and singles == []  # 3 pages, no one-by-one
+    writer_svc.add_entry(ref, "one more")
+    writer.run_once()
+    requests.clear()
+    assert reader.run_once().pulled == 1
+    assert [p for p in requests if "/data/msg/" in p] == []  # the 23 it holds are not read again
+    assert sorted(e.id for e in reader_svc.get(ref).timeline) == sorted(e.id for e in writer_svc.get(ref).timeline)
