@@ -55,10 +55,14 @@ def roles_text(roles: dict[str, list[str]]) -> str:
 
 
 def parse_roles(text: str) -> dict[str, list[str]]:
+    """The role board from its one-line form; roles the cockpit does not know (typed in the tracker) are left out."""
+    from cockpit.domain.roles import Role
+
+    known = {role.value for role in Role}
     roles: dict[str, list[str]] = {}
     for part in text.split(";"):
         role, _, names = part.partition(":")
-        if role.strip() and names.strip():
+        if role.strip() in known and names.strip():
             roles[role.strip()] = [n.strip() for n in names.split(",") if n.strip()]
     return roles
 
@@ -293,10 +297,26 @@ def restore_conflict(incidents: IncidentService, conflict_id: str) -> str:
     elif row.field == "phase":
         incidents.set_phase(row.incident_id, Phase.parse(losing))
     else:
-        raise InvalidInput(f"Restoring {row.field} is done by hand: assign the roles again.")
+        _restore_roles(incidents, row.incident_id, parse_roles(losing))
     with incidents.store.write() as session:
         stored = session.get(Conflict, row.id)
         if stored is not None:
             stored.restored = True
             session.add(stored)
     return f"{row.field} set back to {losing}"
+
+
+def _restore_roles(incidents: IncidentService, incident_id: str, wanted: dict[str, list[str]]) -> None:
+    """Make the role board hold exactly ``wanted`` again: release who should not hold a role, then assign."""
+    from cockpit.domain.roles import Role
+
+    with incidents.store.read() as session:
+        current = _current_roles(session, incident_id)
+    for role, holders in current.items():
+        for holder in holders:
+            if holder not in wanted.get(role, []):
+                incidents.release_role(incident_id, Role(role), holder)
+    for role, holders in wanted.items():
+        for holder in holders:
+            if holder not in current.get(role, []):
+                incidents.assign_role(incident_id, Role(role), holder)

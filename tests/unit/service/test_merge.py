@@ -1,0 +1,39 @@
+"""Merging the tracker's record into the store (real SQLite, no network): roles conflicts and odd remote input."""
+
+from __future__ import annotations
+
+from cockpit.domain.roles import Role
+from cockpit.domain.severity import Impact, Scope
+from cockpit.service.incidents import IncidentService
+from cockpit.service.merge import Merger, RemoteIncident, parse_roles, restore_conflict
+from tests.conftest import FakeClock
+
+
+def remote_of(svc: IncidentService, ref: str, roles: str, changed_by: str, clock: FakeClock) -> RemoteIncident:
+    snap = svc.get(ref).snapshot
+    return RemoteIncident(remote_id="42", cockpit_uuid=snap.id, ref=ref, title=snap.title,
+                          fields={"severity": snap.severity.label, "phase": snap.phase.value, "roles": roles},
+                          changed_at=clock(), changed_by=changed_by, entries=[])
+
+
+def test_a_roles_conflict_is_logged_and_the_losing_board_can_be_restored(svc: IncidentService,
+                                                                         clock: FakeClock) -> None:
+    ref = svc.open_incident("Cache stampede", Impact.DEGRADED, Scope.LT25, commander="alice").ref
+    merger = Merger(svc, "team")
+    merger.agree(svc.get(ref).snapshot.id, {"roles": "ic: alice"})
+    clock.advance(minutes=1)
+    svc.assign_role(ref, Role.SCRIBE, "lena")  # ours: alice IC, lena scribe
+    clock.advance(minutes=1)
+    merger.merge(remote_of(svc, ref, "ic: bob; ops: dev", "carol", clock))  # theirs, later: bob IC, dev ops
+    snap = svc.get(ref).snapshot
+    assert snap.commander == "bob" and snap.holders(Role.OPS) == ["dev"] and snap.holders(Role.SCRIBE) == []
+    [conflict] = merger.conflicts()
+    assert conflict.field == "roles" and conflict.sentence.endswith("kept ic: bob; ops: dev")
+    assert restore_conflict(svc, conflict.id[:8]) == "roles set back to ic: alice; scribe: lena"
+    snap = svc.get(ref).snapshot
+    assert snap.commander == "alice" and snap.holders(Role.SCRIBE) == ["lena"] and snap.holders(Role.OPS) == []
+    assert merger.conflicts()[0].restored
+
+
+def test_roles_the_cockpit_does_not_know_are_left_out() -> None:
+    assert parse_roles("ic: bob; boss: mallory; sme: a, b;;nonsense") == {"ic": ["bob"], "sme": ["a", "b"]}
