@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -193,23 +193,26 @@ class Merger:
                             f"{remote.changed_by or 'someone'}", session, now)
                 agreed[field] = theirs
                 continue
-            # both sides changed it since we last agreed
+            # both sides changed it since we last agreed: the later decision wins. A change another cockpit made
+            # arrives with its own timeline entry (who, and when they decided, to the millisecond); a change made
+            # in the tracker itself has only the tracker's stamp (whole seconds: a tie goes to the tracker).
             local_at = self._local_change_at(session, incident.id, field)
-            # the tracker keeps whole seconds: within the same second, the shared record wins
-            remote_wins = local_at is None or remote.changed_at >= local_at.replace(microsecond=0)
+            who, remote_at = self._remote_change(session, incident.id, field, theirs) or (
+                remote.changed_by, remote.changed_at)
+            remote_wins = local_at is None or remote_at >= (
+                local_at if remote_at.microsecond else local_at.replace(microsecond=0))
             session.add(Conflict(id=str(uuid.uuid4()), incident_id=incident.id, field=field, local_value=mine,
                                  remote_value=theirs, kept="remote" if remote_wins else "local", local_at=local_at,
-                                 remote_at=remote.changed_at, remote_author=remote.changed_by, at=now))
+                                 remote_at=remote_at, remote_author=who, at=now))
             kept = theirs if remote_wins else mine
             me = self.incidents.author
             when_mine = f" at {local_at:%H:%M:%S}" if local_at else ""
             self.incidents._append(session, incident, "conflict",
-                                   f"Conflict on {field}: {me} set {mine}{when_mine}, {remote.changed_by or 'someone'} "
-                                   f"set {theirs} at {remote.changed_at:%H:%M:%S} — kept {kept}", now,
+                                   f"Conflict on {field}: {me} set {mine}{when_mine}, {who or 'someone'} "
+                                   f"set {theirs} at {remote_at:%H:%M:%S} — kept {kept}", now,
                                    {"field": field, "local": mine, "remote": theirs, "kept": kept})
             if remote_wins:
-                self._apply(incident, field, theirs, f"{field} conflict: kept {theirs} from {remote.changed_by}",
-                            session, now)
+                self._apply(incident, field, theirs, f"{field} conflict: kept {theirs} from {who}", session, now)
                 agreed[field] = theirs
             else:
                 agreed[field] = theirs  # the tracker still holds theirs until our change is pushed
@@ -224,6 +227,18 @@ class Merger:
                              field=match["field"], local_value=match["theirs"], remote_value=match["mine"],
                              kept="remote" if match["kept"] == match["mine"] else "local", local_at=None,
                              remote_at=entry.at, remote_author=match["me"], at=now))
+
+    def _remote_change(self, session: Session, incident_id: str, field: str, value: str) -> tuple[str, datetime] | None:
+        """Who made the tracker's value, and when, from the timeline entry their cockpit wrote with it."""
+        kinds = {"severity": ["severity"], "phase": ["phase"], "roles": ["role", "handover"]}[field]
+        rows = session.exec(select(TimelineEntry).where(
+            TimelineEntry.incident_id == incident_id, col(TimelineEntry.kind).in_(kinds),
+            TimelineEntry.origin == self.tracker).order_by(col(TimelineEntry.hlc).desc()).limit(20)).all()
+        for row in rows:
+            if field == "roles" or f"→ {value}" in row.text:
+                at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)
+                return row.author, at
+        return None
 
     def _local_change_at(self, session: Session, incident_id: str, field: str) -> datetime | None:
         kinds = {"severity": ["severity"], "phase": ["phase"], "roles": ["role", "handover"]}[field]

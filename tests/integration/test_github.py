@@ -92,6 +92,7 @@ def test_two_cockpits_share_an_incident_through_issues_labels_and_comments(githu
     for svc in (a_svc, b_svc):
         [conflict] = Merger(svc, "gh").conflicts()
         assert conflict.field == "severity" and conflict.sentence.endswith("kept SEV3")
+    assert "marcus set SEV3" in Merger(a_svc, "gh").conflicts()[0].sentence
 
 
 def test_a_label_changed_on_the_web_arrives_with_who_and_when(github: FakeGitHub, tmp_path: Path) -> None:

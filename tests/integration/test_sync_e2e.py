@@ -97,6 +97,9 @@ def test_two_cockpits_one_offline_end_up_identical(roundup: RoundupTracker, tmp_
         assert [c.field for c in conflicts] == ["severity"], svc.author
         assert "SEV1" in conflicts[0].sentence and "SEV3" in conflicts[0].sentence
         assert conflicts[0].sentence.endswith("kept SEV3")
+    # each names the other responder (from the entry their cockpit wrote), not the tracker account
+    assert "marcus set SEV3" in Merger(a_svc, "team").conflicts()[0].sentence
+    assert "priya set SEV1" in Merger(b_svc, "team").conflicts()[0].sentence
 
 
 def test_sync_status_and_the_secret_never_written(roundup: RoundupTracker, tmp_path: Path) -> None:
