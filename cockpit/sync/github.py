@@ -76,7 +76,7 @@ class GitHubAdapter:
         self.swept = 0  # duplicates removed by pulls
         self._blocked_until = 0.0
         self._last_write = 0.0
-        self._labels: dict[str, int] | None = None
+        self._labels: dict[str, tuple[str, int]] | None = None
         self._login: str | None = None
 
     def close(self) -> None:
@@ -100,8 +100,8 @@ class GitHubAdapter:
         self._note_budget(response)
         if response.status_code in (403, 429) and self._rate_limited(response):
             raise Retryable(f"{self.name}: rate limited ({response.status_code})", self._limit_wait(response))
-        if response.status_code == 404 and path.startswith(self._repo()) and path != self._repo():
-            self._check_project()
+        if response.status_code == 404 and path.startswith(self._repo()):
+            self._check_project(response if path == self._repo() else None)
         raise_for(self.name, method, path, response, _error_text(response),
                   f"check the token and run `cockpit tracker login {self.name}`")
         return response
@@ -133,8 +133,9 @@ class GitHubAdapter:
             return max(1.0, float(reset) - time.time())
         return 60.0  # GitHub: "wait at least one minute" when no header says how long
 
-    def _check_project(self) -> None:
-        response = call(self.client, self.name, "GET", self._repo())
+    def _check_project(self, response: httpx.Response | None) -> None:
+        """A 404 inside the repository: say so plainly when the repository itself is what is missing."""
+        response = response or call(self.client, self.name, "GET", self._repo())
         if response.status_code == 404:
             raise Permanent(f"{self.name}: project {self.project} not found at {self.url} (or the token cannot see "
                             f"it); check --project with `cockpit tracker add`.")
@@ -180,21 +181,30 @@ class GitHubAdapter:
 
     # --- labels -------------------------------------------------------------------------------
     def _label_ids(self, names: Sequence[str]) -> list[Any]:
-        """Make sure the labels exist (creating the missing ones once); GitHub takes names, Gitea ids."""
-        if self._labels is None:
-            listing = self._pages(self._repo("/labels"), {})
-            self._labels = {str(item["name"]): int(item.get("id", 0)) for item in listing}
+        """Make sure the labels exist (creating the missing ones once); GitHub takes names, Gitea ids. Names
+        match without regard to case, as on GitHub, so an existing ``sev1`` is used rather than duplicated."""
+        labels = self._known_labels(refresh=False)
         for name in names:
-            if name not in self._labels:
-                colour = LABEL_COLOURS.get(name, "5319e7")
-                try:
-                    made = self._object(self._call("POST", self._repo("/labels"), json={
-                        "name": name, "color": f"#{colour}" if self.gitea else colour}))
-                    self._labels[name] = int(made.get("id", 0))
-                except Permanent:  # 422: made meanwhile by someone else
-                    self._labels = None
-                    return self._label_ids(names)
-        return [self._labels[n] for n in names] if self.gitea else list(names)
+            if name.casefold() in labels:
+                continue
+            colour = LABEL_COLOURS.get(name, "5319e7")
+            try:
+                made = self._object(self._call("POST", self._repo("/labels"), json={
+                    "name": name, "color": f"#{colour}" if self.gitea else colour}))
+                labels[name.casefold()] = (str(made.get("name", name)), int(made.get("id", 0)))
+            except Permanent:  # 422: someone made it meanwhile
+                labels = self._known_labels(refresh=True)
+                if name.casefold() not in labels:
+                    raise Permanent(f"{self.name}: cannot create the label '{name}' in {self.project}; "
+                                    f"create it by hand or give the token write access to issues.") from None
+        found = [labels[n.casefold()] for n in names]
+        return [label_id for _, label_id in found] if self.gitea else [label_name for label_name, _ in found]
+
+    def _known_labels(self, refresh: bool) -> dict[str, tuple[str, int]]:
+        if self._labels is None or refresh:
+            self._labels = {str(item["name"]).casefold(): (str(item["name"]), int(item.get("id", 0)))
+                            for item in self._pages(self._repo("/labels"), {})}
+        return self._labels
 
     @staticmethod
     def _field_labels(severity: str, phase: str) -> list[str]:
@@ -232,7 +242,8 @@ class GitHubAdapter:
         return str(made["number"])
 
     def _incident_issues(self, since: datetime | None = None) -> Iterator[dict[str, Any]]:
-        params: dict[str, Any] = {"labels": INCIDENT_LABEL, "state": "all", "sort": "updated", "direction": "asc"}
+        params: dict[str, Any] = {"labels": INCIDENT_LABEL, "state": "all", "sort": "updated", "direction": "asc",
+                                  "type": "issues"}  # Gitea lists pull requests too unless told
         if since is not None:
             params["since"] = f"{since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
         for issue in self._pages(self._repo("/issues"), params):
@@ -385,14 +396,17 @@ class GitHubAdapter:
         return (latest_at or fallback), who
 
 def _ours(label: str) -> bool:
-    return label in SEVERITIES or label.startswith(PHASE_PREFIX) or label in (INCIDENT_LABEL, DUPLICATE_LABEL)
+    folded = label.casefold()
+    return (label.upper() in SEVERITIES or folded.startswith(PHASE_PREFIX)
+            or folded in (INCIDENT_LABEL, DUPLICATE_LABEL))
 
 
 def _label_fields(issue: dict[str, Any]) -> tuple[str, str]:
     """Severity and phase from the labels; with two of a kind, the more severe and the later phase count."""
     names = _label_names(issue)
     severities = sorted(n.upper() for n in names if n.upper() in SEVERITIES)
-    phases = sorted((p for p in (_phase(n[len(PHASE_PREFIX):]) for n in names if n.startswith(PHASE_PREFIX)) if p),
+    phases = sorted((p for p in (_phase(n[len(PHASE_PREFIX):]) for n in names if n.lower().startswith(PHASE_PREFIX))
+                     if p),
                     key=lambda p: p.index)
     return (severities[0] if severities else "", phases[-1].value if phases else "")
 

@@ -93,6 +93,8 @@ class FakeGitHub:
 
     # --- shapes ---------------------------------------------------------------------------
     def _label(self, name: str, color: str = "ededed") -> dict[str, Any]:
+        """Label names are unique without regard to case, as on GitHub."""
+        name = next((known for known in self.labels if known.casefold() == name.casefold()), name)
         if name not in self.labels:
             label_id = self._id()
             self.labels[name] = {"id": label_id, "node_id": f"LA_{label_id}",
@@ -229,7 +231,7 @@ class FakeGitHub:
         if rest == "/labels" and method == "GET":
             return self._page(request, list(self.labels.values()), query)
         if rest == "/labels" and method == "POST":
-            if body["name"] in self.labels:
+            if any(known.casefold() == body["name"].casefold() for known in self.labels):
                 return self._answer(422, {"message": "Validation Failed", "errors": [
                     {"resource": "Label", "code": "already_exists", "field": "name"}]})
             if self.gitea != str(body.get("color", "")).startswith("#"):

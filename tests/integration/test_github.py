@@ -316,3 +316,17 @@ def test_cli_add_needs_a_project_and_the_token_is_never_written(github: FakeGitH
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert b"tok-alice" not in path.read_bytes(), path
+
+
+def test_existing_labels_are_used_whatever_their_case(github: FakeGitHub, tmp_path: Path) -> None:
+    github._label("sev2", "ff0000")
+    github._label("Phase:Detect", "00ff00")
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice")
+    svc.open_incident("Mixed-case labels", Impact.CORE_DOWN, Scope.LT25)  # SEV2, DETECT
+    assert relay.run_once().errors == []
+    assert {lb["name"] for lb in github.issues[1]["labels"]} == {"cockpit", "sev2", "Phase:Detect"}
+    assert sorted(github.labels) == ["Phase:Detect", "cockpit", "sev2"]
+    other_svc, other = cockpit(tmp_path, "marcus", github, "tok-bob")
+    other.run_once()
+    snap = other_svc.list_incidents(include_closed=True)[0]
+    assert snap.severity.label == "SEV2" and snap.phase.value == "DETECT"
