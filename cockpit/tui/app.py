@@ -140,7 +140,11 @@ class CockpitApp(App[None]):
             self._relay = None
 
     def on_unmount(self) -> None:
-        self._close_relay()
+        if self._sync_lock.acquire(blocking=False):  # a round in flight keeps its client; the process ends anyway
+            try:
+                self._close_relay()
+            finally:
+                self._sync_lock.release()
 
     def _quiet_sync(self, work: Callable[[IncidentService], None]) -> None:
         try:
