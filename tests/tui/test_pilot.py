@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from textual.widgets import DataTable, Input
@@ -503,3 +504,19 @@ async def test_background_sync_keeps_one_breaker_and_stops_hammering_a_dead_trac
             assert 5 <= len(accepted) <= 7, len(accepted)
     finally:
         listener.close()
+
+
+async def test_at_80_columns_the_queued_count_stays_visible_while_offline(make_app, sample_db: Path, monkeypatch,
+                                                                          tmp_path: Path) -> None:
+    from cockpit.sync.settings import add_tracker
+
+    monkeypatch.setenv("COCKPIT_CONFIG", str(tmp_path / "config.yaml"))
+    monkeypatch.setenv("COCKPIT_TRACKER_TOKEN_TEAM", "alice:pw")
+    add_tracker("team", "roundup", "http://127.0.0.1:9/cockpit/")
+    app = make_app(sample_db, sync_interval=0.5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await wait_until(pilot, lambda: "offline" in status_text(app), timeout=10)
+        line = status_text(app)
+        assert re.search(r"offline, \d+ queued$", line.rstrip()), line
+        assert len(line.rstrip()) <= 80

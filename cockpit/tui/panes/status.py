@@ -55,13 +55,13 @@ class StatusLine(Widget):
             (f" {snap.phase.value} ", "status--phase"),
             (f"{elapsed}{'' if compact else ' elapsed'} ", ""),
             (f" {due} ", "status--overdue" if overdue else "status--due"),
-            (f" {self.sync_state}" if compact else f" sync: {self.sync_state} ", "status--sync"),
+            (f" {compact_sync(self.sync_state)}" if compact else f" sync: {self.sync_state} ", "status--sync"),
         ]
         fixed = sum(len(chunk) for chunk, _ in head + tail) + 2
-        room = max(6, self.size.width - fixed)
+        room = self.size.width - fixed
         title = one_line(snap.title)
-        if len(title) > room:
-            title = title[: room - 1] + "…"
+        if len(title) > room:  # the title gives way first: the state on the right must stay whole
+            title = title[: room - 1] + "…" if room >= 4 else ""
         text = Text(no_wrap=True, overflow="ellipsis")
         for chunk, cls in head:
             text.append(chunk, style(cls, partial=True) if cls else "")
@@ -70,3 +70,8 @@ class StatusLine(Widget):
         for chunk, cls in tail:
             text.append(chunk, style(cls, partial=True) if cls else "")
         return text
+
+
+def compact_sync(state: str) -> str:
+    """The sync state in fewer columns, for 80-column terminals: the queued count must stay visible."""
+    return state.replace("tracker unreachable", "offline").replace(", oldest ", ", ")
