@@ -143,7 +143,7 @@ def test_an_issue_nobody_linked_and_a_remote_incident_unknown_here(github: FakeG
 
 def test_a_retry_after_a_timeout_waits_for_the_late_request_and_finds_it(github: FakeGitHub,
                                                                         tmp_path: Path) -> None:
-    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice", settle=0.6)
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice", settle=2.0)
     ref = svc.open_incident("Payments timeouts", Impact.DEGRADED, Scope.LT25).ref
     relay.run_once()
     svc.add_entry(ref, "first look at the dashboards", "note")
@@ -155,7 +155,7 @@ def test_a_retry_after_a_timeout_waits_for_the_late_request_and_finds_it(github:
     again = relay.push()  # too early: it must not send a second copy yet
     assert again.pushed == 0 and again.waiting == 1 and again.errors == []
     assert len([r for r in github.requests if r[0] == "POST"]) == posts
-    time.sleep(0.7)  # the late request has landed by now; the next attempt looks for it first
+    time.sleep(2.1)  # the late request has landed by now; the next attempt looks for it first
     _release(svc)
     assert relay.push().pushed == 1
     assert len([r for r in github.requests if r[0] == "POST"]) == posts + 1  # only the one that landed late
