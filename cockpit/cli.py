@@ -831,19 +831,31 @@ def tracker_list(as_json: bool) -> None:
 
 @tracker.command("login")
 @click.argument("name")
-def tracker_login(name: str) -> None:
-    """Store the tracker's secret in the OS keyring (asked without echo; Roundup: user:password)."""
-    from cockpit.sync.settings import get_tracker, store_secret
+@click.option("--no-check", is_flag=True, help="Save without trying the secret against the tracker first.")
+def tracker_login(name: str, no_check: bool) -> None:
+    """Store the tracker's secret in the OS keyring (asked without echo; Roundup: user:password).
+
+    The secret is tried against the tracker first: a refused one is not saved. When the tracker cannot be
+    reached (it may be the outage), the secret is saved anyway and used once the tracker answers."""
+    from cockpit.sync.runner import check_login
+    from cockpit.sync.settings import get_tracker, require_keyring, store_secret
 
     item = get_tracker(name)
+    require_keyring(item)
     what = "user:password" if item.kind == "roundup" else "token"
     secret = click.prompt(f"{what} for {item.name}", hide_input=True, default="", show_default=False).strip()
     if not secret:
         raise InvalidInput("Nothing was typed; the login is unchanged.")
     if item.kind == "roundup" and ":" not in secret:
         raise InvalidInput("For Roundup, type user:password.")
+    caveat = None if no_check else check_login(item, secret)
     store_secret(item, secret)
-    click.echo(f"Saved in the OS keyring for '{item.name}'.")
+    if no_check:
+        click.echo(f"Saved in the OS keyring for '{item.name}' (not checked).")
+    elif caveat is None:
+        click.echo(f"{item.name} accepted it; saved in the OS keyring.")
+    else:
+        click.echo(f"{item.name}: {caveat}.", err=True)
 
 
 @tracker.command("logout")

@@ -28,8 +28,8 @@ def choose_tracker(name: str | None) -> Tracker:
     raise InvalidInput(f"No tracker named '{name}'.")
 
 
-def make_adapter(tracker: Tracker) -> Any:
-    secret = secret_for(tracker)
+def make_adapter(tracker: Tracker, secret: str | None = None) -> Any:
+    secret = secret_for(tracker) if secret is None else secret
     if tracker.kind == "roundup":
         from cockpit.sync.roundup import RoundupAdapter
 
@@ -97,3 +97,24 @@ def status_line(incidents: IncidentService) -> str:
         return "local only"
     rows = status_rows(incidents)
     return rows[0]["summary"] if rows else "local only"
+
+
+def check_login(tracker: Tracker, secret: str) -> str | None:
+    """Try a secret against the tracker before it is saved. Returns None when the tracker accepted it, or a
+    sentence saying why it could not be checked now; raises ``LoginNeeded`` when the tracker refused it."""
+    from cockpit.sync.adapter import AuthFailed, Permanent, TrackerError
+    from cockpit.sync.settings import LoginNeeded
+
+    adapter = make_adapter(tracker, secret)
+    try:
+        adapter.check()
+    except AuthFailed:
+        raise LoginNeeded(f"{tracker.name} refused that secret (401); nothing was saved. Check it and log in again.") \
+            from None
+    except Permanent as exc:
+        return f"saved, but {exc}"
+    except TrackerError as exc:
+        return f"saved without a check: {exc}; it will be used when the tracker answers"
+    finally:
+        adapter.close()
+    return None

@@ -127,6 +127,12 @@ def no_keyring_message(tracker: Tracker) -> str:
             f"{'user:password' if tracker.kind == 'roundup' else 'token'} instead.")
 
 
+def require_keyring(tracker: Tracker) -> None:
+    """Before asking anyone to type a secret: is there a keyring to keep it in?"""
+    if not _keyring_usable():
+        raise LoginNeeded(no_keyring_message(tracker))
+
+
 def store_secret(tracker: Tracker, secret: str) -> None:
     import keyring
     from keyring.errors import KeyringError

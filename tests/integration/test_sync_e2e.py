@@ -231,3 +231,35 @@ def test_a_pull_reads_messages_a_page_at_a_time_and_skips_what_it_has(roundup: R
     assert reader.run_once().pulled == 1
     assert [p for p in requests if "/data/msg/" in p] == []  # the 23 it holds are not read again
     assert sorted(e.id for e in reader_svc.get(ref).timeline) == sorted(e.id for e in writer_svc.get(ref).timeline)
+
+
+def test_login_is_checked_then_kept_in_the_keyring_across_processes(roundup: RoundupTracker, tmp_path: Path) -> None:
+    keyring_home = tmp_path / "keyring-home"  # a real file keyring (keyrings.alt) stands in for the OS one
+    env = {"COCKPIT_CONFIG": str(tmp_path / "config.yaml"), "XDG_DATA_HOME": str(keyring_home),
+           "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring"}
+    db = tmp_path / "c.db"
+    run_cli("tracker", "add", "team", "--kind", "roundup", "--url", roundup.url, env=env, db=db)
+
+    def login_state() -> str:
+        return json.loads(run_cli("tracker", "list", "--json", env=env, db=db).stdout)[0]["login"]
+
+    refused = run_cli("tracker", "login", "team", env=env, db=db, input_text="alice:not-her-password\n")
+    assert refused.returncode == 7 and "refused that secret" in refused.stderr and "Traceback" not in refused.stderr
+    assert login_state() == "login needed"  # a refused secret is not kept
+
+    accepted = run_cli("tracker", "login", "team", env=env, db=db, input_text=f"alice:{roundup.users['alice']}\n")
+    assert accepted.returncode == 0 and "accepted it" in accepted.stdout, accepted.stderr
+    assert login_state() == "logged in"
+    run_cli("incident", "open", "Keyring check", "--impact", "degraded", "--scope", "lt25", env=env, db=db)
+    once = run_cli("sync", "--once", env=env, db=db)  # another process reads the secret from the keyring
+    assert once.returncode == 0 and "pushed 2" in once.stdout, once.stdout + once.stderr
+
+    logout = run_cli("tracker", "logout", "team", env=env, db=db)
+    assert logout.returncode == 0 and login_state() == "login needed"
+    after = run_cli("sync", "--once", env=env, db=db)
+    assert after.returncode == 7 and "cockpit tracker login team" in after.stderr
+
+    # the tracker may be the outage: a login it cannot check is saved, and says so
+    run_cli("tracker", "add", "team", "--kind", "roundup", "--url", "http://127.0.0.1:9/cockpit/", env=env, db=db)
+    offline = run_cli("tracker", "login", "team", env=env, db=db, input_text="alice:typed-during-the-outage\n")
+    assert offline.returncode == 0 and "saved without a check" in offline.stderr and login_state() == "logged in"
