@@ -786,7 +786,7 @@ def handoff_ack(app: AppContext, key: str) -> None:
 # --- trackers and sync ------------------------------------------------------------------------
 @cli.group()
 def tracker() -> None:
-    """The team's tracker: add, list, login, logout (secrets go to the OS keyring, never to a file)."""
+    """The team's tracker: add, list, login, logout, remove (secrets go to the OS keyring, never to a file)."""
 
 
 @tracker.command("add")
@@ -867,6 +867,19 @@ def tracker_logout(name: str) -> None:
     item = get_tracker(name)
     removed = delete_secret(item)
     click.echo(f"Logged out of '{item.name}'." if removed else f"No keyring secret was stored for '{item.name}'.")
+
+
+@tracker.command("remove")
+@click.argument("name")
+def tracker_remove(name: str) -> None:
+    """Stop syncing with a tracker: forget its settings and its keyring secret (the local data stays)."""
+    from cockpit.sync.settings import delete_secret, get_tracker, remove_tracker
+
+    item = get_tracker(name)
+    delete_secret(item)
+    remove_tracker(name)
+    click.echo(f"Removed '{item.name}'. Local incidents stay; changes made meanwhile are still queued for it and "
+               f"go out if you add it again.")
 
 
 @cli.group(invoke_without_command=True)

@@ -263,3 +263,10 @@ def test_login_is_checked_then_kept_in_the_keyring_across_processes(roundup: Rou
     run_cli("tracker", "add", "team", "--kind", "roundup", "--url", "http://127.0.0.1:9/cockpit/", env=env, db=db)
     offline = run_cli("tracker", "login", "team", env=env, db=db, input_text="alice:typed-during-the-outage\n")
     assert offline.returncode == 0 and "saved without a check" in offline.stderr and login_state() == "logged in"
+
+    removed = run_cli("tracker", "remove", "team", env=env, db=db)
+    assert removed.returncode == 0 and run_cli("tracker", "list", "--json", env=env, db=db).stdout.strip() == "[]"
+    gone = run_cli("tracker", "remove", "team", env=env, db=db)
+    assert gone.returncode != 0 and "No tracker named 'team'" in gone.stderr
+    run_cli("tracker", "add", "team", "--kind", "roundup", "--url", roundup.url, env=env, db=db)
+    assert login_state() == "login needed"  # removing it forgot the secret too
