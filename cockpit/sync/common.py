@@ -41,13 +41,16 @@ def parse_entry_content(content: str) -> tuple[str, str, datetime, str] | None:
     header = ENTRY_HEADER.match(content)
     if header is None:
         return None
-    at = datetime.fromisoformat(header["at"].replace("Z", "+00:00"))
+    try:
+        at = datetime.fromisoformat(header["at"].replace("Z", "+00:00"))
+    except ValueError:
+        return None  # looks like ours but the time is not a time: treat it as written by hand
     return header["kind"], header["author"], at, content[header.end():]
 
 
 def retry_after(response: httpx.Response, now: datetime | None = None) -> float | None:
-    """Seconds to wait from ``Retry-After`` (seconds or an HTTP date), else from a rate-limit reset header
-    (``X-RateLimit-Reset``/``RateLimit-Reset``: epoch seconds on GitHub, seconds to go on Roundup)."""
+    """Seconds to wait from ``Retry-After`` (seconds or an HTTP date), else, when the answer is about the rate
+    limit, from its reset header (``X-RateLimit-Reset``: epoch seconds on GitHub, seconds to go on Roundup)."""
     now = now or datetime.now(UTC)
     value = response.headers.get("Retry-After")
     if value:
@@ -58,6 +61,8 @@ def retry_after(response: httpx.Response, now: datetime | None = None) -> float 
                 return max(0.0, (parsedate_to_datetime(value) - now).total_seconds())
             except (TypeError, ValueError):
                 return None
+    if response.status_code != 429 and response.headers.get("X-RateLimit-Remaining") != "0":
+        return None  # GitHub sends the reset time on every answer: it says nothing about a 502
     for name in ("X-RateLimit-Reset", "RateLimit-Reset"):
         raw = response.headers.get(name)
         if raw:
@@ -73,8 +78,10 @@ def raise_for(name: str, method: str, path: str, response: httpx.Response, detai
               login_hint: str) -> None:
     """Turn a failed answer into the error class the relay acts on (see ``cockpit.sync.relay``)."""
     status = response.status_code
-    if status < 400:
+    if status < 300:
         return
+    if status < 400:
+        raise Permanent(f"{name}: {method} {path} was answered with a redirect ({status}); check the URL.")
     if status == 401:
         raise AuthFailed(f"{name}: login refused (401); {login_hint}")
     if status in (409, 412):

@@ -37,6 +37,7 @@ LABEL_COLOURS = {"SEV1": "b60205", "SEV2": "d93f0b", "SEV3": "fbca04", "SEV4": "
                  DUPLICATE_LABEL: "cfd3d7"}
 INCIDENT_MARKER = re.compile(r"\A<!-- cockpit-incident (?P<data>\{.*?\}) -->", re.DOTALL)
 ENTRY_MARKER = re.compile(r"\A<!-- cockpit-entry (?P<id>[0-9a-f-]{36}) -->\n?")
+SWEEP_MARKER = "<!-- cockpit-sweep -->"
 PAGE = 100
 
 
@@ -66,7 +67,8 @@ class GitHubAdapter:
         self.project = f"{owner}/{repo}"
         self.gitea = "/api/v1" in self.url  # Gitea/Forgejo: label ids instead of names, `token` auth scheme
         scheme = "token" if self.gitea else "Bearer"
-        self.client = httpx.Client(base_url=self.url, timeout=request_timeout(), transport=transport, headers={
+        self.client = httpx.Client(base_url=self.url, timeout=request_timeout(), transport=transport,
+                                   follow_redirects=True, headers={
             "Authorization": f"{scheme} {token}", "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": "2022-11-28", "User-Agent": "incident-cockpit"})
         self.settle_seconds = 3 * request_seconds() + 5  # httpx times out per phase: allow several
@@ -154,19 +156,29 @@ class GitHubAdapter:
         return data
 
     def _pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Every item of a listing, following ``Link: rel="next"`` (Gitea: ``limit`` is its page size)."""
+        """Every item of a listing. GitHub: follow ``Link: rel="next"``. Gitea caps page sizes (50 by default)
+        and leaves the Link header off some listings, so there the pages are walked until one comes back empty
+        or ``X-Total-Count`` items have been read."""
         response = self._call("GET", path, params={**params, "per_page": PAGE, "limit": PAGE})
-        seen = 0
+        page, count = 1, 0
         while True:
             data = self._json(response)
             if not isinstance(data, list):
                 raise Permanent(f"{self.name} at {self.url} did not answer like a GitHub or Gitea API; check the URL.")
-            yield from (item for item in data if isinstance(item, dict))
-            seen += 1
+            items = [item for item in data if isinstance(item, dict)]
+            yield from items
+            count += len(items)
             following = response.links.get("next", {}).get("url")
-            if not following or seen > 10_000:
+            page += 1
+            if page > 10_000:
                 return
-            response = self._call("GET", following)
+            if following:
+                response = self._call("GET", following)
+                continue
+            total = _int(response.headers.get("X-Total-Count"))
+            if not self.gitea or not items or (total is not None and count >= total):
+                return
+            response = self._call("GET", path, params={**params, "per_page": PAGE, "limit": PAGE, "page": page})
 
     def check(self) -> None:
         """Reachable, a GitHub/Gitea API, the project exists and the token is accepted."""
@@ -191,7 +203,7 @@ class GitHubAdapter:
             try:
                 made = self._object(self._call("POST", self._repo("/labels"), json={
                     "name": name, "color": f"#{colour}" if self.gitea else colour}))
-                labels[name.casefold()] = (str(made.get("name", name)), int(made.get("id", 0)))
+                labels[name.casefold()] = (str(made.get("name") or name), _int(made.get("id")) or 0)
             except Permanent:  # 422: someone made it meanwhile
                 labels = self._known_labels(refresh=True)
                 if name.casefold() not in labels:
@@ -202,8 +214,8 @@ class GitHubAdapter:
 
     def _known_labels(self, refresh: bool) -> dict[str, tuple[str, int]]:
         if self._labels is None or refresh:
-            self._labels = {str(item["name"]).casefold(): (str(item["name"]), int(item.get("id", 0)))
-                            for item in self._pages(self._repo("/labels"), {})}
+            self._labels = {str(item["name"]).casefold(): (str(item["name"]), _int(item.get("id")) or 0)
+                            for item in self._pages(self._repo("/labels"), {}) if item.get("name")}
         return self._labels
 
     @staticmethod
@@ -239,25 +251,27 @@ class GitHubAdapter:
         labels = self._label_ids(self._field_labels(severity, phase))
         made = self._object(self._call("POST", self._repo("/issues"), json={
             "title": str(fields.get("title") or "(untitled incident)"), "body": self._body(meta), "labels": labels}))
-        return str(made["number"])
+        return self._field(made, "number")
 
     def _incident_issues(self, since: datetime | None = None) -> Iterator[dict[str, Any]]:
-        params: dict[str, Any] = {"labels": INCIDENT_LABEL, "state": "all", "sort": "updated", "direction": "asc",
-                                  "type": "issues"}  # Gitea lists pull requests too unless told
+        params: dict[str, Any] = {"labels": INCIDENT_LABEL, "state": "all", "sort": "updated", "direction": "asc"}
+        if self.gitea:
+            params["type"] = "issues"  # Gitea lists pull requests too unless told (on GitHub `type` means else)
         if since is not None:
-            params["since"] = f"{since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+            params["since"] = _stamp(since)
         for issue in self._pages(self._repo("/issues"), params):
             if "pull_request" not in issue:
                 yield issue
 
     def find_incident(self, cockpit_uuid: str) -> str | None:
-        matches = [issue for issue in self._incident_issues() if _meta(issue).get("id") == cockpit_uuid]
-        return str(min(int(i["number"]) for i in matches)) if matches else None
+        numbers = [number for issue in self._incident_issues()
+                   if _meta(issue).get("id") == cockpit_uuid and (number := _int(issue.get("number"))) is not None]
+        return str(min(numbers)) if numbers else None
 
     def find_entry(self, remote_incident: str, cockpit_uuid: str) -> str | None:
         for comment in self._pages(self._repo(f"/issues/{remote_incident}/comments"), {}):
             match = ENTRY_MARKER.match(str(comment.get("body") or ""))
-            if match and match["id"] == cockpit_uuid:
+            if match and match["id"] == cockpit_uuid and comment.get("id") is not None:
                 return str(comment["id"])
         return None
 
@@ -265,7 +279,12 @@ class GitHubAdapter:
         del token
         body = f"<!-- cockpit-entry {entry.get('id', '')} -->\n{entry_content(entry)}"
         made = self._object(self._call("POST", self._repo(f"/issues/{remote_incident}/comments"), json={"body": body}))
-        return str(made["id"])
+        return self._field(made, "id")
+
+    def _field(self, made: dict[str, Any], key: str) -> str:
+        if made.get(key) is None:
+            raise Permanent(f"{self.name} answered a create without its {key}; check the URL points at the API.")
+        return str(made[key])
 
     def update_fields(self, remote_incident: str, fields: dict[str, Any]) -> None:
         issue = self._object(self._call("GET", self._repo(f"/issues/{remote_incident}")))
@@ -287,42 +306,61 @@ class GitHubAdapter:
     # --- pull ---------------------------------------------------------------------------------
     def pull(self, since: datetime | None, known: KnownIds | None = None) -> Sequence[RemoteIncident]:
         del known  # the repository-wide comment listing already brings only what changed
-        issues = {int(issue["number"]): issue for issue in self._incident_issues(since)}
+        issues = {number: issue for issue in self._incident_issues(since)
+                  if (number := _int(issue.get("number"))) is not None}
         comments: dict[int, list[dict[str, Any]]] = {}
         params: dict[str, Any] = {"sort": "updated", "direction": "asc"}
         if since is not None:
-            params["since"] = f"{since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+            params["since"] = _stamp(since)
         for comment in self._pages(self._repo("/issues/comments"), params):
             number = _issue_number(comment)
-            if number is not None:
+            if number is not None:  # a comment updates its issue, so its issue is in the listing when it is ours
                 comments.setdefault(number, []).append(comment)
-        for number in comments.keys() - issues.keys():  # a comment on an issue updated before the window
-            issue = self._object(self._call("GET", self._repo(f"/issues/{number}")))
-            if INCIDENT_LABEL in _label_names(issue):
-                issues[number] = issue
         by_incident: dict[str, list[int]] = {}
         for number, issue in issues.items():
             uuid = str(_meta(issue).get("id") or "")
             by_incident.setdefault(uuid or f"#{number}", []).append(number)
+        if since is not None:
+            self._add_older_twins(since, issues, by_incident)
         found = []
         for uuid, numbers in by_incident.items():
             numbers.sort()
             if len(numbers) > 1 and not uuid.startswith("#"):
-                self._sweep_issues(numbers)
+                self._sweep_issues(numbers, issues)
             entries: list[RemoteEntry] = []
             for number in numbers:
                 entries.extend(self._entries(self._sweep_comments(comments.get(number, []))))
             found.append(self._remote(issues[numbers[0]], entries))
         return found
 
-    def _sweep_issues(self, numbers: list[int]) -> None:
+    def _add_older_twins(self, since: datetime, issues: dict[int, dict[str, Any]],
+                         by_incident: dict[str, list[int]]) -> None:
+        """An issue created in this window may be the late twin of an older one (a create that landed after its
+        retry made another): bring the older issues with the same marker in, so the sweep and the merge see
+        both and every cockpit keeps the same one (the lowest number)."""
+        fresh = {str(_meta(issue).get("id") or "") for issue in issues.values()
+                 if (_time(issue.get("created_at")) or since) >= since}
+        fresh.discard("")
+        if not fresh:
+            return
+        for issue in self._incident_issues():
+            number, uuid = _int(issue.get("number")), str(_meta(issue).get("id") or "")
+            if number is not None and uuid in fresh and number not in issues:
+                issues[number] = issue
+                by_incident.setdefault(uuid, []).append(number)
+
+    def _sweep_issues(self, numbers: list[int], issues: dict[int, dict[str, Any]]) -> None:
         """The same incident created twice (a create that landed after its retry): keep the first issue, close
         the others with a pointer to it. Their comments still merge, so nothing is lost."""
         keep = numbers[0]
         for number in numbers[1:]:
+            issue = issues[number]
+            if issue.get("state") == "closed" and DUPLICATE_LABEL in _label_names(issue):
+                continue  # swept already
             try:
                 self._call("POST", self._repo(f"/issues/{number}/comments"), json={
-                    "body": f"Duplicate of #{keep}: created twice by a retried request; closed by Incident Cockpit."})
+                    "body": f"{SWEEP_MARKER}\nDuplicate of #{keep}: created twice by a retried request; "
+                            "closed by Incident Cockpit."})
                 self._call("PATCH", self._repo(f"/issues/{number}"), json={"state": "closed"})
                 self._call("POST", self._repo(f"/issues/{number}/labels"),
                            json={"labels": self._label_ids([DUPLICATE_LABEL])})
@@ -334,7 +372,7 @@ class GitHubAdapter:
         """Comments carrying the same entry marker twice: keep the first, delete the later copies we wrote."""
         kept: dict[str, dict[str, Any]] = {}
         result = []
-        for comment in sorted(items, key=lambda c: int(c.get("id", 0))):
+        for comment in sorted(items, key=lambda c: _int(c.get("id")) or 0):
             match = ENTRY_MARKER.match(str(comment.get("body") or ""))
             if match is None:
                 result.append(comment)
@@ -343,7 +381,7 @@ class GitHubAdapter:
                 kept[match["id"]] = comment
                 result.append(comment)
                 continue
-            author = str((comment.get("user") or {}).get("login", ""))
+            author = _login(comment.get("user"))
             try:
                 if author and author == self.login():
                     self._call("DELETE", self._repo(f"/issues/comments/{comment['id']}"))
@@ -356,9 +394,11 @@ class GitHubAdapter:
         entries = []
         for comment in comments:
             body = str(comment.get("body") or "")
+            if comment.get("id") is None or body.startswith(SWEEP_MARKER):
+                continue  # not a comment at all, or the cockpit's own note on a duplicate issue
             remote_id = str(comment["id"])
             created = _time(comment.get("created_at")) or datetime.now(UTC)
-            author = str((comment.get("user") or {}).get("login") or self.name)
+            author = _login(comment.get("user")) or self.name
             match = ENTRY_MARKER.match(body)
             entry_id = match["id"] if match else remote_entry_id(self.name, remote_id)
             content = body[match.end():] if match else body
@@ -384,15 +424,21 @@ class GitHubAdapter:
             changed_at=changed_at, changed_by=changed_by, entries=entries)
 
     def _label_change(self, number: int, fallback: datetime) -> tuple[datetime, str]:
-        """Who changed a severity or phase label on the web, and when (the latest such issue event)."""
+        """Who changed a severity or phase label on the web, and when: the latest such event of the issue
+        (GitHub: ``/events``; Gitea and Forgejo: ``/timeline``). Without it, the issue's own stamp."""
         latest_at: datetime | None = None
         who = ""
-        for event in self._pages(self._repo(f"/issues/{number}/events"), {}):
-            name = str((event.get("label") or {}).get("name", ""))
-            at = _time(event.get("created_at"))
-            if (event.get("event") in ("labeled", "unlabeled") and _ours(name) and name != INCIDENT_LABEL
-                    and at is not None and (latest_at is None or at >= latest_at)):
-                latest_at, who = at, str((event.get("actor") or {}).get("login", ""))
+        try:
+            for event in self._pages(self._repo(f"/issues/{number}/{'timeline' if self.gitea else 'events'}"), {}):
+                label = event.get("label")
+                name = str(label.get("name", "")) if isinstance(label, dict) else ""
+                kind = event.get("type") if self.gitea else event.get("event")
+                at = _time(event.get("created_at"))
+                if (kind in ("label", "labeled", "unlabeled") and _ours(name) and name != INCIDENT_LABEL
+                        and at is not None and (latest_at is None or at >= latest_at)):
+                    latest_at, who = at, _login(event.get("user") if self.gitea else event.get("actor"))
+        except Permanent:
+            return fallback, ""
         return (latest_at or fallback), who
 
 def _ours(label: str) -> bool:
@@ -431,6 +477,21 @@ def _meta(issue: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _login(user: Any) -> str:
+    return str(user.get("login") or "") if isinstance(user, dict) else ""
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _stamp(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
 def _issue_number(comment: dict[str, Any]) -> int | None:

@@ -130,8 +130,11 @@ class Relay:
             except TrackerError as exc:
                 self.breaker.failure(self.incidents.clock())
                 delay = backoff(op.attempts, exc.retry_after)
+                # the in-flight window of an attempt runs from when the client gave up on it, not when it began
+                ended = {**op.payload, "_sent_at": self.incidents.clock().isoformat()} if (
+                    "_sent_at" in op.payload) else None
                 self._finish(op.id, "pending", str(exc), next_at=self.incidents.clock() + timedelta(seconds=delay),
-                             attempts_inc=1)
+                             attempts_inc=1, payload=ended)
                 self._note(reachable=isinstance(exc, Stale), last_error=str(exc),
                            last_attempt_at=self.incidents.clock())
                 report.errors.append(str(exc))

@@ -4,7 +4,9 @@ GitHub cannot run here, so this fixture answers in the documented response shape
 (docs.github.com/rest/issues: issues, comments, labels, events; pagination by ``Link`` header; rate-limit
 headers on every answer, 403/429 when a limit is hit) and keeps state like the real service does, so tests
 can drive two cockpits against it. Gitea (``/api/v1``) differs where the adapter must: label ids instead of
-names on create, the ``token`` auth scheme, ``#rrggbb`` colours.
+names on create, the ``token`` auth scheme, ``#rrggbb`` colours, ``/timeline`` instead of ``/events``, page sizes
+capped at 50, and no ``Link`` header on the label and repository-comment listings (``X-Total-Count`` only).
+On GitHub, ``type`` on the issue listing filters by issue type name (none here), as documented.
 
 Scripted faults (``faults``, or ``faults_for[(method, path)]`` for one endpoint) are consumed one per
 request: ``"timeout"`` (never arrives), ``"lost_answer"``
@@ -39,6 +41,7 @@ class FakeGitHub:
     tokens: dict[str, str] = field(default_factory=lambda: {"tok-alice": "alice", "tok-bob": "bob",
                                                             "tok-carol": "carol"})
     gitea: bool = False
+    renamed_from: str | None = None  # an old "owner/repo": answered with 301 to the new one, as GitHub does
     rate_limit: int = 5000
     reset_in: float = 3600.0
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -218,6 +221,11 @@ class FakeGitHub:
             return self._answer(404, {"message": "Not Found"})
         path = path[len(prefix):]
         self.requests.append((method, path))
+        old_path = f"/repos/{self.renamed_from}"
+        if self.renamed_from and (path == old_path or path.startswith(old_path + "/")):
+            moved = request.url.copy_with(path=prefix + self.repo_path + path[len(f"/repos/{self.renamed_from}"):])
+            status = 301 if method == "GET" else 307  # GitHub repeats writes to a moved repository with a 307
+            return self._answer(status, {"message": "Moved Permanently", "url": str(moved)}, {"location": str(moved)})
         query = {k: v[-1] for k, v in parse_qs(request.url.query.decode()).items()}
         body = json.loads(request.content) if request.content else {}
         if path == "/user":
@@ -229,7 +237,7 @@ class FakeGitHub:
             return self._answer(200, {"id": 7, "name": self.repo, "full_name": f"{self.owner}/{self.repo}",
                                       "owner": {"login": self.owner}, "has_issues": True, "private": True})
         if rest == "/labels" and method == "GET":
-            return self._page(request, list(self.labels.values()), query)
+            return self._page(request, list(self.labels.values()), query, link=not self.gitea)
         if rest == "/labels" and method == "POST":
             if any(known.casefold() == body["name"].casefold() for known in self.labels):
                 return self._answer(422, {"message": "Validation Failed", "errors": [
@@ -247,13 +255,14 @@ class FakeGitHub:
             items = [i for i in self.issues.values()
                      if wanted <= {lb["name"] for lb in i["labels"]}
                      and (query.get("state", "open") == "all" or i["state"] == query.get("state", "open"))
-                     and i["updated_at"] >= query.get("since", "")]
+                     and i["updated_at"] >= query.get("since", "")
+                     and (self.gitea or "type" not in query)]  # GitHub: `type` is an issue type name; none here
             items.sort(key=lambda i: (i["updated_at"], i["number"]))
             return self._page(request, items, query)
         if rest == "/issues/comments" and method == "GET":
             items = [c for c in self.comments.values() if c["updated_at"] >= query.get("since", "")]
             items.sort(key=lambda c: (c["updated_at"], c["id"]))
-            return self._page(request, [self._public(c) for c in items], query)
+            return self._page(request, [self._public(c) for c in items], query, link=not self.gitea)
         match = re.fullmatch(r"/issues/comments/(\d+)", rest)
         if match and method == "DELETE":
             comment = self.comments.get(int(match[1]))
@@ -264,7 +273,7 @@ class FakeGitHub:
             del self.comments[int(match[1])]
             self.issues[comment["_issue"]]["comments"] -= 1
             return self._answer(204)
-        match = re.fullmatch(r"/issues/(\d+)(/comments|/labels|/events)?", rest)
+        match = re.fullmatch(r"/issues/(\d+)(/comments|/labels|/events|/timeline)?", rest)
         if match is None or int(match[1]) not in self.issues:
             return self._answer(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
         number, sub = int(match[1]), match[2]
@@ -281,8 +290,13 @@ class FakeGitHub:
             return self._page(request, [self._public(c) for c in self.comments_on(number)], query)
         if sub == "/comments" and method == "POST":
             return self._answer(201, self._public(self._comment(number, body["body"], user)))
-        if sub == "/events" and method == "GET":
+        if sub == "/events" and method == "GET" and not self.gitea:
             return self._page(request, self.events.get(number, []), query)
+        if sub == "/timeline" and method == "GET" and self.gitea:
+            timeline = [{"id": e["id"], "type": "label", "user": e["actor"], "created_at": e["created_at"],
+                         "label": e["label"], "body": "1" if e["event"] == "labeled" else ""}
+                        for e in self.events.get(number, [])]
+            return self._page(request, timeline, query)
         if sub == "/labels" and method in ("PUT", "POST"):
             try:
                 names = [self._label_name(x) for x in body.get("labels", [])]
@@ -304,12 +318,13 @@ class FakeGitHub:
     def _public(comment: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in comment.items() if not k.startswith("_")}
 
-    def _page(self, request: httpx.Request, items: list[Any], query: dict[str, str]) -> httpx.Response:
-        size = int(query.get("limit" if self.gitea else "per_page", 30))
+    def _page(self, request: httpx.Request, items: list[Any], query: dict[str, str],
+              link: bool = True) -> httpx.Response:
+        size = min(int(query.get("limit", 30)), 50) if self.gitea else int(query.get("per_page", 30))
         page = int(query.get("page", 1))
         chunk = items[(page - 1) * size: page * size]
-        headers = {}
-        if page * size < len(items):
+        headers = {"x-total-count": str(len(items))} if self.gitea else {}
+        if link and page * size < len(items):
             following = {**query, "page": str(page + 1)}
             url = request.url.copy_with(query=urlencode(following).encode())
             headers["link"] = f'<{url}>; rel="next", <{url}>; rel="last"'

@@ -330,3 +330,76 @@ def test_existing_labels_are_used_whatever_their_case(github: FakeGitHub, tmp_pa
     other.run_once()
     snap = other_svc.list_incidents(include_closed=True)[0]
     assert snap.severity.label == "SEV2" and snap.phase.value == "DETECT"
+
+
+def test_gitea_pages_without_link_headers_and_names_who_changed_a_label(tmp_path: Path) -> None:
+    gitea = FakeGitHub(gitea=True)
+    svc, relay = cockpit(tmp_path, "priya", gitea, "tok-alice")
+    ref = svc.open_incident("Gitea paging", Impact.DEGRADED, Scope.LT25).ref
+    relay.run_once()
+    for i in range(120):  # more than Gitea's 50 a page, on a listing it sends without a Link header
+        gitea.comment_by_hand(1, f"gitea note {i}", user="carol")
+    time.sleep(1.1)
+    svc.set_phase(ref, Phase.TRIAGE)  # queued; meanwhile carol moves it on in the web UI
+    time.sleep(1.1)
+    gitea.set_labels_by_hand(1, ["cockpit", "SEV1", "phase:respond"], user="carol")
+    report = relay.run_once()
+    assert report.errors == []
+    assert len([e for e in svc.get(ref).timeline if e.author == "carol"]) == 120
+    snap = svc.get(ref).snapshot
+    assert snap.severity.label == "SEV1" and snap.phase is Phase.RESPOND
+    [conflict] = Merger(svc, "gh").conflicts()
+    assert "carol set RESPOND" in conflict.sentence
+
+
+def test_a_late_twin_in_a_later_window_is_swept_once_and_the_link_stays(github: FakeGitHub,
+                                                                        tmp_path: Path) -> None:
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice", settle=0.0)
+    ref = svc.open_incident("Late twin", Impact.DEGRADED, Scope.LT25).ref
+    github.faults_for[("POST", "/repos/acme/incidents/issues")] = [("late", 30)]
+    relay.push()
+    _release(svc)
+    assert relay.run_once().errors == []  # makes issue #1 and links it
+    time.sleep(1.1)
+    github.settle()  # the first create lands only now, as issue #2, after the pull that saw #1
+    for _ in range(3):
+        assert relay.run_once().errors == []
+    assert github.issues[2]["state"] == "closed" and github.issues[1]["state"] == "open"
+    assert sum("Duplicate of #1" in c["body"] for c in github.comments_on(2)) == 1  # swept once, not each pull
+    svc.add_entry(ref, "after the sweep")
+    relay.run_once()
+    assert any("after the sweep" in c["body"] for c in github.comments_on(1))
+    assert not any(e.text.startswith("Duplicate of") or "cockpit-sweep" in e.text for e in svc.get(ref).timeline)
+
+
+def test_a_server_error_waits_by_backoff_not_until_the_rate_limit_resets(github: FakeGitHub,
+                                                                          tmp_path: Path) -> None:
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice")
+    svc.open_incident("502 once", Impact.DEGRADED, Scope.LT25)
+    github.faults = [("status", 502)]  # the answer still carries x-ratelimit-reset, an hour away
+    assert relay.push().pushed == 0
+    [op] = [o for o in outbox(svc) if o.state == "pending"][:1]
+    assert op.next_attempt_at is not None and op.next_attempt_at - svc.clock() <= timedelta(seconds=2)
+
+
+def test_a_renamed_repository_is_followed(tmp_path: Path) -> None:
+    moved = FakeGitHub(repo="incidents-2026", renamed_from="acme/incidents")
+    svc = IncidentService(Store.open(tmp_path / "p.db"), "priya")
+    adapter = GitHubAdapter("gh", moved.base, "acme/incidents", "tok-alice", transport=moved.transport(),
+                            write_interval=0)
+    ref = svc.open_incident("After the rename", Impact.DEGRADED, Scope.LT25).ref
+    svc.add_entry(ref, "still arrives")
+    assert Relay(svc, adapter).run_once().errors == []
+    assert any("still arrives" in c["body"] for c in moved.comments_on(1))
+
+
+def test_a_marker_with_a_broken_time_or_odd_items_do_not_stop_the_sync(github: FakeGitHub, tmp_path: Path) -> None:
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice")
+    ref = svc.open_incident("Odd input", Impact.DEGRADED, Scope.LT25).ref
+    relay.run_once()
+    broken = "<!-- cockpit-entry 0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000 -->\n[note] mallory · 2026-13-45T25:61:00Z\n\nhi"
+    github.comment_by_hand(1, broken, user="mallory")
+    github.comments[max(github.comments)]["user"] = None  # a deleted account ("ghost") comes back as null
+    assert relay.run_once().errors == []
+    [entry] = [e for e in svc.get(ref).timeline if "25:61" in e.text]
+    assert entry.kind == "note" and entry.author == "gh"
