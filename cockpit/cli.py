@@ -943,6 +943,40 @@ def sync_restore(app: AppContext, conflict_id: str) -> None:
     click.echo(restore_conflict(app.service(), conflict_id) + ".")
 
 
+@sync.command("failed")
+@json_option
+@pass_ctx
+def sync_failed(app: AppContext, as_json: bool) -> None:
+    """Dead letters: changes the tracker refused for good; `cockpit sync retry` queues them again."""
+    from cockpit.service.outbox import dead_letters
+    from cockpit.textsafe import one_line
+
+    rows = dead_letters(app.service())
+    if as_json:
+        emit_json([{"id": d.id, "incident": d.incident_ref, "what": d.what, "error": d.error,
+                    "attempts": d.attempts, "queued_at": d.queued_at.isoformat()} for d in rows])
+        return
+    if not rows:
+        click.echo("No dead letters: everything refused so far was retried or nothing was refused.")
+    for d in rows:
+        click.echo(f"{d.id[:8]} {one_line(d.sentence)}")
+
+
+@sync.command("retry")
+@click.argument("op_id", metavar="ID", required=False)
+@click.option("--all", "retry_all", is_flag=True, help="Queue every dead letter again.")
+@pass_ctx
+def sync_retry(app: AppContext, op_id: str | None, retry_all: bool) -> None:
+    """Queue a dead letter again (by the id `cockpit sync failed` shows), or all of them with --all."""
+    from cockpit.service.outbox import retry_dead
+
+    if (op_id is None) == (not retry_all):
+        raise InvalidInput("Give the id of one dead letter, or --all (not both).")
+    count = retry_dead(app.service(), None if retry_all else op_id)
+    click.echo(f"Queued {count} change{'s' if count != 1 else ''} again; the next sync sends "
+               f"{'them' if count != 1 else 'it'}.")
+
+
 @sync.command("status")
 @json_option
 @pass_ctx

@@ -54,8 +54,14 @@ def _minutes_since(moment: datetime | None, now: datetime) -> int | None:
     return None if moment is None else int((now - moment).total_seconds() // 60)
 
 
-def summary(state: SyncState | None, queued: int, oldest_minutes: int | None) -> str:
-    """The status line's words: synced / N queued, oldest 12 min / tracker unreachable / login needed."""
+def summary(state: SyncState | None, queued: int, oldest_minutes: int | None, dead: int = 0) -> str:
+    """The status line's words: synced / N queued, oldest 12 min / tracker unreachable / login needed; with
+    ", N failed" when changes were refused for good (``cockpit sync failed``)."""
+    words = _summary(state, queued, oldest_minutes)
+    return f"{words}, {dead} failed" if dead else words
+
+
+def _summary(state: SyncState | None, queued: int, oldest_minutes: int | None) -> str:
     if state is not None and state.login_needed:
         return "login needed"
     if state is not None and not state.reachable:
@@ -78,7 +84,7 @@ def status_rows(incidents: IncidentService) -> list[dict[str, Any]]:
         conflicts = Merger(incidents, tracker.name).conflicts()
         rows.append({
             "tracker": tracker.name, "kind": tracker.kind, "url": tracker.url,
-            "summary": summary(state, queue["queued"], oldest),
+            "summary": summary(state, queue["queued"], oldest, queue["dead_letters"]),
             "reachable": None if state is None else state.reachable,
             "login_needed": bool(state and state.login_needed),
             "queued": queue["queued"], "oldest_queued_age_minutes": oldest, "dead_letters": queue["dead_letters"],

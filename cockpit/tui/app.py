@@ -41,7 +41,7 @@ class CockpitApp(App[None]):
         Binding("n", "declare", "Declare", id="app.declare"),
         Binding("o", "handoff", "Handoff", id="app.handoff"),
         Binding("m", "report", "Report", id="app.report"),
-        Binding("C", "conflicts", "Conflicts", show=False, id="app.conflicts"),
+        Binding("C", "conflicts", "Sync conflicts & failures", show=False, id="app.conflicts"),
     ]
 
     def __init__(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -403,3 +404,63 @@ def test_a_marker_with_a_broken_time_or_odd_items_do_not_stop_the_sync(github: F
     assert relay.run_once().errors == []
     [entry] = [e for e in svc.get(ref).timeline if "25:61" in e.text]
     assert entry.kind == "note" and entry.author == "gh"
+
+
+def test_a_refused_change_is_listed_and_retried_by_hand(github: FakeGitHub, tmp_path: Path) -> None:
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice")
+    ref = svc.open_incident("Refused once", Impact.DEGRADED, Scope.LT25).ref
+    relay.run_once()
+    svc.add_entry(ref, "a note the tracker refuses", "decision")
+    github.faults_for[("POST", "/repos/acme/incidents/issues/1/comments")] = [("status", 422)]
+    report = relay.run_once()
+    assert report.dead == 1
+    env = {"COCKPIT_CONFIG": str(tmp_path / "config.yaml")}
+    run_cli("tracker", "add", "gh", "--kind", "github", "--project", "acme/incidents", env=env)
+    status = json.loads(run_cli("sync", "status", "--json", db=svc.store.path, env=env).stdout)
+    assert status[0]["dead_letters"] == 1 and status[0]["summary"].endswith("1 failed")
+    listed = run_cli("sync", "failed", db=svc.store.path, env=env)
+    assert listed.returncode == 0 and ref in listed.stdout and "add an entry (decision: a note the tracker refuses)" \
+        in listed.stdout and "422" in listed.stdout
+    op_id = json.loads(run_cli("sync", "failed", "--json", db=svc.store.path, env=env).stdout)[0]["id"]
+    both = run_cli("sync", "retry", op_id[:8], "--all", db=svc.store.path, env=env)
+    assert both.returncode != 0 and "not both" in both.stderr
+    unknown = run_cli("sync", "retry", "ffffffff", db=svc.store.path, env=env)
+    assert unknown.returncode != 0 and "No dead letter ffffffff" in unknown.stderr
+    again = run_cli("sync", "retry", op_id[:8], db=svc.store.path, env=env)
+    assert again.returncode == 0 and "Queued 1 change again" in again.stdout
+    assert relay.run_once().pushed == 1  # the tracker takes it this time
+    assert any("a note the tracker refuses" in c["body"] for c in github.comments_on(1))
+    assert run_cli("sync", "failed", db=svc.store.path, env=env).stdout.startswith("No dead letters")
+
+
+async def test_the_cockpit_lists_a_failed_change_and_r_queues_it_again(github: FakeGitHub, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from cockpit.config import Config
+    from cockpit.sync.settings import add_tracker
+    from cockpit.tui.app import CockpitApp
+    from cockpit.tui.screens.conflicts import ConflictsScreen
+
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice")
+    ref = svc.open_incident("Refused in the cockpit", Impact.DEGRADED, Scope.LT25).ref
+    relay.run_once()
+    svc.add_entry(ref, "refused [bold]literally[/]", "note")
+    github.faults_for[("POST", "/repos/acme/incidents/issues/1/comments")] = [("status", 403)]
+    assert relay.run_once().dead == 1
+    monkeypatch.setenv("COCKPIT_CONFIG", str(tmp_path / "config.yaml"))
+    add_tracker("gh", "github", "https://api.github.com", "acme/incidents")
+    app = CockpitApp(svc, Config(path=tmp_path / "config.yaml", responder="priya"), sync_interval=0)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("C")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ConflictsScreen) and len(app.screen.dead) == 1
+        from textual.widgets import OptionList
+
+        first = app.screen.query_one(OptionList).get_option_at_index(0).prompt
+        assert "FAILED" in str(first) and "refused [bold]literally[/]" in str(first)
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.dead == []
+    assert relay.run_once().pushed == 1
