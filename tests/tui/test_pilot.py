@@ -341,7 +341,9 @@ async def test_a_huge_timeline_scrolls(make_app, tmp_path: Path) -> None:
     fill_timeline(db, snap.id, 100_000)
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen), timeout=10)
+        # the incident screen is pushed first and composed a moment later: wait for its timeline to exist
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen)
+                         and bool(app.screen.query(TimelineView)), timeout=10)
         view = app.screen.query_one(TimelineView)
         await wait_until(pilot, lambda: len(view.entries) == 100_002, timeout=20)  # declared + IC + 100,000
         # the view scrolls to the newest entry after its next refresh: on a loaded machine that is a moment later
