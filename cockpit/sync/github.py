@@ -27,7 +27,15 @@ from cockpit.domain.lifecycle import Phase
 from cockpit.errors import InvalidInput
 from cockpit.service.merge import RemoteEntry, RemoteIncident, remote_entry_id, roles_text
 from cockpit.sync.adapter import AuthFailed, KnownIds, Permanent, Retryable
-from cockpit.sync.common import call, entry_content, parse_entry_content, raise_for, request_seconds, request_timeout
+from cockpit.sync.common import (
+    call,
+    entry_content,
+    parse_entry_content,
+    raise_for,
+    request_seconds,
+    request_timeout,
+    retry_after,
+)
 
 INCIDENT_LABEL = "cockpit"
 DUPLICATE_LABEL = "cockpit:duplicate"
@@ -127,13 +135,8 @@ class GitHubAdapter:
 
     @staticmethod
     def _limit_wait(response: httpx.Response) -> float:
-        value = response.headers.get("Retry-After")
-        if value and value.strip().isdigit():
-            return float(value)
-        reset = response.headers.get("X-RateLimit-Reset")
-        if response.headers.get("X-RateLimit-Remaining") == "0" and reset and reset.isdigit():
-            return max(1.0, float(reset) - time.time())
-        return 60.0  # GitHub: "wait at least one minute" when no header says how long
+        wait = retry_after(response)
+        return 60.0 if wait is None else max(1.0, wait)  # GitHub: "wait at least a minute" when nothing says
 
     def _check_project(self, response: httpx.Response | None) -> None:
         """A 404 inside the repository: say so plainly when the repository itself is what is missing."""
