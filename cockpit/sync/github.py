@@ -110,6 +110,10 @@ class GitHubAdapter:
         self._note_budget(response)
         if response.status_code in (403, 429) and self._rate_limited(response):
             raise Retryable(f"{self.name}: rate limited ({response.status_code})", self._limit_wait(response))
+        if response.status_code == 403 and _token_lacks_access(response):
+            raise AuthFailed(f"{self.name}: the token may not do this in {self.project} ({_error_text(response)}); "
+                             f"give it read and write access to issues (and authorise it for SSO), then run "
+                             f"`cockpit tracker login {self.name}`")
         if response.status_code == 404 and path.startswith(self._repo()):
             self._check_project(response if path == self._repo() else None)
         raise_for(self.name, method, path, response, _error_text(response),
@@ -500,6 +504,13 @@ def _stamp(moment: datetime) -> str:
 def _issue_number(comment: dict[str, Any]) -> int | None:
     match = re.search(r"/issues/(\d+)$", str(comment.get("issue_url") or ""))
     return int(match.group(1)) if match else None
+
+
+def _token_lacks_access(response: httpx.Response) -> bool:
+    """A 403 about the token itself (missing scope, SSO not authorised) concerns every change: the tracker is
+    paused until someone logs in again, instead of each change being refused one by one."""
+    text = _error_text(response).lower()
+    return "resource not accessible by" in text or "saml" in text or "x-github-sso" in response.headers
 
 
 def _error_text(response: httpx.Response) -> str:

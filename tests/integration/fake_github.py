@@ -11,7 +11,7 @@ On GitHub, ``type`` on the issue listing filters by issue type name (none here),
 Scripted faults (``faults``, or ``faults_for[(method, path)]`` for one endpoint) are consumed one per
 request: ``"timeout"`` (never arrives), ``"lost_answer"``
 (applied, then the answer is lost), ``("late", seconds)`` (lands after the client gave up),
-``("status", code)``, ``"secondary"`` (403 with Retry-After), ``("429", seconds)``.
+``("status", code[, message])``, ``"secondary"`` (403 with Retry-After), ``("429", seconds)``.
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ class FakeGitHub:
             if isinstance(fault, tuple) and fault[0] == "429":
                 return self._answer(429, {"message": "Too Many Requests"}, {"retry-after": str(fault[1])})
             if isinstance(fault, tuple) and fault[0] == "status":
-                return self._answer(fault[1], {"message": "Server Error"})
+                return self._answer(fault[1], {"message": fault[2] if len(fault) > 2 else "Server Error"})
             if isinstance(fault, tuple) and fault[0] == "late":
                 self._late.append((time.monotonic() + fault[1], request, user))
                 raise httpx.ReadTimeout("scripted: the request lands later", request=request)

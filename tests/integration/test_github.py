@@ -464,3 +464,21 @@ async def test_the_cockpit_lists_a_failed_change_and_r_queues_it_again(github: F
         await pilot.pause()
         assert app.screen.dead == []
     assert relay.run_once().pushed == 1
+
+
+def test_a_token_without_access_pauses_the_tracker_instead_of_refusing_each_change(github: FakeGitHub,
+                                                                                   tmp_path: Path) -> None:
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice")
+    ref = svc.open_incident("Fine-grained token", Impact.DEGRADED, Scope.LT25).ref
+    relay.run_once()
+    svc.add_entry(ref, "needs issues: write")
+    github.faults_for[("POST", "/repos/acme/incidents/issues/1/comments")] = [
+        ("status", 403, "Resource not accessible by personal access token")]
+    report = relay.run_once()
+    assert report.dead == 0 and "may not do this in acme/incidents" in report.errors[0]
+    from cockpit.sync.runner import summary
+    from cockpit.store.models import SyncState
+
+    with svc.store.read() as session:
+        assert summary(session.get(SyncState, "gh"), 1, 0) == "login needed"
+    assert [o.state for o in outbox(svc)].count("pending") == 1  # nothing lost, nothing dead-lettered
