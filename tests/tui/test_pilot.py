@@ -523,3 +523,17 @@ async def test_at_80_columns_the_queued_count_stays_visible_while_offline(make_a
         line = status_text(app)
         assert re.search(r"offline, \d+ queued$", line.rstrip()), line
         assert len(line.rstrip()) <= 80
+
+
+async def test_at_80_columns_a_long_sync_state_pushes_out_the_title_and_elapsed_not_itself(
+        make_app, sample_db: Path, monkeypatch, tmp_path: Path) -> None:
+    from cockpit.tui.panes.status import StatusLine
+
+    app = make_app(sample_db, sync_interval=0, sync_state="offline, 128 queued, 12 failed")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen)
+                         and bool(app.screen.query(StatusLine)), timeout=10)
+        await settle(pilot)
+        line = status_text(app).rstrip()
+        assert line.endswith("offline, 128 queued, 12 failed") and len(line) <= 80, line
+        assert "update in" in line or "OVERDUE" in line

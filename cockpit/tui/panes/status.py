@@ -58,6 +58,9 @@ class StatusLine(Widget):
             (f" {compact_sync(self.sync_state)}" if compact else f" sync: {self.sync_state} ", "status--sync"),
         ]
         fixed = sum(len(chunk) for chunk, _ in head + tail) + 2
+        if fixed > self.size.width and compact:  # still too wide without a title: the elapsed time goes next
+            fixed -= len(tail[1][0])
+            tail.pop(1)
         room = self.size.width - fixed
         title = one_line(snap.title)
         if len(title) > room:  # the title gives way first: the state on the right must stay whole
