@@ -64,7 +64,7 @@ class StatusLine(Widget):
         room = self.size.width - fixed
         title = one_line(snap.title)
         if len(title) > room:  # the title gives way first: the state on the right must stay whole
-            title = title[: room - 1] + "…" if room >= 4 else ""
+            title = title[: room - 1] + "…" if room >= 8 else ""
         text = Text(no_wrap=True, overflow="ellipsis")
         for chunk, cls in head:
             text.append(chunk, style(cls, partial=True) if cls else "")
