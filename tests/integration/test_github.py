@@ -186,9 +186,7 @@ def test_an_incident_created_twice_is_closed_as_a_duplicate_and_merged_once(gith
                                                                             tmp_path: Path) -> None:
     svc, relay = cockpit(tmp_path, "priya", github, "tok-alice", settle=0.0)
     ref = svc.open_incident("Login errors", Impact.CORE_DOWN, Scope.ALL).ref
-    github.faults_for[("POST", "/repos/acme/incidents/issues")] = [("late", 30)]
-    relay.push()
-    _release(svc)
+    _first_create_lands_late(github, svc, relay)
     relay.push()
     github.settle()
     assert len(github.incident_issues()) == 2
@@ -199,6 +197,13 @@ def test_an_incident_created_twice_is_closed_as_a_duplicate_and_merged_once(gith
     assert "cockpit:duplicate" in {lb["name"] for lb in closed[0]["labels"]}
     assert f"Duplicate of #{open_ones[0]['number']}" in github.comments_on(closed[0]["number"])[0]["body"]
     assert len(svc.list_incidents(include_closed=True)) == 1 and svc.get(ref).snapshot.title == "Login errors"
+
+
+def _first_create_lands_late(github: FakeGitHub, svc: IncidentService, relay: Relay) -> None:
+    """The issue create times out and lands only when the test calls ``github.settle()``; the retry is due."""
+    github.faults_for[("POST", "/repos/acme/incidents/issues")] = [("late", 30)]
+    relay.push()
+    _release(svc)
 
 
 def _release(svc: IncidentService) -> None:
@@ -357,9 +362,7 @@ def test_a_late_twin_in_a_later_window_is_swept_once_and_the_link_stays(github: 
                                                                         tmp_path: Path) -> None:
     svc, relay = cockpit(tmp_path, "priya", github, "tok-alice", settle=0.0)
     ref = svc.open_incident("Late twin", Impact.DEGRADED, Scope.LT25).ref
-    github.faults_for[("POST", "/repos/acme/incidents/issues")] = [("late", 30)]
-    relay.push()
-    _release(svc)
+    _first_create_lands_late(github, svc, relay)
     assert relay.run_once().errors == []  # makes issue #1 and links it
     time.sleep(1.1)
     github.settle()  # the first create lands only now, as issue #2, after the pull that saw #1
