@@ -86,19 +86,28 @@ def local_and_utc(moment: datetime, seconds: bool = True) -> str:
 
 
 def parse_when(text: str) -> datetime:
-    """An ISO 8601 time (UTC if no zone) or a relative one like ``-15m``, ``-2h``."""
+    """An ISO 8601 time (UTC if no zone) or a relative one like ``-15m``, ``-2h``; from 1970 on."""
     match = re.fullmatch(r"-(\d{1,7})([smhd])", text.strip())
+    too_early = f"'{text}' is too far in the past (before 1970); give the time the impact really began."
     if match:
         unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
         try:
-            return datetime.now(UTC) - timedelta(**{unit: int(match.group(1))})
+            moment = datetime.now(UTC) - timedelta(**{unit: int(match.group(1))})
         except OverflowError:
-            raise InvalidInput(f"'{text}' is too far in the past.") from None
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput(f"'{text}' is not a time: use ISO 8601 (2026-11-22T14:03Z) or -15m.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            raise InvalidInput(too_early) from None
+    else:
+        try:
+            moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInput(f"'{text}' is not a time: use ISO 8601 (2026-11-22T14:03Z) or -15m.") from None
+        try:  # 0001-01-01T00:00+14:00 is a moment of year 0 in UTC, which no calendar here holds
+            moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+        except OverflowError:
+            raise InvalidInput(f"'{text}' falls outside the calendar once counted in UTC; give the time the "
+                               "impact really began.") from None
+    if moment.year < 1970:
+        raise InvalidInput(too_early)
+    return moment
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -706,8 +715,12 @@ def handoff() -> None:
 def handoff_draft(app: AppContext) -> None:
     """Start a handoff prefilled from the store; prints its id."""
     from cockpit.service.handoffs import Handoffs
+    from cockpit.textsafe import one_line
 
-    made = Handoffs(app.service()).draft(_library(app).runbooks)
+    library = _library(app)
+    for problem in library.problems:  # a broken runbook is left out of "runbook updates", and said so
+        click.echo(f"warning: {one_line(str(problem))}", err=True)
+    made = Handoffs(app.service()).draft(library.runbooks)
     click.echo(f"Drafted {made.key}: {sum(len(v) for v in made.sections.values())} items prefilled.")
     click.echo(made.key)
 
@@ -882,10 +895,20 @@ def tracker_remove(name: str) -> None:
                f"go out if you add it again.")
 
 
+def _check_interval(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    """A number of seconds a sleep can take: not negative, zero (a busy loop), NaN or infinite."""
+    import math
+
+    if not math.isfinite(value) or not 0.1 <= value <= 86400:
+        raise click.BadParameter(f"{value:g} is not a number of seconds from 0.1 to 86400 (a day).")
+    return value
+
+
 @cli.group(invoke_without_command=True)
 @click.option("--once", is_flag=True, help="One push and pull, then exit.")
 @click.option("--tracker", "tracker_name", default=None, help="Which tracker (default: the only one configured).")
-@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds when running.")
+@click.option("--interval", default=5.0, show_default=True, callback=_check_interval,
+              help="Seconds between rounds when running (0.1 to 86400).")
 @click.pass_context
 def sync(ctx: click.Context, once: bool, tracker_name: str | None, interval: float) -> None:
     """Push queued changes to the tracker and pull what others wrote (keeps running; Ctrl-C stops)."""

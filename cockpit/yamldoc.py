@@ -5,6 +5,8 @@ Only ``yaml.SafeLoader`` is used: tags that try to construct Python objects are 
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,50 @@ MAX_YAML_BYTES = 5 * 1024 * 1024
 # libyaml's parser when PyYAML was built with it (several times faster), else the pure-Python one.
 # Both construct with SafeConstructor: no Python objects from tags.
 _SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _ImpossibleValue(yaml.constructor.ConstructorError):
+    """A scalar YAML resolves to a type it cannot be (``2026-02-30`` is a date that does not exist)."""
+
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        super().__init__(None, None, message, node.start_mark)
+        self.node = node
+
+
+class _Loader(_SAFE_LOADER):  # type: ignore[misc]
+    """The safe loader, except that a value the constructors cannot build (an impossible date, a time past the
+    year 9999) is reported at its node instead of escaping as a bare ``ValueError``."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:
+            if isinstance(exc, yaml.YAMLError):
+                raise
+            kind = {"tag:yaml.org,2002:timestamp": "date"}.get(node.tag, node.tag.rsplit(":", 1)[-1])
+            raise _ImpossibleValue(node, f"'{node.value}' is not a real {kind} ({exc})") from None
+
+
+def _path_to(root: yaml.Node, target: yaml.Node) -> tuple[Any, ...]:
+    """The field path of ``target`` inside the node tree (for an error found while constructing)."""
+    stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(root, ())]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
+                if key_node is target:
+                    return (*path, key)
+                stack.append((value_node, (*path, key)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*path, index)) for index, item in enumerate(node.value))
+    return ()
 
 
 @dataclass(frozen=True)
@@ -131,11 +177,16 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Problem]
     structure = _structure_problem(text, file)
     if structure is not None:
         return None, [structure]
-    loader = _SAFE_LOADER(text)
+    loader = _Loader(text)
+    node: yaml.Node | None = None
     try:
         # one parse: the node tree gives positions, the same tree is constructed into data
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except _ImpossibleValue as exc:
+        mark = exc.node.start_mark
+        path = _path_to(node, exc.node) if node is not None else ()
+        return None, [Problem(file, mark.line + 1, mark.column + 1, format_path(path), str(exc.problem))]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -163,16 +214,52 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Problem]
     return YamlDocument(file, data, positions), problems
 
 
-def read_yaml(path: Path, display: str | None = None) -> tuple[YamlDocument | None, list[Problem]]:
-    """Read and parse a YAML file; an unreadable, huge, binary or non-UTF-8 file is one problem."""
-    name = display or str(path)
+def _kind_of(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def _read_capped(path: Path, name: str) -> tuple[bytes | None, list[Problem]]:
+    """The bytes of a regular file of at most ``MAX_YAML_BYTES``. Opened without blocking, so a named pipe with no
+    writer cannot hang the cockpit, and read with a cap, so a device such as /dev/zero cannot fill memory."""
     try:
-        size = path.stat().st_size
-        if size > MAX_YAML_BYTES:
-            return None, [Problem(name, 1, 1, "", f"the file is {size:,} bytes; the limit is {MAX_YAML_BYTES:,}")]
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         return None, [Problem(name, 1, 1, "", f"cannot read the file: {exc.strerror or exc}")]
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, [Problem(name, 1, 1, "", f"not a regular file ({_kind_of(info.st_mode)}); refused")]
+        if info.st_size > MAX_YAML_BYTES:
+            return None, [Problem(name, 1, 1, "", f"the file is {info.st_size:,} bytes; the limit is "
+                                                  f"{MAX_YAML_BYTES:,}")]
+        chunks: list[bytes] = []
+        total = 0
+        while total <= MAX_YAML_BYTES:  # the file may grow while it is read
+            chunk = os.read(fd, min(1 << 20, MAX_YAML_BYTES + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > MAX_YAML_BYTES:
+            return None, [Problem(name, 1, 1, "", f"the file is over {MAX_YAML_BYTES:,} bytes, the limit")]
+        return b"".join(chunks), []
+    except OSError as exc:
+        return None, [Problem(name, 1, 1, "", f"cannot read the file: {exc.strerror or exc}")]
+    finally:
+        os.close(fd)
+
+
+def read_yaml(path: Path, display: str | None = None) -> tuple[YamlDocument | None, list[Problem]]:
+    """Read and parse a YAML file; an unreadable, huge, binary or non-UTF-8 file, or one that is not a regular
+    file at all (a folder, a pipe, a device), is one problem."""
+    name = display or str(path)
+    raw, problems = _read_capped(path, name)
+    if raw is None:
+        return None, problems
     if b"\x00" in raw:
         return None, [Problem(name, 1, 1, "", "this is a binary file, not YAML")]
     try:

@@ -63,11 +63,17 @@ class ActionRecord:
     created_at: datetime
 
 
+FIRST_YEAR, LAST_YEAR = 1970, 9998  # the calendar's edges (year 1, year 9999) leave no room for the weeks around
+
+
 def month_window(text: str) -> tuple[datetime, datetime]:
     match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise InvalidInput(f"'{text}' is not a month: use YYYY-MM, for example 2026-11.")
     year, month = int(match.group(1)), int(match.group(2))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput(f"'{text}' is outside the months a report can cover: use YYYY-MM with a year from "
+                           f"{FIRST_YEAR} to {LAST_YEAR}, for example 2026-11.")
     start = datetime(year, month, 1, tzinfo=UTC)
     end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
     return start, end

@@ -26,8 +26,11 @@ def _handoff(row: HandoffRow) -> Handoff:
 
 def _number(key: str) -> int:
     text = key.strip().upper().removeprefix("H-")
-    if not text.isdigit():
+    if not text.isascii() or not text.isdigit():
         raise InvalidInput(f"'{key}' is not a handoff id: they look like H-001 (or just 1).")
+    if len(text.lstrip("0")) > 9:  # beyond what SQLite's integers hold, and beyond any real count of handoffs
+        raise InvalidInput(f"'{key[:24]}…' is not a handoff id: the number is far too large; "
+                           "`cockpit handoff list` shows them.")
     return int(text)
 
 

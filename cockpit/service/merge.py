@@ -296,7 +296,8 @@ def restore_conflict(incidents: IncidentService, conflict_id: str) -> str:
     from cockpit.errors import InvalidInput, NotFound, RuleViolation
 
     with incidents.store.read() as session:
-        rows = session.exec(select(Conflict).where(col(Conflict.id).startswith(conflict_id.strip().lower()))).all()
+        rows = session.exec(select(Conflict).where(col(Conflict.id).startswith(conflict_id.strip().lower(),
+                                                                  autoescape=True))).all()
     if not rows:
         raise NotFound(f"No conflict {conflict_id}; `cockpit sync conflicts` lists them.")
     if len(rows) > 1:

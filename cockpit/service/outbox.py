@@ -57,7 +57,7 @@ def retry_dead(incidents: IncidentService, op_id: str | None) -> int:
             prefix = op_id.strip().lower()
             if not prefix:
                 raise NotFound("Give the id of a dead letter (`cockpit sync failed` lists them) or --all.")
-            query = query.where(col(OutboxOp.id).startswith(prefix))
+            query = query.where(col(OutboxOp.id).startswith(prefix, autoescape=True))  # % and _ literal
         rows = session.exec(query).all()
         if op_id is not None and not rows:
             raise NotFound(f"No dead letter {op_id}; `cockpit sync failed` lists them.")

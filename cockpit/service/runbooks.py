@@ -28,8 +28,8 @@ def load_runbook(path: Path, display: str | None = None) -> tuple[Runbook | None
 def _load(path: Path, display: str | None) -> tuple[Runbook | None, list[Problem], tuple[int, int]]:
     name = display or str(path)
     doc, problems = read_yaml(path, name)
-    if doc is None:
-        return None, problems, (1, 1)
+    if doc is None:  # show "last_updated", not "runbook.last_updated", as the schema's problems do
+        return None, [_unwrapped(p) for p in problems], (1, 1)
     runbook, issues = validate(doc.data, _default_id(path), source=name)
     wrapped = isinstance(doc.data, dict) and "runbook" in doc.data
     for issue_path, message in issues:
@@ -41,6 +41,10 @@ def _load(path: Path, display: str | None) -> tuple[Runbook | None, list[Problem
     if problems:
         return None, problems, id_at
     return runbook, [], id_at
+
+
+def _unwrapped(problem: Problem) -> Problem:
+    return replace(problem, field=problem.field.removeprefix("runbook.")) if problem.field != "runbook" else problem
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
