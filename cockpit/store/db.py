@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import math
 import os
 import sqlite3
@@ -29,6 +31,54 @@ SCHEMA_HEAD = "0005"
 KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DEFAULT_BUSY_TIMEOUT_S = 5.0
+
+
+def _sqlite_error(exc: BaseException) -> BaseException:
+    """The sqlite3 exception under SQLAlchemy's wrapper (or the exception itself)."""
+    orig = getattr(exc, "orig", None)
+    return orig if isinstance(orig, BaseException) else exc
+
+
+def _folder_writable(path: Path) -> bool:
+    return os.access(path.parent, os.W_OK)
+
+
+def _read_only_folder(path: Path) -> StoreError:
+    return StoreError(f"The folder {path.parent} is read-only, and SQLite needs to write beside {path.name} (its "
+                      f"journal, and before an upgrade a backup copy); make the folder writable, or copy the "
+                      f"database to a writable folder and point --db at it.")
+
+
+def _why(path: Path, exc: BaseException) -> str:
+    """What went wrong, from SQLite's error code or the OS errno, as the end of a sentence with what to do."""
+    error = _sqlite_error(exc)
+    name = str(getattr(error, "sqlite_errorname", "") or "")
+    detail = str(error)
+    code = getattr(error, "errno", None)
+    if name == "SQLITE_FULL" or code == errno.ENOSPC:
+        return f"the disk is full ({detail}); free some space and try again"
+    if name.startswith("SQLITE_IOERR") or code in (errno.EIO, errno.EFBIG, errno.EDQUOT):
+        return f"writing to the disk failed ({detail}); the disk may be full, over a quota or failing"
+    if name.startswith("SQLITE_READONLY") or code == errno.EROFS:
+        return f"it is read-only here ({detail}); fix its permissions or use another --db"
+    if name in ("SQLITE_PERM", "SQLITE_AUTH", "SQLITE_CANTOPEN") or code in (errno.EACCES, errno.EPERM):
+        return f"it cannot be opened for writing ({detail}); fix its permissions or use another --db"
+    return detail
+
+
+def explain(path: Path, exc: BaseException, doing: str = "used") -> StoreError:
+    """Name what actually went wrong with the database file: a read-only folder or a full disk is not damage,
+    and "restore it from a backup" is advice only for a damaged file."""
+    error = _sqlite_error(exc)
+    name = str(getattr(error, "sqlite_errorname", "") or "")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StoreLocked(f"The database {path} is locked by another process; try again shortly.")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return StoreError(f"The database {path} is damaged ({error}); restore it from a backup.")
+    if (name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN"))
+            or getattr(error, "errno", None) in (errno.EROFS, errno.EACCES)) and not _folder_writable(path):
+        return _read_only_folder(path)
+    return StoreError(f"The database {path} could not be {doing}: {_why(path, exc)}.")
 
 
 def _busy_timeout() -> float:
@@ -79,7 +129,7 @@ def inspect_file(path: Path) -> str | None:
             raise StoreError(
                 f"{path} is not an SQLite database; point --db at a cockpit database or a new file."
             ) from None
-        raise StoreError(f"{path} is damaged or not a database ({exc}); restore it from a backup.") from None
+        raise explain(path, exc, "opened") from None
     if row is None:
         return None
     revision = str(row[0])
@@ -134,30 +184,54 @@ class Store:
         return store
 
     def _migrate(self, revision: str | None) -> None:
+        backup: Path | None = None
         if revision is not None:
-            self._backup(revision)
+            if not _folder_writable(self.path):  # no backup, no journal: refuse before touching anything
+                raise _read_only_folder(self.path)
+            backup = self._backup(revision)
         try:
             with self.engine.connect() as conn:
                 upgrade(conn, SCHEMA_HEAD)
-        except OperationalError as exc:
+        except (DatabaseError, sqlite3.DatabaseError, OSError) as exc:
             if _is_lock_error(exc):
                 raise StoreLocked(
                     f"The database {self.path} is locked by another process; try again shortly."
                 ) from None
-            raise
+            problem = explain(self.path, exc, "upgraded")
+            if backup is not None and not isinstance(problem, StoreLocked):
+                problem = type(problem)(f"{problem.message} A copy from before the upgrade is kept at {backup}.")
+            raise problem from None
 
-    def _backup(self, revision: str) -> None:
-        """Keep a copy of the database as it was before an upgrade, beside it."""
+    def _backup(self, revision: str) -> Path:
+        """Keep a copy of the database as it was before an upgrade, beside it. The copy is written under a
+        temporary name and renamed once complete, so a full disk or a read-only folder never leaves an empty or
+        partial backup that looks like a good one."""
         target = self.path.with_name(f"{self.path.name}.schema-{revision}.bak")
-        source = sqlite3.connect(str(self.path))
+        partial = target.with_name(f"{target.name}.partial")
+        leftovers = (partial, partial.with_name(f"{partial.name}-journal"))
         try:
-            dest = sqlite3.connect(str(target))
+            for leftover in leftovers:  # from an attempt killed half-way: never mistaken for a good backup
+                leftover.unlink(missing_ok=True)
+            source = sqlite3.connect(str(self.path))
             try:
-                source.backup(dest)
+                dest = sqlite3.connect(str(partial))
+                try:
+                    source.backup(dest)
+                finally:
+                    dest.close()
             finally:
-                dest.close()
-        finally:
-            source.close()
+                source.close()
+            os.replace(partial, target)
+        except (sqlite3.Error, OSError) as exc:
+            for leftover in leftovers:
+                with contextlib.suppress(OSError):
+                    leftover.unlink(missing_ok=True)
+            if _is_lock_error(exc):
+                raise StoreLocked(f"The database {self.path} is locked by another process; try again shortly.") \
+                    from None
+            raise StoreError(f"Before upgrading {self.path} the cockpit keeps a backup copy beside it, and it "
+                             f"could not be written: {_why(self.path, exc)}. The database was not changed.") from None
+        return target
 
     def close(self) -> None:
         self.engine.dispose()
@@ -184,9 +258,9 @@ class Store:
                     f"The database {self.path} is busy: another cockpit process held it for more than "
                     f"{_busy_timeout():g} s. Try again; nothing was changed."
                 ) from None
-            raise StoreError(f"The database {self.path} could not be used: {exc.orig}.") from None
+            raise explain(self.path, exc) from None
         except DatabaseError as exc:
-            raise StoreError(f"The database {self.path} is damaged ({exc.orig}); restore it from a backup.") from None
+            raise explain(self.path, exc) from None
 
 
 def upgrade(conn: Connection, revision: str) -> None:
