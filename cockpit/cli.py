@@ -134,6 +134,11 @@ def cli(ctx: click.Context, db: Path | None, responder: str | None) -> None:
 
     References look like INC-K7Q2M9XF; any unique prefix (K7Q2) works.
     """
+    if responder is not None:
+        from cockpit.textsafe import control_characters
+
+        if found := control_characters(responder):
+            raise InvalidInput(f"--as NAME contains a control character ({found}); type the name as plain text.")
     ctx.obj = AppContext(db=db.expanduser() if db else None, responder=responder)
     if ctx.invoked_subcommand is None:
         run_tui(ctx.obj)
@@ -199,7 +204,7 @@ def incident_open(app: AppContext, title: str, impact: str, scope: str, data_los
     from cockpit.textsafe import one_line
 
     click.echo(f"Declared {snapshot.severity}: {one_line(snapshot.title)}")
-    click.echo(snapshot.severity_reason)
+    click.echo(one_line(snapshot.severity_reason))
     click.echo(snapshot.ref)
 
 
@@ -317,7 +322,7 @@ def _print_detail(detail: Any, tail: int | None) -> None:
                                                        else ""))
     for e in shown:
         text = literal(e.text).replace("\n", "\n" + " " * 34)
-        out.append(f"  {local_and_utc(e.at)[11:]:<22} {e.kind:<9} {one_line(e.author)[:12]:<12} {text}")
+        out.append(f"  {local_and_utc(e.at)[11:]:<22} {one_line(e.kind):<9} {one_line(e.author)[:12]:<12} {text}")
     click.echo("\n".join(out))
 
 
@@ -328,9 +333,10 @@ def _print_detail(detail: Any, tail: int | None) -> None:
 def incident_phase(app: AppContext, ref: str, phase: str) -> None:
     """Move to PHASE: detect, triage, respond, mitigate, resolve, review (one step forward, or back)."""
     from cockpit.domain.lifecycle import Phase
+    from cockpit.textsafe import one_line
 
     entry = app.service().set_phase(ref, Phase.parse(phase))
-    click.echo(entry.text)
+    click.echo(one_line(entry.text))
 
 
 @incident.command("severity")
@@ -442,7 +448,7 @@ def note(app: AppContext, ref: str, text: str, kind: str, as_json: bool) -> None
 def comms(app: AppContext, ref: str, template: str, record: bool, as_json: bool) -> None:
     """Print a communication template filled from the incident."""
     from cockpit.domain.comms import Template
-    from cockpit.textsafe import literal
+    from cockpit.textsafe import literal, one_line
 
     svc = app.service()
     chosen = Template.parse(template)
@@ -454,7 +460,7 @@ def comms(app: AppContext, ref: str, template: str, record: bool, as_json: bool)
                    "recorded": record})
         return
     if rendered.draft_note:
-        click.echo(f"note: {rendered.draft_note}", err=True)
+        click.echo(f"note: {one_line(rendered.draft_note)}", err=True)
     click.echo(literal(rendered.text))
 
 
@@ -580,7 +586,10 @@ def runbook_new(path: Path, title: str, alert_name: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"Cannot write {path}: {exc.strerror or exc}.") from None
-    click.echo(f"Wrote {path}; edit it, then run: cockpit runbook validate {path}")
+    from cockpit.textsafe import one_line
+
+    shown = one_line(str(path))
+    click.echo(f"Wrote {shown}; edit it, then run: cockpit runbook validate {shown}")
 
 
 # --- action items, postmortems, reports, handoffs -------------------------------------------
@@ -670,11 +679,11 @@ def postmortem(app: AppContext, ref: str, fmt: str, full: bool) -> None:
 
     from cockpit.domain import postmortem as pm
     from cockpit.service.aftercare import Aftercare
-    from cockpit.textsafe import literal
+    from cockpit.textsafe import literal, one_line
 
     draft = Aftercare(app.service()).postmortem(ref, full=True if full else None)
     if draft.unresolved:
-        click.echo(f"note: {ref} is not resolved yet; this is a draft with times so far.", err=True)
+        click.echo(f"note: {one_line(ref)} is not resolved yet; this is a draft with times so far.", err=True)
     for flag in draft.blame_flags:
         click.echo(f"blameless check: “{literal(flag.sentence)}” — {flag.suggestion}", err=True)
     if fmt == "yaml":
@@ -696,13 +705,14 @@ def report_monthly(app: AppContext, month: str | None, fmt: str) -> None:
     """The seed's monthly reliability report, with on-call health against its thresholds."""
     from cockpit.domain.report import to_markdown
     from cockpit.service.aftercare import Aftercare
+    from cockpit.textsafe import literal
 
     today = datetime.now(UTC).date()
     data = Aftercare(app.service()).monthly_report(month or f"{today:%Y-%m}", today)
     if fmt == "json":
         emit_json(data)
     else:
-        click.echo(to_markdown(data))
+        click.echo(literal(to_markdown(data)))
 
 
 @cli.group()
@@ -732,6 +742,7 @@ def handoff_list(app: AppContext, as_json: bool) -> None:
     """Handoffs, newest first; a signed handoff not acknowledged in time (config handoff_ack_minutes, default
     60) is flagged."""
     from cockpit.service.handoffs import Handoffs
+    from cockpit.textsafe import one_line
 
     now = datetime.now(UTC)
     window = timedelta(minutes=app.config().handoff_ack_minutes)
@@ -746,7 +757,7 @@ def handoff_list(app: AppContext, as_json: bool) -> None:
         click.echo("No handoffs yet: `cockpit handoff draft` starts one.")
     for h in items:
         flag = "  NOT ACKNOWLEDGED" if h.overdue_ack(now, window) else ""
-        click.echo(f"{h.key} {h.created_at:%Y-%m-%d %H:%M}Z {h.state:<12} by {h.author}{flag}")
+        click.echo(f"{h.key} {h.created_at:%Y-%m-%d %H:%M}Z {h.state:<12} by {one_line(h.author)}{flag}")
 
 
 @handoff.command("show")
@@ -780,9 +791,10 @@ def handoff_export(app: AppContext, key: str, fmt: str) -> None:
 def handoff_sign(app: AppContext, key: str) -> None:
     """The outgoing engineer signs the handoff off."""
     from cockpit.service.handoffs import Handoffs
+    from cockpit.textsafe import one_line
 
     made = Handoffs(app.service()).sign(key)
-    click.echo(f"{made.key} signed off by {made.author}.")
+    click.echo(f"{made.key} signed off by {one_line(made.author)}.")
 
 
 @handoff.command("ack")
@@ -791,9 +803,10 @@ def handoff_sign(app: AppContext, key: str) -> None:
 def handoff_ack(app: AppContext, key: str) -> None:
     """The incoming engineer acknowledges the handoff (their name and the time are recorded)."""
     from cockpit.service.handoffs import Handoffs
+    from cockpit.textsafe import one_line
 
     made = Handoffs(app.service()).acknowledge(key)
-    click.echo(f"{made.key} acknowledged by {made.acknowledged_by}.")
+    click.echo(f"{made.key} acknowledged by {one_line(made.acknowledged_by or '')}.")
 
 
 # --- trackers and sync ------------------------------------------------------------------------
@@ -824,6 +837,7 @@ def tracker_add(name: str, kind: str, url: str | None, project: str) -> None:
 def tracker_list(as_json: bool) -> None:
     """Configured trackers and whether a credential is available."""
     from cockpit.sync.settings import LoginNeeded, load_trackers, secret_for
+    from cockpit.textsafe import one_line
 
     rows = []
     for item in load_trackers():
@@ -839,7 +853,8 @@ def tracker_list(as_json: bool) -> None:
     if not rows:
         click.echo("No trackers: `cockpit tracker add NAME --kind roundup --url URL` adds one.")
     for row in rows:
-        click.echo(f"{row['name']:<16} {row['kind']:<8} {row['login']:<13} {row['url']} {row['project']}".rstrip())
+        click.echo(f"{one_line(row['name']):<16} {one_line(row['kind']):<8} {row['login']:<13} {one_line(row['url'])} "
+                   f"{one_line(row['project'])}".rstrip())
 
 
 @tracker.command("login")
@@ -876,10 +891,12 @@ def tracker_login(name: str, no_check: bool) -> None:
 def tracker_logout(name: str) -> None:
     """Forget the tracker's secret from the OS keyring."""
     from cockpit.sync.settings import delete_secret, get_tracker
+    from cockpit.textsafe import one_line
 
     item = get_tracker(name)
     removed = delete_secret(item)
-    click.echo(f"Logged out of '{item.name}'." if removed else f"No keyring secret was stored for '{item.name}'.")
+    shown = one_line(item.name)
+    click.echo(f"Logged out of '{shown}'." if removed else f"No keyring secret was stored for '{shown}'.")
 
 
 @tracker.command("remove")
@@ -887,12 +904,13 @@ def tracker_logout(name: str) -> None:
 def tracker_remove(name: str) -> None:
     """Stop syncing with a tracker: forget its settings and its keyring secret (the local data stays)."""
     from cockpit.sync.settings import delete_secret, get_tracker, remove_tracker
+    from cockpit.textsafe import one_line
 
     item = get_tracker(name)
     delete_secret(item)
     remove_tracker(name)
-    click.echo(f"Removed '{item.name}'. Local incidents stay; changes made meanwhile are still queued for it and "
-               f"go out if you add it again.")
+    click.echo(f"Removed '{one_line(item.name)}'. Local incidents stay; changes made meanwhile are still queued "
+               f"for it and go out if you add it again.")
 
 
 def _check_interval(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
@@ -962,8 +980,9 @@ def sync_conflicts(app: AppContext, as_json: bool) -> None:
 def sync_restore(app: AppContext, conflict_id: str) -> None:
     """Put back the losing value of a conflict (it syncs like any change)."""
     from cockpit.service.merge import restore_conflict
+    from cockpit.textsafe import one_line
 
-    click.echo(restore_conflict(app.service(), conflict_id) + ".")
+    click.echo(one_line(restore_conflict(app.service(), conflict_id)) + ".")
 
 
 @sync.command("failed")
@@ -1058,6 +1077,8 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
 
 # --- entry point --------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
+    from cockpit.textsafe import literal, one_line
+
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         result = cli.main(args=argv, prog_name="cockpit", standalone_mode=False)
@@ -1066,14 +1087,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx else "cockpit"
-        click.echo(f"error: {exc.format_message()} (see '{where} --help')", err=True)
+        click.echo(f"error: {literal(exc.format_message())} (see '{where} --help')", err=True)
         sys.exit(2)
     except click.ClickException as exc:
-        click.echo(f"error: {exc.format_message()}", err=True)
+        click.echo(f"error: {literal(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
     except CockpitError as exc:
-        from cockpit.textsafe import one_line
-
         click.echo(f"error: {one_line(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except UnicodeEncodeError:
@@ -1082,7 +1101,7 @@ def main(argv: list[str] | None = None) -> None:
     except RuntimeError as exc:
         if "home directory" not in str(exc):
             raise
-        click.echo(f"error: {exc}; write the path out in full instead of using ~user.", err=True)
+        click.echo(f"error: {one_line(str(exc))}; write the path out in full instead of using ~user.", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         click.echo("Interrupted; nothing half-written was kept.", err=True)

@@ -15,6 +15,7 @@ from typing import Any
 import platformdirs
 
 from cockpit.errors import InvalidInput
+from cockpit.textsafe import control_characters
 from cockpit.yamldoc import YamlDocument, read_yaml
 
 APP_NAME = "incident-cockpit"
@@ -99,6 +100,10 @@ def load_config(path: Path | None = None) -> Config:
     if name is not None and (not isinstance(name, str) or not name.strip()):
         assert doc is not None
         raise InvalidInput(f"Config file {doc.problem(('responder', 'name'), 'must be a non-empty name')}")
+    if isinstance(name, str) and (found := control_characters(name)):
+        assert doc is not None
+        problem = doc.problem(("responder", "name"), f"contains a control character ({found}); write it as plain text")
+        raise InvalidInput(f"Config file {problem}")
     keymap = need("keymap", dict, "a mapping of binding id to keys") or {}
     for key, value in keymap.items():
         if not isinstance(value, str) or not value.strip():
@@ -115,6 +120,8 @@ def load_config(path: Path | None = None) -> Config:
         assert doc is not None
         raise InvalidInput(f"Config file {doc.problem(('handoff_ack_minutes',), 'must be minutes from 1 to 10080')}")
     env_name = os.environ.get("COCKPIT_RESPONDER", "").strip()
+    if found := control_characters(env_name):
+        raise InvalidInput(f"COCKPIT_RESPONDER contains a control character ({found}); set it to a plain name.")
     return Config(
         path=path,
         responder=env_name or (name.strip() if name else login_name()),

@@ -20,6 +20,12 @@ def literal(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
+def control_characters(text: str) -> str:
+    """The control characters (C0 but tab and newline, NUL, DEL, C1, bidi overrides) in ``text``, each shown
+    escaped once in order of appearance, e.g. ``\\x1b, \\x00``; empty when there are none."""
+    return ", ".join(dict.fromkeys(_escape(m) for m in _UNSAFE.finditer(text)))
+
+
 def one_line(text: str) -> str:
     """``literal`` on a single line: newlines and tabs become visible ``\\n`` and spaces."""
     return literal(text).replace("\r\n", "\n").replace("\n", "⏎ ").replace("\t", " ")

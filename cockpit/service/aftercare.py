@@ -14,6 +14,7 @@ from cockpit.domain.postmortem import ActionItem, check_action_fields, parse_dea
 from cockpit.errors import InvalidInput, NotFound
 from cockpit.service.incidents import IncidentService
 from cockpit.store.models import ActionItemRow, Incident, Page, Shift
+from cockpit.textsafe import control_characters
 
 
 def _item(row: ActionItemRow, ref: str = "") -> ActionItem:
@@ -41,6 +42,8 @@ class Aftercare:
         if not description:
             raise InvalidInput("The action item's description is empty.")
         check_action_fields(type_, priority, "open")
+        if found := control_characters(owner):
+            raise InvalidInput(f"The owner's name contains a control character ({found}); type it as plain text.")
         due = parse_deadline(deadline).isoformat() if deadline else None
         svc = self.incidents
         now = svc.clock()

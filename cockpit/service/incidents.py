@@ -22,6 +22,7 @@ from cockpit.errors import Ambiguous, InvalidInput, NotFound, RuleViolation
 from cockpit.service.clock import Clock, random_bytes, utc_now
 from cockpit.store.db import Store
 from cockpit.store.models import Incident, OutboxOp, RoleAssignment, TimelineEntry
+from cockpit.textsafe import control_characters
 
 MAX_TITLE = 200
 MAX_TEXT = 1_000_000  # one entry may hold a long paste (a stack trace), not an unbounded one
@@ -52,6 +53,8 @@ class IncidentDetail:
 
 
 def _clean_name(value: str, what: str) -> str:
+    if found := control_characters(value):  # a name is shown everywhere: on screens, in exports, on trackers
+        raise InvalidInput(f"The {what} contains a control character ({found}); type it as plain text.")
     name = " ".join(value.split())
     if not name:
         raise InvalidInput(f"The {what} is empty: give a name.")
