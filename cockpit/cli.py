@@ -860,16 +860,20 @@ def tracker_list(as_json: bool) -> None:
 @tracker.command("login")
 @click.argument("name")
 @click.option("--no-check", is_flag=True, help="Save without trying the secret against the tracker first.")
-def tracker_login(name: str, no_check: bool) -> None:
+@click.option("--allow-plaintext-keyring", "allow_plaintext", is_flag=True,
+              help="Store the secret even in a keyring that keeps it unencrypted in a file (refused otherwise; "
+                   "the COCKPIT_TRACKER_TOKEN_<NAME> variable is the alternative).")
+def tracker_login(name: str, no_check: bool, allow_plaintext: bool) -> None:
     """Store the tracker's secret in the OS keyring (asked without echo; Roundup: user:password).
 
     The secret is tried against the tracker first: a refused one is not saved. When the tracker cannot be
-    reached (it may be the outage), the secret is saved anyway and used once the tracker answers."""
+    reached (it may be the outage), the secret is saved anyway and used once the tracker answers. A keyring that
+    keeps secrets unencrypted (keyrings.alt's PlaintextKeyring) is refused unless --allow-plaintext-keyring."""
     from cockpit.sync.runner import check_login
-    from cockpit.sync.settings import get_tracker, require_keyring, store_secret
+    from cockpit.sync.settings import get_tracker, plaintext_keyring, require_keyring, store_secret
 
     item = get_tracker(name)
-    require_keyring(item)
+    require_keyring(item, allow_plaintext)
     what = "user:password" if item.kind == "roundup" else "token"
     secret = click.prompt(f"{what} for {item.name}", hide_input=True, default="", show_default=False).strip()
     if not secret:
@@ -877,7 +881,9 @@ def tracker_login(name: str, no_check: bool) -> None:
     if item.kind == "roundup" and ":" not in secret:
         raise InvalidInput("For Roundup, type user:password.")
     caveat = None if no_check else check_login(item, secret)
-    store_secret(item, secret)
+    store_secret(item, secret, allow_plaintext)
+    if backend := plaintext_keyring():
+        click.echo(f"Stored unencrypted in {backend}, as --allow-plaintext-keyring asked.")
     if no_check:
         click.echo(f"Saved in the OS keyring for '{item.name}' (not checked).")
     elif caveat is None:

@@ -11,10 +11,12 @@ import shlex
 import signal
 import subprocess
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cockpit.domain.runbook import RunbookStep
 from cockpit.errors import InvalidInput
+from cockpit.redact import child_environment, redact, secret_variables
 
 OUTPUT_CAP = 64 * 1024
 
@@ -47,20 +49,26 @@ def command_line(step: RunbookStep) -> tuple[str, ...]:
         raise InvalidInput(f"The step's command cannot be split into words ({exc}); fix the runbook.") from None
 
 
-def run_step_command(step: RunbookStep, timeout: float | None = None) -> CommandResult:
+def run_step_command(step: RunbookStep, timeout: float | None = None, secrets: Iterable[str] = ()) -> CommandResult:
     """Run the step's command; keep at most ``OUTPUT_CAP`` bytes of its output (the rest is read and dropped,
-    so a chatty command cannot fill memory), and kill its whole process group at the deadline."""
+    so a chatty command cannot fill memory), and kill its whole process group at the deadline.
+
+    The command runs without the cockpit's secret variables (``COCKPIT_TRACKER_TOKEN_*`` and the like) or any
+    variable holding one of their values or ``secrets`` (the caller adds those it knows, e.g. from the keyring),
+    and each of them is redacted from the result, which goes into the timeline and so to the tracker."""
+    known = [*secret_variables(os.environ), *secrets]
+    environment = child_environment(os.environ, known)
     argv = command_line(step)
     limit = timeout if timeout is not None else step.timeout_seconds
     started = time.monotonic()
     deadline = started + limit
     try:
         proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+                                start_new_session=True, env=environment)
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return CommandResult(argv, 127, f"could not start {argv[0]}: {reason}", False, False,
-                             time.monotonic() - started)
+        return CommandResult(_redacted(argv, known), 127, redact(f"could not start {argv[0]}: {reason}", known),
+                             False, False, time.monotonic() - started)
     assert proc.stdout is not None
     kept = bytearray()
     dropped = 0
@@ -88,5 +96,11 @@ def run_step_command(step: RunbookStep, timeout: float | None = None) -> Command
         code: int | None = proc.wait(timeout=2)
     except subprocess.TimeoutExpired:  # a process that escaped the group: give up waiting, never hang
         code = None
-    return CommandResult(argv, None if timed_out else code, kept.decode("utf-8", errors="replace"), timed_out,
-                         dropped > 0, time.monotonic() - started)
+    output = redact(kept.decode("utf-8", errors="replace"), known, cut=timed_out or dropped > 0)
+    return CommandResult(_redacted(argv, known), None if timed_out else code, output, timed_out, dropped > 0,
+                         time.monotonic() - started)
+
+
+def _redacted(argv: tuple[str, ...], secrets: Iterable[str]) -> tuple[str, ...]:
+    """The command line as recorded: a secret a runbook wrote into it is not copied into the timeline."""
+    return tuple(redact(word, secrets) for word in argv)

@@ -84,10 +84,9 @@ def add_tracker(name: str, kind: str, url: str, project: str = "") -> Tracker:
         raise InvalidInput(f"'{name}' is not a tracker name: use letters, digits, '-', '_' or '.'.")
     if kind not in KINDS:
         raise InvalidInput(f"'{kind}' is not a tracker kind: use one of {', '.join(KINDS)}.")
+    check_url_holds_no_credentials(url)
     if not re.match(r"https?://[^/\s]+", url):
         raise InvalidInput(f"'{url}' is not a tracker URL: give its http(s) address.")
-    if "@" in url.split("//", 1)[1].split("/", 1)[0]:
-        raise InvalidInput("Put no user name or password in the URL; use `cockpit tracker login` instead.")
     if kind == "github" and not project:
         raise InvalidInput("A GitHub tracker needs --project OWNER/REPO (the repository whose issues hold incidents).")
     if kind == "github" and not re.fullmatch(r"[\w.-]+/[\w.-]+", project.strip().strip("/")):
@@ -96,6 +95,33 @@ def add_tracker(name: str, kind: str, url: str, project: str = "") -> Tracker:
     tracker = Tracker(name, kind, url.rstrip("/") + "/", project.strip().strip("/") if kind == "github" else "")
     save_trackers([*trackers, tracker])
     return tracker
+
+
+_CREDENTIAL_PARAM = re.compile(r"token|secret|passw|pwd|pass$|key|auth|credential|session|sig", re.IGNORECASE)
+
+
+def check_url_holds_no_credentials(url: str) -> None:
+    """Refuse a tracker URL carrying a credential: user info (``user:password@``), or a query string or fragment
+    (``?token=...``, ``#access_token=...``). A tracker's base address has neither, and ``trackers.yaml`` must never
+    hold a secret. The URL itself is not repeated in the message: it may be the secret."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    login = "use `cockpit tracker login NAME` (the OS keyring) or the COCKPIT_TRACKER_TOKEN_<NAME> variable instead"
+    try:
+        parts = urlsplit(url.strip())
+        userinfo = parts.username is not None or parts.password is not None
+    except ValueError:
+        raise InvalidInput("That is not a tracker URL: give its http(s) address.") from None
+    if userinfo or "@" in parts.netloc or "@" in url.split("//", 1)[-1].split("/", 1)[0]:
+        raise InvalidInput(f"Put no user name or password in the URL, nor a token; {login}. Nothing was saved.")
+    extra = "&".join(part for part in (parts.query, parts.fragment) if part)
+    if extra:
+        names = [name for name, _ in parse_qsl(extra.replace(";", "&"), keep_blank_values=True)] or [extra]
+        if any(_CREDENTIAL_PARAM.search(name) for name in names):
+            raise InvalidInput(f"The URL carries a credential in its query string or fragment; {login}. "
+                               f"Nothing was saved.")
+        raise InvalidInput("Give the tracker's base address without a ?query or #fragment (the cockpit adds its own "
+                           "paths to it); for a credential, use `cockpit tracker login NAME`. Nothing was saved.")
 
 
 def get_tracker(name: str) -> Tracker:
@@ -127,18 +153,46 @@ def no_keyring_message(tracker: Tracker) -> str:
             f"{'user:password' if tracker.kind == 'roundup' else 'token'} instead.")
 
 
-def require_keyring(tracker: Tracker) -> None:
-    """Before asking anyone to type a secret: is there a keyring to keep it in?"""
+def plaintext_keyring() -> str | None:
+    """The keyring backend's name when it would keep a secret unencrypted, None for a proper OS keyring.
+
+    keyring rates every backend: a priority below 1 means "not recommended" (keyrings.alt's PlaintextKeyring is
+    0.5, "Scheme is unsecured"). A chain of backends stores into its first one, so that one is judged. A backend
+    whose rating cannot be read, or whose class says plaintext, counts as plaintext."""
+    import keyring
+    from keyring.backends.chainer import ChainerBackend
+
+    try:
+        backend: Any = keyring.get_keyring()
+        if isinstance(backend, ChainerBackend):
+            chain = list(backend.backends)
+            backend = chain[0] if chain else backend
+        name = f"{type(backend).__module__}.{type(backend).__name__}"
+        priority = float(backend.priority)
+    except Exception:  # a third-party backend may fail in any way; then it cannot be trusted with a secret
+        return "an OS keyring backend that could not say how it stores secrets"
+    return name if priority < 1 or "plaintext" in name.lower() else None
+
+
+def plaintext_message(tracker: Tracker, backend: str) -> str:
+    return (f"The keyring here ({backend}) keeps secrets unencrypted in a file, so the secret was not saved; set "
+            f"the environment variable {tracker.env_var} instead, or run `cockpit tracker login {tracker.name} "
+            f"--allow-plaintext-keyring` to store it there anyway.")
+
+
+def require_keyring(tracker: Tracker, allow_plaintext: bool = False) -> None:
+    """Before asking anyone to type a secret: is there a keyring to keep it in, and does it encrypt?"""
     if not _keyring_usable():
         raise LoginNeeded(no_keyring_message(tracker))
+    if not allow_plaintext and (backend := plaintext_keyring()):
+        raise LoginNeeded(plaintext_message(tracker, backend))
 
 
-def store_secret(tracker: Tracker, secret: str) -> None:
+def store_secret(tracker: Tracker, secret: str, allow_plaintext: bool = False) -> None:
     import keyring
     from keyring.errors import KeyringError
 
-    if not _keyring_usable():
-        raise LoginNeeded(no_keyring_message(tracker))
+    require_keyring(tracker, allow_plaintext)
     try:
         keyring.set_password(KEYRING_SERVICE, tracker.name, secret)
     except KeyringError:
@@ -156,6 +210,22 @@ def delete_secret(tracker: Tracker) -> bool:
         return True
     except (PasswordDeleteError, KeyringError):
         return False
+
+
+def stored_secrets() -> list[str]:
+    """Every tracker secret this machine holds (variables, then the keyring), so that a runbook step neither
+    receives nor prints one into the timeline. Best effort: a tracker without a usable secret is skipped."""
+    try:
+        trackers = load_trackers()
+    except CockpitError:
+        return []
+    found: list[str] = []
+    for tracker in trackers:
+        try:
+            found.append(secret_for(tracker))
+        except Exception:  # LoginNeeded, or a keyring backend failing in its own way
+            continue
+    return found
 
 
 def secret_for(tracker: Tracker) -> str:

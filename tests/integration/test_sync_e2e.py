@@ -234,7 +234,9 @@ def test_a_pull_reads_messages_a_page_at_a_time_and_skips_what_it_has(roundup: R
 
 
 def test_login_is_checked_then_kept_in_the_keyring_across_processes(roundup: RoundupTracker, tmp_path: Path) -> None:
-    keyring_home = tmp_path / "keyring-home"  # a real file keyring (keyrings.alt) stands in for the OS one
+    keyring_home = tmp_path / "keyring-home"  # a real file keyring (keyrings.alt) stands in for the OS one; it
+    # stores in plaintext, which `tracker login` refuses unless told otherwise
+    login = ("tracker", "login", "team", "--allow-plaintext-keyring")
     env = {"COCKPIT_CONFIG": str(tmp_path / "config.yaml"), "XDG_DATA_HOME": str(keyring_home),
            "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring"}
     db = tmp_path / "c.db"
@@ -243,11 +245,11 @@ def test_login_is_checked_then_kept_in_the_keyring_across_processes(roundup: Rou
     def login_state() -> str:
         return json.loads(run_cli("tracker", "list", "--json", env=env, db=db).stdout)[0]["login"]
 
-    refused = run_cli("tracker", "login", "team", env=env, db=db, input_text="alice:not-her-password\n")
+    refused = run_cli(*login, env=env, db=db, input_text="alice:not-her-password\n")
     assert refused.returncode == 7 and "refused that secret" in refused.stderr and "Traceback" not in refused.stderr
     assert login_state() == "login needed"  # a refused secret is not kept
 
-    accepted = run_cli("tracker", "login", "team", env=env, db=db, input_text=f"alice:{roundup.users['alice']}\n")
+    accepted = run_cli(*login, env=env, db=db, input_text=f"alice:{roundup.users['alice']}\n")
     assert accepted.returncode == 0 and "accepted it" in accepted.stdout, accepted.stderr
     assert login_state() == "logged in"
     run_cli("incident", "open", "Keyring check", "--impact", "degraded", "--scope", "lt25", env=env, db=db)
@@ -261,7 +263,7 @@ def test_login_is_checked_then_kept_in_the_keyring_across_processes(roundup: Rou
 
     # the tracker may be the outage: a login it cannot check is saved, and says so
     run_cli("tracker", "add", "team", "--kind", "roundup", "--url", "http://127.0.0.1:9/cockpit/", env=env, db=db)
-    offline = run_cli("tracker", "login", "team", env=env, db=db, input_text="alice:typed-during-the-outage\n")
+    offline = run_cli(*login, env=env, db=db, input_text="alice:typed-during-the-outage\n")
     assert offline.returncode == 0 and "saved without a check" in offline.stderr and login_state() == "logged in"
 
     removed = run_cli("tracker", "remove", "team", env=env, db=db)

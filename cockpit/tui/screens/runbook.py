@@ -19,6 +19,7 @@ from cockpit.domain.runbook import Position, Runbook, Walk
 from cockpit.service.commands import CommandResult, command_line, run_step_command
 from cockpit.service.runbooks import Library, library_folders, load_library
 from cockpit.service.runs import RunbookRuns, RunState
+from cockpit.sync.settings import stored_secrets
 from cockpit.textsafe import literal
 from cockpit.tui.screens.dialogs import Confirm, TextPrompt
 
@@ -288,7 +289,8 @@ class RunbookScreen(Screen[None]):
                 return
             self.notify(f"Running (timeout {step.timeout_seconds} s)…")
             self.running = True
-            self.cockpit.call_service(lambda _svc: (where, run_step_command(step)), self._ran)
+            self.cockpit.call_service(lambda _svc: (where, run_step_command(step, secrets=stored_secrets())),
+                                      self._ran)
 
         self.app.push_screen(Confirm(f"Run this exact command {how}, timeout {step.timeout_seconds} s?\n\n"
                                      f"{literal(shown)}"), confirmed)
