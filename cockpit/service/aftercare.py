@@ -25,8 +25,8 @@ def _item(row: ActionItemRow, ref: str = "") -> ActionItem:
 
 def _number(key: str) -> int:
     text = key.strip().upper().removeprefix("AI-")
-    if not text.isdigit():
-        raise InvalidInput(f"'{key}' is not an action item id: they look like AI-001.")
+    if not text.isascii() or not text.isdigit() or len(text.lstrip("0")) > 9:  # ² is a digit; 10**20 no SQL int
+        raise InvalidInput(f"'{key[:24]}' is not an action item id: they look like AI-001.")
     return int(text)
 
 

@@ -131,6 +131,16 @@ def test_a_huge_handoff_number_is_bad_input(key: str, capsys: pytest.CaptureFixt
         assert "handoff id" in err
 
 
+@pytest.mark.parametrize("key", ["AI-99999999999999999999", "AI-²", "１"])
+def test_a_huge_or_odd_action_item_id_is_bad_input(key: str, capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path) -> None:
+    code, _, err = cockpit(capsys, "--db", str(tmp_path / "c.db"), "action", "done", key)
+    plain(code, err)
+    assert "action item id" in err
+    code, _, err = cockpit(capsys, "--db", str(tmp_path / "c.db"), "handoff", "show", key.replace("AI-", "H-"))
+    plain(code, err)
+
+
 @pytest.mark.parametrize("interval", ["-5", "nan", "inf", "0", "-inf", "1e400"])
 def test_sync_intervals_that_make_no_sense_are_bad_input(interval: str, tmp_path: Path) -> None:
     env = {"COCKPIT_CONFIG": str(tmp_path / "config.yaml"), "COCKPIT_TRACKER_TOKEN_TEAM": "alice:pw"}
