@@ -115,7 +115,7 @@ def check_url_holds_no_credentials(url: str) -> None:
     if userinfo or "@" in parts.netloc or "@" in url.split("//", 1)[-1].split("/", 1)[0]:
         raise InvalidInput(f"Put no user name or password in the URL, nor a token; {login}. Nothing was saved.")
     extra = "&".join(part for part in (parts.query, parts.fragment) if part)
-    if extra:
+    if extra or "?" in url or "#" in url:
         names = [name for name, _ in parse_qsl(extra.replace(";", "&"), keep_blank_values=True)] or [extra]
         if any(_CREDENTIAL_PARAM.search(name) for name in names):
             raise InvalidInput(f"The URL carries a credential in its query string or fragment; {login}. "

@@ -155,6 +155,7 @@ def test_login_refuses_a_plaintext_keyring_unless_told_otherwise(tmp_path: Path)
     "https://tracker.example.com/cockpit/#access_token=abc123",
     "https://abc123@tracker.example.com/cockpit/",
     "https://alice:abc123@tracker.example.com/cockpit/",
+    "https://tracker.example.com/cockpit/?",
 ])
 def test_tracker_add_refuses_credentials_in_the_url(url: str, tmp_path: Path) -> None:
     env = {"COCKPIT_CONFIG": str(tmp_path / "config.yaml")}
