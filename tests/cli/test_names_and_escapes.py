@@ -147,8 +147,11 @@ def test_tracker_list_shows_a_hand_edited_settings_file_escaped(tmp_path: Path, 
 
 
 def test_usage_errors_quote_what_was_typed_escaped(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = cockpit(capsys, "--db", str(tmp_path / "c.db"), "incident", "list", ESC)  # an extra argument
+    assert code == 2 and "unexpected extra argument" in err, err
+    no_raw_controls(err)
+    assert "\\x1b]0;pwned\\x07" in err
     code, _, err = cockpit(capsys, "--db", str(tmp_path / "c.db"), "incident", "open", "x", "--impact", ESC,
                            "--scope", "all")
     assert code == 2 and "--impact" in err, err
     no_raw_controls(err)
-    assert "\\x1b]0;pwned\\x07" in err
