@@ -883,7 +883,7 @@ def tracker_login(name: str, no_check: bool, allow_plaintext: bool) -> None:
     caveat = None if no_check else check_login(item, secret)
     store_secret(item, secret, allow_plaintext)
     if backend := plaintext_keyring():
-        click.echo(f"Stored unencrypted in {backend}, as --allow-plaintext-keyring asked.")
+        click.echo(f"Stored in {backend}, possibly unencrypted, as --allow-plaintext-keyring asked.")
     if no_check:
         click.echo(f"Saved in the OS keyring for '{item.name}' (not checked).")
     elif caveat is None:

@@ -162,6 +162,7 @@ def plaintext_keyring() -> str | None:
     import keyring
     from keyring.backends.chainer import ChainerBackend
 
+    name = "the keyring backend"
     try:
         backend: Any = keyring.get_keyring()
         if isinstance(backend, ChainerBackend):
@@ -170,14 +171,14 @@ def plaintext_keyring() -> str | None:
         name = f"{type(backend).__module__}.{type(backend).__name__}"
         priority = float(backend.priority)
     except Exception:  # a third-party backend may fail in any way; then it cannot be trusted with a secret
-        return "an OS keyring backend that could not say how it stores secrets"
+        return f"{name}, whose rating could not be read"
     return name if priority < 1 or "plaintext" in name.lower() else None
 
 
 def plaintext_message(tracker: Tracker, backend: str) -> str:
-    return (f"The keyring here ({backend}) keeps secrets unencrypted in a file, so the secret was not saved; set "
-            f"the environment variable {tracker.env_var} instead, or run `cockpit tracker login {tracker.name} "
-            f"--allow-plaintext-keyring` to store it there anyway.")
+    return (f"The keyring here ({backend}) is one keyring rates as not recommended: it may keep secrets unencrypted "
+            f"in a file, so the secret was not saved; set the environment variable {tracker.env_var} instead, or run "
+            f"`cockpit tracker login {tracker.name} --allow-plaintext-keyring` to store it there anyway.")
 
 
 def require_keyring(tracker: Tracker, allow_plaintext: bool = False) -> None:
@@ -219,12 +220,18 @@ def stored_secrets() -> list[str]:
         trackers = load_trackers()
     except CockpitError:
         return []
-    found: list[str] = []
+    found = [value for tracker in trackers if (value := os.environ.get(tracker.env_var))]
+    if not trackers or not _keyring_usable():
+        return found
+    import keyring
+
     for tracker in trackers:
         try:
-            found.append(secret_for(tracker))
-        except Exception:  # LoginNeeded, or a keyring backend failing in its own way
+            value = keyring.get_password(KEYRING_SERVICE, tracker.name)
+        except Exception:  # a keyring backend failing in its own way: nothing to add
             continue
+        if value:
+            found.append(value)
     return found
 
 

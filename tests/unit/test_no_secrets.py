@@ -115,6 +115,8 @@ def test_stored_secrets_include_the_keyring(tmp_path: Path, monkeypatch: pytest.
         assert stored_secrets() == []
         memory.set_password("incident-cockpit", "team", "bob:from-the-keyring")
         assert stored_secrets() == ["bob:from-the-keyring"]
+        monkeypatch.setenv("COCKPIT_TRACKER_TOKEN_TEAM", "carol:from-the-variable")  # wins for sync, but both are
+        assert stored_secrets() == ["carol:from-the-variable", "bob:from-the-keyring"]  # secrets to keep out
         assert plaintext_keyring() is None
         keyring.set_keyring(PlaintextKeyring())
         assert plaintext_keyring() == "keyrings.alt.file.PlaintextKeyring"
@@ -140,7 +142,7 @@ def test_login_refuses_a_plaintext_keyring_unless_told_otherwise(tmp_path: Path)
 
     allowed = run_cli("tracker", "login", "team", "--no-check", "--allow-plaintext-keyring", env=env,
                       input_text=TRACKER_SECRET + "\n")
-    assert allowed.returncode == 0 and "unencrypted" in allowed.stdout, allowed.stderr
+    assert allowed.returncode == 0 and "possibly unencrypted" in allowed.stdout, allowed.stderr
     assert json.loads(run_cli("tracker", "list", "--json", env=env).stdout)[0]["login"] == "logged in"
 
 
