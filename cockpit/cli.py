@@ -479,7 +479,9 @@ def _library(app: AppContext) -> Any:
 @runbook.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def runbook_validate(paths: tuple[Path, ...]) -> None:
-    """Check runbook files (or folders of them): syntax, schema, duplicate ids. Exit 1 on any problem."""
+    """Check runbook files (or folders of them): syntax, schema, duplicate ids. Exit 1 on any problem.
+
+    Only regular files of at most 5 MB are read: a device, a pipe or a socket is reported, never read."""
     from cockpit.service.runbooks import load_library
     from cockpit.textsafe import one_line
 
@@ -812,7 +814,8 @@ def handoff_ack(app: AppContext, key: str) -> None:
 # --- trackers and sync ------------------------------------------------------------------------
 @cli.group()
 def tracker() -> None:
-    """The team's tracker: add, list, login, logout, remove (secrets go to the OS keyring, never to a file)."""
+    """The team's tracker: add, list, login, logout, remove (secrets go to the OS keyring or a variable, never to
+    the cockpit's files)."""
 
 
 @tracker.command("add")
