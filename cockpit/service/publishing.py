@@ -23,7 +23,7 @@ from cockpit.domain.severity import Severity
 from cockpit.domain.statuspage import RESOLVED_WINDOW_DAYS, Component, check_publishable, components
 from cockpit.errors import InvalidInput
 from cockpit.service.incidents import MAX_TITLE, IncidentService, _clean_text, _snapshot
-from cockpit.store.models import Incident, PublishedUpdate
+from cockpit.store.models import Incident, PublishedUpdate, TimelineEntry
 from cockpit.textsafe import control_characters
 
 FEED_LENGTH = 50
@@ -112,17 +112,18 @@ def publish(
         return PublishedNotice(notice_id, incident.id, template, title, body, svc.author, now)
 
 
-def fingerprint(svc: IncidentService) -> tuple[int, str, str]:
-    """Changes whenever the status page would: an update is published, or a published incident changes (its
-    phase, severity...). Three indexed aggregates: cheap enough to poll every second."""
+def fingerprint(svc: IncidentService) -> tuple[int, str, int]:
+    """Changes whenever the status page would: an update is published, or a published incident changes (every
+    change to an incident writes a timeline entry, whose causal stamp only grows). Indexed aggregates: cheap
+    enough to poll every second."""
     updates = PublishedUpdate.__table__  # type: ignore[attr-defined]
-    table = Incident.__table__  # type: ignore[attr-defined]
+    entries = TimelineEntry.__table__  # type: ignore[attr-defined]
     with svc.store.read() as session:
         conn = session.connection()
         count, newest = conn.execute(sa_select(func.count(), func.max(updates.c.id))).one()
-        changed = conn.execute(sa_select(func.max(table.c.updated_at))
-                               .where(table.c.id.in_(sa_select(updates.c.incident_id).distinct()))).scalar()
-    return int(count), str(newest or ""), changed.isoformat() if changed else ""
+        stamp = conn.execute(sa_select(func.max(entries.c.hlc))
+                             .where(entries.c.incident_id.in_(sa_select(updates.c.incident_id).distinct()))).scalar()
+    return int(count), str(newest or ""), int(stamp or 0)
 
 
 def status_page(

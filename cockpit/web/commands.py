@@ -113,11 +113,12 @@ def serve(app: Context, host: str, port: int, public_url: str | None) -> None:
 
     Each browser connection runs its own cockpit screen on this database (a process, about 80 MB). There is no
     authentication: anyone who reaches the port sees every incident."""
-    from cockpit.web.serve import is_loopback
+    from cockpit.web.serve import check_listen, is_loopback
     from cockpit.web.serve import serve as run_server
 
     if public_url is not None and not public_url.startswith(("http://", "https://")):
         raise InvalidInput("--public-url must start with http:// or https://.")
+    check_listen(host, port)
     db = app.db_path()
     app.service().store.close()  # opened once here: a bad or old database is reported (or upgraded) before serving
     if not is_loopback(host):
