@@ -1,5 +1,5 @@
 """A real browser for the web tests: Debian's Chromium driven by Playwright (never a downloaded browser), started
-once per test session, and axe-core from the npm registry for the accessibility check.
+once for the browser tests' module, and axe-core from the npm registry for the accessibility check.
 
 Without Chromium (``scripts/install-system-deps.sh`` installs it when run as root) or npm, the browser tests are
 skipped with the reason; everything else runs. Screenshots go to ``test-output/web/``.
@@ -25,8 +25,11 @@ CACHE = ROOT / ".cache"
 SHOTS = ROOT / "test-output" / "web"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one module (all browser tests are in ``test_browser.py``, so: once per session). Not longer:
+    Playwright's sync API keeps its event loop marked as running in this thread while it is open, which would
+    break the asyncio (Pilot) tests that the same worker runs next."""
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: run scripts/install-system-deps.sh as root (Debian's chromium)")
     try:

@@ -278,12 +278,14 @@ def test_cockpit_serve_shows_the_incident_screen_and_a_write_key_changes_nothing
         page.screenshot(path=str(shots / "serve-incident.png"))
         page.click("#terminal")  # the terminal takes the keyboard
         page.keyboard.press("e")
-        wait_for(lambda: "“Entry” is off" in screen(), 20, "the refusal notice", page)
+        wait_for(lambda: "“Entry” is off" in screen(), 30, "the refusal notice", page)
         page.screenshot(path=str(shots / "serve-refused.png"))
+        page.keyboard.press("]")
+        wait_for(lambda: "“Phase+” is off" in screen(), 30, "the refusal of ]", page)
         page.keyboard.type("rollback done")
         page.keyboard.press("Enter")
-        page.keyboard.press("]")
-        wait_for(lambda: "“Phase+” is off" in screen(), 20, "the refusal of ]", page)
+        page.keyboard.press("?")  # keys arrive in order: once help is drawn, everything typed before was handled
+        wait_for(lambda: "the IC coordinates, the cockpit keeps the record" in screen(), 30, "the help screen", page)
     finally:
         context.close()
         server.send_signal(signal.SIGINT)
