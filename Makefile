@@ -28,7 +28,7 @@ system-deps:
 	@bash scripts/install-system-deps.sh
 
 unit: $(STAMP) system-deps
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 test: lint unit
 

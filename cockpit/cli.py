@@ -21,6 +21,7 @@ import click
 
 from cockpit import __version__
 from cockpit.errors import CockpitError, InvalidInput
+from cockpit.web.commands import register as register_web_commands
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -1082,6 +1083,9 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
         click.echo("")
         _print_detail(app.service().get(open_refs[0]), tail=15)
     click.echo(f"\nTry: cockpit --db {path} incident show {open_refs[0] if open_refs else 'REF'}")
+
+
+register_web_commands(cli)  # status-page, serve, comms --publish (#15): cockpit/web/commands.py
 
 
 # --- entry point --------------------------------------------------------------------------

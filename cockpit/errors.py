@@ -27,6 +27,12 @@ class InvalidInput(CockpitError):
     exit_code = 2
 
 
+class ReadOnly(CockpitError):
+    """This session may only read (the cockpit served to a browser): the change was not made."""
+
+    exit_code = 2
+
+
 class NotFound(CockpitError):
     """A reference or id matched nothing."""
 

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Debian packages the test suite uses: tmux (the real-terminal journey tests).
+# Debian packages the test suite uses: tmux (the real-terminal journey tests), chromium (the browser tests, driven
+# by Playwright through /usr/bin/chromium: no browser download) and fonts-noto-color-emoji (so the status page's
+# screenshots show the templates' emoji instead of empty boxes).
 # Installs them when missing and when allowed to (root); otherwise says what is missing and goes on.
 set -u
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing Debian packages: ${missing[*]}"

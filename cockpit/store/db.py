@@ -24,11 +24,11 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
-from cockpit.errors import StoreError, StoreLocked
+from cockpit.errors import ReadOnly, StoreError, StoreLocked
 
 #: The newest migration. ``tests/unit/test_migrations.py`` checks it against alembic's head.
-SCHEMA_HEAD = "0005"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
+SCHEMA_HEAD = "0006_web"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006_web")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DEFAULT_BUSY_TIMEOUT_S = 5.0
 
@@ -170,6 +170,7 @@ class Store:
         self.path = path
         self.engine = engine
         self._write_engine = engine.execution_options(cockpit_write=True)
+        self.refusal: str | None = None
 
     @classmethod
     def open(cls, path: Path | str) -> Store:
@@ -236,6 +237,13 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def refuse_writes(self, reason: str) -> None:
+        """From now on every write transaction raises ``ReadOnly(reason)``, and SQLite itself refuses to write on
+        every connection (``PRAGMA query_only``): the cockpit served to a browser is read-only."""
+        self.refusal = reason
+        event.listen(self.engine, "connect", lambda conn, _record: conn.execute("PRAGMA query_only = ON"))
+        self.engine.dispose()  # pooled connections were opened without it
+
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read transaction: a consistent snapshot, never blocks writers (WAL)."""
@@ -245,6 +253,8 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction: takes the write lock first, commits everything or nothing."""
+        if self.refusal is not None:
+            raise ReadOnly(self.refusal)
         with self._guard(), Session(self._write_engine, expire_on_commit=False) as session, session.begin():
             yield session
 

@@ -222,3 +222,19 @@ class Conflict(SQLModel, table=True):
     remote_author: str = ""
     at: datetime = _time()
     restored: bool = False
+
+
+class PublishedUpdate(SQLModel, table=True):
+    """A comms message the incident commander made public: the status page shows these and nothing else written
+    by people (added by migration 0006_web). Append-only, like the timeline entry that records it."""
+
+    __tablename__ = "published_update"
+
+    id: str = Field(primary_key=True, max_length=36)
+    incident_id: str = Field(foreign_key="incident.id")
+    entry_id: str = Field(foreign_key="timeline_entry.id", max_length=36)
+    template: str  # customer | resolution
+    public_title: str
+    text: str
+    published_by: str
+    published_at: datetime = _time()

@@ -8,12 +8,14 @@ with its traceback and shown as one apologetic line.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual.actions import parse
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 
 from cockpit.config import Config, config_dir, log_crash
@@ -22,6 +24,7 @@ from cockpit.resources import data_folder
 from cockpit.service.clock import Clock, utc_now
 from cockpit.service.incidents import IncidentService
 from cockpit.textsafe import literal
+from cockpit.tui.readonly import SENTENCE, refusal
 from cockpit.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
 
 if TYPE_CHECKING:
@@ -54,6 +57,7 @@ class CockpitApp(App[None]):
         theme_dirs: list[Path] | None = None,
         sync_state: str = "local only",
         sync_interval: float = 5.0,
+        read_only: bool | None = None,
     ) -> None:
         super().__init__()
         self.service = service
@@ -62,6 +66,7 @@ class CockpitApp(App[None]):
         self.poll_interval = poll_interval
         self.sync_state = sync_state
         self.sync_interval = sync_interval
+        self._read_only = read_only  # None: read-only exactly when served to a browser (App.is_web)
         self._relay: Relay | None = None
         self._relay_for: Tracker | None = None
         self._sync_lock = threading.Lock()
@@ -99,8 +104,41 @@ class CockpitApp(App[None]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
 
+    # --- read-only in a browser (cockpit serve) -----------------------------------------------
+    @property
+    def read_only(self) -> bool:
+        return self.is_web if self._read_only is None else self._read_only
+
+    def _refusal(self, action: str | tuple[str, str, tuple[object, ...]], namespace: DOMNode | None,
+                 namespaces: Mapping[str, DOMNode] | None) -> str | None:
+        if not self.read_only:
+            return None
+        destination, name, params = parse(action) if isinstance(action, str) else action
+        origin = namespace or self
+        known: dict[str, DOMNode | None] = {"app": self, "screen": self.screen, "focused": self.focused,
+                                            **(namespaces or {})}
+        target = (known.get(destination) or origin) if destination else origin
+        return refusal(target, name, tuple(params), origin)
+
+    async def run_action(self, action: Any, default_namespace: DOMNode | None = None,
+                         namespaces: Mapping[str, DOMNode] | None = None) -> bool:
+        """Every key, footer click and palette command comes through here: in a browser session an action that
+        would change something is refused, with a notice saying why (the rule: ``cockpit.tui.readonly``)."""
+        if why := self._refusal(action, default_namespace, namespaces):
+            self.notify(why, severity="warning", timeout=6)
+            return True
+        return await super().run_action(action, default_namespace, namespaces)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer shows the app's refused keys greyed out in a browser session."""
+        return None if self.read_only and refusal(self, action, parameters) else True
+
     # --- start-up -----------------------------------------------------------------------
     def on_mount(self) -> None:
+        if self.read_only:
+            self.service.store.refuse_writes(SENTENCE)  # under the key rule: nothing submitted can write either
+            self.sync_interval = 0  # the owner's cockpit syncs; a browser session holds no tracker secret
+            self.sync_state = "read-only (browser)"
         for problem in self.theme_problems:
             self.notify(f"Theme skipped: {problem}", severity="warning", timeout=10)
         if self.theme_problems_text:

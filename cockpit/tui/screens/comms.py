@@ -26,6 +26,7 @@ class CommsScreen(Screen[None]):
         Binding("2", "choose(1)", "Customer", id="comms.customer"),
         Binding("3", "choose(2)", "Resolution", id="comms.resolution"),
         Binding("y,enter", "send", "Copy & log sent", id="comms.send"),
+        Binding("P", "publish", "Publish", id="comms.publish"),
         Binding("escape", "back", "Back", id="comms.back"),
     ]
 
@@ -67,7 +68,8 @@ class CommsScreen(Screen[None]):
         if rendered is None:
             return
         self.query_one("#comms-text", Static).update(Text(literal(rendered.text)))
-        note = rendered.draft_note or "y / Enter: copy to the clipboard and log it as sent (restarts the check-in)."
+        note = rendered.draft_note or ("y / Enter: copy to the clipboard and log it as sent (restarts the check-in)."
+                                       "  P: publish it to the status page (customer and resolution only).")
         self.query_one("#comms-note", Static).update(Text(note))
 
     def action_choose(self, index: int) -> None:
@@ -83,6 +85,25 @@ class CommsScreen(Screen[None]):
         text = rendered.text
         self.cockpit.call_service(lambda svc: svc.record_comms_sent(self.incident_id, template, text),
                                   lambda _entry: self.notify(f"{template.title} copied and logged as sent."))
+
+    def action_publish(self) -> None:
+        """Make the chosen message public (logged as sent too) and rebuild the status page if one is set up."""
+        from cockpit.web.settings import page_settings
+        from cockpit.web.statuspage import publish_and_rebuild
+
+        template = TEMPLATES[self.chosen]
+        rendered = self.rendered.get(template)
+        if rendered is None:
+            return
+        text, config = rendered.text, self.cockpit.config
+
+        def done(result: Any) -> None:
+            notice, page = result
+            self.notify(f"Published “{notice.public_title}” to the status page"
+                        + (f"; {page} rebuilt." if page else "; no status page folder is set (status_page.dir)."))
+
+        self.cockpit.call_service(lambda svc: publish_and_rebuild(
+            svc, self.incident_id, template, page_settings(config.raw, config.path), text=text), done)
 
     def action_back(self) -> None:
         self.app.pop_screen()
