@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Debian packages the test suite uses: tmux (the real-terminal journey tests).
+# Debian packages the test suite uses: tmux (the real-terminal journey tests) and prometheus (its `prometheus`
+# and `promtool`: the live SLO source, rule checks and backfilled data sets; `make demo` uses it when present).
 # Installs them when missing and when allowed to (root); otherwise says what is missing and goes on.
 set -u
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+{ command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing+=(prometheus)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing Debian packages: ${missing[*]}"
   apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 else
-  echo "note: ${missing[*]} not installed and cannot install here (not root); the tests that need it are skipped."
+  echo "note: ${missing[*]} not installed and cannot install here (not root); the tests that need them are skipped."
 fi
 exit 0
