@@ -1023,7 +1023,11 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
     click.echo(f"Demo: {len(loaded.incidents)} sample incidents loaded into {path} (a scratch database).")
     os.environ["COCKPIT_RUNBOOK_DIRS"] = str(SAMPLE_DIR / "runbooks")  # demo mode: the sample runbook library
     if not no_ui:
-        run_tui(app, demo=True)
+        from cockpit.cli_slo import demo_signals
+
+        with demo_signals(loaded.shift) as signals_note:  # sample SLOs, and a Prometheus over sample data if installed
+            click.echo(signals_note)
+            run_tui(app, demo=True)
         return
     ctx.invoke(incident_list, show_all=True, as_json=False)
     open_refs = [s.ref for s in app.service().list_incidents()]
@@ -1031,6 +1035,11 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
         click.echo("")
         _print_detail(app.service().get(open_refs[0]), tail=15)
     click.echo(f"\nTry: cockpit --db {path} incident show {open_refs[0] if open_refs else 'REF'}")
+
+
+from cockpit.cli_slo import slo as _slo_group  # noqa: E402  (the slo command group lives in its own module)
+
+cli.add_command(_slo_group)
 
 
 # --- entry point --------------------------------------------------------------------------

@@ -40,10 +40,12 @@ def parse_duration(text: object) -> timedelta | None:
 
 
 def format_duration(value: timedelta) -> str:
-    """The shortest Prometheus duration for ``value`` (``timedelta(hours=1)`` → ``1h``, 28 days → ``4w``)."""
+    """A Prometheus duration for ``value`` (``timedelta(hours=1)`` → ``1h``, 28 days → ``4w``, 30 days → ``30d``)."""
     seconds = int(value.total_seconds())
     if seconds <= 0:
         return "0s"
+    if seconds % 86400 == 0 and (seconds // 86400) % 7:
+        return f"{seconds // 86400}d"  # 30d, not 4w2d
     parts = []
     for unit in ("w", "d", "h", "m", "s"):
         size = _UNITS[unit]

@@ -47,7 +47,7 @@ class Family:
     """One metric family: a counter by default, its series as (labels, [(unix seconds, value), ...])."""
 
     name: str
-    series: list[tuple[dict[str, str], Sequence[tuple[int, float]]]]
+    series: Sequence[tuple[dict[str, str], Sequence[tuple[int, float]]]]
     kind: str = "counter"
 
 

@@ -45,10 +45,14 @@ class PrometheusSource:
     def __init__(self, settings: PrometheusSettings, transport: httpx.BaseTransport | None = None) -> None:
         self.settings = settings
         headers = {"Accept": "application/json", "User-Agent": "incident-cockpit"}
-        if settings.token:
+        auth: httpx.BasicAuth | None = None
+        if settings.token and ":" in settings.token:  # user:password: Prometheus's own basic auth (web config)
+            user, _, password = settings.token.partition(":")
+            auth = httpx.BasicAuth(user, password)
+        elif settings.token:  # a bearer token, as proxies and hosted Prometheus services take
             headers["Authorization"] = f"Bearer {settings.token}"
         timeout = httpx.Timeout(settings.timeout_seconds, connect=min(settings.timeout_seconds, 3.0))
-        self._client = httpx.Client(base_url=settings.url, headers=headers, timeout=timeout,
+        self._client = httpx.Client(base_url=settings.url, headers=headers, auth=auth, timeout=timeout,
                                     follow_redirects=False, transport=transport, trust_env=False)
 
     @property

@@ -190,3 +190,11 @@ def _budgets(signals: Signals, library: SloLibrary, source: PrometheusSource, ch
         except SourceError:
             continue
     return done
+
+
+def configured_source() -> PrometheusSource | None:
+    """The Prometheus of the settings (with its token), or None when none is configured."""
+    from cockpit.sources.settings import load_settings, with_token
+
+    settings = load_settings()
+    return None if settings is None else PrometheusSource(with_token(settings))

@@ -101,7 +101,7 @@ def load_settings(path: Path | None = None) -> PrometheusSettings | None:
         timeout = _number(doc, prom, "timeout_seconds", DEFAULT_TIMEOUT, 0.1, 60)
         refresh = _number(doc, prom, "refresh_seconds", DEFAULT_REFRESH, 5, 3600)
     url = os.environ.get(URL_VARIABLE, "").strip() or url
-    if not url:
+    if not url or url == "none":  # "none": no source, whatever the file says (the demo without Prometheus)
         return None
     return PrometheusSettings(check_url(url), timeout, refresh)
 

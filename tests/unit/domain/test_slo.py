@@ -122,6 +122,7 @@ def test_durations_print_as_prometheus_writes_them():
     assert slo.format_duration(timedelta(days=28)) == "4w"
     assert slo.format_duration(timedelta(hours=1)) == "1h"
     assert slo.format_duration(timedelta(minutes=90)) == "1h30m"
+    assert slo.format_duration(timedelta(days=30)) == "30d"
 
 
 def _evaluate(counts: dict[timedelta, tuple[float, float]], previous: str | None = None) -> slo.SloEvaluation:
