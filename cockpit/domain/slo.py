@@ -466,8 +466,9 @@ def sparkline(values: Sequence[float], width: int) -> str:
     if not values or width <= 0:
         return ""
     bars = " ▁▂▃▄▅▆▇█"
-    step = len(values) / width if len(values) > width else 1.0
-    picked = [values[min(len(values) - 1, int(i * step))] for i in range(min(width, len(values)))]
+    count = min(width, len(values))
+    # evenly spread, always ending on the newest value
+    picked = [values[round(i * (len(values) - 1) / (count - 1))] if count > 1 else values[-1] for i in range(count)]
     out = []
     for value in picked:
         clamped = max(0.0, min(1.0, value))
