@@ -291,3 +291,46 @@ def test_cli_errors_never_print_the_token(tmp_path: Path):
     assert result.stderr.strip() == (f"error: Prometheus at http://127.0.0.1:{port}/ is unreachable (ConnectError). "
                                      "The last figures are kept.")
     assert "tok-secret-99" not in result.stdout + result.stderr
+
+
+def test_the_budget_reaches_the_postmortem_the_monthly_report_and_the_handoff(prometheus_server: Any,
+                                                                              tmp_path: Path):
+    from cockpit.domain.lifecycle import Phase
+    from cockpit.domain.report import to_markdown
+    from cockpit.service.aftercare import Aftercare
+    from cockpit.service.handoffs import Handoffs
+    from cockpit.service.sample import load_sample_data
+
+    store = Store.open(tmp_path / "sample.db")
+    sev1 = load_sample_data(store, now=TUI_NOW).incidents[-1]
+    clock = FakeClock(TUI_NOW)
+    svc = IncidentService(store, "priya", clock=clock)
+    signals = Signals(svc)
+    library = load_library([ROOT / "sample_data" / "slos"])
+    with _source(prometheus_server.url) as source:
+        refresh(signals, library, source, clock=clock)
+        open_records = {r.slo_key: r for r in signals.incident_budgets(sev1)}
+        clock.advance(minutes=30)
+        svc.set_phase(sev1, Phase.RESOLVE)
+        refresh(signals, library, source, clock=clock)
+    records = {r.slo_key: r for r in signals.incident_budgets(sev1)}
+    availability = records["checkout-api/availability"]
+    assert availability.resolved and availability.resolved_remaining is not None
+    assert availability.declared_remaining > 0 > availability.resolved_remaining
+    # the incident's own errors, measured from its impact start to its resolution
+    assert availability.consumed_pct >= open_records["checkout-api/availability"].consumed_pct > 50
+
+    draft = Aftercare(svc).postmortem(sev1)
+    assert draft.impact["slo_budget_consumed_pct"] == round(max(r.consumed_pct for r in records.values()), 2)
+    assert {b["slo"] for b in draft.impact["slo_budgets"]} == {"checkout-api/availability", "checkout-api/latency"}
+
+    report = Aftercare(svc).monthly_report("2026-11", TUI_NOW.date())["monthly_report"]
+    assert report["error_budget"]["services_exhausted"] >= 1
+    assert report["slo_summary"]["worst_performing"].startswith("checkout-api availability")
+    assert report["slo_summary"]["services_meeting_slo"] + report["slo_summary"]["services_breaching_slo"] == 7
+    assert "## SLOs (latest figures" in to_markdown({"monthly_report": report})
+
+    handoff = Handoffs(svc).draft()
+    risks = [r["event"] for r in handoff.sections["known_risks"]]
+    assert any(r.startswith("checkout-api availability error budget EXHAUSTED") for r in risks), risks
+    store.close()
