@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import platform
 
-from benchmarks import bench_runbooks, bench_store, bench_sync, bench_tui
+from benchmarks import bench_runbooks, bench_slo, bench_store, bench_sync, bench_tui
 
 
 def main() -> None:
@@ -18,6 +18,7 @@ def main() -> None:
     bench_tui.main(quick=args.quick)
     bench_runbooks.main(quick=args.quick)
     bench_sync.main(quick=args.quick)
+    bench_slo.main(quick=args.quick)
 
 
 if __name__ == "__main__":

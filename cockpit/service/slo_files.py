@@ -79,3 +79,26 @@ def slo_folders(configured: Sequence[Path]) -> list[Path]:
     if env:
         return [Path(p).expanduser() for p in env.split(os.pathsep) if p.strip()]
     return list(configured)
+
+
+class CachedLibrary:
+    """The library, read again only when a file in its folders changed (the background refresh asks every
+    round; parsing fifty files each time would cost the screen for nothing)."""
+
+    def __init__(self) -> None:
+        self._signature: tuple[tuple[str, int, int], ...] | None = None
+        self._library = SloLibrary()
+
+    def get(self, folders: Sequence[Path]) -> SloLibrary:
+        files = expand(folders)
+        signature = []
+        for path in files:
+            try:
+                stat = path.stat()
+            except OSError:
+                stat = None
+            signature.append((str(path), stat.st_mtime_ns if stat else 0, stat.st_size if stat else -1))
+        key = tuple(signature)
+        if key != self._signature:
+            self._library, self._signature = load_library(folders), key
+        return self._library

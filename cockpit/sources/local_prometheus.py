@@ -84,6 +84,18 @@ def create_blocks(openmetrics: Path, storage: Path, max_block: str = "2000h") ->
         raise CockpitError(f"promtool could not backfill {openmetrics}: {result.stderr.strip()[-400:]}")
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, ask the kernel to stop Prometheus when the cockpit dies (a closed
+    terminal, kill -9), so a demo never leaves one running."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 @dataclass
 class RunningPrometheus:
     url: str
@@ -107,7 +119,7 @@ def run_prometheus(storage: Path, port: int | None = None, ready_timeout: float 
         argv.append(f"--web.config.file={web_config}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("COCKPIT_")}  # no secret in its environment
     process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=_die_with_parent)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + ready_timeout

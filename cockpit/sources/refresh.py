@@ -153,14 +153,17 @@ def refresh(signals: Signals, library: SloLibrary, source: PrometheusSource, at:
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         results = list(pool.map(one, chosen))
+    read: list[SloEvaluation] = []
+    failures: list[tuple[str, str, str]] = []
     for slo, result in results:
         if isinstance(result, SloEvaluation):
-            signals.record(result, now)
-            report.read += 1
+            read.append(result)
         else:
-            signals.record_failure(slo.key, slo.service, result, now)
+            failures.append((slo.key, slo.service, result))
             if not down:
                 report.failed.append(result)
+    signals.record_round(read, failures, now)
+    report.read = len(read)
     report.source_error = down[0] if down else None
     if not down:
         report.budgets = _budgets(signals, library, source, chosen, at)

@@ -19,6 +19,9 @@ class SignalsRefresher:
         self.note = ""  # what the pane should say about the source (none configured, a bad settings file)
         self.rounds = 0
         self._lock = threading.Lock()
+        from cockpit.service.slo_files import CachedLibrary
+
+        self._library = CachedLibrary()
 
     def start(self) -> None:
         from cockpit.sources.settings import load_settings
@@ -42,15 +45,16 @@ class SignalsRefresher:
             return  # the previous refresh still runs
         try:
             from cockpit.service.signals import Signals
-            from cockpit.service.slo_files import load_library, slo_folders
+            from cockpit.service.slo_files import slo_folders
             from cockpit.sources.refresh import configured_source, refresh
 
-            library = load_library(slo_folders(self.app.config.slo_dirs))
+            library = self._library.get(slo_folders(self.app.config.slo_dirs))
             source = configured_source()
             if source is None or not library.slos:
                 return
             with source:
-                report = refresh(Signals(self.app.service), library, source, clock=self.app.clock)
+                # two at a time: in the background, gentler on the server (and on a small machine) beats faster
+                report = refresh(Signals(self.app.service), library, source, clock=self.app.clock, workers=2)
             self.note = report.source_error or ""
         except CockpitError as exc:
             self.note = str(exc)

@@ -323,6 +323,11 @@ def test_the_budget_reaches_the_postmortem_the_monthly_report_and_the_handoff(pr
     draft = Aftercare(svc).postmortem(sev1)
     assert draft.impact["slo_budget_consumed_pct"] == round(max(r.consumed_pct for r in records.values()), 2)
     assert {b["slo"] for b in draft.impact["slo_budgets"]} == {"checkout-api/availability", "checkout-api/latency"}
+    from cockpit.domain import postmortem as pm
+
+    text = pm.to_markdown(draft)
+    assert f"- Slo budget consumed pct: {draft.impact['slo_budget_consumed_pct']}" in text
+    assert "- SLO checkout-api/availability: " in text and "of its error budget left at declaration" in text
 
     report = Aftercare(svc).monthly_report("2026-11", TUI_NOW.date())["monthly_report"]
     assert report["error_budget"]["services_exhausted"] >= 1
