@@ -17,14 +17,17 @@ from cockpit.errors import InvalidInput
 pass_ctx = click.make_pass_decorator(AppContext)
 
 
-@click.group()
-def slo() -> None:
+def _slo() -> None:
     """SLOs and error budgets: validate files, write Prometheus rules, show the budget dashboard, set the source.
 
     \b
     SLO files (YAML, one service per file) live in the folders under slo_dirs in the config file
     (or COCKPIT_SLO_DIRS). The live figures come from Prometheus: `cockpit slo source set URL`.
     """
+
+
+#: Typed here, not inferred: cockpit.cli imports this module to register it, and a cycle hides inferred types.
+slo: click.Group = click.group("slo")(_slo)
 
 
 def _library(app: AppContext) -> Any:
@@ -347,13 +350,22 @@ def demo_signals(shift: timedelta) -> Iterator[str]:
         yield "Prometheus is not installed (Debian: apt-get install prometheus): the error budget pane says how " \
               "to configure a source."
         return
+    from contextlib import ExitStack
+
+    from cockpit.errors import CockpitError
+
     folder = cache_dir() / "demo-prometheus"
     shutil.rmtree(folder, ignore_errors=True)
-    storage = demo.build(folder, shift)
-    with local_prometheus.run_prometheus(storage) as running:
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, folder, True)
+        try:
+            running = stack.enter_context(local_prometheus.run_prometheus(demo.build(folder, shift)))
+        except CockpitError as exc:  # the demo goes on without live figures
+            os.environ[URL_VARIABLE] = "none"
+            yield f"The demo's Prometheus could not start ({exc}); the error budget pane says how to configure one."
+            return
         os.environ[URL_VARIABLE] = running.url
         try:
             yield f"Demo Prometheus on {running.url} over the sample data (stopped when the demo ends)."
         finally:
             os.environ.pop(URL_VARIABLE, None)
-    shutil.rmtree(folder, ignore_errors=True)
