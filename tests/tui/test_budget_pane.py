@@ -88,7 +88,8 @@ async def test_sla_breach_imminent_is_proposed_and_applied_only_when_confirmed(l
 
 
 async def test_at_80_columns_5_opens_the_pane_on_its_own(live: Any, make_app: Any, sample_db: Path):
-    from cockpit.tui.screens.incident import BudgetScreen, IncidentScreen
+    from cockpit.tui.screens.budget import BudgetScreen
+    from cockpit.tui.screens.incident import IncidentScreen
 
     app = make_app(sample_db)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -182,8 +182,9 @@ class IncidentScreen(Screen[None]):
         """The SLO figures of the incident's services, from the store (a refresh in the background fills it)."""
         if self.detail is None:
             return
-        services = self.detail.snapshot.services
-        load_readings(self.cockpit, services, self._show_budget)
+        from cockpit.tui.screens.budget import load_readings
+
+        load_readings(self.cockpit, self.detail.snapshot.services, self._show_budget)
 
     def _show_budget(self, readings: list[Any]) -> None:
         from datetime import timedelta
@@ -205,8 +206,9 @@ class IncidentScreen(Screen[None]):
         if pane.display and pane.size.width:
             pane.focus()
             return
-        services = self.detail.snapshot.services if self.detail else ()
-        self.app.push_screen(BudgetScreen(services))
+        from cockpit.tui.screens.budget import BudgetScreen
+
+        self.app.push_screen(BudgetScreen(self.detail.snapshot.services if self.detail else ()))
 
     # --- actions ------------------------------------------------------------------------
     def action_focus_pane(self, name: str) -> None:
@@ -428,43 +430,3 @@ class IncidentScreen(Screen[None]):
         self.notify(assessment.explanation)
         self.poll()
 
-
-def load_readings(app: CockpitApp, services: tuple[str, ...], done: Any) -> None:
-    from cockpit.service.signals import Signals
-
-    app.call_service(lambda svc: Signals(svc).readings(services), done, group="budget", quiet=True)
-
-
-class BudgetScreen(Screen[None]):
-    """The error-budget pane on its own, for terminals too narrow to show it beside the others."""
-
-    BINDINGS = [Binding("escape,q,5", "close", "Back", id="budget.close")]
-
-    def __init__(self, services: tuple[str, ...]) -> None:
-        super().__init__()
-        self.services = services
-
-    @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
-
-    def compose(self) -> ComposeResult:
-        pane = ErrorBudgetPane(id="budget-full")
-        pane.border_title = "[5] Error budget · " + ", ".join(one_line(s) for s in self.services)
-        yield pane
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one(ErrorBudgetPane).focus()
-        self.load()
-        self.set_interval(2.0, self.load)
-
-    def load(self) -> None:
-        load_readings(self.cockpit, self.services, self._show)
-
-    def _show(self, readings: list[Any]) -> None:
-        note = self.cockpit.signals.note if self.cockpit.signals else ""
-        self.query_one(ErrorBudgetPane).show(readings, self.services, self.cockpit.clock(), note)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
