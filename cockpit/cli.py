@@ -1075,7 +1075,11 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
     click.echo(f"Demo: {len(loaded.incidents)} sample incidents loaded into {path} (a scratch database).")
     os.environ["COCKPIT_RUNBOOK_DIRS"] = str(SAMPLE_DIR / "runbooks")  # demo mode: the sample runbook library
     if not no_ui:
-        run_tui(app, demo=True)
+        from cockpit.cli_slo import demo_signals
+
+        with demo_signals(loaded.shift) as signals_note:  # sample SLOs, and a Prometheus over sample data if installed
+            click.echo(signals_note)
+            run_tui(app, demo=True)
         return
     ctx.invoke(incident_list, show_all=True, as_json=False)
     open_refs = [s.ref for s in app.service().list_incidents()]
@@ -1086,6 +1090,10 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
 
 
 register_web_commands(cli)  # status-page, serve, comms --publish (#15): cockpit/web/commands.py
+
+from cockpit.cli_slo import slo as _slo_group  # noqa: E402  (the slo command group lives in its own module)
+
+cli.add_command(_slo_group)
 
 
 # --- entry point --------------------------------------------------------------------------

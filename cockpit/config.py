@@ -19,7 +19,8 @@ from cockpit.textsafe import control_characters
 from cockpit.yamldoc import YamlDocument, read_yaml
 
 APP_NAME = "incident-cockpit"
-KNOWN_KEYS = {"responder", "theme", "keymap", "runbook_dirs", "trackers", "handoff_ack_minutes", "status_page"}
+KNOWN_KEYS = {"responder", "theme", "keymap", "runbook_dirs", "trackers", "handoff_ack_minutes", "status_page",
+              "slo_dirs", "slo_breach_horizon_hours"}
 
 
 def config_dir() -> Path:
@@ -63,6 +64,8 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
     runbook_dirs: list[Path] = field(default_factory=list)
     handoff_ack_minutes: int = 60
+    slo_dirs: list[Path] = field(default_factory=list)
+    slo_breach_horizon_hours: float = 24.0
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -114,6 +117,16 @@ def load_config(path: Path | None = None) -> Config:
         if not isinstance(value, str) or not value.strip():
             assert doc is not None
             raise InvalidInput(f"Config file {doc.problem(('runbook_dirs', index), 'must be a folder path')}")
+    slo_dirs = need("slo_dirs", list, "a list of folders") or []
+    for index, value in enumerate(slo_dirs):
+        if not isinstance(value, str) or not value.strip():
+            assert doc is not None
+            raise InvalidInput(f"Config file {doc.problem(('slo_dirs', index), 'must be a folder path')}")
+    horizon = data.get("slo_breach_horizon_hours", 24)
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, float)) or not 0 < horizon <= 24 * 90:
+        assert doc is not None
+        problem = doc.problem(("slo_breach_horizon_hours",), "must be hours above 0, up to 2160 (90 days)")
+        raise InvalidInput(f"Config file {problem}")
     theme = need("theme", str, "a theme name") or "cockpit-dark"
     ack = data.get("handoff_ack_minutes", 60)
     if isinstance(ack, bool) or not isinstance(ack, int) or not 1 <= ack <= 7 * 24 * 60:
@@ -129,6 +142,8 @@ def load_config(path: Path | None = None) -> Config:
         keymap={str(k): str(v) for k, v in keymap.items()},
         runbook_dirs=[Path(str(d)).expanduser() for d in dirs],
         handoff_ack_minutes=ack,
+        slo_dirs=[Path(str(d)).expanduser() for d in slo_dirs],
+        slo_breach_horizon_hours=float(horizon),
         raw=data,
     )
 

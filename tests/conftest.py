@@ -101,3 +101,19 @@ def seeded_rand(seed: str = "tests"):
         return hashlib.sha256(f"{seed}:{next(counter)}".encode()).digest()[:count]
 
     return rand
+
+
+@pytest.fixture(scope="session")
+def prometheus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real Prometheus (Debian's package) on a free loopback port, started once per test session (per xdist
+    worker), over backfilled blocks: the known-ratio test series and the sample shop's data set."""
+    from cockpit.sources import local_prometheus
+
+    if not local_prometheus.available():
+        pytest.skip("Debian's prometheus (prometheus + promtool) is not installed; scripts/install-system-deps.sh "
+                    "installs it when run as root")
+    from tests.prometheus_data import build
+
+    folder = tmp_path_factory.mktemp("prometheus")
+    with local_prometheus.run_prometheus(build(folder)) as running:
+        yield running

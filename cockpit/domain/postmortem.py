@@ -190,6 +190,9 @@ def to_markdown(pm: Postmortem) -> str:
     else:
         lines += ["## Executive Summary", pm.summary, "", "## Impact"]
         for key, value in pm.impact.items():
+            if key == "slo_budgets":
+                lines += [_slo_budget_line(item) for item in value if isinstance(item, dict)]
+                continue
             shown = ", ".join(value) if isinstance(value, list) else value
             lines.append(f"- {key.replace('_', ' ').capitalize()}: {shown if shown not in (None, '') else '_?_'}")
         lines += ["", "## Timeline (UTC)", "", "| Time | Kind | Who | Event |", "|------|------|-----|-------|"]
@@ -218,6 +221,15 @@ def to_markdown(pm: Postmortem) -> str:
         lines += ["", "## Blameless check (advice)"]
         lines += [f"- “{_md_escape(f.sentence)}” — {f.suggestion}" for f in pm.blame_flags]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _slo_budget_line(item: dict[str, Any]) -> str:
+    def pct(value: Any) -> str:
+        return "?" if value is None else f"{value} %"
+
+    return (f"- SLO {item.get('slo')}: {pct(item.get('remaining_at_declaration_pct'))} of its error budget left at "
+            f"declaration, {pct(item.get('remaining_at_resolution_pct'))} at resolution; the incident took "
+            f"{pct(item.get('consumed_pct'))}")
 
 
 def proposed_actions(timeline: Sequence[Entry], start_number: int) -> list[ActionItem]:

@@ -192,4 +192,12 @@ def to_markdown(report: dict[str, object]) -> str:
              "", "## Incidents per week", "", "| Week of | SEV1 | SEV2 | SEV3 | SEV4 |", "|---|---|---|---|---|"]
     for week in data["weekly_incidents"]:
         lines.append(f"| {week['week_of']} | {week['SEV1']} | {week['SEV2']} | {week['SEV3']} | {week['SEV4']} |")
+    if "slo_summary" in data and "error_budget" in data:
+        slo, eb = data["slo_summary"], data["error_budget"]
+        lines += ["", f"## SLOs (latest figures, as of {slo['as_of']})",
+                  f"- Services meeting their SLOs: {slo['services_meeting_slo']} · breaching: "
+                  f"{slo['services_breaching_slo']}",
+                  f"- Worst performing: {slo['worst_performing']}",
+                  f"- Error budget: {eb['services_in_healthy']} healthy, {eb['services_in_warning']} warning, "
+                  f"{eb['services_in_critical']} critical, {eb['services_exhausted']} exhausted"]
     return "\n".join(lines) + "\n"

@@ -100,7 +100,28 @@ class Aftercare:
             next_number = int(session.exec(select(func.max(ActionItemRow.number))).one() or 0) + 1
         unstored = [e for e in detail.timeline if e.id not in used]
         proposed = pm.proposed_actions(unstored, next_number)
-        return pm.draft(detail.snapshot, detail.timeline, detail.metrics, [*stored, *proposed], full=full)
+        draft = pm.draft(detail.snapshot, detail.timeline, detail.metrics, [*stored, *proposed], full=full)
+        self._slo_impact(draft, detail.snapshot.id)
+        return draft
+
+    def _slo_impact(self, draft: pm.Postmortem, incident_id: str) -> None:
+        """``impact.slo_budget_consumed_pct``: the share of an SLO's error budget the incident's own errors took
+        (the most across its services' SLOs), with the budget at declaration and at resolution per SLO."""
+        from cockpit.service.signals import Signals, budget_consumed
+
+        records = Signals(self.incidents).incident_budgets(incident_id)
+        if not records:
+            return
+        draft.impact["slo_budget_consumed_pct"] = budget_consumed(records)
+
+        def pct(value: float | None) -> float | None:
+            return None if value is None else round(value * 100, 1)
+
+        draft.impact["slo_budgets"] = [
+            {"slo": r.slo_key, "remaining_at_declaration_pct": pct(r.declared_remaining),
+             "remaining_at_resolution_pct": pct(r.resolved_remaining),
+             "consumed_pct": None if r.consumed_pct is None else round(r.consumed_pct, 1)}
+            for r in records]
 
     # --- the monthly report -------------------------------------------------------------
     def monthly_report(self, period: str, today: date) -> dict[str, object]:
@@ -119,4 +140,12 @@ class Aftercare:
         for incident_id in ids:
             detail = svc.get(incident_id, with_timeline=False)
             incidents.append((detail.snapshot, detail.metrics))
-        return rp.monthly(period, incidents, pages, shifts, actions, today)
+        report = rp.monthly(period, incidents, pages, shifts, actions, today)
+        from cockpit.service.signals import Signals
+
+        slo_sections = Signals(svc).report_sections(svc.clock())
+        if slo_sections is not None:  # the seed's slo_summary and error_budget, from the latest SLO figures
+            body = report["monthly_report"]
+            assert isinstance(body, dict)
+            body.update(slo_sections)
+        return report

@@ -69,6 +69,9 @@ class Handoffs:
         for entry, key in rows:
             sections["recent_changes"].append({"change": f"{entry.at:%Y-%m-%d %H:%M}Z {display_ref(key)} "
                                                          f"{entry.kind}: {entry.text}", "risk": "", "rollback": ""})
+        from cockpit.service.signals import Signals
+
+        sections["known_risks"].extend(Signals(svc).known_risks(now))  # services in critical or exhausted state
         since = previous.created_at.date().isoformat() if previous else ""
         for book in runbooks:
             if not since or book.last_updated >= since:

@@ -260,8 +260,11 @@ class IncidentService:
             raise RuleViolation(f"The incident is in {phase.value}, the first phase.")
         return self.set_phase(query, target)
 
-    def classify_severity(self, query: str, impact: Impact, scope: Scope, triggers: Triggers) -> Assessment:
-        return self._apply_severity(query, classify(impact, scope, triggers), impact, scope, triggers)
+    def classify_severity(self, query: str, impact: Impact, scope: Scope, triggers: Triggers,
+                          evidence: str | None = None) -> Assessment:
+        """``evidence``: what the change rests on (e.g. the SLO burn behind "SLA breach imminent"), kept in the
+        timeline entry."""
+        return self._apply_severity(query, classify(impact, scope, triggers), impact, scope, triggers, evidence)
 
     def override_severity(self, query: str, severity: Severity, reason: str) -> Assessment:
         return self._apply_severity(query, override(severity, reason, self.author))
@@ -269,6 +272,7 @@ class IncidentService:
     def _apply_severity(
         self, query: str, assessment: Assessment,
         impact: Impact | None = None, scope: Scope | None = None, triggers: Triggers | None = None,
+        evidence: str | None = None,
     ) -> Assessment:
         now = self.clock()
         with self.store.write() as session:
@@ -285,9 +289,13 @@ class IncidentService:
                 fields.update(impact=impact.value, scope=scope.value, triggers=triggers.as_dict())
             change = f"Severity {before} → {assessment.severity}" if before != assessment.severity else (
                 f"Severity stays {before}")
-            self._append(session, incident, "severity", f"{change}: {assessment.explanation}", now, {
-                "from": before.label, "to": assessment.severity.label, "overridden": assessment.overridden,
-            })
+            data: dict[str, Any] = {"from": before.label, "to": assessment.severity.label,
+                                    "overridden": assessment.overridden}
+            text = f"{change}: {assessment.explanation}"
+            if evidence:
+                text += f". Evidence: {evidence}"
+                data["evidence"] = evidence
+            self._append(session, incident, "severity", text, now, data)
             self._update_fields(session, incident, fields, now)
             return assessment
 

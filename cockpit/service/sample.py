@@ -35,6 +35,7 @@ class LoadedSample:
     incidents: list[str]  # references, in file order
     shifts: int
     pages: int
+    shift: timedelta = timedelta(0)  # how far every time was moved (the demo's Prometheus data moves with it)
 
 
 def _time(value: Any) -> datetime:
@@ -90,7 +91,7 @@ def load_sample_data(store: Store, directory: Path = SAMPLE_DIR, now: datetime |
         shift = timedelta(minutes=int((now - DEMO_LEAD - latest_time(directory)).total_seconds() // 60))
     refs = [_replay(store, doc, shift) for doc in _docs(directory)]
     shifts, pages = _load_rotation(store, directory / "rotation.yaml", shift)
-    return LoadedSample(incidents=refs, shifts=shifts, pages=pages)
+    return LoadedSample(incidents=refs, shifts=shifts, pages=pages, shift=shift)
 
 
 def _replay(store: Store, doc: YamlDocument, shift: timedelta) -> str:

@@ -238,3 +238,32 @@ class PublishedUpdate(SQLModel, table=True):
     text: str
     published_by: str
     published_at: datetime = _time()
+
+
+class SloReading(SQLModel, table=True):
+    """The last figures read for one SLO, kept so the cockpit shows them with their age when the source is down
+    (added by migration 0007_slo). ``payload`` is the domain's ``SloEvaluation.as_dict()``."""
+
+    __tablename__ = "slo_reading"
+
+    slo_key: str = Field(primary_key=True)
+    service: str = Field(index=True)
+    payload: dict[str, Any] = _json(dict)
+    read_at: datetime | None = _time(nullable=True)  # the last successful read
+    attempted_at: datetime = _time()  # the last try, successful or not
+    error: str | None = None  # why the last try failed
+
+
+class IncidentBudget(SQLModel, table=True):
+    """An SLO's error budget around one incident: remaining at declaration and at resolution, and the share of the
+    window's budget the incident's own errors took (added by migration 0007_slo)."""
+
+    __tablename__ = "incident_budget"
+
+    incident_id: str = Field(foreign_key="incident.id", primary_key=True, max_length=36)
+    slo_key: str = Field(primary_key=True)
+    declared_remaining: float | None = None
+    resolved_remaining: float | None = None
+    consumed_pct: float | None = None
+    consumed_until: datetime | None = _time(nullable=True)
+    resolved: bool = False  # the figures at resolution are in: nothing more to read

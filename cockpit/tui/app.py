@@ -30,6 +30,7 @@ from cockpit.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
 if TYPE_CHECKING:
     from cockpit.sync.relay import Relay
     from cockpit.sync.settings import Tracker
+    from cockpit.tui.signals import SignalsRefresher
 
 
 class CockpitApp(App[None]):
@@ -71,6 +72,7 @@ class CockpitApp(App[None]):
         self._relay_for: Tracker | None = None
         self._sync_lock = threading.Lock()
         self.responder = service.author
+        self.signals: SignalsRefresher | None = None
         folders = theme_dirs if theme_dirs is not None else [data_folder("themes"), config_dir() / "themes"]
         themes, self.theme_problems = load_themes(folders)
         for theme in themes:
@@ -147,6 +149,10 @@ class CockpitApp(App[None]):
 
         self.push_screen(IncidentListScreen())
         self.call_service(lambda svc: svc.list_incidents(limit=1), self._land)
+        from cockpit.tui.signals import SignalsRefresher
+
+        self.signals = SignalsRefresher(self)  # SLO figures from Prometheus, in the background
+        self.signals.start()
         if self.sync_interval:
             self.set_interval(self.sync_interval, self._sync_round)
 

@@ -24,7 +24,8 @@ TRIGGER_SHORT = {"data_loss": "data loss", "security_pii": "PII", "revenue": "re
 
 class SeverityPane(Widget, can_focus=True):
     COMPONENT_CLASSES = {"matrix--sev1", "matrix--sev2", "matrix--sev3", "matrix--sev4", "matrix--current",
-                         "matrix--selected", "matrix--label", "matrix--on", "matrix--off", "matrix--why"}
+                         "matrix--selected", "matrix--label", "matrix--on", "matrix--off", "matrix--why",
+                         "matrix--proposal"}
     BINDINGS = [
         Binding("up,k", "move(-1, 0)", "Up", show=False, id="severity.up"),
         Binding("down,j", "move(1, 0)", "Down", show=False, id="severity.down"),
@@ -36,6 +37,7 @@ class SeverityPane(Widget, can_focus=True):
         Binding("S", "flip('sla_breach')", "SLA breach", show=False, id="severity.sla_breach"),
         Binding("enter", "apply", "Apply severity", id="severity.apply"),
         Binding("o", "override", "Override", id="severity.override"),
+        Binding("a", "review_proposal", "Review proposal", show=False, id="severity.proposal"),
     ]
 
     class Apply(Message):
@@ -48,12 +50,35 @@ class SeverityPane(Widget, can_focus=True):
     class Override(Message):
         pass
 
+    class ReviewProposal(Message):
+        """The IC asked to review the proposed "SLA breach imminent" trigger (a confirmation follows)."""
+
+        def __init__(self, reasons: tuple[str, ...]) -> None:
+            super().__init__()
+            self.reasons = reasons
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.snapshot: IncidentSnapshot | None = None
         self.row = 0
         self.col = 0
         self.triggers = Triggers()
+        self.proposal: tuple[str, ...] = ()  # why "SLA breach imminent" is proposed (from the SLO figures)
+
+    def set_proposal(self, reasons: tuple[str, ...]) -> None:
+        if reasons != self.proposal:
+            self.proposal = reasons
+            self.refresh(layout=True)
+
+    @property
+    def proposing(self) -> bool:
+        return bool(self.proposal) and self.snapshot is not None and not self.snapshot.triggers.sla_breach
+
+    def action_review_proposal(self) -> None:
+        if self.proposing:
+            self.post_message(self.ReviewProposal(self.proposal))
+        else:
+            self.app.notify("Nothing proposed: no SLO of this incident's services is burning fast or running out.")
 
     def show(self, snapshot: IncidentSnapshot, reset: bool) -> None:
         first = self.snapshot is None or self.snapshot.id != snapshot.id
@@ -125,6 +150,10 @@ class SeverityPane(Widget, can_focus=True):
             text.append(f"{mark}{TRIGGER_KEYS[name]} {label} ",
                         style("matrix--on" if on else "matrix--off", partial=True))
         text.append("\n")
+        if self.proposing:
+            more = f" (+{len(self.proposal) - 1} more)" if len(self.proposal) > 1 else ""
+            text.append(f"⚠ Proposed: SLA breach imminent: {literal(self.proposal[0])}{more} · a: review\n",
+                        style("matrix--proposal", partial=True))
         if self.pending:
             text.append(f"Enter applies: {self.preview.explanation}", style("matrix--why", partial=True))
         else:

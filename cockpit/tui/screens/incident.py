@@ -18,6 +18,7 @@ from cockpit.domain.severity import Severity
 from cockpit.errors import InvalidInput
 from cockpit.service.incidents import IncidentDetail
 from cockpit.textsafe import one_line
+from cockpit.tui.panes.budget import ErrorBudgetPane
 from cockpit.tui.panes.phase import PhaseBar
 from cockpit.tui.panes.roles import RolesPane
 from cockpit.tui.panes.severity import SeverityPane
@@ -51,6 +52,7 @@ class IncidentScreen(Screen[None]):
         Binding("2", "focus_pane('roles')", "Roles", show=False, id="main.focus_roles"),
         Binding("3", "focus_pane('severity')", "Severity", show=False, id="main.focus_severity"),
         Binding("4", "focus_pane('phase')", "Phase", show=False, id="main.focus_phase"),
+        Binding("5", "budget", "Budget", show=False, id="main.budget"),
         Binding("e,i", "add_entry", "Entry", id="main.add_entry"),
         Binding("s", "status_update", "Status", id="main.status_update"),
         Binding("c", "comms", "Comms", id="main.comms"),
@@ -94,6 +96,9 @@ class IncidentScreen(Screen[None]):
                 severity = SeverityPane(id="severity")
                 severity.border_title = "[3] Severity"
                 yield severity
+                budget = ErrorBudgetPane(id="budget")
+                budget.border_title = "[5] Error budget"
+                yield budget
         yield Input(placeholder="e: add entry · /d decision /a action /s status /c change · Enter to log",
                     id="entry")
         yield Static(id="hint")
@@ -107,6 +112,7 @@ class IncidentScreen(Screen[None]):
         self.reload()
         self.set_interval(self.cockpit.poll_interval, self.poll)
         self.set_interval(1.0, self.tick)
+        self.set_interval(2.0, self.load_budget)
 
     # --- data in ------------------------------------------------------------------------
     def reload(self) -> None:
@@ -144,6 +150,7 @@ class IncidentScreen(Screen[None]):
         self.token = None
         self._show_header(detail, reset=True)
         self.poll()
+        self.load_budget()
 
     def apply_changes(self, result: tuple[tuple[str, int], IncidentDetail | None, list[Any]]) -> None:
         token, header, new_entries = result
@@ -169,6 +176,39 @@ class IncidentScreen(Screen[None]):
 
     def tick(self) -> None:
         self.query_one(StatusLine).tick(self.cockpit.clock())
+
+    # --- error budget ---------------------------------------------------------------------
+    def load_budget(self) -> None:
+        """The SLO figures of the incident's services, from the store (a refresh in the background fills it)."""
+        if self.detail is None:
+            return
+        from cockpit.tui.screens.budget import load_readings
+
+        load_readings(self.cockpit, self.detail.snapshot.services, self._show_budget)
+
+    def _show_budget(self, readings: list[Any]) -> None:
+        from datetime import timedelta
+
+        from cockpit.domain.slo import breach_reasons
+
+        if self.detail is None:
+            return
+        now = self.cockpit.clock()
+        note = self.cockpit.signals.note if self.cockpit.signals else ""
+        self.query_one(ErrorBudgetPane).show(readings, self.detail.snapshot.services, now, note)
+        horizon = timedelta(hours=self.cockpit.config.slo_breach_horizon_hours)
+        reasons = breach_reasons([r.evaluation for r in readings if r.evaluation is not None],
+                                 self.detail.snapshot.services, horizon, now)
+        self.query_one(SeverityPane).set_proposal(tuple(reasons))
+
+    def action_budget(self) -> None:
+        pane = self.query_one(ErrorBudgetPane)
+        if pane.display and pane.size.width:
+            pane.focus()
+            return
+        from cockpit.tui.screens.budget import BudgetScreen
+
+        self.app.push_screen(BudgetScreen(self.detail.snapshot.services if self.detail else ()))
 
     # --- actions ------------------------------------------------------------------------
     def action_focus_pane(self, name: str) -> None:
@@ -361,6 +401,32 @@ class IncidentScreen(Screen[None]):
 
         self.app.push_screen(TextPrompt("Set severity by hand: 1, 2, 3 or 4", "SEV"), got_level)
 
+    def on_severity_pane_review_proposal(self, message: SeverityPane.ReviewProposal) -> None:
+        """The proposed "SLA breach imminent" trigger, applied only when the incident commander confirms the
+        exact entry it writes."""
+        from cockpit.domain.severity import Triggers, classify
+
+        if self.detail is None:
+            return
+        snap = self.detail.snapshot
+        triggers = Triggers(**{**snap.triggers.as_dict(), "sla_breach": True})
+        after = classify(snap.impact, snap.scope, triggers)
+        evidence = "; ".join(message.reasons)
+        change = f"Severity {snap.severity} → {after.severity}" if after.severity != snap.severity else (
+            f"Severity stays {snap.severity}")
+        entry = f"{change}: {after.explanation}. Evidence: {evidence}"
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.cockpit.call_service(lambda svc: svc.classify_severity(
+                    self.incident_id, snap.impact, snap.scope, triggers, evidence), self._severity_done)
+            else:
+                self.notify("Not applied: the severity is unchanged.", severity="warning")
+
+        self.app.push_screen(Confirm(f"Apply the “SLA breach imminent” trigger? The timeline gets: {one_line(entry)}"),
+                             confirmed)
+
     def _severity_done(self, assessment: Any) -> None:
         self.notify(assessment.explanation)
         self.poll()
+

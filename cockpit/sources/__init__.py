@@ -1,0 +1,1 @@
+"""Read-only live sources (Prometheus): bounded, origin-pinned, never blocking the screen."""

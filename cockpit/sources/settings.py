@@ -1,0 +1,179 @@
+"""Where the live SLO figures come from: ``sources.yaml`` beside the config file (no secret in it).
+
+```yaml
+prometheus:
+  url: https://prometheus.example.com/     # COCKPIT_PROMETHEUS_URL overrides it
+  timeout_seconds: 5
+  refresh_seconds: 60
+```
+
+The optional bearer token comes from ``COCKPIT_PROMETHEUS_TOKEN`` or from the OS keyring, where it is filed under
+the server's origin: a token saved for one server is never looked up for another.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from cockpit.config import config_path
+from cockpit.errors import CockpitError, InvalidInput
+from cockpit.yamldoc import read_yaml
+
+KEYRING_SERVICE = "incident-cockpit"
+TOKEN_VARIABLE = "COCKPIT_PROMETHEUS_TOKEN"
+URL_VARIABLE = "COCKPIT_PROMETHEUS_URL"
+DEFAULT_TIMEOUT = 5.0
+DEFAULT_REFRESH = 60.0
+
+
+class SourceLoginNeeded(CockpitError):
+    exit_code = 7
+
+
+@dataclass(frozen=True)
+class PrometheusSettings:
+    url: str
+    timeout_seconds: float = DEFAULT_TIMEOUT
+    refresh_seconds: float = DEFAULT_REFRESH
+    token: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def origin(self) -> str:
+        return origin_of(self.url)
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def sources_path() -> Path:
+    return config_path().parent / "sources.yaml"
+
+
+def check_url(url: str) -> str:
+    text = url.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(f"'{url}' is not a Prometheus URL: give its http(s) address, e.g. http://127.0.0.1:9090/.")
+    if parts.username or parts.password:
+        raise InvalidInput("Put no user name or password in the URL; use `cockpit slo source login` for a token.")
+    if parts.query or parts.fragment:
+        raise InvalidInput(f"'{url}' has a query or fragment; give the server's base address only.")
+    return text.rstrip("/") + "/"
+
+
+def _number(doc: Any, data: dict[str, Any], key: str, default: float, low: float, high: float) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not low <= value <= high:
+        problem = doc.problem(("prometheus", key), f"must be seconds from {low:g} to {high:g}")
+        raise InvalidInput(f"Source settings {problem}")
+    return float(value)
+
+
+def load_settings(path: Path | None = None) -> PrometheusSettings | None:
+    """The configured Prometheus (the URL variable wins over the file); None when there is none."""
+    path = path or sources_path()
+    timeout, refresh, url = DEFAULT_TIMEOUT, DEFAULT_REFRESH, ""
+    if path.exists():
+        doc, problems = read_yaml(path)
+        if problems or doc is None:
+            raise InvalidInput(f"Source settings {problems[0]}")
+        data = doc.data or {}
+        prom = data.get("prometheus") if isinstance(data, dict) else None
+        if not isinstance(prom, dict):
+            raise InvalidInput(f"Source settings {doc.problem(('prometheus',), 'must be a mapping with url')}")
+        for key in prom:
+            if key not in ("url", "timeout_seconds", "refresh_seconds"):
+                problem = doc.problem(("prometheus", key), "unknown setting", at_key=True)
+                raise InvalidInput(f"Source settings {problem}")
+        if not isinstance(prom.get("url"), str):
+            raise InvalidInput(f"Source settings {doc.problem(('prometheus', 'url'), 'must be the server address')}")
+        url = prom["url"]
+        timeout = _number(doc, prom, "timeout_seconds", DEFAULT_TIMEOUT, 0.1, 60)
+        refresh = _number(doc, prom, "refresh_seconds", DEFAULT_REFRESH, 5, 3600)
+    url = os.environ.get(URL_VARIABLE, "").strip() or url
+    if not url or url == "none":  # "none": no source, whatever the file says (the demo without Prometheus)
+        return None
+    return PrometheusSettings(check_url(url), timeout, refresh)
+
+
+def save_settings(url: str, timeout: float = DEFAULT_TIMEOUT, refresh: float = DEFAULT_REFRESH,
+                  path: Path | None = None) -> PrometheusSettings:
+    path = path or sources_path()
+    settings = PrometheusSettings(check_url(url), timeout, refresh)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_suffix(".yaml.tmp")
+    body = {"prometheus": {"url": settings.url, "timeout_seconds": timeout, "refresh_seconds": refresh}}
+    temp.write_text("# Where Incident Cockpit reads SLO figures. No secret here: see `cockpit slo source login`.\n"
+                    + yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
+    temp.replace(path)
+    return settings
+
+
+# --- the token ----------------------------------------------------------------------------------
+def _keyring_name(settings: PrometheusSettings) -> str:
+    return f"prometheus {settings.origin}"
+
+
+def _keyring_usable() -> bool:
+    import keyring
+    from keyring.backends import fail
+
+    try:
+        backend = keyring.get_keyring()
+    except Exception:
+        return False
+    return not isinstance(backend, fail.Keyring) and "null" not in type(backend).__module__
+
+
+def with_token(settings: PrometheusSettings) -> PrometheusSettings:
+    """The settings with the token from the environment variable or the keyring (none is fine)."""
+    from dataclasses import replace
+
+    env = os.environ.get(TOKEN_VARIABLE, "")
+    if env.strip():
+        return replace(settings, token=env.strip())
+    if not _keyring_usable():
+        return settings
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        value = keyring.get_password(KEYRING_SERVICE, _keyring_name(settings))
+    except KeyringError:
+        return settings
+    return replace(settings, token=value) if value else settings
+
+
+def store_token(settings: PrometheusSettings, token: str) -> None:
+    import keyring
+    from keyring.errors import KeyringError
+
+    if not _keyring_usable():
+        raise SourceLoginNeeded(f"No usable OS keyring on this machine; set {TOKEN_VARIABLE} instead.")
+    try:
+        keyring.set_password(KEYRING_SERVICE, _keyring_name(settings), token)
+    except KeyringError:
+        raise SourceLoginNeeded(f"The OS keyring refused the token; set {TOKEN_VARIABLE} instead.") from None
+
+
+def delete_token(settings: PrometheusSettings) -> bool:
+    import keyring
+    from keyring.errors import KeyringError, PasswordDeleteError
+
+    if not _keyring_usable():
+        return False
+    try:
+        keyring.delete_password(KEYRING_SERVICE, _keyring_name(settings))
+        return True
+    except (PasswordDeleteError, KeyringError):
+        return False

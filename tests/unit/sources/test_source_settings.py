@@ -1,0 +1,65 @@
+"""The SLO source's settings: a URL in sources.yaml (no secret there), the token from the variable or the keyring,
+filed under the server's origin so it is never looked up for another server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cockpit.errors import InvalidInput
+from cockpit.sources.settings import delete_token, load_settings, save_settings, store_token, with_token
+from tests.conftest import run_cli
+from tests.unit.sync.test_settings import MemoryKeyring, memory_keyring  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("COCKPIT_CONFIG", str(tmp_path / "config.yaml"))
+    monkeypatch.delenv("COCKPIT_PROMETHEUS_URL", raising=False)
+    monkeypatch.delenv("COCKPIT_PROMETHEUS_TOKEN", raising=False)
+    return tmp_path
+
+
+def test_url_is_checked_and_saved_without_a_secret(config_home: Path, memory_keyring: MemoryKeyring):  # noqa: F811
+    assert load_settings() is None
+    for bad in ("ftp://x", "prometheus:9090", "https://user:pw@prom.example.com/", "https://p.example.com/?a=1"):
+        with pytest.raises(InvalidInput):
+            save_settings(bad)
+    settings = save_settings("https://prom.example.com/prometheus", timeout=3, refresh=30)
+    assert (settings.url, settings.origin) == ("https://prom.example.com/prometheus/", "https://prom.example.com")
+    store_token(settings, "tok-in-keyring")
+    assert with_token(load_settings()).token == "tok-in-keyring"
+    text = (config_home / "sources.yaml").read_text()
+    assert "tok-in-keyring" not in text and "https://prom.example.com/prometheus/" in text
+    # the same token is not offered to another server
+    other = save_settings("https://other.example.com/")
+    assert with_token(other).token is None
+    assert delete_token(settings) and memory_keyring.items == {}
+
+
+def test_variables_win_and_none_means_no_source(config_home: Path, monkeypatch: pytest.MonkeyPatch):
+    save_settings("https://prom.example.com/")
+    monkeypatch.setenv("COCKPIT_PROMETHEUS_TOKEN", "tok-from-env")
+    assert with_token(load_settings()).token == "tok-from-env"
+    monkeypatch.setenv("COCKPIT_PROMETHEUS_URL", "http://127.0.0.1:9090")
+    assert load_settings().url == "http://127.0.0.1:9090/"
+    monkeypatch.setenv("COCKPIT_PROMETHEUS_URL", "none")
+    assert load_settings() is None
+
+
+def test_a_broken_settings_file_names_file_line_and_field(config_home: Path):
+    (config_home / "sources.yaml").write_text("prometheus:\n  url: http://x:9090/\n  timeout_seconds: 0\n")
+    with pytest.raises(InvalidInput, match=r"sources.yaml:3:20: prometheus.timeout_seconds: must be seconds"):
+        load_settings()
+
+
+def test_cli_set_and_show_never_print_a_token(tmp_path: Path):
+    env = {"COCKPIT_CONFIG": str(tmp_path / "config.yaml"), "COCKPIT_PROMETHEUS_TOKEN": "tok-secret-55"}
+    result = run_cli("slo", "source", "set", "http://127.0.0.1:1/", "--timeout", "1", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "note: Prometheus at http://127.0.0.1:1/ is unreachable (ConnectError). It is saved anyway" in result.stderr
+    shown = run_cli("slo", "source", "show", env=env)
+    assert shown.stdout.strip() == "Prometheus http://127.0.0.1:1/ (timeout 1 s, refresh every 60 s, token: set)"
+    everything = result.stdout + result.stderr + shown.stdout + shown.stderr + (tmp_path / "sources.yaml").read_text()
+    assert "tok-secret-55" not in everything
