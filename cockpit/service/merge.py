@@ -201,6 +201,7 @@ class Merger:
         self.incidents = incidents
         self.tracker = tracker
         self.parks = 0  # records parked by this merger (a pull reports how many it parked)
+        self.new_parks = 0  # of which were not parked before (the pull reads their window again, once)
 
     def link(self, session: Session, kind: str, local_id: str) -> str | None:
         row = session.get(RemoteLink, (self.tracker, local_id))
@@ -233,6 +234,7 @@ class Merger:
         row = session.get(ParkedRecord, key)
         reason = problem.reason[:500]
         if row is None:
+            self.new_parks += 1
             session.add(ParkedRecord(id=key, tracker=self.tracker, kind=problem.kind,
                                      remote_id=problem.remote_id[:200], what=problem.what[:200], reason=reason,
                                      incident_id=problem.incident_uuid[:36] or None, first_seen_at=now,
@@ -246,6 +248,14 @@ class Merger:
         row = session.get(ParkedRecord, self._parked_id(kind, remote_id))
         if row is not None:
             session.delete(row)
+
+    def release_unidentified(self, reported: set[str]) -> None:
+        """Records parked without an id of their own (a listing item with no id) cannot be recognised when read
+        again: after a complete pull, those not reported again are released."""
+        with self.incidents.store.write() as session:
+            for row in session.exec(select(ParkedRecord).where(ParkedRecord.tracker == self.tracker)).all():
+                if "?" in row.remote_id and row.remote_id not in reported:
+                    session.delete(row)
 
     def release_listing(self) -> None:
         with self.incidents.store.write() as session:
@@ -314,6 +324,11 @@ class Merger:
         for entry in sorted(remote.entries, key=lambda e: (e.hlc or 0, e.id)):
             what = f"message {entry.remote_id} on issue {remote.remote_id}"
             held = entry.id if entry.id in known else next((i for i in entry.legacy_ids if i in known), None)
+            if held is None:  # the same tracker comment under a garbled id: the link says it is held already
+                linked = session.exec(select(RemoteLink.local_id).where(
+                    RemoteLink.tracker == self.tracker, RemoteLink.kind == "entry",
+                    RemoteLink.remote_id == entry.remote_id)).first()
+                held = linked if linked in known else None
             if held is not None:
                 self.set_link(session, "entry", held, entry.remote_id)
                 self.release(session, "entry", entry.remote_id)

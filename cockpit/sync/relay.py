@@ -345,8 +345,11 @@ class Relay:
             report.errors.append(str(exc))
             report.parked += 1
             return report
-        parks = self.merger.parks
+        parks, new_parks = self.merger.parks, self.merger.new_parks
+        held = self._known_entries({p.remote_id for p in pulled.problems if p.kind == "entry"})
         for problem in pulled.problems:
+            if problem.kind == "entry" and problem.remote_id in held:
+                continue  # an entry this cockpit already has, garbled on the way back: nothing to set aside
             self.merger.park(problem)
         for remote in pulled.incidents:
             if not remote.cockpit_uuid:
@@ -354,7 +357,12 @@ class Relay:
             report.pulled += self.merger.merge(remote)
         report.parked += self.merger.parks - parks
         self.merger.release_listing()
-        self._note(pull_cursor=started, last_pull_at=started, reachable=True, login_needed=False, url_wrong=False)
+        self.merger.release_unidentified({p.remote_id for p in pulled.problems})
+        # a record parked for the first time may have been garbled on the way: the next pull reads its window
+        # again (and releases it if it reads fine). One parked before keeps its place: the cursor moves on.
+        cursor_now = cursor if self.merger.new_parks > new_parks else started
+        self._note(pull_cursor=cursor_now, last_pull_at=started, reachable=True, login_needed=False,
+                   url_wrong=False)
         return report
 
     def _known_entries(self, remote_ids: set[str]) -> set[str]:

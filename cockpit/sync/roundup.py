@@ -344,6 +344,8 @@ class RoundupAdapter:
     def _remote(self, issue_id: str, item: dict[str, Any], messages: dict[str, dict[str, Any]],
                 result: Pulled) -> RemoteIncident:
         attributes = item  # the collection answer carries the requested @fields inline
+        if attributes.get("messages") is not None and not isinstance(attributes.get("messages"), list):
+            raise BadRecord(f"its messages are a {type(attributes.get('messages')).__name__}, not a list")
         entries = []
         for link in _list(attributes.get("messages")):
             msg_id = _safe_link_id(link)
