@@ -38,6 +38,10 @@ class AuthFailed(TrackerError):
     kind = "auth"
 
 
+class RateLimited(Retryable):
+    """The tracker's rate limit: its wait is honoured even when other requests go through."""
+
+
 class Settling(Retryable):
     """Not a failure: an earlier attempt may still land, so the relay waits before looking for it."""
 

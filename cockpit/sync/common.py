@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 
-from cockpit.sync.adapter import AuthFailed, Permanent, Retryable, Stale
+from cockpit.sync.adapter import AuthFailed, Permanent, RateLimited, Retryable, Stale
 from cockpit.textsafe import one_line
 
 ENTRY_HEADER = re.compile(r"^\[(?P<kind>[a-z]+)\] (?P<author>[^\n]+?) · (?P<at>\d{4}-\d\d-\d\dT[\d:.]+Z)"
@@ -159,7 +159,7 @@ def raise_for(name: str, method: str, path: str, response: httpx.Response, detai
         raise Stale(f"{name}: changed meanwhile ({status})")
     if status in (408, 425, 429) or status >= 500:
         asked = asked_wait(response)
-        raise Retryable(f"{name}: {status} {detail}".strip() + wait_words(asked),
+        raise (RateLimited if status == 429 else Retryable)(f"{name}: {status} {detail}".strip() + wait_words(asked),
                         None if asked is None else capped_wait(asked))
     raise Permanent(f"{name}: {method} {path} refused: {status} {detail}".strip())
 

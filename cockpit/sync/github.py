@@ -27,7 +27,7 @@ from cockpit.domain.ids import tracker_identity
 from cockpit.domain.lifecycle import Phase
 from cockpit.errors import InvalidInput
 from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id, roles_text
-from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent, Retryable
+from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent, RateLimited
 from cockpit.sync.common import (
     MAX_WAIT_S,
     asked_wait,
@@ -109,7 +109,7 @@ class GitHubAdapter:
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         wait = self._blocked_until - time.time()
         if wait > 0:
-            raise Retryable(f"{self.name}: rate limit used up; waiting {wait:.0f} s for it to reset", wait)
+            raise RateLimited(f"{self.name}: rate limit used up; waiting {wait:.0f} s for it to reset", wait)
         if method != "GET" and self.write_interval > 0:
             gap = self._last_write + self.write_interval - time.monotonic()
             if gap > 0:
@@ -119,7 +119,7 @@ class GitHubAdapter:
         response = self.http.request(method, path, **kwargs)
         self._note_budget(response)
         if response.status_code in (403, 429) and self._rate_limited(response):
-            raise Retryable(f"{self.name}: rate limited ({response.status_code})"
+            raise RateLimited(f"{self.name}: rate limited ({response.status_code})"
                             f"{wait_words(asked_wait(response))}", self._limit_wait(response))
         if response.status_code == 403 and _token_lacks_access(response):
             raise AuthFailed(f"{self.name}: the token may not do this in {self.project} ({_error_text(response)}); "

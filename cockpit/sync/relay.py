@@ -5,7 +5,8 @@ backoff that never undercuts Retry-After (capped at an hour); stale (409/412) is
 (other 4xx) is dead-lettered, visible and retryable by hand; auth (401/403 on login) pauses the tracker until
 someone logs in again; config (the address is not the tracker's API) pauses it until the settings change. A
 circuit breaker stops hammering a tracker that keeps failing, and any successful request ends the backoff of
-every change waiting on that tracker (never the wait for an earlier attempt that may still land).
+every change waiting on that tracker (never a rate limit's wait, nor the wait for an earlier attempt that may
+still land).
 
 A pull that the tracker answers with something the cockpit refuses to read (a link to another host, endless
 pages, an answer too large) is parked with its reason and does not stop the push; one bad record in it is
@@ -29,6 +30,7 @@ from cockpit.sync.adapter import (
     AuthFailed,
     Misconfigured,
     Permanent,
+    RateLimited,
     Settling,
     Stale,
     TokenRefused,
@@ -125,7 +127,7 @@ class Relay:
     # --- push -----------------------------------------------------------------------------
     def push(self, limit: int = 10_000, healthy: bool = False) -> Report:
         """Send the queue in order. ``healthy``: the tracker just answered a request, so changes waiting out a
-        backoff go now (never one waiting for an earlier attempt that may still land)."""
+        backoff go now (never one waiting for a rate limit, or for an earlier attempt that may still land)."""
         report = Report()
         now = self.incidents.clock()
         blocked: set[str] = set()  # incidents whose earlier op must go first
@@ -136,7 +138,7 @@ class Relay:
             if op.incident_id in blocked:
                 continue
             waits = op.next_attempt_at is not None and op.next_attempt_at > now
-            if waits and (not healthy or op.payload.get("_wait") == "settling"):
+            if waits and (not healthy or op.payload.get("_wait") in ("settling", "rate")):
                 blocked.add(op.incident_id)
                 report.waiting += 1
                 continue
@@ -173,7 +175,7 @@ class Relay:
                 self.breaker.failure(self.incidents.clock())
                 delay = backoff(op.attempts, exc.retry_after)
                 # the in-flight window of an attempt runs from when the client gave up on it, not when it began
-                ended = {**op.payload, "_wait": "backoff"}
+                ended = {**op.payload, "_wait": "rate" if isinstance(exc, RateLimited) else "backoff"}
                 if "_sent_at" in op.payload:
                     ended["_sent_at"] = self.incidents.clock().isoformat()
                 self._finish(op.id, "pending", str(exc), next_at=self.incidents.clock() + timedelta(seconds=delay),

@@ -122,6 +122,8 @@ def waiting_for(state: SyncState | None, queue: dict[str, Any], now: datetime) -
     reason = one_line(queue["waiting_reason"] or "")
     if queue["waiting_kind"] == "settling":
         return f"an earlier attempt that may still land: looking again at {due:%H:%M:%S} UTC ({reason})"
+    if queue["waiting_kind"] == "rate":
+        return f"the tracker's rate limit: sending again at {due:%H:%M:%S} UTC ({reason})"
     return f"a retry at {due:%H:%M:%S} UTC after: {reason or 'a failed attempt'} (any answer from the tracker " \
            f"ends this wait sooner)"
 

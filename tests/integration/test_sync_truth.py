@@ -321,3 +321,11 @@ def test_an_answer_from_the_tracker_ends_the_backoff_and_status_says_what_it_wai
     report = cockpit.relay.run_once()  # the tracker answers the pull: the waiting changes go now, not in 2 minutes
     assert report.pushed == 2 and report.errors == []
     assert cockpit.status()["summary"] == "synced"
+    # a rate limit is another matter: its wait is honoured even while other requests go through
+    ref = cockpit.svc.list_incidents()[0].ref
+    cockpit.svc.add_entry(ref, "after the limit")
+    hostile_roundup.on("POST", r"/@poe$", times=1, answer=lambda call: HostileTracker.json_answer(
+        429, {"error": {"status": 429, "msg": "slow down"}}, {"Retry-After": "120"}))
+    assert cockpit.relay.push().pushed == 0
+    assert cockpit.relay.run_once().pushed == 0
+    assert "rate limit" in cockpit.status()["waiting_for"]
