@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 
-from cockpit.sync.adapter import AuthFailed, Permanent, RateLimited, Retryable, Stale
+from cockpit.sync.adapter import AuthFailed, Misconfigured, Permanent, RateLimited, Retryable, Stale
 from cockpit.textsafe import one_line
 
 ENTRY_HEADER = re.compile(r"^\[(?P<kind>[a-z]+)\] (?P<author>[^\n]+?) · (?P<at>\d{4}-\d\d-\d\dT[\d:.]+Z)"
@@ -152,7 +152,10 @@ def raise_for(name: str, method: str, path: str, response: httpx.Response, detai
     if status < 300:
         return
     if status < 400:
-        raise Permanent(f"{name}: {method} {path} was answered with a redirect ({status}); check the URL.")
+        where = one_line(response.headers.get("Location", ""))[:200]
+        raise Misconfigured(f"{name}: {method} {path} was answered with a redirect ({status}"
+                            + (f" to {where}" if where else "") + "): the tracker URL looks wrong; give the "
+                            "address it redirects to with `cockpit tracker add`.")
     if status == 401:
         raise AuthFailed(f"{name}: login refused (401); {login_hint}")
     if status in (409, 412):

@@ -141,7 +141,11 @@ class RoundupAdapter:
 
     def username(self, user_id: str) -> str:
         if user_id not in self._usernames:
-            data = self._json(self._call("GET", f"user/{user_id}"))
+            try:
+                data = self._json(self._call("GET", f"user/{user_id}"))
+            except Permanent:  # an account that cannot be read: the record still merges, named by its id
+                self._usernames[user_id] = user_id
+                return user_id
             attributes = data.get("attributes") if isinstance(data.get("attributes"), dict) else {}
             name = attributes.get("username") if isinstance(attributes, dict) else None
             self._usernames[user_id] = str(name) if isinstance(name, str) and name else user_id
