@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -569,3 +570,87 @@ def test_the_hostile_tracker_answers_like_the_real_one_when_it_behaves(hostile_r
     with httpx.Client(timeout=5) as client:
         assert client.get(f"{hostile_roundup.origin}/{shared_roundup.name}/rest/",
                           auth=("alice", shared_roundup.users["alice"])).status_code == 200
+
+
+# --- the same cases against the GitHub adapter -----------------------------------------------------------------
+def test_github_a_huge_answer_is_cut_off_at_the_size_cap(hostile_github: HostileTracker, tmp_path: Path) -> None:
+    cockpit = github_cockpit(tmp_path, hostile_github)
+    cockpit.svc.open_incident("Huge on GitHub", Impact.DEGRADED, Scope.LT25)
+    chunk = b" " * (1024 * 1024)
+
+    def huge(call: Call) -> None:
+        hostile_github.stream(call, {"Content-Type": "application/json"},
+                              lambda i: b"[" if i == 0 else (chunk if i <= 80 else None))
+
+    hostile_github.on("GET", r"/repos/acme/incidents/issues$", answer=huge)
+    report = cockpit.relay.run_once()
+    assert report.pushed == 2 and any("more than 32 MiB" in e for e in report.errors), report.errors
+    assert hostile_github.bytes_sent < 40 * 1024 * 1024
+
+
+def test_github_a_dripping_answer_is_abandoned_in_bounded_time(hostile_github: HostileTracker, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_SYNC_TIMEOUT", "1")  # one request may then take 6 s in all
+    cockpit = github_cockpit(tmp_path, hostile_github)
+    cockpit.svc.open_incident("Drip on GitHub", Impact.DEGRADED, Scope.LT25)
+
+    def drip(call: Call) -> None:
+        hostile_github.stream(call, {"Content-Type": "application/json"}, lambda i: b" ", interval=0.2)
+
+    hostile_github.on("GET", r"/repos/acme/incidents/issues$", answer=drip)
+    outcome: list[Any] = []
+    worker = threading.Thread(target=lambda: outcome.append(cockpit.relay.run_once()), daemon=True)
+    began = time.monotonic()
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "the drip kept the sync waiting"
+    assert time.monotonic() - began < 30 and "took longer than 6 s" in outcome[0].errors[0]
+
+
+def test_github_an_ic_written_into_the_marker_is_refused(hostile_github: HostileTracker, tmp_path: Path) -> None:
+    from cockpit.sync.github import INCIDENT_MARKER
+
+    server = hostile_github.github
+    assert server is not None
+    cockpit = github_cockpit(tmp_path, hostile_github)
+    ref = cockpit.svc.open_incident("Who leads on GitHub", Impact.CORE_DOWN, Scope.LT25, commander="priya").ref
+    cockpit.relay.run_once()
+    issue = server.issues[1]
+    match = INCIDENT_MARKER.match(issue["body"])
+    assert match is not None
+    meta = {**json.loads(match["data"]), "roles": "ic: mallory"}
+    issue["body"] = f"<!-- cockpit-incident {json.dumps(meta)} -->" + issue["body"][match.end():]  # edited by hand
+    cockpit.relay.run_once()
+    assert cockpit.svc.get(ref).snapshot.commander == "priya"
+    [conflict] = Merger(cockpit.svc, "gh").conflicts()
+    assert conflict.field == "roles" and "without a handover" in (conflict.reason or "")
+
+
+def test_github_a_comment_clashing_with_a_local_entry_or_reference_is_named_honestly(hostile_github: HostileTracker,
+                                                                                   tmp_path: Path) -> None:
+    server = hostile_github.github
+    assert server is not None
+    other = github_cockpit(tmp_path, hostile_github, "lena", "tok-carol")
+    other.svc.open_incident("Theirs", Impact.DEGRADED, Scope.LT25)
+    other.relay.run_once()
+    cockpit = github_cockpit(tmp_path, hostile_github)
+    first = cockpit.svc.open_incident("Ours", Impact.DEGRADED, Scope.LT25).ref
+    taken = cockpit.svc.get(first).timeline[0].id
+    server.comment_by_hand(1, f"<!-- cockpit-entry {taken} -->\n[note] mallory · 2026-01-02T03:04:05Z\n\nclash",
+                           user="mallory")
+    report = cockpit.relay.run_once()
+    assert report.pushed == 2, report.errors
+    [parked] = Merger(cockpit.svc, "gh").parked()
+    assert f"already used by an entry of {first}" in parked.reason
+    assert "Theirs" in {s.title for s in cockpit.svc.list_incidents(include_closed=True)}
+
+
+def test_github_errors_with_control_sequences_are_shown_escaped(hostile_github: HostileTracker,
+                                                                tmp_path: Path) -> None:
+    cockpit = github_cockpit(tmp_path, hostile_github)
+    cockpit.svc.open_incident("Escape me on GitHub", Impact.DEGRADED, Scope.LT25)
+    hostile_github.on("POST", r"/issues$", answer=lambda call: HostileTracker.json_answer(422, {"message": EVIL}))
+    assert cockpit.relay.run_once().dead == 1
+    for shown in (cockpit.cli("sync", "status"), cockpit.cli("sync", "failed")):
+        assert shown.returncode == 0 and ESC not in shown.stdout + shown.stderr
+        assert "\\x1b]52;c;ZXZpbA==\\x07" in shown.stdout
