@@ -839,6 +839,8 @@ def tracker_login(app: AppContext, name: str, no_check: bool) -> None:
 
     The secret is tried against the tracker first: a refused one is not saved. When the tracker cannot be
     reached (it may be the outage), the secret is saved anyway and used once the tracker answers."""
+    import contextlib
+
     from cockpit.sync.runner import check_login
     from cockpit.sync.settings import get_tracker, require_keyring, store_secret
     from cockpit.textsafe import one_line
@@ -858,7 +860,9 @@ def tracker_login(app: AppContext, name: str, no_check: bool) -> None:
     elif caveat is None:
         from cockpit.sync.runner import login_accepted
 
-        login_accepted(app.service(), item.name)
+        if app.db_path().exists():  # "login needed" no longer tells the truth (a busy database: the next pull)
+            with contextlib.suppress(CockpitError):
+                login_accepted(app.service(), item.name)
         click.echo(f"{item.name} accepted it; saved in the OS keyring.")
     else:
         click.echo(f"{item.name}: {one_line(caveat)}.", err=True)
