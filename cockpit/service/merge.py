@@ -371,7 +371,7 @@ class Merger:
             return f"its author {entry.author[:40]!r} is not a name", 0
         if entry.at.tzinfo is None or not EARLIEST <= entry.at <= now + MAX_AHEAD:
             return f"its time {entry.at.isoformat()[:40]} is impossible (before 2000 or more than a day ahead)", 0
-        stamp = entry.hlc if entry.hlc is not None else ids.hlc_from_ms(int(entry.at.timestamp() * 1000))
+        stamp = entry.hlc if entry.hlc is not None else _stamp_of_time(entry.at)
         if not ids.hlc_from_ms(int(EARLIEST.timestamp() * 1000)) <= stamp <= ids.hlc_from_ms(
                 int((now + MAX_AHEAD).timestamp() * 1000)):
             return f"its clock stamp {stamp} is impossible (before 2000 or more than a day ahead)", 0
@@ -677,6 +677,14 @@ def release_parked(incidents: IncidentService, parked_id: str | None) -> tuple[i
                 state.pull_cursor = None  # read everything again: the record may have been fixed in the tracker
                 session.add(state)
         return len(rows), trackers
+
+
+def _stamp_of_time(at: datetime) -> int:
+    """The clock stamp of a comment written in the tracker, known only by its time there. Trackers stamp in whole
+    seconds, so such a time means "during that second": it sorts at the second's end, after the entries cockpits
+    wrote within it (the same on every cockpit)."""
+    ms = int(at.timestamp() * 1000)
+    return ids.hlc_from_ms(ms + 999 if at.microsecond == 0 else ms)
 
 
 def _stamp(moment: datetime) -> str:
