@@ -43,7 +43,8 @@ def fill_timeline(db: Path, incident_id: str, count: int, start: datetime | None
             f"Entry {i}: checked pod checkout-api-7b4d9-{i % 97:02d}, p99 {200 + i % 300} ms, "
             "error rate 0.4%, nothing unusual in the logs", json.dumps({}), "local",
         ))
-    raw.executemany("INSERT INTO timeline_entry VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    raw.executemany("INSERT INTO timeline_entry (id, incident_id, hlc, at, kind, author, text, data, origin) "
+                    "VALUES (?,?,?,?,?,?,?,?,?)", rows)
     raw.commit()
     raw.close()
 

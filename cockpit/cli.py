@@ -269,7 +269,8 @@ def _show_json(detail: Any) -> dict[str, Any]:
             "overdue": check_in.overdue, "overdue_by_seconds": int(check_in.overdue_by.total_seconds()),
         },
         "metrics": detail.metrics.as_minutes(),
-        "timeline": [{"id": e.id, "at": iso(e.at), "kind": e.kind, "author": e.author, "text": e.text}
+        "timeline": [{"id": e.id, "at": iso(e.at), "kind": e.kind, "author": e.author, "text": e.text,
+                      **({"arrived_late_at": iso(e.arrived_late_at)} if e.arrived_late_at else {})}
                      for e in detail.timeline],
     }
 
@@ -323,6 +324,8 @@ def _print_detail(detail: Any, tail: int | None) -> None:
                                                        else ""))
     for e in shown:
         text = literal(e.text).replace("\n", "\n" + " " * 34)
+        if e.arrived_late_at:  # written earlier by its author; it reached this cockpit only then
+            text = f"(arrived late, {local_and_utc(e.arrived_late_at)[11:]}) {text}"
         out.append(f"  {local_and_utc(e.at)[11:]:<22} {one_line(e.kind):<9} {one_line(e.author)[:12]:<12} {text}")
     click.echo("\n".join(out))
 
@@ -838,18 +841,16 @@ def tracker_add(name: str, kind: str, url: str | None, project: str) -> None:
 
 @tracker.command("list")
 @json_option
-def tracker_list(as_json: bool) -> None:
-    """Configured trackers and whether a credential is available."""
-    from cockpit.sync.settings import LoginNeeded, load_trackers, secret_for
+@pass_ctx
+def tracker_list(app: AppContext, as_json: bool) -> None:
+    """Configured trackers and their login: logged in, refused (the tracker's last answer was 401), login needed."""
+    from cockpit.sync.runner import login_state
+    from cockpit.sync.settings import load_trackers
     from cockpit.textsafe import one_line
 
     rows = []
     for item in load_trackers():
-        try:
-            secret_for(item)
-            login = "logged in"
-        except LoginNeeded:
-            login = "login needed"
+        login = login_state(item, app.service() if app.db_path().exists() else None)
         rows.append({"name": item.name, "kind": item.kind, "url": item.url, "project": item.project, "login": login})
     if as_json:
         emit_json(rows)
@@ -867,14 +868,18 @@ def tracker_list(as_json: bool) -> None:
 @click.option("--allow-plaintext-keyring", "allow_plaintext", is_flag=True,
               help="Store the secret even in a keyring that keeps it unencrypted in a file (refused otherwise; "
                    "the COCKPIT_TRACKER_TOKEN_<NAME> variable is the alternative).")
-def tracker_login(name: str, no_check: bool, allow_plaintext: bool) -> None:
+@pass_ctx
+def tracker_login(app: AppContext, name: str, no_check: bool, allow_plaintext: bool) -> None:
     """Store the tracker's secret in the OS keyring (asked without echo; Roundup: user:password).
 
     The secret is tried against the tracker first: a refused one is not saved. When the tracker cannot be
     reached (it may be the outage), the secret is saved anyway and used once the tracker answers. A keyring that
     keeps secrets unencrypted (keyrings.alt's PlaintextKeyring) is refused unless --allow-plaintext-keyring."""
+    import contextlib
+
     from cockpit.sync.runner import check_login
     from cockpit.sync.settings import get_tracker, plaintext_keyring, require_keyring, store_secret
+    from cockpit.textsafe import one_line
 
     item = get_tracker(name)
     require_keyring(item, allow_plaintext)
@@ -891,9 +896,14 @@ def tracker_login(name: str, no_check: bool, allow_plaintext: bool) -> None:
     if no_check:
         click.echo(f"Saved in the OS keyring for '{item.name}' (not checked).")
     elif caveat is None:
+        from cockpit.sync.runner import login_accepted
+
+        if app.db_path().exists():  # "login needed" no longer tells the truth (a busy database: the next pull)
+            with contextlib.suppress(CockpitError):
+                login_accepted(app.service(), item.name)
         click.echo(f"{item.name} accepted it; saved in the OS keyring.")
     else:
-        click.echo(f"{item.name}: {caveat}.", err=True)
+        click.echo(f"{item.name}: {one_line(caveat)}.", err=True)
 
 
 @tracker.command("logout")
@@ -939,12 +949,16 @@ def _check_interval(_ctx: click.Context, _param: click.Parameter, value: float) 
               help="Seconds between rounds when running (0.1 to 86400).")
 @click.pass_context
 def sync(ctx: click.Context, once: bool, tracker_name: str | None, interval: float) -> None:
-    """Push queued changes to the tracker and pull what others wrote (keeps running; Ctrl-C stops)."""
+    """Push queued changes to the tracker and pull what others wrote (keeps running; Ctrl-C stops).
+
+    With --once the exit code is 0 when the round went through, 7 when the tracker refused the login, and 1 when
+    it reached nothing (unreachable, or the tracker URL looks wrong)."""
     if ctx.invoked_subcommand is not None:
         return
     import time as _time
 
     from cockpit.sync.runner import open_relay
+    from cockpit.textsafe import one_line
 
     app: AppContext = ctx.obj
     relay = open_relay(app.service(), tracker_name)
@@ -953,8 +967,11 @@ def sync(ctx: click.Context, once: bool, tracker_name: str | None, interval: flo
             report = relay.run_once()
             stamp = datetime.now(UTC).strftime("%H:%M:%SZ")
             click.echo(f"{stamp} pushed {report.pushed}, pulled {report.pulled}, dead-lettered {report.dead}"
-                       + (f"; {report.errors[-1]}" if report.errors else ""))
+                       + (f", parked {report.parked}" if report.parked else "")
+                       + (f"; {one_line(report.errors[-1])}" if report.errors else ""))
             if once:
+                if report.login_needed:
+                    sys.exit(7)
                 sys.exit(1 if report.errors and not report.pushed and not report.pulled else 0)
             _time.sleep(interval)
     except KeyboardInterrupt:
@@ -975,7 +992,8 @@ def sync_conflicts(app: AppContext, as_json: bool) -> None:
     conflicts = Merger(app.service(), choose_tracker(None).name).conflicts()
     if as_json:
         emit_json([{"id": c.id, "incident": c.incident_ref, "field": c.field, "local": c.local_value,
-                    "remote": c.remote_value, "kept": c.kept, "restored": c.restored, "sentence": c.sentence}
+                    "remote": c.remote_value, "kept": c.kept, "restored": c.restored, "local_author": c.local_author,
+                    "remote_author": c.remote_author, "reason": c.reason, "sentence": c.sentence}
                    for c in conflicts])
         return
     if not conflicts:
@@ -999,34 +1017,57 @@ def sync_restore(app: AppContext, conflict_id: str) -> None:
 @json_option
 @pass_ctx
 def sync_failed(app: AppContext, as_json: bool) -> None:
-    """Dead letters: changes the tracker refused for good; `cockpit sync retry` queues them again."""
+    """Dead letters (changes the tracker refused for good) and parked records (what the tracker sent that the
+    cockpit could not take); `cockpit sync retry` queues or frees them again."""
+    from cockpit.service.merge import parked_records
     from cockpit.service.outbox import dead_letters
     from cockpit.textsafe import one_line
 
     rows = dead_letters(app.service())
+    parked = parked_records(app.service())
     if as_json:
         emit_json([{"id": d.id, "incident": d.incident_ref, "what": d.what, "error": d.error,
-                    "attempts": d.attempts, "queued_at": d.queued_at.isoformat()} for d in rows])
+                    "attempts": d.attempts, "queued_at": d.queued_at.isoformat()} for d in rows]
+                  + [{"id": p.id, "parked": True, "tracker": p.tracker, "what": p.what, "error": p.reason,
+                      "times": p.times, "first_seen_at": p.first_seen_at.isoformat()} for p in parked])
         return
     if not rows:
         click.echo("No dead letters: everything refused so far was retried or nothing was refused.")
     for d in rows:
         click.echo(f"{d.id[:8]} {one_line(d.sentence)}")
+    for p in parked:
+        click.echo(f"{p.id[:8]} parked: {one_line(p.sentence)}")
 
 
 @sync.command("retry")
 @click.argument("op_id", metavar="ID", required=False)
-@click.option("--all", "retry_all", is_flag=True, help="Queue every dead letter again.")
+@click.option("--all", "retry_all", is_flag=True, help="Queue every dead letter again and free every parked record.")
 @pass_ctx
 def sync_retry(app: AppContext, op_id: str | None, retry_all: bool) -> None:
-    """Queue a dead letter again (by the id `cockpit sync failed` shows), or all of them with --all."""
+    """Queue a dead letter again, or free a parked record (by the id `cockpit sync failed` shows), or all of them
+    with --all. A freed record is read from the tracker again on the next sync."""
+    from cockpit.errors import NotFound
+    from cockpit.service.merge import release_parked
     from cockpit.service.outbox import retry_dead
 
     if (op_id is None) == (not retry_all):
-        raise InvalidInput("Give the id of one dead letter, or --all (not both).")
-    count = retry_dead(app.service(), None if retry_all else op_id)
-    click.echo(f"Queued {count} change{'s' if count != 1 else ''} again; the next sync sends "
-               f"{'them' if count != 1 else 'it'}.")
+        raise InvalidInput("Give the id of one dead letter or parked record, or --all (not both).")
+    target = None if retry_all else op_id
+    if target is not None and not target.strip():
+        raise NotFound("Give the id of a dead letter or parked record (`cockpit sync failed` lists them) or --all.")
+    freed, _ = release_parked(app.service(), target)
+    try:
+        count = retry_dead(app.service(), target)
+    except NotFound:
+        if not freed:
+            raise NotFound(f"No dead letter or parked record {op_id}; `cockpit sync failed` lists them.") from None
+        count = 0
+    if count or not freed:
+        click.echo(f"Queued {count} change{'s' if count != 1 else ''} again; the next sync sends "
+                   f"{'them' if count != 1 else 'it'}.")
+    if freed:
+        click.echo(f"Freed {freed} parked record{'s' if freed != 1 else ''}; the next sync reads "
+                   f"{'them' if freed != 1 else 'it'} from the tracker again.")
 
 
 @sync.command("status")
@@ -1042,13 +1083,21 @@ def sync_status(app: AppContext, as_json: bool) -> None:
         return
     if not rows:
         click.echo("No trackers configured: local only.")
+    from cockpit.textsafe import one_line
+
     for row in rows:
         click.echo(f"{row['tracker']}: {row['summary']}")
         click.echo(f"  queued {row['queued']} (oldest {row['oldest_queued_age_minutes'] or 0} min), dead letters "
-                   f"{row['dead_letters']}, conflicts {row['conflicts']}, last push {row['last_push_at'] or 'never'}, "
-                   f"last pull {row['last_pull_at'] or 'never'}")
+                   f"{row['dead_letters']}, conflicts {row['conflicts']}, parked {row['parked']}, last push "
+                   f"{row['last_push_at'] or 'never'}, last pull {row['last_pull_at'] or 'never'}")
+        if row["waiting_for"]:
+            click.echo(f"  waiting for {one_line(row['waiting_for'])}")
+        if row["last_error"]:
+            click.echo(f"  last error: {one_line(row['last_error'])}")
         for line in row["conflict_lines"]:
-            click.echo(f"  conflict: {line}")
+            click.echo(f"  conflict: {one_line(line)}")
+        for parked in row["parked_records"]:
+            click.echo(f"  parked {parked['id'][:8]}: {one_line(parked['what'])}: {one_line(parked['reason'])}")
 
 
 # --- demo ---------------------------------------------------------------------------------

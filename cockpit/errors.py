@@ -57,6 +57,15 @@ class StoreError(CockpitError):
     exit_code = 5
 
 
+class StoreConflict(StoreError):
+    """A change clashed with a record the database already holds (a UNIQUE constraint): nothing was written, and
+    the file is not damaged. ``detail`` names the constraint."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
 class StoreLocked(StoreError):
     """Another process holds the database's write lock for too long."""
 

@@ -80,3 +80,34 @@ def hlc_receive(last: int, remote: int, now_ms: int) -> int:
 
 def hlc_wall_ms(stamp: int) -> int:
     return stamp >> HLC_SHIFT
+
+
+def hlc_from_ms(unix_ms: int) -> int:
+    """The stamp of an event known only by its wall-clock time (a comment written in the tracker)."""
+    return unix_ms << HLC_SHIFT
+
+
+# --- Identity of things written in a tracker ------------------------------------------------
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def tracker_identity(kind: str, url: str, project: str = "") -> str:
+    """What names a tracker independently of the name a cockpit gave it: its kind and address (and, on
+    GitHub-like trackers, the repository). Scheme and host are case-folded, the default port and a trailing
+    slash dropped, so two cockpits configured with the same address agree."""
+    match = re.fullmatch(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<host>[^/:?#]+)(?::(?P<port>\d+))?(?P<path>[^?#]*)",
+                         url.strip())
+    if match is None:
+        address = url.strip().rstrip("/")
+    else:
+        scheme = match["scheme"].lower()
+        port = match["port"] if match["port"] and match["port"] != _DEFAULT_PORTS.get(scheme) else ""
+        address = f"{scheme}://{match['host'].lower().rstrip('.')}{':' + port if port else ''}" \
+                  f"{match['path'].rstrip('/')}"
+    return f"{kind}:{address}" + (f"#{project.strip().strip('/').lower()}" if project.strip() else "")
+
+
+def remote_entry_id(identity: str, remote_id: str) -> str:
+    """A deterministic id for a comment written in the tracker itself, from the tracker's identity and the
+    comment's id there: re-pulls change nothing, and every cockpit gives the comment the same id."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cockpit:{identity}:{remote_id}"))

@@ -27,6 +27,7 @@ class Entry:
     author: str
     text: str
     hlc: int = 0  # causal order stamp (hybrid logical clock); larger is later
+    arrived_late_at: datetime | None = None  # reached this cockpit after entries that sort after it
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,19 @@ def plan_transition(source: Phase, target: Phase) -> Transition:
             f"the next phase is {expected.value}; move there first."
         )
     return Transition(source, target, Direction.ADVANCE)
+
+
+def check_remote_move(source: Phase, target: Phase, steps_recorded: set[tuple[Phase, Phase]]) -> None:
+    """A phase another cockpit or the tracker reports, held to the same rules as a local move. Back is always
+    allowed (a relapse); forward is allowed one phase at a time, so a jump of several phases is taken only when
+    every step in between was recorded (``steps_recorded``: the (from, to) advances in the timeline, as another
+    cockpit writes them). Otherwise ``RuleViolation`` with the rule's own sentence."""
+    if target.index <= source.index or target is source.next():
+        return
+    step = source
+    while step is not target:
+        following = step.next()
+        assert following is not None
+        if (step, following) not in steps_recorded:
+            plan_transition(source, target)  # raises with the way forward
+        step = following

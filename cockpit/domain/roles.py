@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,7 +10,7 @@ from enum import Enum
 
 from cockpit.domain.lifecycle import Phase
 from cockpit.domain.severity import Severity
-from cockpit.errors import InvalidInput
+from cockpit.errors import InvalidInput, RuleViolation
 
 
 class Role(Enum):
@@ -135,3 +136,19 @@ def check_roles(
         warnings.append(RoleWarning(
             "no-comms", "SEV1 without a Communications Lead: someone must own status updates."))
     return warnings
+
+
+MAX_NAME = 100
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def check_board(board: dict[Role, list[str]]) -> None:
+    """A role board from elsewhere (another cockpit, the tracker) held to the local rules: one holder for every
+    role but SME, and holders' names as a person could type them. Raises ``RuleViolation``."""
+    for role, names in board.items():
+        if role.single_holder and len(names) > 1:
+            raise RuleViolation(f"{role.title} has one holder at a time, not {len(names)} ({', '.join(names)}).")
+        for name in names:
+            if not name.strip() or len(name) > MAX_NAME or _CONTROL.search(name):
+                raise RuleViolation(f"'{name[:40]!r}' is not a name a role can be given to (at most {MAX_NAME} "
+                                    f"characters, no control characters).")

@@ -21,14 +21,14 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlmodel import Session
 
-from cockpit.errors import ReadOnly, StoreError, StoreLocked
+from cockpit.errors import ReadOnly, StoreConflict, StoreError, StoreLocked
 
 #: The newest migration. ``tests/unit/test_migrations.py`` checks it against alembic's head.
-SCHEMA_HEAD = "0007_slo"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006_web", "0007_slo")
+SCHEMA_HEAD = "0008_sync"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006_web", "0007_slo", "0008_sync")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DEFAULT_BUSY_TIMEOUT_S = 5.0
 
@@ -269,6 +269,10 @@ class Store:
                     f"{_busy_timeout():g} s. Try again; nothing was changed."
                 ) from None
             raise explain(self.path, exc) from None
+        except IntegrityError as exc:  # not damage: a change that clashes with what the file already holds
+            raise StoreConflict(f"The change clashes with a record the database {self.path} already holds "
+                                f"({exc.orig}); nothing was changed and the database is fine.", str(exc.orig)) \
+                from None
         except DatabaseError as exc:
             raise explain(self.path, exc) from None
 

@@ -59,6 +59,8 @@ class TimelineEntry(SQLModel, table=True):
     text: str
     data: dict[str, Any] = _json(dict)
     origin: str = "local"
+    #: Set on an entry that reached this cockpit after entries that sort after it (migration 0008): when it came.
+    arrived_late_at: datetime | None = _time(nullable=True)
 
 
 class RoleAssignment(SQLModel, table=True):
@@ -204,6 +206,11 @@ class SyncState(SQLModel, table=True):
     login_needed: bool = False
     last_error: str | None = None
     remote_state: dict[str, Any] = _json(dict)  # per incident: the field values last agreed with the tracker
+    #: The tracker's identity (kind and address; migration 0008): ids of comments written in the tracker derive
+    #: from it, so they do not depend on the name this cockpit gave the tracker.
+    identity: str | None = None
+    #: The address answers, but not as the configured tracker (a 404 at its API): sync waits for the settings.
+    url_wrong: bool = False
 
 
 class Conflict(SQLModel, table=True):
@@ -222,6 +229,29 @@ class Conflict(SQLModel, table=True):
     remote_author: str = ""
     at: datetime = _time()
     restored: bool = False
+    #: Who made the local side's value (migration 0008; before, the deciding cockpit was assumed).
+    local_author: str = ""
+    #: Set when the incident rules refused the tracker's value (migration 0008): why it was not taken.
+    reason: str | None = None
+
+
+class ParkedRecord(SQLModel, table=True):
+    """Something the tracker sent that the cockpit could not take (unreadable, or refused by the rules), kept
+    aside with its reason while the rest syncs (added by migration 0008). A later pull that reads it fine
+    releases it; ``cockpit sync retry`` releases it by hand and reads the tracker again."""
+
+    __tablename__ = "parked_record"
+
+    id: str = Field(primary_key=True, max_length=36)  # uuid5 of tracker, kind and remote id: stable across pulls
+    tracker: str = Field(index=True)
+    kind: str  # incident | entry | field | listing
+    remote_id: str
+    what: str  # "issue 42", "message 17 on issue 42", "severity of issue 42", "the issue listing"
+    reason: str
+    incident_id: str | None = None  # the cockpit UUID it belongs to, when known (not necessarily held here)
+    first_seen_at: datetime = _time()
+    last_seen_at: datetime = _time()
+    times: int = 1
 
 
 class PublishedUpdate(SQLModel, table=True):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from cockpit.service.merge import RemoteIncident
+from cockpit.service.merge import Pulled
 
 #: Given remote entry ids, returns those the local store already has.
 KnownIds = Callable[[set[str]], set[str]]
@@ -38,8 +38,28 @@ class AuthFailed(TrackerError):
     kind = "auth"
 
 
+class RateLimited(Retryable):
+    """The tracker's rate limit: its wait is honoured even when other requests go through."""
+
+
 class Settling(Retryable):
     """Not a failure: an earlier attempt may still land, so the relay waits before looking for it."""
+
+
+class Misconfigured(TrackerError):
+    """The address answers, but not as the tracker the settings describe (a 404 at the API's root, a page that
+    is not the API): every change would fail the same way, so the tracker is paused until the settings change,
+    and nothing is dead-lettered."""
+
+    kind = "config"
+
+
+class TokenRefused(TrackerError):
+    """A create's server-side idempotency token (Roundup's Post-Once-Exactly link) was refused: it expired, was
+    used, or belongs to another login. The relay looks for the entry and, once no earlier attempt can still
+    land, takes a fresh token."""
+
+    kind = "token"
 
 
 class TrackerAdapter(Protocol):
@@ -66,8 +86,12 @@ class TrackerAdapter(Protocol):
     def update_fields(self, remote_incident: str, fields: dict[str, Any]) -> None:
         """Change single-value fields (severity, phase, roles...)."""
 
-    def pull(self, since: datetime | None, known: KnownIds | None = None) -> Sequence[RemoteIncident]:
-        """Incidents changed since ``since`` (with their entries). ``known`` tells which remote entry ids this
-        cockpit already holds, so an adapter may skip reading them again."""
+    def pull(self, since: datetime | None, known: KnownIds | None = None) -> Pulled:
+        """Incidents changed since ``since`` (with their entries), and the records that could not be read (each
+        with its reason: one bad record never stops a pull). ``known`` tells which remote entry ids this cockpit
+        already holds, so an adapter may skip reading them again."""
+
+    def cancel(self) -> None:
+        """From another thread: abandon the request in progress and send nothing more (the cockpit is quitting)."""
 
     def close(self) -> None: ...

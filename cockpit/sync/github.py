@@ -23,19 +23,22 @@ from typing import Any
 
 import httpx
 
+from cockpit.domain.ids import tracker_identity
 from cockpit.domain.lifecycle import Phase
 from cockpit.errors import InvalidInput
-from cockpit.service.merge import RemoteEntry, RemoteIncident, remote_entry_id, roles_text
-from cockpit.sync.adapter import AuthFailed, KnownIds, Permanent, Retryable
+from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id, roles_text
+from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent, RateLimited
 from cockpit.sync.common import (
-    call,
+    MAX_WAIT_S,
+    asked_wait,
     entry_content,
     parse_entry_content,
     raise_for,
     request_seconds,
-    request_timeout,
     retry_after,
+    wait_words,
 )
+from cockpit.sync.http import Limits, TrackerHttp
 
 INCIDENT_LABEL = "cockpit"
 DUPLICATE_LABEL = "cockpit:duplicate"
@@ -54,8 +57,8 @@ def _marker_json(data: dict[str, Any]) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False).replace(">", "\\u003e")
 
 
-def _time(text: str | None) -> datetime | None:
-    if not text:
+def _time(text: Any) -> datetime | None:
+    if not text or not isinstance(text, str):
         return None
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
@@ -65,7 +68,8 @@ def _time(text: str | None) -> datetime | None:
 
 class GitHubAdapter:
     def __init__(self, name: str, url: str, project: str, token: str, transport: httpx.BaseTransport | None = None,
-                 write_interval: float = 1.0, sleep: Callable[[float], None] = time.sleep) -> None:
+                 write_interval: float = 1.0, sleep: Callable[[float], None] | None = None,
+                 limits: Limits | None = None) -> None:
         self.name = name
         self.url = (url or "https://api.github.com").rstrip("/") + "/"
         owner, _, repo = project.strip().strip("/").partition("/")
@@ -74,14 +78,17 @@ class GitHubAdapter:
                             f"`cockpit tracker add {name} --kind github --url URL --project OWNER/REPO` fixes it.")
         self.project = f"{owner}/{repo}"
         self.gitea = "/api/v1" in self.url  # Gitea/Forgejo: label ids instead of names, `token` auth scheme
+        self.identity = tracker_identity("github", self.url, self.project)
         scheme = "token" if self.gitea else "Bearer"
-        self.client = httpx.Client(base_url=self.url, timeout=request_timeout(), transport=transport,
-                                   follow_redirects=True, headers={
+        # redirects are followed (a renamed repository answers 301/307), but only within the API's own origin
+        self.http = TrackerHttp(name, self.url, transport=transport, limits=limits, follow_redirects=True, headers={
             "Authorization": f"{scheme} {token}", "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": "2022-11-28", "User-Agent": "incident-cockpit"})
+        self.client = self.http.client
         self.settle_seconds = 3 * request_seconds() + 5  # httpx times out per phase: allow several
+        self.in_flight_seconds = self.settle_seconds
         self.write_interval = write_interval
-        self.sleep = sleep
+        self.sleep = sleep or self.http.pause
         self.paced = 0  # how often the adapter waited for the rate limit
         self.swept = 0  # duplicates removed by pulls
         self._blocked_until = 0.0
@@ -90,7 +97,10 @@ class GitHubAdapter:
         self._login: str | None = None
 
     def close(self) -> None:
-        self.client.close()
+        self.http.close()
+
+    def cancel(self) -> None:
+        self.http.cancel()
 
     # --- HTTP ---------------------------------------------------------------------------------
     def _repo(self, path: str = "") -> str:
@@ -99,17 +109,18 @@ class GitHubAdapter:
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         wait = self._blocked_until - time.time()
         if wait > 0:
-            raise Retryable(f"{self.name}: rate limit used up; waiting {wait:.0f} s for it to reset", wait)
+            raise RateLimited(f"{self.name}: rate limit used up; waiting {wait:.0f} s for it to reset", wait)
         if method != "GET" and self.write_interval > 0:
             gap = self._last_write + self.write_interval - time.monotonic()
             if gap > 0:
                 self.paced += 1
                 self.sleep(gap)
             self._last_write = time.monotonic()
-        response = call(self.client, self.name, method, path, **kwargs)
+        response = self.http.request(method, path, **kwargs)
         self._note_budget(response)
         if response.status_code in (403, 429) and self._rate_limited(response):
-            raise Retryable(f"{self.name}: rate limited ({response.status_code})", self._limit_wait(response))
+            raise RateLimited(f"{self.name}: rate limited ({response.status_code})"
+                            f"{wait_words(asked_wait(response))}", self._limit_wait(response))
         if response.status_code == 403 and _token_lacks_access(response):
             raise AuthFailed(f"{self.name}: the token may not do this in {self.project} ({_error_text(response)}); "
                              f"give it read and write access to issues (and authorise it for SSO), then run "
@@ -123,11 +134,14 @@ class GitHubAdapter:
     def _note_budget(self, response: httpx.Response) -> None:
         """When the primary budget is spent, send nothing more until it resets (no point in 403s)."""
         if response.headers.get("X-RateLimit-Remaining") == "0":
+            self.paced += 1
             try:
-                self._blocked_until = float(response.headers["X-RateLimit-Reset"])
-                self.paced += 1
+                reset = float(response.headers["X-RateLimit-Reset"])
             except (KeyError, ValueError):
-                self._blocked_until = time.time() + 60
+                reset = time.time() + 60
+            # an epoch in the past, or an absurd, infinite or NaN one: never more than an hour from now
+            now = time.time()
+            self._blocked_until = min(reset, now + MAX_WAIT_S) if reset == reset else now + 60
 
     @staticmethod
     def _rate_limited(response: httpx.Response) -> bool:
@@ -144,48 +158,55 @@ class GitHubAdapter:
 
     def _check_project(self, response: httpx.Response | None) -> None:
         """A 404 inside the repository: say so plainly when the repository itself is what is missing."""
-        response = response or call(self.client, self.name, "GET", self._repo())
+        response = response or self.http.request("GET", self._repo())
         if response.status_code == 404:
-            raise Permanent(f"{self.name}: project {self.project} not found at {self.url} (or the token cannot see "
-                            f"it); check --project with `cockpit tracker add`.")
+            raise Misconfigured(f"{self.name}: project {self.project} not found at {self.url} (or the token cannot "
+                                f"see it): the URL or project looks wrong; check it with `cockpit tracker list`, "
+                                f"fix it with `cockpit tracker add {self.name} --kind github --url URL "
+                                f"--project OWNER/REPO`.")
 
     def _json(self, response: httpx.Response) -> Any:
         try:
             return response.json()
         except ValueError:
-            raise Permanent(f"{self.name} at {self.url} did not answer like a GitHub or Gitea API (not JSON); "
-                            f"check the URL (GitHub: https://api.github.com, Gitea: https://HOST/api/v1).") from None
+            raise Misconfigured(f"{self.name} at {self.url} did not answer like a GitHub or Gitea API (not JSON): the "
+                                f"URL looks wrong (GitHub: https://api.github.com, Gitea: https://HOST/api/v1).") \
+                from None
 
     def _object(self, response: httpx.Response) -> dict[str, Any]:
         data = self._json(response)
         if not isinstance(data, dict):
-            raise Permanent(f"{self.name} at {self.url} did not answer like a GitHub or Gitea API; check the URL.")
+            raise Misconfigured(f"{self.name} at {self.url} did not answer like a GitHub or Gitea API: the URL looks "
+                                f"wrong; check it with `cockpit tracker list`.")
         return data
 
     def _pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Every item of a listing. GitHub: follow ``Link: rel="next"``. Gitea caps page sizes (50 by default)
         and leaves the Link header off some listings, so there the pages are walked until one comes back empty
         or ``X-Total-Count`` items have been read."""
-        response = self._call("GET", path, params={**params, "per_page": PAGE, "limit": PAGE})
-        page, count = 1, 0
-        while True:
-            data = self._json(response)
-            if not isinstance(data, list):
-                raise Permanent(f"{self.name} at {self.url} did not answer like a GitHub or Gitea API; check the URL.")
-            items = [item for item in data if isinstance(item, dict)]
-            yield from items
-            count += len(items)
-            following = response.links.get("next", {}).get("url")
-            page += 1
-            if page > 10_000:
-                return
-            if following:
-                response = self._call("GET", following)
-                continue
-            total = _int(response.headers.get("X-Total-Count"))
-            if not self.gitea or not items or (total is not None and count >= total):
-                return
-            response = self._call("GET", path, params={**params, "per_page": PAGE, "limit": PAGE, "page": page})
+        with self.http.reading(f"{path.removeprefix(self._repo())} pages"):  # a pull's pages share its budget
+            self.http.page()
+            response = self._call("GET", path, params={**params, "per_page": PAGE, "limit": PAGE})
+            page, count = 1, 0
+            while True:
+                data = self._json(response)
+                if not isinstance(data, list):
+                    raise Misconfigured(f"{self.name} at {self.url} did not answer like a GitHub or Gitea API: the "
+                                        f"URL looks wrong; check it with `cockpit tracker list`.")
+                items = [item for item in data if isinstance(item, dict)]
+                yield from items
+                count += len(items)
+                following = response.links.get("next", {}).get("url")
+                page += 1
+                if following:
+                    self.http.page()
+                    response = self._call("GET", following)  # TrackerHttp refuses a link to another origin
+                    continue
+                total = _int(response.headers.get("X-Total-Count"))
+                if not self.gitea or not items or (total is not None and count >= total):
+                    return
+                self.http.page()
+                response = self._call("GET", path, params={**params, "per_page": PAGE, "limit": PAGE, "page": page})
 
     def check(self) -> None:
         """Reachable, a GitHub/Gitea API, the project exists and the token is accepted."""
@@ -304,6 +325,9 @@ class GitHubAdapter:
         if "roles" in fields:
             roles = fields["roles"]
             meta["roles"] = roles_text(roles) if isinstance(roles, dict) else str(roles)
+        for name in ("severity_reason", "impact", "scope"):
+            if isinstance(fields.get(name), str):
+                meta[name] = fields[name]
         meta.update({"severity": severity, "phase": phase})
         others = [name for name in _label_names(issue) if not _ours(name)]
         wanted = self._field_labels(severity, phase) + others
@@ -311,8 +335,13 @@ class GitHubAdapter:
         self._call("PATCH", self._repo(f"/issues/{remote_incident}"), json={"body": self._body(meta)})
 
     # --- pull ---------------------------------------------------------------------------------
-    def pull(self, since: datetime | None, known: KnownIds | None = None) -> Sequence[RemoteIncident]:
+    def pull(self, since: datetime | None, known: KnownIds | None = None) -> Pulled:
         del known  # the repository-wide comment listing already brings only what changed
+        with self.http.reading("the changed issues and comments"):
+            return self._pull(since)
+
+    def _pull(self, since: datetime | None) -> Pulled:
+        result = Pulled()
         issues = {number: issue for issue in self._incident_issues(since)
                   if (number := _int(issue.get("number"))) is not None}
         comments: dict[int, list[dict[str, Any]]] = {}
@@ -329,16 +358,19 @@ class GitHubAdapter:
             by_incident.setdefault(uuid or f"#{number}", []).append(number)
         if since is not None:
             self._add_older_twins(since, issues, by_incident)
-        found = []
         for uuid, numbers in by_incident.items():
             numbers.sort()
             if len(numbers) > 1 and not uuid.startswith("#"):
                 self._sweep_issues(numbers, issues)
             entries: list[RemoteEntry] = []
             for number in numbers:
-                entries.extend(self._entries(self._sweep_comments(comments.get(number, []))))
-            found.append(self._remote(issues[numbers[0]], entries))
-        return found
+                entries.extend(self._entries(number, self._sweep_comments(comments.get(number, [])), result))
+            try:
+                result.incidents.append(self._remote(issues[numbers[0]], entries))
+            except ValueError as exc:
+                result.problems.append(RemoteProblem("incident", str(numbers[0]), f"issue #{numbers[0]}", str(exc),
+                                                     uuid if not uuid.startswith("#") else ""))
+        return result
 
     def _add_older_twins(self, since: datetime, issues: dict[int, dict[str, Any]],
                          by_incident: dict[str, list[int]]) -> None:
@@ -397,23 +429,32 @@ class GitHubAdapter:
                 pass  # cannot delete it: the merge still counts the entry once
         return result
 
-    def _entries(self, comments: list[dict[str, Any]]) -> list[RemoteEntry]:
+    def _entries(self, number: int, comments: list[dict[str, Any]], result: Pulled) -> list[RemoteEntry]:
         entries = []
         for comment in comments:
-            body = str(comment.get("body") or "")
-            if comment.get("id") is None or body.startswith(SWEEP_MARKER):
-                continue  # not a comment at all, or the cockpit's own note on a duplicate issue
-            remote_id = str(comment["id"])
+            body = comment.get("body")
+            if not isinstance(body, str):
+                body = ""
+            if body.startswith(SWEEP_MARKER):
+                continue  # the cockpit's own note on a duplicate issue
+            remote_id = _int(comment.get("id"))
+            if remote_id is None:
+                result.problems.append(RemoteProblem("entry", f"{number}:?{len(result.problems)}",
+                                                     f"a comment on issue #{number}", "it has no usable id"))
+                continue
             created = _time(comment.get("created_at")) or datetime.now(UTC)
             author = _login(comment.get("user")) or self.name
             match = ENTRY_MARKER.match(body)
-            entry_id = match["id"] if match else remote_entry_id(self.name, remote_id)
+            entry_id = match["id"] if match else remote_entry_id(self.identity, str(remote_id))
+            legacy = () if match else (remote_entry_id(self.name, str(remote_id)),)
             content = body[match.end():] if match else body
-            kind, at, text = "note", created, content
+            kind, at, text, hlc, facts = "note", created, content, None, {}
             parsed = parse_entry_content(content) if match else None
             if parsed is not None:
-                kind, author, at, text = parsed
-            entries.append(RemoteEntry(id=entry_id, remote_id=remote_id, at=at, author=author, kind=kind, text=text))
+                kind, author, at, text, hlc, facts = (parsed.kind, parsed.author, parsed.at, parsed.text, parsed.hlc,
+                                                      parsed.facts)
+            entries.append(RemoteEntry(id=entry_id, remote_id=str(remote_id), at=at, author=author, kind=kind,
+                                       text=text, hlc=hlc, facts=facts, legacy_ids=legacy))
         return entries
 
     def _remote(self, issue: dict[str, Any], entries: list[RemoteEntry]) -> RemoteIncident:
@@ -421,13 +462,16 @@ class GitHubAdapter:
         severity, phase = _label_fields(issue)
         changed_at = _time(issue.get("updated_at")) or datetime.now(UTC)
         changed_by = ""
+        number = _int(issue.get("number"))
+        if number is None:
+            raise ValueError("it has no issue number")
         if (severity, phase) != (meta.get("severity", ""), meta.get("phase", "")):
-            changed_at, changed_by = self._label_change(int(issue["number"]), changed_at)
+            changed_at, changed_by = self._label_change(number, changed_at)
         return RemoteIncident(
-            remote_id=str(issue["number"]), cockpit_uuid=str(meta.get("id") or ""), ref=str(meta.get("ref") or ""),
-            title=str(issue.get("title") or ""),
-            fields={"severity": severity, "phase": phase, "impact": str(meta.get("impact") or ""),
-                    "scope": str(meta.get("scope") or ""), "roles": str(meta.get("roles") or "")},
+            remote_id=str(number), cockpit_uuid=_meta_text(meta, "id"), ref=_meta_text(meta, "ref"),
+            title=_meta_text(issue, "title"),
+            fields={"severity": severity, "phase": phase, **{name: _meta_text(meta, name) for name in (
+                "impact", "scope", "roles", "severity_reason")}},
             changed_at=changed_at, changed_by=changed_by, entries=entries)
 
     def _label_change(self, number: int, fallback: datetime) -> tuple[datetime, str]:
@@ -465,7 +509,9 @@ def _label_fields(issue: dict[str, Any]) -> tuple[str, str]:
 
 
 def _label_names(issue: dict[str, Any]) -> list[str]:
-    return [str(label.get("name", "")) for label in issue.get("labels") or [] if isinstance(label, dict)]
+    labels = issue.get("labels")
+    return [str(label.get("name", "")) for label in (labels if isinstance(labels, list) else [])
+            if isinstance(label, dict)]
 
 
 def _phase(text: str) -> Phase | None:
@@ -484,6 +530,16 @@ def _meta(issue: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _meta_text(data: dict[str, Any], key: str) -> str:
+    """A text field of the marker or the issue; a value of another JSON type makes the record unreadable."""
+    value = data.get(key)
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"its {key} is a {type(value).__name__}, not text")
+    return str(value)
 
 
 def _login(user: Any) -> str:

@@ -11,6 +11,7 @@ from cockpit.service.merge import Merger
 from cockpit.store.models import SyncState
 from cockpit.sync.relay import Relay, queue_status
 from cockpit.sync.settings import Tracker, load_trackers, secret_for
+from cockpit.textsafe import one_line
 
 
 def choose_tracker(name: str | None) -> Tracker:
@@ -54,16 +55,20 @@ def _minutes_since(moment: datetime | None, now: datetime) -> int | None:
     return None if moment is None else int((now - moment).total_seconds() // 60)
 
 
-def summary(state: SyncState | None, queued: int, oldest_minutes: int | None, dead: int = 0) -> str:
-    """The status line's words: synced / N queued, oldest 12 min / tracker unreachable / login needed; with
-    ", N failed" when changes were refused for good (``cockpit sync failed``)."""
+def summary(state: SyncState | None, queued: int, oldest_minutes: int | None, dead: int = 0, parked: int = 0) -> str:
+    """The status line's words: synced / N queued, oldest 12 min / tracker unreachable / login needed / tracker
+    URL looks wrong; with ", N failed" when changes were refused for good (``cockpit sync failed``) and ", N parked"
+    when records from the tracker were set aside (``cockpit sync status`` says why)."""
     words = _summary(state, queued, oldest_minutes)
-    return f"{words}, {dead} failed" if dead else words
+    words = f"{words}, {dead} failed" if dead else words
+    return f"{words}, {parked} parked" if parked else words
 
 
 def _summary(state: SyncState | None, queued: int, oldest_minutes: int | None) -> str:
     if state is not None and state.login_needed:
         return "login needed"
+    if state is not None and state.url_wrong:
+        return "tracker URL looks wrong"
     if state is not None and not state.reachable:
         return f"tracker unreachable, {queued} queued"
     if queued:
@@ -81,19 +86,46 @@ def status_rows(incidents: IncidentService) -> list[dict[str, Any]]:
     for tracker in load_trackers():
         with incidents.store.read() as session:
             state = session.get(SyncState, tracker.name)
-        conflicts = Merger(incidents, tracker.name).conflicts()
+        merger = Merger(incidents, tracker.name)
+        conflicts = merger.conflicts()
+        parked = merger.parked()
         rows.append({
             "tracker": tracker.name, "kind": tracker.kind, "url": tracker.url,
-            "summary": summary(state, queue["queued"], oldest, queue["dead_letters"]),
+            "summary": summary(state, queue["queued"], oldest, queue["dead_letters"], len(parked)),
             "reachable": None if state is None else state.reachable,
             "login_needed": bool(state and state.login_needed),
+            "url_wrong": bool(state and state.url_wrong),
             "queued": queue["queued"], "oldest_queued_age_minutes": oldest, "dead_letters": queue["dead_letters"],
+            "waiting_for": waiting_for(state, queue, now),
             "conflicts": len(conflicts), "conflict_lines": [c.sentence for c in conflicts[-5:]],
+            "parked": len(parked),
+            "parked_records": [{"id": p.id, "what": p.what, "reason": p.reason, "times": p.times,
+                                "first_seen_at": p.first_seen_at.isoformat()} for p in parked],
             "last_push_at": state.last_push_at.isoformat() if state and state.last_push_at else None,
             "last_pull_at": state.last_pull_at.isoformat() if state and state.last_pull_at else None,
             "last_error": state.last_error if state else None,
         })
     return rows
+
+
+def waiting_for(state: SyncState | None, queue: dict[str, Any], now: datetime) -> str | None:
+    """What the queue waits for, in a sentence (None when nothing waits)."""
+    if not queue["queued"]:
+        return None
+    if state is not None and state.login_needed:
+        return f"a login that works: {state.last_error or 'the tracker refused the secret'}"
+    if state is not None and state.url_wrong:
+        return f"the tracker settings to be fixed: {state.last_error or 'the URL looks wrong'}"
+    due = queue["next_attempt_at"]
+    if due is None or due <= now:
+        return "the next round (due now)"
+    reason = one_line(queue["waiting_reason"] or "")
+    if queue["waiting_kind"] == "settling":
+        return f"an earlier attempt that may still land: looking again at {due:%H:%M:%S} UTC ({reason})"
+    if queue["waiting_kind"] == "rate":
+        return f"the tracker's rate limit: sending again at {due:%H:%M:%S} UTC ({reason})"
+    return f"a retry at {due:%H:%M:%S} UTC after: {reason or 'a failed attempt'} (any answer from the tracker " \
+           f"ends this wait sooner)"
 
 
 def status_line(incidents: IncidentService) -> str:
@@ -108,7 +140,7 @@ def status_line(incidents: IncidentService) -> str:
 def check_login(tracker: Tracker, secret: str) -> str | None:
     """Try a secret against the tracker before it is saved. Returns None when the tracker accepted it, or a
     sentence saying why it could not be checked now; raises ``LoginNeeded`` when the tracker refused it."""
-    from cockpit.sync.adapter import AuthFailed, Permanent, TrackerError
+    from cockpit.sync.adapter import AuthFailed, Misconfigured, Permanent, TrackerError
     from cockpit.sync.settings import LoginNeeded
 
     adapter = make_adapter(tracker, secret)
@@ -117,10 +149,36 @@ def check_login(tracker: Tracker, secret: str) -> str | None:
     except AuthFailed:
         raise LoginNeeded(f"{tracker.name} refused that secret (401); nothing was saved. Check it and log in again.") \
             from None
-    except Permanent as exc:
+    except (Permanent, Misconfigured) as exc:
         return f"saved, but {exc}"
     except TrackerError as exc:
         return f"saved without a check: {exc}; it will be used when the tracker answers"
     finally:
         adapter.close()
     return None
+
+
+def login_accepted(incidents: IncidentService, name: str) -> None:
+    """The tracker accepted a secret just now: "login needed" no longer tells the truth."""
+    with incidents.store.write() as session:
+        state = session.get(SyncState, name)
+        if state is not None and (state.login_needed or state.last_error):
+            state.login_needed, state.last_error = False, None
+            session.add(state)
+
+
+def login_state(tracker: Tracker, incidents: IncidentService | None) -> str:
+    """How ``tracker list`` describes the login: "logged in", "login needed" (no secret), or "refused" (there is
+    a secret, but the tracker's last answer to it was 401)."""
+    from cockpit.sync.settings import LoginNeeded
+
+    try:
+        secret_for(tracker)
+    except LoginNeeded:
+        return "login needed"
+    if incidents is not None:
+        with incidents.store.read() as session:
+            state = session.get(SyncState, tracker.name)
+        if state is not None and state.login_needed:
+            return "refused"
+    return "logged in"

@@ -71,6 +71,8 @@ class CockpitApp(App[None]):
         self._relay: Relay | None = None
         self._relay_for: Tracker | None = None
         self._sync_lock = threading.Lock()
+        self._sync_thread: threading.Thread | None = None
+        self._quitting = False
         self.responder = service.author
         self.signals: SignalsRefresher | None = None
         folders = theme_dirs if theme_dirs is not None else [data_folder("themes"), config_dir() / "themes"]
@@ -158,7 +160,9 @@ class CockpitApp(App[None]):
 
     def _sync_round(self) -> None:
         """Background sync with the configured tracker; its state shows in the status line. One relay lives
-        across rounds so its circuit breaker and the tracker's rate-limit pause carry over."""
+        across rounds so its circuit breaker and the tracker's rate-limit pause carry over. A round runs in a
+        daemon thread of its own, never in the workers' pool: quitting waits for the pool, and must never wait
+        on the network (``on_unmount`` cancels the round's requests and leaves the thread behind)."""
         from cockpit.sync.runner import open_relay
         from cockpit.sync.settings import load_trackers
 
@@ -166,6 +170,8 @@ class CockpitApp(App[None]):
             if not self._sync_lock.acquire(blocking=False):
                 return  # the previous round is still talking to the tracker: never two at once
             try:
+                if self._quitting:
+                    return
                 trackers = load_trackers()
                 if len(trackers) != 1:
                     return
@@ -176,7 +182,10 @@ class CockpitApp(App[None]):
             finally:
                 self._sync_lock.release()
 
-        self.run_worker(lambda: self._quiet_sync(work), thread=True, group="sync", exit_on_error=False)
+        if self._quitting or (self._sync_thread is not None and self._sync_thread.is_alive()):
+            return
+        self._sync_thread = threading.Thread(target=self._quiet_sync, args=(work,), name="cockpit-sync", daemon=True)
+        self._sync_thread.start()
 
     def _close_relay(self) -> None:
         if self._relay is not None:
@@ -184,6 +193,12 @@ class CockpitApp(App[None]):
             self._relay = None
 
     def on_unmount(self) -> None:
+        self._quitting = True
+        relay = self._relay
+        if relay is not None:
+            cancel = getattr(relay.adapter, "cancel", None)
+            if cancel is not None:
+                cancel()  # a round in flight ends at its next chunk; the process does not wait for it
         if self._sync_lock.acquire(blocking=False):  # a round in flight keeps its client; the process ends anyway
             try:
                 self._close_relay()

@@ -2,11 +2,15 @@
 
 Per request, a seeded choice among: pass, refuse (close at once), 503, 429 with Retry-After, drop before
 forwarding, forward then drop the response, and delay longer than the client's timeout then forward (the
-fault that breaks naive designs: the request lands after the client gave up).
+fault that breaks naive designs: the request lands after the client gave up). Two more can be switched on:
+``malformed`` (forward, then garble one record of a listing: no id, an impossible time, a bad UUID, wrong JSON
+types) and ``token_expired`` (answer a use of a Post-Once-Exactly link as Roundup does for an expired one,
+"POE token '…' not valid.", without forwarding it).
 """
 
 from __future__ import annotations
 
+import json
 import random
 import socket
 import threading
@@ -17,18 +21,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 
 FAULTS = ("refuse", "503", "429", "drop_before", "drop_after", "delay")
+MORE_FAULTS = ("malformed", "token_expired")
+GARBLES = (("id", None), ("activity", "not-a-time"), ("cockpit_uuid", "garbled"), ("messages", 42),
+           ("creation", ["x"]), ("content", {"x": 1}), ("title", {"evil": True}))
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, seed: int, fault_rate: float, delay_s: float) -> None:
+    def __init__(self, upstream: str, seed: int, fault_rate: float, delay_s: float,
+                 faults: tuple[str, ...] = FAULTS) -> None:
         self.upstream = upstream.rstrip("/")
         parts = httpx.URL(self.upstream)
         self.upstream_origin = f"{parts.scheme}://{parts.host}:{parts.port}"
         self.rng = random.Random(seed)
         self.fault_rate = fault_rate
         self.delay_s = delay_s
+        self.faults = faults
         self.enabled = True
         self.counts: Counter[str] = Counter()
+        self.garbled: Counter[str] = Counter()
         self.lock = threading.Lock()
         proxy = self
 
@@ -43,7 +53,12 @@ class FaultProxy:
                     if not proxy.enabled or proxy.rng.random() >= proxy.fault_rate:
                         proxy.counts["pass"] += 1
                         return "pass"
-                    fault = proxy.rng.choice(FAULTS)
+                    fault = proxy.rng.choice(proxy.faults)
+                    path = self.path.split("?", 1)[0]
+                    if fault == "token_expired" and not (self.command == "POST" and "/@poe/" in path):
+                        fault = "pass"  # only a use of a token link can meet an expired token
+                    if fault == "malformed" and not (self.command == "GET" and path.endswith(("/issue", "/msg"))):
+                        fault = "pass"  # only a listing has records to garble
                     proxy.counts[fault] += 1
                     return fault
 
@@ -65,6 +80,9 @@ class FaultProxy:
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
                     self.wfile.write(payload)
+                    return
+                if fault == "token_expired":
+                    self._reply(400, b'{"error": {"status": 400, "msg": "POE token \'x\' not valid."}}')
                     return
                 if fault == "delay":
                     time.sleep(proxy.delay_s)
@@ -88,11 +106,20 @@ class FaultProxy:
                             self.send_header(key, value)
                     # links in answers (Post-Once-Exactly) must point back through the proxy
                     content = answer.content.replace(proxy.upstream_origin.encode(), proxy.origin.encode())
+                    if fault == "malformed":
+                        content = proxy.garble(content)
                     self.send_header("Content-Length", str(len(content)))
                     self.end_headers()
                     self.wfile.write(content)
                 except OSError:
                     self.close_connection = True
+
+            def _reply(self, status: int, payload: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
@@ -105,6 +132,25 @@ class FaultProxy:
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def garble(self, content: bytes) -> bytes:
+        """One record of a listing made unreadable or hostile (the rest of the answer untouched)."""
+        try:
+            data = json.loads(content)
+            items = data["data"]["collection"]
+        except (ValueError, KeyError, TypeError):
+            return content
+        if not items:
+            return content
+        with self.lock:
+            item = self.rng.choice(items)
+            key, value = self.rng.choice(GARBLES)
+            self.garbled[key] += 1
+        if value is None:
+            item.pop(key, None)
+        else:
+            item[key] = value
+        return json.dumps(data).encode()
 
     @property
     def origin(self) -> str:

@@ -1,11 +1,19 @@
 """Chaos: faults between the cockpit and Roundup while the sync process is killed with SIGKILL at random.
 
-Afterwards the tracker holds every entry exactly once, nothing is lost locally, and no outbox row is stuck.
-A short seeded run is part of the suite; ``COCKPIT_CHAOS_ROUNDS=200`` runs a longer one.
+Rounds are of two types. A network round injects refusals, 503s, 429s, dropped requests, dropped answers and
+delays past the client's timeout. A hostile round garbles records in the tracker's listings (no id, impossible
+times, bad UUIDs, wrong JSON types) and answers uses of Post-Once-Exactly links as expired tokens; the first
+hostile round also writes records into the tracker that stay bad for good.
+
+Afterwards the tracker holds every entry exactly once, nothing is lost locally, no outbox row is stuck, and the
+records that stayed bad are parked with their reasons and shown by ``cockpit sync status`` (after one
+``cockpit sync retry --all``, which releases what was only garbled on the way and reads everything again).
+A short seeded run is part of the suite; ``COCKPIT_CHAOS_ROUNDS=60`` runs a longer one.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -19,12 +27,34 @@ from cockpit.domain.severity import Impact, Scope
 from cockpit.service.incidents import IncidentService
 from cockpit.store.db import Store
 from cockpit.sync.roundup import RoundupAdapter
-from tests.chaos.fault_proxy import FaultProxy
+from tests.chaos.fault_proxy import FAULTS, MORE_FAULTS, FaultProxy
 from tests.conftest import ROOT
 from tests.integration.roundup_server import RoundupTracker
 
 ROUNDS = int(os.environ.get("COCKPIT_CHAOS_ROUNDS", "12"))
 SEED = int(os.environ.get("COCKPIT_CHAOS_SEED", "20261122"))
+
+
+def seed_bad_issue(tracker: RoundupTracker) -> None:
+    """An issue that is bad in the tracker itself: its cockpit id is not a UUID."""
+    with tracker.client("bob") as client:
+        assert client.post("data/issue", json={"title": "Typed by hand", "cockpit_uuid": "not-a-uuid",
+                                               "severity": "SEV2"}).status_code == 201
+
+
+def seed_bad_message(tracker: RoundupTracker, issue_id: str) -> None:
+    """A message on one of our incidents whose entry id is not a UUID."""
+    with tracker.client("bob") as client:
+        msg = client.post("data/msg", json={"content": "garbled id", "author": "bob",
+                                            "cockpit_uuid": "bad-entry-id"}).json()["data"]["id"]
+        etag = client.get(f"data/issue/{issue_id}").headers["ETag"]
+        assert client.patch(f"data/issue/{issue_id}", headers={"If-Match": etag},
+                            json={"@op": "add", "messages": [msg]}).status_code == 200
+
+
+def parked_now(db: Path) -> int:
+    with Store.open(db).engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT count(*) FROM parked_record").scalar() or 0)
 
 
 def test_faults_and_kill_9_lose_and_duplicate_nothing(roundup: RoundupTracker, tmp_path: Path) -> None:
@@ -39,20 +69,41 @@ def test_faults_and_kill_9_lose_and_duplicate_nothing(roundup: RoundupTracker, t
                     tracker_url], env=env, cwd=ROOT, check=True, capture_output=True)
     svc = IncidentService(Store.open(db), "chaos")
     refs = [svc.open_incident(f"Chaos incident {i}", Impact.DEGRADED, Scope.LT25).ref for i in range(2)]
+    checker = RoundupAdapter("check", roundup.url, "alice", roundup.users["alice"])
     written = 0
     kills = 0
+    bad_issue = bad_message = False
+    hostile_rounds = 0
+    parked_seen = 0
     try:
         for round_no in range(ROUNDS):
+            hostile = round_no % 3 == 2
+            proxy.faults = MORE_FAULTS if hostile else FAULTS
+            proxy.fault_rate = 0.6 if hostile else 0.3  # hostile faults hit only listings and token uses
+            if hostile and not bad_issue:
+                seed_bad_issue(roundup)
+                bad_issue = True
+            if hostile and not bad_message:
+                issue_id = checker.find_incident(svc.get(refs[0]).snapshot.id)
+                if issue_id is not None:
+                    seed_bad_message(roundup, issue_id)
+                    bad_message = True
+            hostile_rounds += hostile
             for _ in range(rng.randint(2, 6)):
                 svc.add_entry(rng.choice(refs), f"round {round_no} entry {written}")
                 written += 1
             proc = subprocess.Popen([sys.executable, "-m", "cockpit", "sync", "--interval", "0.2"], env=env,
                                     cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.3, 2.5))
+            time.sleep(rng.uniform(1.5, 3.5) if hostile else rng.uniform(0.3, 2.5))  # hostile: past start-up
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             kills += 1
+            parked_seen += parked_now(db) > 0
+            if os.environ.get("CHAOS_DEBUG"):
+                print(round_no, hostile, dict(proxy.counts))
         proxy.enabled = False  # the network heals: sync until the queue is empty
+        if not bad_issue:
+            seed_bad_issue(roundup)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             done = subprocess.run([sys.executable, "-m", "cockpit", "sync", "--once"], env=env, cwd=ROOT,
@@ -64,16 +115,32 @@ def test_faults_and_kill_9_lose_and_duplicate_nothing(roundup: RoundupTracker, t
             # retries wait out their backoff; pending rows due later are fine, keep going
             time.sleep(0.5)
         assert left == 0, f"outbox rows stuck: {left}; last sync said {done.stdout} {done.stderr}"
+        if not bad_message:  # on a slow machine the hostile rounds may have come before our incident was there
+            issue_id = checker.find_incident(svc.get(refs[0]).snapshot.id)
+            assert issue_id is not None
+            seed_bad_message(roundup, issue_id)
+        # a person looks at what is parked and asks for everything to be read again
+        retry = subprocess.run([sys.executable, "-m", "cockpit", "sync", "retry", "--all"], env=env, cwd=ROOT,
+                               capture_output=True, text=True)
+        assert retry.returncode == 0, retry.stderr
+        again = subprocess.run([sys.executable, "-m", "cockpit", "sync", "--once"], env=env, cwd=ROOT,
+                               capture_output=True, text=True)
+        assert again.returncode == 0, again.stdout + again.stderr
+        status = json.loads(subprocess.run([sys.executable, "-m", "cockpit", "sync", "status", "--json"], env=env,
+                                           cwd=ROOT, capture_output=True, text=True).stdout)[0]
     finally:
         proxy.close()
 
-    adapter = RoundupAdapter("check", roundup.url, "alice", roundup.users["alice"])
+    parked = {(p["what"], p["reason"]) for p in status["parked_records"]}
+    assert len(parked) == 2, parked  # what stayed bad is parked and shown, nothing else
+    assert all("not a UUID" in reason for _, reason in parked)
+    assert status["summary"].endswith("2 parked")
     local_ids: Counter[str] = Counter()
     remote_ids: Counter[str] = Counter()
     for ref in refs:
         detail = svc.get(ref)
         local_ids.update(e.id for e in detail.timeline)
-        remote = adapter.find_incident(detail.snapshot.id)
+        remote = checker.find_incident(detail.snapshot.id)
         assert remote is not None
         with roundup.client("alice") as client:
             issue = client.get(f"data/issue/{remote}").json()["data"]["attributes"]
@@ -83,10 +150,14 @@ def test_faults_and_kill_9_lose_and_duplicate_nothing(roundup: RoundupTracker, t
         with roundup.client("alice") as client:
             found = client.get("data/issue", params={"cockpit_uuid:": detail.snapshot.id}).json()["data"]
         assert found["@total_size"] == 1  # the incident itself exactly once
-    adapter.close()
+    checker.close()
+    remote_ids.pop("bad-entry-id", None)  # the record written bad into the tracker on purpose
     assert sum(local_ids.values()) == written + 2  # nothing lost locally (the entries plus two declarations)
     duplicated = [i for i, n in remote_ids.items() if n > 1]
     lost = set(local_ids) - set(remote_ids)
-    print(f"chaos: rounds {ROUNDS}, kills {kills}, faults {dict(proxy.counts)}, entries {written + 2}, "
-          f"lost {len(lost)}, duplicated {len(duplicated)}")
+    faults = {k: v for k, v in proxy.counts.items() if k != "pass"}
+    print(f"chaos: rounds {ROUNDS} ({hostile_rounds} hostile), kills {kills}, faults {sum(faults.values())} "
+          f"{dict(sorted(faults.items()))}, garbled {dict(proxy.garbled)}, rounds ending with records parked "
+          f"{parked_seen}, entries {written + 2}, lost {len(lost)}, duplicated {len(duplicated)}, "
+          f"parked at the end {len(parked)}")
     assert not duplicated and not lost

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.fake_github import FakeGitHub
+from tests.integration.hostile_tracker import HostileTracker, Witness
 from tests.integration.roundup_server import ROUNDUP_ADMIN, ROUNDUP_SERVER, RoundupPool, RoundupTracker
 
 HERE = Path(__file__).resolve().parent
@@ -57,3 +59,32 @@ def roundup_factory() -> Iterator[RoundupPool]:
 def roundup(roundup_factory: RoundupPool) -> RoundupTracker:
     """A fresh tracker "cockpit" with users admin/adminpw, alice/alicepw and bob/bobpw."""
     return roundup_factory.start()
+
+
+@pytest.fixture(scope="session")
+def shared_roundup() -> Iterator[RoundupTracker]:
+    """One real Roundup for the whole session (per test worker), for tests that isolate themselves (the hostile
+    tracker shows each test only the issues it created)."""
+    with RoundupPool() as pool:
+        yield pool.start(name="shared")
+
+
+@pytest.fixture
+def witness() -> Iterator[Witness]:
+    server = Witness()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def hostile_roundup(shared_roundup: RoundupTracker) -> Iterator[HostileTracker]:
+    server = HostileTracker(upstream=shared_roundup.origin)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def hostile_github() -> Iterator[HostileTracker]:
+    server = HostileTracker(github=FakeGitHub())
+    yield server
+    server.close()

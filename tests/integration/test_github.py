@@ -16,7 +16,7 @@ from cockpit.service.incidents import IncidentService
 from cockpit.service.merge import Merger
 from cockpit.store.db import Store
 from cockpit.store.models import OutboxOp
-from cockpit.sync.adapter import Permanent, Retryable
+from cockpit.sync.adapter import Misconfigured, Permanent, Retryable
 from cockpit.sync.github import GitHubAdapter
 from cockpit.sync.relay import Relay
 from tests.conftest import run_cli
@@ -102,16 +102,16 @@ def test_a_label_changed_on_the_web_arrives_with_who_and_when(github: FakeGitHub
     relay.run_once()
     svc.override_severity(ref, Severity.SEV2, "more users hit")  # queued, not yet pushed
     time.sleep(1.1)
-    github.set_labels_by_hand(1, ["cockpit", "SEV1", "phase:respond", "customer-visible"], user="carol")
+    github.set_labels_by_hand(1, ["cockpit", "SEV1", "phase:triage", "customer-visible"], user="carol")
     relay.run_once()
     detail = svc.get(ref)
-    assert detail.snapshot.severity is Severity.SEV1 and detail.snapshot.phase is Phase.RESPOND
+    assert detail.snapshot.severity is Severity.SEV1 and detail.snapshot.phase is Phase.TRIAGE
     [conflict] = Merger(svc, "gh").conflicts()
     assert "carol set SEV1" in conflict.sentence and conflict.sentence.endswith("kept SEV1")
     # a person's own labels survive the cockpit's next change
-    svc.set_phase(ref, Phase.MITIGATE)
+    svc.set_phase(ref, Phase.RESPOND)
     relay.run_once()
-    assert {lb["name"] for lb in github.issues[1]["labels"]} == {"cockpit", "SEV1", "phase:mitigate",
+    assert {lb["name"] for lb in github.issues[1]["labels"]} == {"cockpit", "SEV1", "phase:respond",
                                                                  "customer-visible"}
 
 
@@ -283,7 +283,7 @@ def test_bad_settings_and_bad_answers_say_what_to_do(github: FakeGitHub, tmp_pat
     with pytest.raises(Permanent, match="OWNER/REPO"):
         GitHubAdapter("gh", github.base, "just-a-name", "tok-alice")
     missing = GitHubAdapter("gh", github.base, "acme/nope", "tok-alice", transport=github.transport())
-    with pytest.raises(Permanent, match="project acme/nope not found"):
+    with pytest.raises(Misconfigured, match="project acme/nope not found"):  # the settings, not one change
         missing.pull(None)
     svc, relay = cockpit(tmp_path, "priya", github, "tok-wrong")
     svc.open_incident("x", Impact.DEGRADED, Scope.LT25)
@@ -294,7 +294,7 @@ def test_bad_settings_and_bad_answers_say_what_to_do(github: FakeGitHub, tmp_pat
 
     html = httpx.MockTransport(lambda request: httpx.Response(200, text="<html>Welcome to our blog</html>"))
     not_api = GitHubAdapter("gh", "https://blog.example.com", "acme/incidents", "t", transport=html)
-    with pytest.raises(Permanent, match="did not answer like a GitHub or Gitea API"):
+    with pytest.raises(Misconfigured, match="did not answer like a GitHub or Gitea API"):
         not_api.check()
     flaky = GitHubAdapter("gh", github.base, "acme/incidents", "tok-alice", transport=github.transport())
     github.faults = [("status", 502)]
@@ -428,7 +428,7 @@ def test_a_refused_change_is_listed_and_retried_by_hand(github: FakeGitHub, tmp_
     both = run_cli("sync", "retry", op_id[:8], "--all", db=svc.store.path, env=env)
     assert both.returncode != 0 and "not both" in both.stderr
     unknown = run_cli("sync", "retry", "ffffffff", db=svc.store.path, env=env)
-    assert unknown.returncode != 0 and "No dead letter ffffffff" in unknown.stderr
+    assert unknown.returncode != 0 and "No dead letter or parked record ffffffff" in unknown.stderr
     again = run_cli("sync", "retry", op_id[:8], db=svc.store.path, env=env)
     assert again.returncode == 0 and "Queued 1 change again" in again.stdout
     assert relay.run_once().pushed == 1  # the tracker takes it this time

@@ -74,7 +74,7 @@ def test_two_cockpits_one_offline_end_up_identical(roundup: RoundupTracker, tmp_
     a_detail, b_detail = a_svc.get(ref), b_svc.get(ref)
     a_ids = [e.id for e in a_detail.timeline]
     b_ids = [e.id for e in b_detail.timeline]
-    assert sorted(a_ids) == sorted(b_ids) and len(set(a_ids)) == len(a_ids)  # every entry, exactly once
+    assert a_ids == b_ids and len(set(a_ids)) == len(a_ids)  # every entry, exactly once, in the same order
     remote_id = a.adapter.find_incident(a_detail.snapshot.id)
     assert remote_id is not None
     on_tracker = tracker_messages(roundup, remote_id)
@@ -128,13 +128,21 @@ def test_a_wrong_password_and_a_url_that_is_not_a_tracker(roundup: RoundupTracke
     run_cli("tracker", "add", "team", "--kind", "roundup", "--url", roundup.url, env=env, db=db)
     run_cli("incident", "open", "x", "--impact", "cosmetic", "--scope", "all", env=env, db=db)
     bad = run_cli("sync", "--once", env=env, db=db)
-    assert bad.returncode == 1 and "login refused (401)" in bad.stdout and "Traceback" not in bad.stderr
+    # exit 7, as the README says for "a tracker login is needed"
+    assert bad.returncode == 7 and "login refused (401)" in bad.stdout and "Traceback" not in bad.stderr
     status = json.loads(run_cli("sync", "status", "--json", env=env, db=db).stdout)
     assert status[0]["summary"] == "login needed" and status[0]["queued"] == 2  # nothing lost
+    assert "a login that works" in status[0]["waiting_for"]
     run_cli("tracker", "add", "team", "--kind", "roundup", "--url", roundup.origin + "/not-a-tracker/", env=env,
             db=db)
-    wrong = run_cli("sync", "--once", env={**env, "COCKPIT_TRACKER_TOKEN_TEAM": "alice:x"}, db=db)
+    good = {**env, "COCKPIT_TRACKER_TOKEN_TEAM": f"alice:{roundup.users['alice']}"}
+    wrong = run_cli("sync", "--once", env=good, db=db)
     assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
+    # a 404 from something that is not the tracker's API says the URL looks wrong and how to check it
+    assert "URL looks wrong" in wrong.stdout and "not-a-tracker/rest/ opens in a browser" in wrong.stdout, wrong.stdout
+    status = json.loads(run_cli("sync", "status", "--json", env=good, db=db).stdout)
+    assert status[0]["summary"] == "tracker URL looks wrong" and status[0]["dead_letters"] == 0
+    assert status[0]["queued"] == 2 and "settings to be fixed" in status[0]["waiting_for"]
 
 
 async def test_restore_the_losing_value_from_the_cockpit(roundup: RoundupTracker, tmp_path: Path,

@@ -172,6 +172,8 @@ class TimelineView(ScrollView, can_focus=True):
             Segment(f" {utc:%H:%M:%S}Z " if wide else f" {utc:%H:%M}Z ", utc_style),
             Segment(f"{entry.kind[:8]:<8} ", self._kind_style(entry.kind)),
             Segment(f"{one_line(entry.author)[:10 if wide else 8]:<{10 if wide else 8}} ", author_style),
+            *([Segment(f"(late {entry.arrived_late_at.astimezone():%H:%M}) ", utc_style)]
+              if entry.arrived_late_at else []),  # its author wrote it earlier; it reached this cockpit only then
             Segment(one_line(entry.text[:2000])),
         ]
         if row == self.cursor:  # the cursor's background goes over every segment of the line

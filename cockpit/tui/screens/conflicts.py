@@ -1,5 +1,7 @@
-"""Sync problems: the conflict log (both sides changed a field; r puts back the value that lost) and dead
-letters (changes the tracker refused for good; r queues one again)."""
+"""Sync problems: the conflict log (both sides changed a field, or the incident rules refused the tracker's
+value; r puts back the value that lost), dead letters (changes the tracker refused for good; r queues one again)
+and parked records (what the tracker sent that the cockpit could not take, with the reason; r frees one, and the
+next sync reads it again)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from cockpit.service.merge import ConflictView, Merger, restore_conflict
+from cockpit.service.merge import ConflictView, Merger, ParkedView, parked_records, release_parked, restore_conflict
 from cockpit.service.outbox import DeadLetter, dead_letters, retry_dead
 from cockpit.textsafe import one_line
 
@@ -30,14 +32,15 @@ class ConflictsScreen(Screen[None]):
         super().__init__()
         self.conflicts: list[ConflictView] = []
         self.dead: list[DeadLetter] = []
+        self.parked: list[ParkedView] = []
 
     @property
     def cockpit(self) -> CockpitApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Sync conflicts and failed changes · r restores the value that lost, or retries a failed "
-                          "change · Esc back", style="bold"), id="c-head")
+        yield Static(Text("Sync conflicts, failed changes and parked records · r restores the value that lost, "
+                          "retries a failed change or frees a parked record · Esc back", style="bold"), id="c-head")
         yield OptionList(id="conflict-list")
         yield Footer()
 
@@ -45,28 +48,32 @@ class ConflictsScreen(Screen[None]):
         self._load()
 
     def _load(self) -> None:
-        def load(svc: Any) -> tuple[list[ConflictView], list[DeadLetter]]:
+        def load(svc: Any) -> tuple[list[ConflictView], list[DeadLetter], list[ParkedView]]:
             from cockpit.sync.settings import load_trackers
 
             trackers = load_trackers()
-            return (Merger(svc, trackers[0].name).conflicts() if trackers else []), dead_letters(svc)
+            return ((Merger(svc, trackers[0].name).conflicts() if trackers else []), dead_letters(svc),
+                    parked_records(svc))
 
         self.cockpit.call_service(load, self._show)
 
-    def _show(self, found: tuple[list[ConflictView], list[DeadLetter]]) -> None:
-        conflicts, dead = found
+    def _show(self, found: tuple[list[ConflictView], list[DeadLetter], list[ParkedView]]) -> None:
+        conflicts, dead, parked = found
         self.conflicts = list(reversed(conflicts))
         self.dead = dead
+        self.parked = parked
         options = self.query_one(OptionList)
         options.clear_options()
         for d in self.dead:
             options.add_option(Option(Text(f"FAILED {one_line(d.sentence)}", style="bold"), id=f"d:{d.id}"))
+        for p in self.parked:
+            options.add_option(Option(Text(f"PARKED {one_line(p.sentence)}", style="bold"), id=f"p:{p.id}"))
         if not self.conflicts:
             options.add_option(Option(Text("No conflicts."), disabled=True))
         for c in self.conflicts:
             mark = " (restored)" if c.restored else ""
             options.add_option(Option(Text(one_line(c.sentence) + mark), id=f"c:{c.id}"))
-        if self.conflicts or self.dead:
+        if self.conflicts or self.dead or self.parked:
             options.highlighted = 0
         options.focus()
 
@@ -79,11 +86,17 @@ class ConflictsScreen(Screen[None]):
         kind, _, item_id = chosen.partition(":")
         if kind == "d":
             self.cockpit.call_service(lambda svc: retry_dead(svc, item_id), self._retried)
+        elif kind == "p":
+            self.cockpit.call_service(lambda svc: release_parked(svc, item_id)[0], self._freed)
         elif kind == "c":
             self.cockpit.call_service(lambda svc: restore_conflict(svc, item_id), self._restored)
 
     def _retried(self, count: int) -> None:
         self.notify(f"Queued again ({count}); the next sync sends it.")
+        self._load()
+
+    def _freed(self, count: int) -> None:
+        self.notify(f"Freed ({count}); the next sync reads it from the tracker again.")
         self._load()
 
     def _restored(self, message: str) -> None:

@@ -123,7 +123,7 @@ class IncidentScreen(Screen[None]):
         # the sync slot changes slowly: look every fifth poll (never in a demo, which does not sync)
         refresh_sync = self.polls % 5 == 1 and self.cockpit.sync_interval > 0
 
-        def check(svc: Any) -> tuple[tuple[str, int], IncidentDetail | None, list[Any]]:
+        def check(svc: Any) -> tuple[tuple[str, int], IncidentDetail | None, list[Any], int]:
             if refresh_sync:
                 from cockpit.sync.runner import status_line
                 from cockpit.sync.settings import trackers_path
@@ -137,9 +137,9 @@ class IncidentScreen(Screen[None]):
                     self.token = None  # redraw the status line
             token = svc.change_token(self.incident_id)
             if token == self.token:
-                return token, None, []
+                return token, None, [], 0
             return token, svc.get(self.incident_id, with_timeline=False), svc.timeline_since(
-                self.incident_id, self.last_hlc)
+                self.incident_id, self.last_hlc), svc.timeline_count(self.incident_id)
 
         self.cockpit.call_service(check, self.apply_changes, group="poll", quiet=True)
 
@@ -152,15 +152,19 @@ class IncidentScreen(Screen[None]):
         self.poll()
         self.load_budget()
 
-    def apply_changes(self, result: tuple[tuple[str, int], IncidentDetail | None, list[Any]]) -> None:
-        token, header, new_entries = result
+    def apply_changes(self, result: tuple[tuple[str, int], IncidentDetail | None, list[Any], int]) -> None:
+        token, header, new_entries, count = result
         self.token = token
         if header is None:
             return
         self.detail = header
         # two polls may overlap: keep only entries newer than what the screen already shows
         new_entries = [e for e in new_entries if e.hlc > self.last_hlc]
-        self.query_one(TimelineView).append_entries(new_entries)
+        view = self.query_one(TimelineView)
+        if count > len(view.entries) + len(new_entries):  # an entry arrived late: it sorts among those shown
+            self.reload()
+            return
+        view.append_entries(new_entries)
         if new_entries:
             self.last_hlc = new_entries[-1].hlc
         self._show_header(header, reset=False)

@@ -224,3 +224,19 @@ def test_opening_a_store_keeps_the_locks_this_process_already_holds(store: Store
     subprocess.run([sys.executable, "-c", writer, str(db_path)], check=True)
     wal = db_path.with_name(db_path.name + "-wal")
     assert wal.exists(), "the other process thought it was the last user and removed the WAL"
+
+
+def test_a_unique_constraint_failure_is_named_as_a_clash_not_as_damage(svc: IncidentService, store: Store) -> None:
+    from cockpit.store.models import Incident
+
+    ref = svc.open_incident("Holds its reference", Impact.DEGRADED, Scope.LT25).ref
+    existing = svc.get(ref).snapshot
+    with pytest.raises(StoreError) as raised, store.write() as session:
+        session.add(Incident(id="00000000-0000-7000-8000-000000000001", ref_key=ref.removeprefix("INC-"),
+                             title="twin", services=[], impact="degraded", scope="lt25", triggers={}, severity=3,
+                             severity_reason="x", phase="DETECT", declared_by="x", declared_at=existing.declared_at,
+                             updated_at=existing.declared_at))
+    message = str(raised.value)
+    assert "clashes with a record" in message and "UNIQUE" in message and "nothing was changed" in message
+    assert "damaged" not in message and "backup" not in message
+    assert svc.get(ref).snapshot.title == "Holds its reference"  # and the database is fine
