@@ -280,9 +280,7 @@ class IncidentService:
                 incident.impact, incident.scope = impact.value, scope.value
                 incident.triggers = triggers.as_dict()
                 fields.update(impact=impact.value, scope=scope.value, triggers=triggers.as_dict())
-            change = f"Severity {before} → {assessment.severity}" if before != assessment.severity else (
-                f"Severity stays {before}")
-            self._append(session, incident, "severity", f"{change}: {assessment.explanation}", now, {
+            self._append(session, incident, "severity", assessment.change_text(before), now, {
                 "from": before.label, "to": assessment.severity.label, "overridden": assessment.overridden,
             })
             self._update_fields(session, incident, fields, now)
@@ -306,7 +304,7 @@ class IncidentService:
             session.add(previous)
             data["previous"] = previous.holder
             kind = "handover" if role is Role.IC else "role"
-            text = f"{role.title} handed over: {previous.holder} → {holder}"
+            text = role.handover_text(previous.holder, holder)
         else:
             kind = "role"
             text = f"{holder} is now {role.title}"
@@ -335,7 +333,7 @@ class IncidentService:
             holding = current[0]
             holding.until = now
             session.add(holding)
-            entry = self._append(session, incident, "role", f"{holding.holder} released as {role.title}", now,
+            entry = self._append(session, incident, "role", role.release_text(holding.holder), now,
                                  {"role": role.value, "released": holding.holder})
             self._update_fields(session, incident, {"roles": _roles_payload(session, incident.id)}, now)
             return _entry(entry)
@@ -362,7 +360,7 @@ class IncidentService:
         with self.store.write() as session:
             incident = self._find(session, query)
             sent = text if text is not None else comms.render(template, _snapshot(session, incident), now).text
-            entry = self._append(session, incident, "comms", f"Comms sent: {template.title}\n{sent}",
+            entry = self._append(session, incident, "comms", comms.sent_text(template, sent),
                                  now, {"template": template.value})
             return _entry(entry)
 

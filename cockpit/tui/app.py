@@ -21,7 +21,7 @@ from cockpit.errors import CockpitError
 from cockpit.resources import data_folder
 from cockpit.service.clock import Clock, utc_now
 from cockpit.service.incidents import IncidentService
-from cockpit.textsafe import literal
+from cockpit.textsafe import clipboard_text, literal
 from cockpit.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
 
 if TYPE_CHECKING:
@@ -95,6 +95,11 @@ class CockpitApp(App[None]):
         if timeout is not None:
             kwargs["timeout"] = timeout
         super().notify(literal(message), **kwargs)
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Every copy (comms, postmortem, commands) goes through here: no control character, escape sequence or
+        bidi override reaches the clipboard, where a paste into a shell could act on it."""
+        super().copy_to_clipboard(clipboard_text(text))
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)

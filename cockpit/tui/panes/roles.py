@@ -24,7 +24,6 @@ class RolesPane(Widget, can_focus=True):
         Binding("down,j", "move(1)", "Down", show=False, id="roles.down"),
         Binding("a", "assign", "Assign", id="roles.assign"),
         Binding("r", "release", "Release", id="roles.release"),
-        Binding("h", "handover", "Hand over IC", id="roles.handover"),
     ]
 
     cursor = reactive(0)
@@ -58,9 +57,6 @@ class RolesPane(Widget, can_focus=True):
 
     def action_release(self) -> None:
         self.post_message(self.Requested("release", self.role))
-
-    def action_handover(self) -> None:
-        self.post_message(self.Requested("handover", Role.IC))
 
     def render(self) -> Text:
         text = Text()

@@ -1,7 +1,7 @@
 """The severity matrix: impact × scope with the current cell, trigger toggles, and why.
 
-Moving the selection previews the result; Enter applies it (logged with its reason); ``o`` sets a
-severity by hand and asks why.
+Moving the selection previews the result; Enter applies it after a confirmation (logged with its reason);
+``=`` sets a severity by hand and asks why.
 """
 
 from __future__ import annotations
@@ -28,14 +28,14 @@ class SeverityPane(Widget, can_focus=True):
     BINDINGS = [
         Binding("up,k", "move(-1, 0)", "Up", show=False, id="severity.up"),
         Binding("down,j", "move(1, 0)", "Down", show=False, id="severity.down"),
-        Binding("left,h", "move(0, -1)", "Left", show=False, id="severity.left"),
-        Binding("right,l", "move(0, 1)", "Right", show=False, id="severity.right"),
+        Binding("left", "move(0, -1)", "Left", show=False, id="severity.left"),
+        Binding("right", "move(0, 1)", "Right", show=False, id="severity.right"),
         Binding("D", "flip('data_loss')", "Data loss", show=False, id="severity.data_loss"),
         Binding("P", "flip('security_pii')", "PII breach", show=False, id="severity.security_pii"),
         Binding("R", "flip('revenue')", "Revenue", show=False, id="severity.revenue"),
         Binding("S", "flip('sla_breach')", "SLA breach", show=False, id="severity.sla_breach"),
         Binding("enter", "apply", "Apply severity", id="severity.apply"),
-        Binding("o", "override", "Override", id="severity.override"),
+        Binding("equals_sign", "override", "Set by hand", id="severity.override"),
     ]
 
     class Apply(Message):
@@ -87,6 +87,11 @@ class SeverityPane(Widget, can_focus=True):
         self.refresh(layout=True)
 
     def action_apply(self) -> None:
+        snap = self.snapshot
+        if snap is not None and not self.pending and not snap.severity_overridden:
+            self.notify("Nothing to apply: move to another cell or toggle a trigger (D P R S) first.",
+                        severity="warning")
+            return
         self.post_message(self.Apply(self.row, self.col, self.triggers))
 
     def action_override(self) -> None:

@@ -1,4 +1,5 @@
-"""Comms: the seed's three templates filled from the incident; copy one (OSC 52) and log it as sent."""
+"""Comms: the seed's three templates filled from the incident. Copying one (``y``) and recording it as sent
+(Enter, after a confirmation) are two separate things: a copy is not a message that went out."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from cockpit.domain.comms import RenderedComms, Template
+from cockpit.domain.comms import RenderedComms, Template, sent_text
 from cockpit.textsafe import literal
+from cockpit.tui.screens.dialogs import Confirm
 
 if TYPE_CHECKING:
     from cockpit.tui.app import CockpitApp
@@ -25,7 +27,8 @@ class CommsScreen(Screen[None]):
         Binding("1", "choose(0)", "Initial", id="comms.initial"),
         Binding("2", "choose(1)", "Customer", id="comms.customer"),
         Binding("3", "choose(2)", "Resolution", id="comms.resolution"),
-        Binding("y,enter", "send", "Copy & log sent", id="comms.send"),
+        Binding("y", "copy", "Copy", id="comms.copy"),
+        Binding("enter", "record", "Record as sent", id="comms.record"),
         Binding("escape", "back", "Back", id="comms.back"),
     ]
 
@@ -67,22 +70,37 @@ class CommsScreen(Screen[None]):
         if rendered is None:
             return
         self.query_one("#comms-text", Static).update(Text(literal(rendered.text)))
-        note = rendered.draft_note or "y / Enter: copy to the clipboard and log it as sent (restarts the check-in)."
+        note = rendered.draft_note or "y copies it · Enter records it as sent (restarts the check-in countdown)"
         self.query_one("#comms-note", Static).update(Text(note))
 
     def action_choose(self, index: int) -> None:
         self.chosen = index
         self._show()
 
-    def action_send(self) -> None:
+    def action_copy(self) -> None:
+        rendered = self.rendered.get(TEMPLATES[self.chosen])
+        if rendered is None:
+            return
+        self.app.copy_to_clipboard(rendered.text)
+        self.notify(f"{rendered.template.title}: sent to the terminal clipboard. Enter records it as sent once it "
+                    "went out.")
+
+    def action_record(self) -> None:
         template = TEMPLATES[self.chosen]
         rendered = self.rendered.get(template)
         if rendered is None:
             return
-        self.app.copy_to_clipboard(rendered.text)
         text = rendered.text
-        self.cockpit.call_service(lambda svc: svc.record_comms_sent(self.incident_id, template, text),
-                                  lambda _entry: self.notify(f"{template.title} copied and logged as sent."))
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.cockpit.call_service(lambda svc: svc.record_comms_sent(self.incident_id, template, text),
+                                          lambda _entry: self.notify(f"{template.title} recorded as sent; the "
+                                                                     "check-in countdown restarted."))
+
+        self.app.push_screen(Confirm(f"Record the {template.title.lower()} as sent? It counts as a status update "
+                                     "(restarts the check-in countdown).", writes=sent_text(template, text)),
+                             confirmed)
 
     def action_back(self) -> None:
         self.app.pop_screen()
