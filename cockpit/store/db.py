@@ -25,8 +25,8 @@ from sqlmodel import Session
 from cockpit.errors import StoreError, StoreLocked
 
 #: The newest migration. ``tests/unit/test_migrations.py`` checks it against alembic's head.
-SCHEMA_HEAD = "0005"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
+SCHEMA_HEAD = "0006_safe3am"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006_safe3am")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DEFAULT_BUSY_TIMEOUT_S = 5.0
 

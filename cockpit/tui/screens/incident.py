@@ -12,9 +12,9 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from cockpit.domain.lifecycle import PHASE_STATUS
+from cockpit.domain.lifecycle import PHASE_STATUS, Phase, plan_transition
 from cockpit.domain.roles import Role
-from cockpit.domain.severity import Severity
+from cockpit.domain.severity import Severity, classify
 from cockpit.errors import InvalidInput
 from cockpit.service.incidents import IncidentDetail
 from cockpit.textsafe import one_line
@@ -26,6 +26,7 @@ from cockpit.tui.panes.timeline import KIND_FILTERS, TimelineView
 from cockpit.tui.screens.dialogs import Confirm, EntryDetail, TextPrompt
 
 if TYPE_CHECKING:
+    from cockpit.service.runs import RunState
     from cockpit.tui.app import CockpitApp
 
 #: Quick prefixes in the entry line: "/d Roll back" logs a decision.
@@ -56,6 +57,7 @@ class IncidentScreen(Screen[None]):
         Binding("c", "comms", "Comms", id="main.comms"),
         Binding("b", "runbooks", "Runbooks", id="main.runbooks"),
         Binding("p", "postmortem", "Postmortem", show=False, id="main.postmortem"),
+        Binding("h", "handover", "Hand over IC", show=False, id="main.handover"),
         Binding("right_square_bracket", "phase_next", "Phase+", id="main.phase_next"),
         Binding("left_square_bracket", "phase_back", "Phase back", show=False, id="main.phase_back"),
         Binding("slash", "search", "Search", id="main.search"),
@@ -72,6 +74,7 @@ class IncidentScreen(Screen[None]):
         self.polls = 0
         self.filter_index = 0
         self.search_text = ""
+        self.runs: list[RunState] = []
 
     @property
     def cockpit(self) -> CockpitApp:
@@ -82,6 +85,7 @@ class IncidentScreen(Screen[None]):
         phase = PhaseBar(id="phase")
         phase.border_title = "[4] Phase"
         yield phase
+        yield Static(id="escalation")
         with Horizontal(id="body"):
             pane = Vertical(id="timeline-pane", classes="pane")
             pane.border_title = "[1] Timeline"
@@ -157,11 +161,12 @@ class IncidentScreen(Screen[None]):
         if new_entries:
             self.last_hlc = new_entries[-1].hlc
         self._show_header(header, reset=False)
+        self._load_runs()  # something changed: a run may have started, moved on or been escalated
 
     def _show_header(self, detail: IncidentDetail, reset: bool) -> None:
         snap = detail.snapshot
-        self.query_one(StatusLine).show(snap, self.cockpit.clock(), self.cockpit.sync_state)
-        self.query_one(PhaseBar).show(snap.phase)
+        self.query_one(StatusLine).show(snap, self.cockpit.clock(), self.cockpit.sync_state, self.cockpit.responder)
+        self.query_one(PhaseBar).show(snap.phase, self.cockpit.responder)
         self.query_one(RolesPane).show(snap, detail.warnings)
         severity = self.query_one(SeverityPane)
         severity.show(snap, reset=reset or not severity.pending)
@@ -169,6 +174,36 @@ class IncidentScreen(Screen[None]):
 
     def tick(self) -> None:
         self.query_one(StatusLine).tick(self.cockpit.clock())
+        self._show_escalation()
+
+    def _load_runs(self) -> None:
+        from cockpit.service.runs import RunbookRuns
+
+        self.cockpit.call_service(lambda svc: RunbookRuns(svc).runs(self.incident_id), self._runs_loaded,
+                                  group="poll", quiet=True)
+
+    def _runs_loaded(self, runs: list[RunState]) -> None:
+        self.runs = runs
+        self._show_escalation()
+
+    def _show_escalation(self) -> None:
+        """A runbook escalation that fell due shows here too, not only inside the walker."""
+        from cockpit.service.runbooks import Library
+        from cockpit.tui.screens.runbook import due_runs
+
+        banner = self.query_one("#escalation", Static)
+        due = due_runs(self.runs, Library(), self.cockpit.clock())
+        if not due:
+            if banner.has_class("-due"):
+                banner.update("")
+                banner.remove_class("-due")
+            return
+        _index, _state, book = due[0]
+        more = f" (+{len(due) - 1} more)" if len(due) > 1 else ""
+        banner.update(Text(f"ESCALATE NOW: runbook '{one_line(book.title)}' passed {book.escalation.after_minutes} "
+                           f"min{more} · contact {one_line(book.escalation.contact)} · b opens the walker, E records "
+                           "it", no_wrap=True, overflow="ellipsis"))
+        banner.add_class("-due")
 
     # --- actions ------------------------------------------------------------------------
     def action_focus_pane(self, name: str) -> None:
@@ -206,15 +241,20 @@ class IncidentScreen(Screen[None]):
 
     def action_status_update(self) -> None:
         detail = self.detail
-        suggestion = f"{PHASE_STATUS[detail.snapshot.phase]}. " if detail else ""
+        suggestion = f"e.g. {PHASE_STATUS[detail.snapshot.phase]}: what changed, what's next" if detail else ""
 
         def post(text: str | None) -> None:
             if text:
-                self.cockpit.call_service(lambda svc: svc.add_entry(self.incident_id, text, "status"), self._written)
-                self.notify("Status update posted; the check-in countdown restarted.")
+                self.cockpit.call_service(lambda svc: svc.add_entry(self.incident_id, text, "status"),
+                                          self._status_posted)
 
-        self.app.push_screen(TextPrompt("Status update (kind: status)", "What changed, what's next", suggestion),
-                             post)
+        # the suggestion is only a grey placeholder: Enter on an empty line posts nothing
+        self.app.push_screen(TextPrompt("Status update (kind: status; restarts the check-in countdown)",
+                                        suggestion or "What changed, what's next"), post)
+
+    def _status_posted(self, _entry: object) -> None:
+        self.notify("Status update posted; the check-in countdown restarted.")
+        self.poll()
 
     def action_comms(self) -> None:
         from cockpit.tui.screens.comms import CommsScreen
@@ -232,28 +272,41 @@ class IncidentScreen(Screen[None]):
         self.app.push_screen(PostmortemScreen(self.incident_id))
 
     def action_phase_next(self) -> None:
-        """From the phase on screen: two ICs pressing ] at once do not skip a phase."""
-        shown = self.detail.snapshot.phase if self.detail else None
+        """From the phase on screen (two ICs pressing ] at once do not skip a phase), after a confirmation that
+        says what goes into the timeline."""
+        detail = self.detail
+        shown = detail.snapshot.phase if detail else None
         target = shown.next() if shown else None
-        if target is None:
+        if detail is None or shown is None or target is None:
             self.notify("Already in the last phase." if shown else "Still loading.", severity="warning")
             return
-        self.cockpit.call_service(lambda svc: svc.set_phase(self.incident_id, target), self._phase_done)
+        transition = plan_transition(shown, target)
+        consequence = {Phase.TRIAGE: "It records the acknowledgement.",
+                       Phase.MITIGATE: "It records the time to mitigate.",
+                       Phase.RESOLVE: "The incident closes: check-ins stop and the time to resolve is recorded.",
+                       Phase.REVIEW: "The incident moves to its postmortem review."}.get(target, "")
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.cockpit.call_service(lambda svc: svc.set_phase(self.incident_id, target), self._phase_done)
+
+        self.app.push_screen(Confirm(f"Move {detail.snapshot.ref} from {shown.value} to {target.value}? "
+                                     f"{consequence}".strip(), writes=transition.description), confirmed)
 
     def action_phase_back(self) -> None:
         detail = self.detail
-        if detail is None or detail.snapshot.phase.previous() is None:
-            self.notify("Already in the first phase.", severity="warning")
+        previous = detail.snapshot.phase.previous() if detail else None
+        if detail is None or previous is None:
+            self.notify("Already in the first phase." if detail else "Still loading.", severity="warning")
             return
-        previous = detail.snapshot.phase.previous()
-        assert previous is not None
+        transition = plan_transition(detail.snapshot.phase, previous)
 
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self.cockpit.call_service(lambda svc: svc.set_phase(self.incident_id, previous), self._phase_done)
 
         self.app.push_screen(Confirm(f"Step back from {detail.snapshot.phase.value} to {previous.value}? "
-                                     "It is recorded as a relapse."), confirmed)
+                                     "It is recorded as a relapse.", writes=transition.description), confirmed)
 
     def _phase_done(self, entry: Any) -> None:
         self.notify(entry.text)
@@ -307,12 +360,21 @@ class IncidentScreen(Screen[None]):
                             lambda svc: svc.release_role(self.incident_id, role, name), self._role_done)
 
                 self.app.push_screen(TextPrompt(f"Release which {role.title}?", ", ".join(holders)), release_one)
-            else:
-                self.cockpit.call_service(lambda svc: svc.release_role(self.incident_id, role), self._role_done)
-        else:
-            self._handover()
+            elif holders:
+                holder = holders[0]
 
-    def _handover(self) -> None:
+                def release(yes: bool | None) -> None:
+                    if yes:
+                        self.cockpit.call_service(lambda svc: svc.release_role(self.incident_id, role, holder),
+                                                  self._role_done)
+
+                self.app.push_screen(Confirm(f"Release {one_line(holder)} as {role.title}? The role is then empty.",
+                                             writes=role.release_text(holder)), release)
+            else:
+                self.notify(f"Nobody holds {role.title}; a assigns someone.", severity="warning")
+
+    def action_handover(self) -> None:
+        """Hand over Incident Commander: from any pane (and the command palette)."""
         current = self.detail.snapshot.commander if self.detail else None
 
         def incoming(name: str | None) -> None:
@@ -326,9 +388,10 @@ class IncidentScreen(Screen[None]):
                 else:
                     self.notify("Handover cancelled: the incoming IC did not confirm.", severity="warning")
 
+            writes = Role.IC.handover_text(current, name) if current else f"{name} is now {Role.IC.title}"
             self.app.push_screen(Confirm(
                 f"{one_line(name)}: do you take command of this incident from {one_line(current or 'nobody')}? "
-                "(the incoming IC confirms)"), confirmed)
+                "(the incoming IC confirms)", writes=writes), confirmed)
 
         self.app.push_screen(TextPrompt("Hand over Incident Commander to", "incoming IC's name"), incoming)
 
@@ -339,8 +402,18 @@ class IncidentScreen(Screen[None]):
     # --- severity -----------------------------------------------------------------------
     def on_severity_pane_apply(self, message: SeverityPane.Apply) -> None:
         impact, scope, triggers = message.impact, message.scope, message.triggers
-        self.cockpit.call_service(
-            lambda svc: svc.classify_severity(self.incident_id, impact, scope, triggers), self._severity_done)
+        detail = self.detail
+        if detail is None:
+            return
+        assessment = classify(impact, scope, triggers)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.cockpit.call_service(
+                    lambda svc: svc.classify_severity(self.incident_id, impact, scope, triggers), self._severity_done)
+
+        self.app.push_screen(Confirm(f"Apply {assessment.severity} from the matrix?",
+                                     writes=assessment.change_text(detail.snapshot.severity)), confirmed)
 
     def on_severity_pane_override(self, _message: SeverityPane.Override) -> None:
         def got_level(value: str | None) -> None:
