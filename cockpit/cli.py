@@ -702,13 +702,17 @@ def handoff() -> None:
 
 
 @handoff.command("draft")
+@click.option("--to", "recipient", default=None, metavar="NAME",
+              help="Who it is for (default: the next primary on the rotation, if there is one).")
 @pass_ctx
-def handoff_draft(app: AppContext) -> None:
-    """Start a handoff prefilled from the store; prints its id."""
+def handoff_draft(app: AppContext, recipient: str | None) -> None:
+    """Start a handoff prefilled from the store (known risks carry over from the previous one); prints its id."""
     from cockpit.service.handoffs import Handoffs
+    from cockpit.textsafe import one_line
 
-    made = Handoffs(app.service()).draft(_library(app).runbooks)
-    click.echo(f"Drafted {made.key}: {sum(len(v) for v in made.sections.values())} items prefilled.")
+    made = Handoffs(app.service()).draft(_library(app).runbooks, recipient=recipient)
+    whom = f" for {one_line(made.recipient)}" if made.recipient else ""
+    click.echo(f"Drafted {made.key}{whom}: {sum(len(v) for v in made.sections.values())} items prefilled.")
     click.echo(made.key)
 
 
@@ -724,16 +728,23 @@ def handoff_list(app: AppContext, as_json: bool) -> None:
     window = timedelta(minutes=app.config().handoff_ack_minutes)
     items = Handoffs(app.service()).list()
     if as_json:
-        emit_json([{"id": h.key, "author": h.author, "created_at": iso(h.created_at), "state": h.state,
-                    "signed_at": iso(h.signed_at), "acknowledged_by": h.acknowledged_by,
+        emit_json([{"id": h.key, "author": h.author, "recipient": h.recipient, "created_at": iso(h.created_at),
+                    "state": h.state, "signed_at": iso(h.signed_at), "acknowledged_by": h.acknowledged_by,
                     "acknowledged_at": iso(h.acknowledged_at), "overdue_ack": h.overdue_ack(now, window)}
                    for h in items])
         return
     if not items:
         click.echo("No handoffs yet: `cockpit handoff draft` starts one.")
+    from cockpit.textsafe import one_line
+
     for h in items:
         flag = "  NOT ACKNOWLEDGED" if h.overdue_ack(now, window) else ""
-        click.echo(f"{h.key} {h.created_at:%Y-%m-%d %H:%M}Z {h.state:<12} by {h.author}{flag}")
+        line = f"{h.key} {h.created_at:%Y-%m-%d %H:%M}Z {h.state:<12} from {one_line(h.author)}"
+        if h.recipient:
+            line += f" to {one_line(h.recipient)}"
+        if h.acknowledged_by and h.acknowledged_at:
+            line += f"; acknowledged by {one_line(h.acknowledged_by)} {h.acknowledged_at:%Y-%m-%d %H:%M}Z"
+        click.echo(line + flag)
 
 
 @handoff.command("show")
