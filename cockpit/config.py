@@ -37,6 +37,11 @@ def log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 
 
+def drafts_dir() -> Path:
+    """Where unsaved typing is kept between a keystroke and the database write (see ``service.drafts``)."""
+    return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False)) / "drafts"
+
+
 def config_path() -> Path:
     env = os.environ.get("COCKPIT_CONFIG")
     return Path(env).expanduser() if env else config_dir() / "config.yaml"

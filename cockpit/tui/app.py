@@ -16,10 +16,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from cockpit.config import Config, config_dir, log_crash
+from cockpit.config import Config, config_dir, drafts_dir, log_crash
 from cockpit.errors import CockpitError
 from cockpit.resources import data_folder
 from cockpit.service.clock import Clock, utc_now
+from cockpit.service.drafts import Drafts
 from cockpit.service.incidents import IncidentService
 from cockpit.textsafe import clipboard_text, literal
 from cockpit.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 class CockpitApp(App[None]):
     TITLE = "Incident Cockpit"
     CSS_PATH = "cockpit.tcss"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (70, "-narrow"), (110, "-wide")]
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -66,6 +67,7 @@ class CockpitApp(App[None]):
         self._relay_for: Tracker | None = None
         self._sync_lock = threading.Lock()
         self.responder = service.author
+        self.drafts = Drafts(drafts_dir(), service.store.path)
         folders = theme_dirs if theme_dirs is not None else [data_folder("themes"), config_dir() / "themes"]
         themes, self.theme_problems = load_themes(folders)
         for theme in themes:
@@ -159,6 +161,20 @@ class CockpitApp(App[None]):
         except Exception:
             self._log_crash()
 
+    async def action_quit(self) -> None:
+        """Quit at once, after each open screen stored what is typed on it (nothing typed is lost to ctrl+q)."""
+        for screen in reversed(self.screen_stack):
+            flush = getattr(screen, "flush_unsaved", None)
+            if flush is None:
+                continue
+            try:
+                flush()
+            except CockpitError:
+                pass  # the database refused (busy): the local draft keeps it for the next start
+            except Exception:
+                self._log_crash()
+        self.exit()
+
     def _land(self, open_incidents: list[Any]) -> None:
         """With an open incident, land on the most recently active one; the list is one key away."""
         if open_incidents:
@@ -242,13 +258,18 @@ class CockpitApp(App[None]):
         *,
         group: str = "db",
         quiet: bool = False,
+        on_error: Callable[[CockpitError], None] | None = None,
     ) -> None:
+        """Run ``work`` off the screen's thread; ``on_done`` gets its result, ``on_error`` (after the
+        notification) a refusal the person can act on, such as a database busy for too long."""
         def run() -> None:
             try:
                 result = work(self.service)
             except CockpitError as exc:
                 if not quiet:
                     self.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+                if on_error is not None:
+                    self.call_from_thread(on_error, exc)
                 return
             except Exception:
                 where = self._log_crash()

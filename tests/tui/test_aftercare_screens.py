@@ -31,6 +31,9 @@ async def test_edit_sign_and_acknowledge_a_handoff(make_app, sample_db: Path) ->
         await pilot.press("o")
         await settle(pilot)
         assert isinstance(app.screen, HandoffScreen)
+        await wait_until(pilot, lambda: app.screen.ready)
+        assert app.screen.handoff is None  # none in progress: a new one is an explicit choice
+        await pilot.press("ctrl+n")
         await wait_until(pilot, lambda: app.screen.handoff is not None)
         issues = app.screen.query_one("#section-open_issues", TextArea)
         assert "SEV1 MITIGATE: Checkout API returning 500s" in issues.text  # prefilled from the store
