@@ -309,3 +309,241 @@ async def test_13_2_a_mitigation_can_be_picked_during_diagnosis_after_a_confirma
         await pilot.press("y")
         await settle(pilot)
         await wait_until(pilot, lambda: "mitigation 'Rollback' 1/2" in walker_text(app))
+
+
+# --- #13.3 handoffs -------------------------------------------------------------------------------------------
+async def open_handoff(pilot: Any) -> Any:
+    from cockpit.tui.screens.aftercare import HandoffScreen
+
+    await pilot.press("o")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, HandoffScreen)
+                     and pilot.app.screen.handoff is not None)
+    await settle(pilot)
+    return pilot.app.screen
+
+
+async def test_13_3_the_incoming_engineer_is_someone_else_and_is_named(make_app, sample_db: Path,
+                                                                      tui_clock) -> None:
+    from cockpit.service.handoffs import Handoffs
+
+    svc = IncidentService(Store.open(sample_db), "priya", clock=tui_clock)
+    made = Handoffs(svc).draft()
+    app = make_app(sample_db, responder="priya")
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        screen = await open_handoff(pilot)
+        await pilot.press("ctrl+y")  # an unsigned draft: said at once, nothing asked
+        await settle(pilot)
+        assert not isinstance(app.screen, Confirm)
+        assert any("not signed off" in n.message for n in app._notifications)
+        await pilot.press("ctrl+g", "y")
+        await wait_until(pilot, lambda: Handoffs(svc).get(made.key).state == "signed")
+        await pilot.press("ctrl+y")  # the author cannot take her own pager
+        await settle(pilot)
+        assert not isinstance(app.screen, Confirm)
+        assert any("sofia acknowledges" in n.message for n in app._notifications)
+        assert "for sofia" in str(screen.query_one("#handoff-head").render())
+    assert Handoffs(svc).get(made.key).state == "signed"
+    assert made.recipient == "sofia"  # the next primary in the rotation
+    issues = [i["issue"] for i in made.sections["open_issues"] if i["issue"].startswith("INC-")]
+    assert [i.split()[1] for i in issues] == ["SEV1", "SEV3", "SEV4"]  # open incidents by severity first
+
+
+async def test_13_3_o_opens_the_newest_unfinished_handoff_a_new_one_is_explicit_and_keeps_known_risks(
+        make_app, sample_db: Path) -> None:
+    from cockpit.service.handoffs import Handoffs
+
+    priya = Handoffs(IncidentService(Store.open(sample_db), "priya"))
+    first = priya.draft()
+    sections = dict(first.sections)
+    sections["known_risks"] = [{"event": "Black Friday peak", "watch_for": "checkout p99 over 800 ms"}]
+    priya.save(first.key, sections)
+    priya.sign(first.key)
+    Handoffs(IncidentService(Store.open(sample_db), "sofia")).acknowledge(first.key)
+    app = make_app(sample_db, responder="sofia")
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        screen = await open_handoff(pilot)
+        assert screen.handoff is not None and screen.handoff.key == first.key  # no new draft made
+        assert [h.key for h in priya.list()] == [first.key]
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: len(priya.list()) == 2)
+        await wait_until(pilot, lambda: app.screen.handoff is not None and app.screen.handoff.key != first.key)
+        second = priya.list()[0]
+        assert second.sections["known_risks"] == sections["known_risks"]  # carried over until removed
+
+
+def test_13_3_handoff_list_names_who_acknowledged(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    db = str(tmp_path / "h.db")
+    assert run_cli("--db", db, "--as", "priya", "handoff", "draft").returncode == 0
+    assert run_cli("--db", db, "--as", "priya", "handoff", "sign", "H-001").returncode == 0
+    own = run_cli("--db", db, "--as", "priya", "handoff", "ack", "H-001")
+    assert own.returncode == 4 and "priya wrote H-001" in own.stderr
+    assert run_cli("--db", db, "--as", "alice", "handoff", "ack", "H-001").returncode == 0
+    listed = run_cli("--db", db, "handoff", "list").stdout
+    assert "from priya" in listed and "acknowledged by alice" in listed, listed
+
+
+# --- #17.6 no typed word lost ----------------------------------------------------------------------------------
+async def test_17_6_the_handoff_editor_saves_on_quit(make_app, sample_db: Path) -> None:
+    from textual.widgets import TextArea
+
+    from cockpit.service.handoffs import Handoffs
+
+    svc = IncidentService(Store.open(sample_db), "priya")
+    key = Handoffs(svc).draft().key
+    app = make_app(sample_db, responder="priya")
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        screen = await open_handoff(pilot)
+        screen.query_one("#section-known_risks", TextArea).focus()
+        await pilot.press(*"DNS cutover 02:00 | resolver errors", "ctrl+q")  # quit at once after the last key
+    assert Handoffs(svc).get(key).sections["known_risks"] == [
+        {"event": "DNS cutover 02:00", "watch_for": "resolver errors"}]
+
+
+def hold_write_lock(db: Path) -> Any:
+    """Another process's long write: a second connection holding SQLite's write lock."""
+    import sqlite3
+
+    conn = sqlite3.connect(db, isolation_level=None, timeout=0)
+    conn.execute("BEGIN IMMEDIATE")
+    return conn
+
+
+async def test_17_6_the_entry_line_clears_only_after_the_entry_is_stored(
+        make_app, tmp_path: Path, tui_clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.widgets import Input
+
+    db = tmp_path / "c.db"
+    ref = one_incident(db, tui_clock)
+    monkeypatch.setenv("COCKPIT_BUSY_TIMEOUT", "0.2")
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        entry = app.screen.query_one("#entry", Input)
+        lock = hold_write_lock(db)
+        try:
+            await pilot.press("e", *"Rolled back v2.14.2", "enter")
+            await wait_until(pilot, lambda: any("busy" in n.message for n in app._notifications), timeout=10)
+            await settle(pilot)
+            assert entry.value == "Rolled back v2.14.2"  # not stored: the words are still there
+            await pilot.press("escape", "s", *"Errors falling", "enter")  # a status update while still locked
+            await wait_until(pilot, lambda: sum("busy" in n.message for n in app._notifications) >= 2, timeout=10)
+            await settle(pilot)
+            assert not any("posted" in n.message for n in app._notifications)  # said only when it happened
+        finally:
+            lock.rollback()
+            lock.close()
+        assert entry.value == "Rolled back v2.14.2"  # Esc kept it as a draft
+        await pilot.press("e", "enter")
+        await wait_until(pilot, lambda: ("note", "Rolled back v2.14.2") in timeline(db, ref))
+        await wait_until(pilot, lambda: entry.value == "")
+
+
+async def test_17_6_an_unsent_entry_survives_quit_as_a_draft_and_is_not_posted(
+        make_app, tmp_path: Path, tui_clock) -> None:
+    from textual.widgets import Input
+
+    db = tmp_path / "c.db"
+    ref = one_incident(db, tui_clock)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        await pilot.press("e", *"half a thought about the pool", "ctrl+q")
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        entry = app.screen.query_one("#entry", Input)
+        await wait_until(pilot, lambda: entry.value == "half a thought about the pool")
+    assert [k for k, _ in timeline(db, ref)] == ["declared", "role"]  # kept, never posted by itself
+
+
+# --- #13.4 the timeline -----------------------------------------------------------------------------------------
+def visible_lines(app: Any) -> list[str]:
+    from cockpit.tui.panes.timeline import TimelineView
+
+    view = app.screen.query_one(TimelineView)
+    return [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
+
+
+async def test_13_4_the_newest_entry_is_always_in_view_even_when_the_timeline_first_overflows(
+        make_app, tmp_path: Path, tui_clock) -> None:
+    db = tmp_path / "c.db"
+    one_incident(db, tui_clock)
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await on_incident(pilot)
+        await pilot.press("e")
+        for n in range(1, 16):  # past the pane's height: each new entry must be on screen as it arrives
+            tui_clock.advance(minutes=1)
+            await pilot.press(*f"entry number {n:02d}", "enter")
+            await wait_until(pilot, lambda n=n: any(f"entry number {n:02d}" in line for line in visible_lines(app)),
+                             timeout=5)
+
+
+async def test_13_4_days_get_a_date_row_searches_show_and_highlight_matches_empty_filters_say_so(
+        make_app, tmp_path: Path, tui_clock) -> None:
+    from datetime import timedelta
+
+    from cockpit.tui.panes.timeline import TimelineView
+    from tests.conftest import FakeClock
+
+    db = tmp_path / "c.db"
+    start = FakeClock(tui_clock.now - timedelta(days=1, hours=2))  # the evening before
+    ref = one_incident(db, start)
+    svc = IncidentService(Store.open(db), "alice", clock=start)
+    svc.add_entry(ref, "Evening: " + "pool numbers look fine, " * 8 + "then pgbouncer started refusing clients")
+    start.advance(hours=7)  # past midnight
+    svc.add_entry(ref, "After midnight: still refusing", "status")
+    svc.add_entry(ref, "Roll back", "decision")
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await on_incident(pilot)
+        lines = visible_lines(app)
+        day_rows = [line for line in lines if line.startswith("── ")]
+        assert len(day_rows) == 2 and "Saturday 21 November 2026" in day_rows[0], lines
+        assert "Sunday 22 November 2026" in day_rows[1]
+        await pilot.press("slash", *"pgbouncer", "enter")
+        await settle(pilot)
+        shown = [line for line in visible_lines(app) if "Evening" in line or "pgbouncer" in line]
+        assert shown and "pgbouncer" in shown[0], visible_lines(app)  # the match slid into view
+        view = app.screen.query_one(TimelineView)
+        row = next(y for y in range(10) if "pgbouncer" in view.render_line(y).text)
+        strip = view.render_line(row)
+        match_style = view.get_component_rich_style("timeline--match", partial=True)
+        assert any(seg.text.casefold() == "pgbouncer" and seg.style and match_style.bgcolor == seg.style.bgcolor
+                   for seg in strip), "the match is not highlighted"
+        await pilot.press("escape", "slash", *"no such words", "enter")
+        await settle(pilot)
+        assert visible_lines(app)[0].startswith("No entries match “no such words”")
+
+
+async def test_13_4_f_filters_by_several_kinds_at_once(make_app, sample_db: Path) -> None:
+    from cockpit.tui.panes.timeline import TimelineView
+
+    app = make_app(sample_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        await pilot.press("f")
+        assert app.screen.is_modal, "f should ask which kinds to show"
+        await pilot.press("space", "down", "space", "enter")  # status and decision
+        await settle(pilot)
+        view = app.screen.query_one(TimelineView)
+        kinds = {view.entries[i].kind for i in view.shown}
+        assert kinds == {"status", "decision"}
+
+
+async def test_13_4_a_wide_terminal_shows_at_least_as_much_of_each_line_as_80_columns(
+        make_app, sample_db: Path) -> None:
+    from cockpit.tui.panes.timeline import TimelineView
+
+    widths = {}
+    for size in ((80, 24), (120, 40)):
+        app = make_app(sample_db)
+        async with app.run_test(size=size) as pilot:
+            await on_incident(pilot)
+            widths[size] = app.screen.query_one(TimelineView).scrollable_content_region.width
+    assert widths[(120, 40)] >= widths[(80, 24)], widths

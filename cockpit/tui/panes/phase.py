@@ -28,8 +28,9 @@ class PhaseBar(Widget, can_focus=True):
         self.refresh()
 
     def render(self) -> Text:
+        # who is writing; from 100 columns the status line says it
         you = Text(f"you: {one_line(self.responder)}", self.get_component_rich_style("phase--you", partial=True)
-                   ) if self.responder else Text("")
+                   ) if self.responder and self.size.width < 100 else Text("")
         for narrow in (False, True):
             text = self._phases(narrow)
             room = self.size.width - text.cell_len - 1

@@ -16,6 +16,7 @@ from cockpit.domain.severity import IMPACTS, MATRIX, SCOPES, TRIGGER_LABELS, Ass
 from cockpit.textsafe import literal
 
 IMPACT_SHORT = ("core down", "degraded", "non-core", "cosmetic")
+IMPACT_TINY = ("core", "degr.", "n-core", "cosm.")
 SCOPE_SHORT = ("1 user", "<25%", ">25%", "all")
 TRIGGER_KEYS = {"data_loss": "D", "security_pii": "P", "revenue": "R", "sla_breach": "S"}
 TRIGGER_TINY = {"data_loss": "loss", "security_pii": "PII", "revenue": "rev", "sla_breach": "SLA"}
@@ -102,31 +103,35 @@ class SeverityPane(Widget, can_focus=True):
         if snap is None:
             return Text("Loading…")
         style = self.get_component_rich_style
+        width = self.size.width
+        cell_w = 7 if width >= 38 else 6  # " SEV1 " with room for the [ ] and * * marks
+        label_w = 10 if width >= 10 + 4 * cell_w else 6
+        labels = IMPACT_SHORT if label_w == 10 else IMPACT_TINY
         text = Text()
-        text.append(f"{'':<10}", style("matrix--label", partial=True))
+        text.append(f"{'':<{label_w}}", style("matrix--label", partial=True))
         for label in SCOPE_SHORT:
-            text.append(f"{label:^7}", style("matrix--label", partial=True))
+            text.append(f"{label:^{cell_w}}", style("matrix--label", partial=True))
         text.append("\n")
         cur_row, cur_col = IMPACTS.index(snap.impact), SCOPES.index(snap.scope)
         for r, impact in enumerate(IMPACTS):
-            text.append(f"{IMPACT_SHORT[r]:<10}", style("matrix--label", partial=True))
+            text.append(f"{labels[r]:<{label_w}}", style("matrix--label", partial=True))
             for c, scope in enumerate(SCOPES):
                 sev = MATRIX[impact][scope]
                 cell_style = style(f"matrix--sev{sev.value}", partial=True)
                 selected = self.has_focus and (r, c) == (self.row, self.col)
                 current = (r, c) == (cur_row, cur_col)
                 left, right = ("[", "]") if selected else ("*", "*") if current else (" ", " ")
-                cell = Text(f"{left}{sev.label}{right}", cell_style)
+                cell = Text(f"{left}{sev.label}{right}".ljust(cell_w), cell_style)
                 if selected:
-                    cell.stylize(style("matrix--selected", partial=True))
+                    cell.stylize(style("matrix--selected", partial=True), 0, 6)
                 elif current:
-                    cell.stylize(style("matrix--current", partial=True))
+                    cell.stylize(style("matrix--current", partial=True), 0, 6)
                 text.append_text(cell)
             text.append("\n")
         for name in TRIGGER_LABELS:
             on = self.triggers.as_dict()[name]
             mark = "☒" if on else "☐"
-            label = TRIGGER_SHORT[name] if self.size.width >= 44 else TRIGGER_TINY[name]
+            label = TRIGGER_SHORT[name] if width >= 44 else TRIGGER_TINY[name]
             text.append(f"{mark}{TRIGGER_KEYS[name]} {label} ",
                         style("matrix--on" if on else "matrix--off", partial=True))
         text.append("\n")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
@@ -17,13 +18,13 @@ from cockpit.domain.roles import Role
 from cockpit.domain.severity import Severity, classify
 from cockpit.errors import InvalidInput
 from cockpit.service.incidents import IncidentDetail
-from cockpit.textsafe import one_line
+from cockpit.textsafe import literal, one_line
 from cockpit.tui.panes.phase import PhaseBar
 from cockpit.tui.panes.roles import RolesPane
 from cockpit.tui.panes.severity import SeverityPane
 from cockpit.tui.panes.status import StatusLine
-from cockpit.tui.panes.timeline import KIND_FILTERS, TimelineView
-from cockpit.tui.screens.dialogs import Confirm, EntryDetail, TextPrompt
+from cockpit.tui.panes.timeline import KIND_CHOICES, TimelineView
+from cockpit.tui.screens.dialogs import Confirm, EntryDetail, PickSeveral, TextPrompt
 
 if TYPE_CHECKING:
     from cockpit.service.runs import RunState
@@ -61,7 +62,7 @@ class IncidentScreen(Screen[None]):
         Binding("right_square_bracket", "phase_next", "Phase+", id="main.phase_next"),
         Binding("left_square_bracket", "phase_back", "Phase back", show=False, id="main.phase_back"),
         Binding("slash", "search", "Search", id="main.search"),
-        Binding("f", "cycle_filter", "Filter", show=False, id="main.filter"),
+        Binding("f", "choose_kinds", "Filter kinds", show=False, id="main.filter"),
         Binding("escape", "clear", "Clear", show=False, id="main.clear"),
     ]
 
@@ -72,9 +73,10 @@ class IncidentScreen(Screen[None]):
         self.token: tuple[str, int] | None = None
         self.last_hlc = 0
         self.polls = 0
-        self.filter_index = 0
+        self.kinds: frozenset[str] = frozenset()
         self.search_text = ""
         self.runs: list[RunState] = []
+        self._sending = False
 
     @property
     def cockpit(self) -> CockpitApp:
@@ -98,6 +100,10 @@ class IncidentScreen(Screen[None]):
                 severity = SeverityPane(id="severity")
                 severity.border_title = "[3] Severity"
                 yield severity
+                preview = VerticalScroll(id="preview-pane", classes="pane")
+                preview.border_title = "Selected entry"
+                with preview:
+                    yield Static(id="preview-entry")
         yield Input(placeholder="e: add entry · /d decision /a action /s status /c change · Enter to log",
                     id="entry")
         yield Static(id="hint")
@@ -142,7 +148,10 @@ class IncidentScreen(Screen[None]):
         self.cockpit.call_service(check, self.apply_changes, group="poll", quiet=True)
 
     def apply_detail(self, detail: IncidentDetail) -> None:
+        first = self.detail is None
         self.detail = detail
+        if first:
+            self._restore_draft()
         self.query_one(TimelineView).set_entries(detail.timeline)
         self.last_hlc = detail.timeline[-1].hlc if detail.timeline else 0
         self.token = None
@@ -214,17 +223,41 @@ class IncidentScreen(Screen[None]):
 
     def action_clear(self) -> None:
         entry = self.query_one("#entry", Input)
-        if entry.has_focus:
-            entry.value = ""
+        if entry.has_focus:  # a half-typed entry stays as a draft: e (or i) comes back to it
             self.query_one(TimelineView).focus()
-        elif self.search_text or self.filter_index:
-            self.search_text, self.filter_index = "", 0
+            if entry.value.strip():
+                self.notify("Entry kept as a draft: e returns to it, ctrl+u clears it.")
+        elif self.search_text or self.kinds:
+            self.search_text, self.kinds = "", frozenset()
             self._apply_filter()
+
+    @property
+    def _draft_key(self) -> str:
+        return f"entry-{self.incident_id}"
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Every keystroke of the entry line goes to the local draft at once: quitting or a crash loses nothing."""
+        if event.input.id != "entry":
+            return
+        if event.value.strip():
+            self.cockpit.drafts.write(self._draft_key, {"text": event.value})
+        else:
+            self.cockpit.drafts.clear(self._draft_key)
+
+    def _restore_draft(self) -> None:
+        data = self.cockpit.drafts.read(self._draft_key)
+        text = data.get("text") if data else None
+        entry = self.query_one("#entry", Input)
+        if isinstance(text, str) and text.strip() and not entry.value:
+            entry.value = text
+            self.notify("Your unsent entry was kept in the entry line: e then Enter logs it, ctrl+u clears it.")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "entry":
             return
         event.stop()
+        if self._sending:
+            return  # the previous Enter is still being stored
         try:
             kind, text = parse_entry_line(event.value)
         except InvalidInput as exc:
@@ -233,8 +266,21 @@ class IncidentScreen(Screen[None]):
         if not text:
             self.notify("Type the entry text after the prefix.", severity="warning")
             return
-        event.input.value = ""
-        self.cockpit.call_service(lambda svc: svc.add_entry(self.incident_id, text, kind), self._written)
+        sent = event.value
+        self._sending = True
+        # the line clears only once the entry is stored: a refused write (database busy) keeps the words
+        self.cockpit.call_service(lambda svc: svc.add_entry(self.incident_id, text, kind),
+                                  lambda _entry: self._entry_stored(sent), on_error=self._entry_failed)
+
+    def _entry_stored(self, sent: str) -> None:
+        self._sending = False
+        entry = self.query_one("#entry", Input)
+        if entry.value == sent:
+            entry.value = ""
+        self.poll()
+
+    def _entry_failed(self, _error: Exception) -> None:
+        self._sending = False
 
     def _written(self, _result: object = None) -> None:
         self.poll()
@@ -314,32 +360,52 @@ class IncidentScreen(Screen[None]):
 
     def action_search(self) -> None:
         def done(text: str | None) -> None:
-            self.search_text = text or ""
-            self._apply_filter()
+            if text is not None:  # Esc keeps the search as it was
+                self.search_text = text
+                self._apply_filter()
 
-        self.app.push_screen(TextPrompt("Search the timeline", "text or author", self.search_text), done)
+        self.app.push_screen(TextPrompt("Search the timeline (matches are highlighted; Esc on the timeline clears)",
+                                        "text or author", self.search_text), done)
 
-    def action_cycle_filter(self) -> None:
-        self.filter_index = (self.filter_index + 1) % len(KIND_FILTERS)
-        self._apply_filter()
+    def action_choose_kinds(self) -> None:
+        """Show only some kinds of entry: tick any number (none ticked: every kind)."""
+        def done(chosen: list[str] | None) -> None:
+            if chosen is not None:
+                self.kinds = frozenset(chosen)
+                self._apply_filter()
+
+        self.app.push_screen(PickSeveral("Show these kinds of entry (none ticked: all)", list(KIND_CHOICES),
+                                         set(self.kinds)), done)
 
     def _apply_filter(self) -> None:
-        self.query_one(TimelineView).set_filter(KIND_FILTERS[self.filter_index], self.search_text)
+        self.query_one(TimelineView).set_filter(self.kinds, self.search_text)
         self._update_timeline_title()
 
     def _update_timeline_title(self) -> None:
         view = self.query_one(TimelineView)
         pane = self.query_one("#timeline-pane")
         parts = []
-        if KIND_FILTERS[self.filter_index]:
-            parts.append(f"kind={KIND_FILTERS[self.filter_index]}")
+        if self.kinds:
+            parts.append(f"kind={','.join(k for k, _ in KIND_CHOICES if k in self.kinds)}")
         if self.search_text:
-            parts.append(f"“{self.search_text}”")
+            parts.append(f"“{one_line(self.search_text)}”")
         shown = f"{len(view.shown):,}/{len(view.entries):,}" if parts else f"{len(view.entries):,}"
         pane.border_subtitle = Text(" ".join([*parts, shown]))
 
     def on_timeline_view_open_entry(self, message: TimelineView.OpenEntry) -> None:
         self.app.push_screen(EntryDetail(message.entry))
+
+    def on_timeline_view_selected(self, message: TimelineView.Selected) -> None:
+        """The wide layout shows the entry under the cursor in full beside the timeline."""
+        entry = message.entry
+        preview = self.query_one("#preview-entry", Static)
+        if entry is None:
+            preview.update(Text("Move the cursor onto an entry to read it in full here.", style="italic"))
+            return
+        head = Text(f"{entry.at.astimezone():%Y-%m-%d %H:%M:%S} ({entry.at.astimezone(UTC):%H:%MZ}) · {entry.kind} · "
+                    f"{one_line(entry.author)}\n", style="bold")
+        head.append(literal(entry.text[:5000]))
+        preview.update(head)
 
     # --- roles --------------------------------------------------------------------------
     def on_roles_pane_requested(self, message: RolesPane.Requested) -> None:
