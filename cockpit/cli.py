@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,19 +85,10 @@ def local_and_utc(moment: datetime, seconds: bool = True) -> str:
 
 
 def parse_when(text: str) -> datetime:
-    """An ISO 8601 time (UTC if no zone) or a relative one like ``-15m``, ``-2h``."""
-    match = re.fullmatch(r"-(\d{1,7})([smhd])", text.strip())
-    if match:
-        unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
-        try:
-            return datetime.now(UTC) - timedelta(**{unit: int(match.group(1))})
-        except OverflowError:
-            raise InvalidInput(f"'{text}' is too far in the past.") from None
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput(f"'{text}' is not a time: use ISO 8601 (2026-11-22T14:03Z) or -15m.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """An ISO 8601 time (UTC if no zone), a relative one like ``-15m`` or ``15 min ago``, or a UTC clock time."""
+    from cockpit.domain.when import parse_started
+
+    return parse_started(text, datetime.now(UTC))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -135,10 +125,11 @@ def run_tui(app: AppContext, demo: bool = False) -> None:
     from cockpit.tui.app import CockpitApp
 
     service = app.service()
+    config = app.config()
     if demo:
-        CockpitApp(service, app.config(), sync_interval=0, sync_state="demo: no sync").run()
-    else:
-        CockpitApp(service, app.config()).run()
+        CockpitApp(service, config, sync_interval=0, sync_state="demo: no sync").run()
+    else:  # nobody said who is typing (no --as, COCKPIT_RESPONDER or config): the cockpit asks once
+        CockpitApp(service, config, ask_responder=app.responder is None and config.responder_source == "login").run()
 
 
 # --- incident -----------------------------------------------------------------------------
@@ -171,7 +162,9 @@ def _triggers(data_loss: bool, security_pii: bool, revenue: bool, sla_breach: bo
 @trigger_options
 @click.option("--service", "services", multiple=True, metavar="NAME", help="Affected service (repeatable).")
 @click.option("--ic", "commander", default=None, metavar="NAME", help="Incident Commander from the start.")
-@click.option("--started", default=None, metavar="TIME", help="When impact began (ISO 8601 or -15m).")
+@click.option("--started", default=None, metavar="TIME",
+              help="When impact began: '15 min ago', -15m, 14:03 (UTC) or ISO 8601. Unknown: leave it out (time "
+                   "to detect then stays unknown).")
 @json_option
 @pass_ctx
 def incident_open(app: AppContext, title: str, impact: str, scope: str, data_loss: bool, security_pii: bool,

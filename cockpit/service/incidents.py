@@ -84,6 +84,10 @@ class IncidentService:
         self.clock = clock
         self.rand = rand
 
+    def act_as(self, name: str) -> None:
+        """Write from now on as ``name`` (the responder said who they are)."""
+        self.author = _clean_name(name, "responder name")
+
     # --- identities -------------------------------------------------------------------
     def _new_id(self, now: datetime) -> str:
         return str(ids.uuid7(int(now.timestamp() * 1000), self.rand(10)))

@@ -55,6 +55,7 @@ class CockpitApp(App[None]):
         theme_dirs: list[Path] | None = None,
         sync_state: str = "local only",
         sync_interval: float = 5.0,
+        ask_responder: bool = False,
     ) -> None:
         super().__init__()
         self.service = service
@@ -63,6 +64,7 @@ class CockpitApp(App[None]):
         self.poll_interval = poll_interval
         self.sync_state = sync_state
         self.sync_interval = sync_interval
+        self.ask_responder = ask_responder  # nobody said who is typing: ask once, keep it in the config file
         self._relay: Relay | None = None
         self._relay_for: Tracker | None = None
         self._sync_lock = threading.Lock()
@@ -161,6 +163,31 @@ class CockpitApp(App[None]):
         except Exception:
             self._log_crash()
 
+    def _ask_who(self) -> None:
+        """First start: every entry carries its author's name, so ask for it rather than write as the login."""
+        from cockpit.config import save_responder
+        from cockpit.tui.screens.dialogs import TextPrompt
+
+        login = self.responder
+
+        def answered(name: str | None) -> None:
+            if not name:
+                self.notify(f"Writing as '{login}' (your login name). Set responder.name in {self.config.path}, "
+                            "COCKPIT_RESPONDER or --as to change it.", severity="warning", timeout=12)
+                return
+            try:
+                self.service.act_as(name)
+                save_responder(self.config.path, name)
+            except CockpitError as exc:
+                self.notify(f"{exc} Writing as '{self.service.author}' for now.", severity="warning", timeout=12)
+            self.responder = self.service.author
+            self.notify(f"Writing as {self.responder}; kept in {self.config.path}.")
+            if hasattr(self.screen, "reload"):
+                self.screen.reload()
+
+        self.push_screen(TextPrompt("Who are you? Your name goes on every entry you write (kept in the config file)",
+                                    f"your name (Esc: write as '{login}')"), answered)
+
     async def action_quit(self) -> None:
         """Quit at once, after each open screen stored what is typed on it (nothing typed is lost to ctrl+q)."""
         for screen in reversed(self.screen_stack):
@@ -176,9 +203,13 @@ class CockpitApp(App[None]):
         self.exit()
 
     def _land(self, open_incidents: list[Any]) -> None:
-        """With an open incident, land on the most recently active one; the list is one key away."""
+        """With an open incident, land on the most severe, then most recently active one; the list is one key
+        away."""
         if open_incidents:
             self.open_incident(open_incidents[0].id)
+        if self.ask_responder:  # over the landing screen, so it is the first thing seen
+            self.ask_responder = False
+            self.call_after_refresh(self._ask_who)
 
     # --- navigation ---------------------------------------------------------------------
     def open_incident(self, incident_id: str) -> None:

@@ -34,7 +34,7 @@ class PhaseBar(Widget, can_focus=True):
         for narrow in (False, True):
             text = self._phases(narrow)
             room = self.size.width - text.cell_len - 1
-            if room >= min(you.cell_len, 12) or narrow:
+            if room >= you.cell_len or narrow:  # the name whole, with phase names shortened if need be
                 break
         if you.cell_len:
             if room < you.cell_len:  # a long name gives way, never the phases
