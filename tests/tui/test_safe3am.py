@@ -547,3 +547,46 @@ async def test_13_4_a_wide_terminal_shows_at_least_as_much_of_each_line_as_80_co
             await on_incident(pilot)
             widths[size] = app.screen.query_one(TimelineView).scrollable_content_region.width
     assert widths[(120, 40)] >= widths[(80, 24)], widths
+
+
+# --- #13.6 declaring --------------------------------------------------------------------------------------------
+async def test_13_6_the_declare_form_fits_80x24_and_takes_when_impact_began(make_app, tmp_path: Path,
+                                                                             tui_clock) -> None:
+    from datetime import timedelta
+
+    from textual.widgets import Input
+
+    db = tmp_path / "c.db"
+    Store.open(db).close()
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen.query_one("#declare-form")
+        for selector in ("#ic", "#declare"):
+            region = app.screen.query_one(selector).region
+            assert region.height and region.bottom <= 23 and form.max_scroll_y == 0, (selector, region)
+        await pilot.press(*"Checkout 500s")
+        started = app.screen.query_one("#started", Input)
+        started.focus()
+        await pilot.press(*"15 min ago", "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
+    snap = reader(db).get(reader(db).list_incidents()[0].ref).snapshot
+    assert snap.started_at == tui_clock.now - timedelta(minutes=15)
+
+
+def test_13_6_the_cli_takes_a_spoken_start_and_an_unknown_start_is_no_zero_detect(tmp_path: Path) -> None:
+    import json
+
+    from tests.conftest import run_cli
+
+    db = tmp_path / "c.db"
+    opened = run_cli("incident", "open", "Checkout 500s", "--impact", "degraded", "--scope", "lt25",
+                     "--started", "15 min ago", "--ic", "priya", db=db)
+    assert opened.returncode == 0, opened.stderr
+    shown = json.loads(run_cli("incident", "show", opened.stdout.splitlines()[-1], "--json", db=db).stdout)
+    assert 14.9 <= shown["metrics"]["time_to_detect_minutes"] <= 15.5
+    unknown = run_cli("incident", "open", "Search slow", "--impact", "degraded", "--scope", "lt25", db=db)
+    shown = json.loads(run_cli("incident", "show", unknown.stdout.splitlines()[-1], "--json", db=db).stdout)
+    assert shown["metrics"]["time_to_detect_minutes"] is None  # unknown, not "detected in 0 minutes"

@@ -108,6 +108,8 @@ def test_a_whole_incident_in_the_real_terminal(cockpit_in_tmux) -> None:
     time.sleep(0.3)
     # raise it to SEV1 through the matrix: degraded × all users
     tmux.keys("3", "Right", "Enter")
+    tmux.wait_for("Apply SEV1 from the matrix?")  # it says what it writes, and asks
+    tmux.keys("y")
     tmux.wait_for("SEV1  INC-")
     # post a status update and quit
     tmux.keys("s")
@@ -163,11 +165,15 @@ def test_walk_a_runbook_in_the_real_terminal(tmp_path: Path) -> None:
     try:
         tmux.keys("a")
         tmux.wait_for("Attach a runbook")
-        tmux.keys("Enter")  # the top suggestion is filled in
+        tmux.keys("Enter")  # the top suggestion is highlighted
         tmux.wait_for("Print the pool state")
         tmux.keys("Enter")
+        tmux.wait_for("Writes to the timeline")
+        tmux.keys("y")
         tmux.wait_for("Show that no shell")
         tmux.keys("Enter")
+        tmux.wait_for("Writes to the timeline")
+        tmux.keys("y")
         tmux.wait_for("A shell step")
         tmux.keys("u")
         tmux.type("no red")
@@ -178,6 +184,8 @@ def test_walk_a_runbook_in_the_real_terminal(tmp_path: Path) -> None:
         tmux.keys("Enter")
         tmux.wait_for("Choose a mitigation")
         tmux.keys("1")
+        tmux.wait_for("Start mitigation 'Rollback'")
+        tmux.keys("y")
         tmux.wait_for("mitigation 'Rollback' 1/2")
         tmux.keys("C-q")
     finally:
@@ -186,6 +194,8 @@ def test_walk_a_runbook_in_the_real_terminal(tmp_path: Path) -> None:
     try:
         tmux.wait_for("mitigation 'Rollback' 1/2")
         tmux.keys("Enter")
+        tmux.wait_for("Writes to the timeline")
+        tmux.keys("y")
         tmux.wait_for("mitigation 'Rollback' 2/2")
         tmux.keys("C-q")
     finally:
@@ -212,6 +222,8 @@ def test_a_handoff_being_edited_survives_kill_9(tmp_path: Path) -> None:
     try:
         tmux.wait_for("[1] Timeline")
         tmux.keys("o")
+        tmux.wait_for("No handoff in progress")
+        tmux.keys("C-n")  # a new handoff is an explicit choice
         tmux.wait_for("On-call handoff H-001")
         tmux.keys("Down", "Down", "Down", "End", "Enter")  # below the prefilled items
         tmux.type("DNS migration tonight | watch resolver errors")
