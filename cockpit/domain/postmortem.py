@@ -172,6 +172,21 @@ def _md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _shown(value: Any, missing: str = "_?_") -> str:
+    """A value as a reader expects it: yes/no, lists joined, and a word where nothing is known yet."""
+    if value is None or value == "" or value == []:
+        return missing
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _minutes_text(value: float | None, missing: str) -> str:
+    return missing if value is None else f"{value} min"
+
+
 def to_markdown(pm: Postmortem) -> str:
     lines: list[str] = []
     if pm.unresolved:
@@ -190,8 +205,7 @@ def to_markdown(pm: Postmortem) -> str:
     else:
         lines += ["## Executive Summary", pm.summary, "", "## Impact"]
         for key, value in pm.impact.items():
-            shown = ", ".join(value) if isinstance(value, list) else value
-            lines.append(f"- {key.replace('_', ' ').capitalize()}: {shown if shown not in (None, '') else '_?_'}")
+            lines.append(f"- {key.replace('_', ' ').capitalize()}: {_shown(value)}")
         lines += ["", "## Timeline (UTC)", "", "| Time | Kind | Who | Event |", "|------|------|-----|-------|"]
         lines += [f"| {t['time']} | {t['kind']} | {_md_escape(t['author'])} | {_md_escape(t['event'])} |"
                   for t in pm.timeline]
@@ -201,10 +215,12 @@ def to_markdown(pm: Postmortem) -> str:
         lines += ["", "### Contributing Factors"] + ([f"- {c}" for c in pm.contributing_factors] or ["- "])
         det, res = pm.detection, pm.resolution
         lines += ["", "## Detection", f"- How detected: {det['how_detected'] or '_?_'}",
-                  f"- Time to detect: {det['time_to_detect_minutes']} min",
-                  f"- Time to acknowledge: {det['time_to_acknowledge_minutes']} min",
-                  "", "## Resolution", f"- Time to mitigate: {res['time_to_mitigate_minutes']} min",
-                  f"- Time to resolve: {res['time_to_resolve_minutes']} min", ""]
+                  "- Time to detect: " + _minutes_text(det["time_to_detect_minutes"],
+                                                       "unknown (when impact began was not recorded)"),
+                  "- Time to acknowledge: " + _minutes_text(det["time_to_acknowledge_minutes"], "not yet"),
+                  "", "## Resolution",
+                  "- Time to mitigate: " + _minutes_text(res["time_to_mitigate_minutes"], "not yet mitigated"),
+                  "- Time to resolve: " + _minutes_text(res["time_to_resolve_minutes"], "not yet resolved"), ""]
         for title, items in (("What Went Well", pm.what_went_well), ("What Went Wrong", pm.what_went_wrong),
                              ("Where We Got Lucky", pm.where_we_got_lucky)):
             lines += [f"## {title}"] + ([f"- {i}" for i in items] or ["- "]) + [""]

@@ -13,7 +13,7 @@ from cockpit.domain import report as rp
 from cockpit.domain.postmortem import ActionItem, check_action_fields, parse_deadline
 from cockpit.errors import InvalidInput, NotFound
 from cockpit.service.incidents import IncidentService
-from cockpit.store.models import ActionItemRow, Incident, Page, Shift
+from cockpit.store.models import ActionItemRow, Incident, Page, Shift, TimelineEntry
 
 
 def _item(row: ActionItemRow, ref: str = "") -> ActionItem:
@@ -110,10 +110,14 @@ class Aftercare:
                      for p in session.exec(select(Page)).all()]
             shifts = [rp.ShiftRecord(s.responder, s.position, s.starts_at, s.ends_at)
                       for s in session.exec(select(Shift)).all()]
+            rows = session.exec(select(ActionItemRow)).all()
             actions = [rp.ActionRecord(a.status, date.fromisoformat(a.deadline) if a.deadline else None, a.done_at,
-                                       a.created_at) for a in session.exec(select(ActionItemRow)).all()]
+                                       a.created_at) for a in rows]
+            made_from = {a.source_entry_id for a in rows if a.source_entry_id}
+            action_entries = session.exec(select(TimelineEntry.id).where(TimelineEntry.kind == "action")).all()
+            proposed = sum(1 for entry_id in action_entries if entry_id not in made_from)
         incidents = []
         for incident_id in ids:
             detail = svc.get(incident_id, with_timeline=False)
             incidents.append((detail.snapshot, detail.metrics))
-        return rp.monthly(period, incidents, pages, shifts, actions, today)
+        return rp.monthly(period, incidents, pages, shifts, actions, today, proposed=proposed)

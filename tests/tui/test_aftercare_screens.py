@@ -90,7 +90,7 @@ async def test_report_screen_with_chart(make_app, sample_db: Path) -> None:
         await wait_until(pilot, lambda: "2026-11" in str(app.screen.query_one("#report-chart").render()))
         chart = str(app.screen.query_one("#report-chart").render())
         assert "SEV1 1" in chart and "legend:" in chart
-        assert "| Pages per shift |" in str(app.screen.query_one("#report-text").render())
+        assert "| Pages per shift |" in app.screen.query_one("#report-text").source  # rendered as a table
         await pilot.press("left")
         await wait_until(pilot, lambda: "2026-10" in str(app.screen.query_one("#report-chart").render()))
 
@@ -106,8 +106,10 @@ async def test_action_items_are_editable_from_the_postmortem_view(make_app, samp
         proposed = [a for a in app.screen.draft.action_items if a.proposed]
         assert proposed
         await pilot.press("a")
+        assert isinstance(app.screen, Confirm)  # accepting writes to the timeline: it asks, listing them
+        await pilot.press("y")
         await settle(pilot)
-        await wait_until(pilot, lambda: app.screen.draft is not None
+        await wait_until(pilot, lambda: isinstance(app.screen, PostmortemScreen) and app.screen.draft is not None
                          and not any(a.proposed for a in app.screen.draft.action_items))
         await pilot.press("n", *"Load-test checkout before Black Friday", "enter")
         await settle(pilot)

@@ -590,3 +590,64 @@ def test_13_6_the_cli_takes_a_spoken_start_and_an_unknown_start_is_no_zero_detec
     unknown = run_cli("incident", "open", "Search slow", "--impact", "degraded", "--scope", "lt25", db=db)
     shown = json.loads(run_cli("incident", "show", unknown.stdout.splitlines()[-1], "--json", db=db).stdout)
     assert shown["metrics"]["time_to_detect_minutes"] is None  # unknown, not "detected in 0 minutes"
+
+
+# --- #13.7 postmortem and report screens ------------------------------------------------------------------------
+async def test_13_7_postmortem_renders_markdown_and_no_python_values_leak(make_app, tmp_path: Path,
+                                                                           tui_clock) -> None:
+    db = tmp_path / "c.db"
+    one_incident(db, tui_clock, title="Payments down")  # open: nothing resolved, start unknown
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: bool(getattr(app.screen, "markdown", "")))
+        await settle(pilot)
+        markdown = app.screen.markdown
+        for leak in ("None", "False", "True"):
+            assert leak not in markdown, markdown
+        assert app.screen.query("MarkdownTable"), "the Markdown is shown raw, not rendered"
+        shown = "\n".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "| Time | Kind |" not in shown and "## " not in shown
+
+
+async def test_13_7_report_has_a_month_picker_and_a_coloured_legend(make_app, sample_db: Path) -> None:
+    from cockpit.tui.screens.aftercare import chart
+
+    week = {"week_of": "2026-11-16", "SEV1": 1, "SEV2": 0, "SEV3": 2, "SEV4": 0}
+    text = chart([week])
+    legend_at = text.plain.index("legend:")
+    glyph_spans = [span for span in text.spans if span.start >= legend_at]
+    assert glyph_spans and all("on" not in str(s.style) for s in glyph_spans)  # the legend's glyphs are coloured
+    app = make_app(sample_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        await pilot.press("m")
+        await wait_until(pilot, lambda: "November 2026" in "".join(str(w.render()) for w in app.screen.query("Static")))
+        await pilot.press("g")
+        assert isinstance(app.screen, TextPrompt), "no way to pick a month"
+        await pilot.press(*"2026-10", "enter")
+        await wait_until(pilot, lambda: "October 2026" in "".join(str(w.render()) for w in app.screen.query("Static")))
+
+
+async def test_13_7_a_closed_incident_clock_stops(make_app, tmp_path: Path, tui_clock) -> None:
+    from cockpit.tui.panes.status import StatusLine
+
+    db = tmp_path / "c.db"
+    ref = one_incident(db, tui_clock)
+    svc = IncidentService(Store.open(db), "alice", clock=tui_clock)
+    for phase in (Phase.TRIAGE, Phase.RESPOND, Phase.MITIGATE, Phase.RESOLVE):
+        tui_clock.advance(minutes=10)
+        svc.set_phase(ref, phase)
+    tui_clock.advance(hours=5)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "IncidentListScreen")  # nothing open
+        await settle(pilot)
+        await pilot.press("enter")
+        await on_incident(pilot)
+        line = app.screen.query_one(StatusLine).render().plain
+        assert "lasted 40:00" in line, line
+        tui_clock.advance(minutes=3)
+        await pilot.pause(1.2)
+        assert app.screen.query_one(StatusLine).render().plain == line

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from markdown_it import MarkdownIt
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -12,17 +13,20 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Static, TextArea
+from textual.widgets import Footer, Input, Label, Markdown, Static, TextArea
 
 from cockpit.domain import postmortem as pm
 from cockpit.domain.handoff import SECTIONS, Handoff, check_acknowledge
+from cockpit.domain.report import month_window
 from cockpit.domain.report import to_markdown as report_md
 from cockpit.errors import CockpitError
 from cockpit.service.aftercare import Aftercare
 from cockpit.service.handoffs import Handoffs
 from cockpit.service.runbooks import library_folders, load_library
 from cockpit.textsafe import literal
+from cockpit.tui.panes.status import StatusLine
 from cockpit.tui.screens.dialogs import Confirm, TextPrompt
+from cockpit.tui.screens.header import IncidentHeaderScreen
 
 if TYPE_CHECKING:
     from cockpit.tui.app import CockpitApp
@@ -288,8 +292,13 @@ class HandoffScreen(Screen[None]):
         self.app.pop_screen()
 
 
-class PostmortemScreen(Screen[None]):
-    """The postmortem draft of one incident, with the blameless check; y copies the Markdown."""
+def safe_markdown() -> MarkdownIt:
+    """The parser for shown Markdown: no raw HTML, so text from people and trackers stays text."""
+    return MarkdownIt("gfm-like", {"html": False})
+
+
+class PostmortemScreen(IncidentHeaderScreen):
+    """The postmortem draft of one incident, rendered, with the blameless check; y copies the Markdown."""
 
     BINDINGS = [
         Binding("y", "copy", "Copy Markdown", id="postmortem.copy"),
@@ -307,17 +316,15 @@ class PostmortemScreen(Screen[None]):
         self.markdown = ""
         self.draft: pm.Postmortem | None = None
 
-    @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
         yield Static(id="pm-head")
         with VerticalScroll(id="pm-body"):
-            yield Static(id="pm-text")
+            yield Markdown(id="pm-text", parser_factory=safe_markdown, open_links=False)
         yield Footer()
 
     def on_mount(self) -> None:
+        self.start_header()
         self._load()
 
     def _load(self) -> None:
@@ -334,11 +341,12 @@ class PostmortemScreen(Screen[None]):
         if draft.blame_flags:
             head.append(f" · blameless check: {len(draft.blame_flags)} sentence(s) to reframe")
         self.query_one("#pm-head", Static).update(head)
-        self.query_one("#pm-text", Static).update(Text(literal(self.markdown)))
+        self.query_one("#pm-text", Markdown).update(literal(self.markdown))
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.markdown)
-        self.notify("Postmortem Markdown copied to the clipboard.")
+        self.notify("Postmortem Markdown sent to the terminal clipboard (OSC 52; `cockpit postmortem REF` prints it "
+                    "too).")
 
     def _changed(self, message: str) -> None:
         self.notify(message)
@@ -350,6 +358,8 @@ class PostmortemScreen(Screen[None]):
         if not proposed:
             self.notify("No proposed action items left.", severity="warning")
             return
+        listing = "\n".join(f"Action item {a.key} (P1, prevent): {a.description}" for a in proposed)
+
         def accept(svc: Any) -> int:
             care = Aftercare(svc)
             entries = {e.text: e.id for e in svc.get(self.incident_id).timeline if e.kind == "action"}
@@ -358,7 +368,12 @@ class PostmortemScreen(Screen[None]):
                                 source_entry_id=entries.get(item.description))
             return len(proposed)
 
-        self.cockpit.call_service(accept, lambda n: self._changed(f"{n} action item(s) added."))
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.cockpit.call_service(accept, lambda n: self._changed(f"{n} action item(s) added."))
+
+        self.app.push_screen(Confirm(f"Accept {len(proposed)} proposed action item(s) as real ones (owner, priority "
+                                     "and due date: cockpit action add/list)?", writes=listing), confirmed)
 
     def action_new_action(self) -> None:
         def made(text: str | None) -> None:
@@ -386,30 +401,36 @@ class PostmortemScreen(Screen[None]):
 
 
 SEV_BLOCKS = {"SEV1": "█", "SEV2": "▓", "SEV3": "▒", "SEV4": "░"}
+_SEV_COLOURS = {"SEV1": "red", "SEV2": "dark_orange", "SEV3": "yellow", "SEV4": "blue"}
 
 
-def chart(weeks: list[dict[str, Any]]) -> Text:
-    """Incidents per week, one bar per week, each severity its own pattern and colour, with counts."""
+def chart(weeks: list[dict[str, Any]], colours: dict[str, str] | None = None) -> Text:
+    """Incidents per week, one bar per week, each severity its own pattern and colour (the legend too), with
+    counts written out, so the chart reads without colour."""
+    colours = colours or _SEV_COLOURS
     text = Text()
     for week in weeks:
         text.append(f"{week['week_of']} ")
         for sev in ("SEV1", "SEV2", "SEV3", "SEV4"):
-            text.append(SEV_BLOCKS[sev] * 2 * int(week[sev]), style=f"bold {_SEV_COLOURS[sev]}")
+            text.append(SEV_BLOCKS[sev] * 2 * int(week[sev]), style=f"bold {colours[sev]}")
         counts = " ".join(f"{sev} {week[sev]}" for sev in ("SEV1", "SEV2", "SEV3", "SEV4") if week[sev])
         text.append(f"  {counts or 'none'}\n")
-    text.append("legend: " + "  ".join(f"{SEV_BLOCKS[s]} {s}" for s in SEV_BLOCKS))
+    text.append("legend: ")
+    for sev, glyph in SEV_BLOCKS.items():
+        text.append(glyph * 2, style=f"bold {colours[sev]}")
+        text.append(f" {sev}  ")
+    text.rstrip()
     return text
 
 
-_SEV_COLOURS = {"SEV1": "red", "SEV2": "dark_orange", "SEV3": "yellow", "SEV4": "blue"}
-
-
 class ReportScreen(Screen[None]):
-    """The monthly reliability report with a chart of incidents per week; ←/→ change the month."""
+    """The monthly reliability report, rendered, with a chart of incidents per week; ←/→ or g pick the month."""
 
     BINDINGS = [
         Binding("left", "month(-1)", "Previous month", id="report.previous"),
         Binding("right", "month(1)", "Next month", id="report.next"),
+        Binding("g", "go_to_month", "Go to month", id="report.go"),
+        Binding("t", "this_month", "This month", id="report.this_month"),
         Binding("escape", "back", "Back", id="report.back"),
     ]
 
@@ -422,33 +443,60 @@ class ReportScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield Static(id="report-month")
         with VerticalScroll(id="report-body"):
             yield Static(id="report-chart")
-            yield Static(id="report-text")
+            yield Markdown(id="report-text", parser_factory=safe_markdown, open_links=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        today = self.cockpit.clock().date()
-        self.year, self.month = today.year, today.month
-        self._load()
+        self.action_this_month()
 
     def _load(self) -> None:
         period = f"{self.year:04d}-{self.month:02d}"
         today = self.cockpit.clock().date()
+        name = datetime(self.year, self.month, 1).strftime("%B %Y")
+        picker = Text(" ◀ ← ", style="bold")
+        picker.append(f" {name} ", style="bold reverse")
+        picker.append(" → ▶", style="bold")
+        picker.append("   g goes to a month (YYYY-MM) · t this month")
+        self.query_one("#report-month", Static).update(picker)
         self.cockpit.call_service(lambda svc: Aftercare(svc).monthly_report(period, today), self._show)
 
     def _show(self, data: dict[str, Any]) -> None:
         body = data["monthly_report"]
         title = Text(f"Incidents per week, {body['period']}\n", style="bold")
-        title.append_text(chart(body["weekly_incidents"]))
+        variables = self.app.theme_variables
+        title.append_text(chart(body["weekly_incidents"],
+                                {f"SEV{n}": variables.get(f"sev{n}", _SEV_COLOURS[f"SEV{n}"]) for n in range(1, 5)}))
         self.query_one("#report-chart", Static).update(title)
-        self.query_one("#report-text", Static).update(Text(report_md(data)))
+        self.query_one("#report-text", Markdown).update(literal(report_md(data)))
 
     def action_month(self, step: int) -> None:
         index = self.year * 12 + (self.month - 1) + step
         self.year, self.month = divmod(index, 12)
         self.month += 1
         self._load()
+
+    def action_this_month(self) -> None:
+        today = self.cockpit.clock().date()
+        self.year, self.month = today.year, today.month
+        self._load()
+
+    def action_go_to_month(self) -> None:
+        def chosen(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                start, _ = month_window(text)
+            except CockpitError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.year, self.month = start.year, start.month
+            self._load()
+
+        self.app.push_screen(TextPrompt("Go to month", "YYYY-MM, for example 2026-10",
+                                        f"{self.year:04d}-{self.month:02d}"), chosen)
 
     def action_back(self) -> None:
         self.app.pop_screen()

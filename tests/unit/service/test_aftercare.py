@@ -249,7 +249,7 @@ def test_monthly_report_known_answers(tmp_path: Path) -> None:
     assert health == {"pages_per_shift": "healthy", "off_hours_pages_per_week": "healthy",
                       "time_to_acknowledge": "warning", "time_to_mitigate": "warning",
                       "false_positive_rate": "warning"}
-    assert data["action_items"] == {"open": 2, "completed_this_month": 1, "overdue": 1}
+    assert data["action_items"] == {"open": 2, "proposed": 0, "completed_this_month": 1, "overdue": 1}
     weeks = data["weekly_incidents"]
     assert weeks[0]["week_of"] == "2026-10-26" and weeks[1]["SEV1"] == 1 and weeks[2]["SEV2"] == 1
 
