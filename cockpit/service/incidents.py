@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -38,6 +38,11 @@ class IncidentSummary:
     updated_at: datetime
     commander: str | None
     services: tuple[str, ...]
+    last_update_at: datetime | None = None  # the last status update or comms sent (the check-in countdown)
+
+    def check_in(self, now: datetime) -> cadence.CheckIn | None:
+        """When the next status update is due (None once resolved)."""
+        return cadence.next_check_in(self.severity, self.phase, self.last_update_at or self.declared_at, now)
 
 
 @dataclass(frozen=True)
@@ -375,7 +380,10 @@ class IncidentService:
             if not include_closed:
                 stmt = stmt.where(col(Incident.phase).in_([p.value for p in Phase if p.is_open]))
             closed_last = col(Incident.phase).in_([p.value for p in Phase if not p.is_open])
-            stmt = stmt.order_by(closed_last, col(Incident.updated_at).desc())
+            # open incidents most severe first (a relaunch lands on the SEV1, not on the SEV3 someone just
+            # noted something on), then by activity; closed ones by activity alone
+            open_severity = case((closed_last, 0), else_=col(Incident.severity))
+            stmt = stmt.order_by(closed_last, open_severity, col(Incident.updated_at).desc())
             if limit:
                 stmt = stmt.limit(limit)
             incidents = session.exec(stmt).all()
@@ -384,11 +392,11 @@ class IncidentService:
                 IncidentSummary(
                     id=i.id, ref=ids.display_ref(i.ref_key), title=i.title, severity=Severity(i.severity),
                     phase=Phase(i.phase), declared_at=i.declared_at, updated_at=i.updated_at,
-                    commander=ics.get(i.id), services=tuple(i.services),
+                    commander=ics.get(i.id), services=tuple(i.services), last_update_at=i.last_update_at,
                 )
                 for i in incidents
             ]
-        # open first, then closed; each by most recent activity (the query's order, kept by a stable sort)
+        # open first, then closed (the query's order, kept by a stable sort)
         return sorted(summaries, key=lambda s: not s.phase.is_open)
 
     def get(self, query: str, with_timeline: bool = True) -> IncidentDetail:

@@ -257,26 +257,33 @@ class CockpitApp(App[None]):
         self.push_screen(HelpScreen(self.screen))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every cockpit key as a palette command that works from anywhere: a pane's command acts on that pane
+        (the role under its cursor), whichever pane has focus; a command that cannot act now is not offered."""
         yield from super().get_system_commands(screen)
-        from cockpit.tui.screens.help import all_bindings
+        from cockpit.tui.screens.help import bindings_of
 
-        for _group, bindings in all_bindings(screen, self):
-            for binding in bindings:
-                if binding.id in {"app.quit", "app.help"} or binding.action.startswith(("cursor", "move")):
+        seen: set[str] = set()
+        nodes: list[Any] = [screen, *(w for w in screen.query("*") if type(w).__module__.startswith("cockpit")), self]
+        for node in nodes:
+            for binding in bindings_of(node):
+                if (binding.id in {"app.quit", "app.help"} or binding.id in seen or binding.action.startswith(
+                        ("cursor", "move", "page", "jump", "focus_pane", "switch", "answer", "cancel", "close"))):
                     continue
-                action = binding.action
-                target: Any = screen if not action.startswith("app.") else self
-                yield SystemCommand(binding.description or action, f"key: {binding.key} · id: {binding.id}",
-                                    self._command(target, action.removeprefix("app.").removeprefix("screen.")))
+                target: Any = self if binding.action.startswith("app.") or node is self else node
+                action = binding.action.removeprefix("app.").removeprefix("screen.")
+                if binding.action.startswith("screen."):
+                    target = screen
+                name, _, _ = action.partition("(")
+                if not hasattr(target, f"action_{name}") or target.check_action(name, ()) is False:
+                    continue
+                seen.add(binding.id or action)
+                where = "" if target in (screen, self) else f" ({type(target).__name__.replace('Pane', '')} pane)"
+                yield SystemCommand(f"{binding.description or action}{where}",
+                                    f"key: {binding.key} · id: {binding.id}", self._command(target, action))
         yield SystemCommand("Keys and help", "Every key, with binding ids for remapping", self.action_help)
 
     def _command(self, target: Any, action: str) -> Callable[[], Any]:
         def run() -> Any:
-            focused = self.focused
-            for node in ([focused] if focused is not None else []) + [target, self]:
-                name = action.split("(")[0]
-                if hasattr(node, f"action_{name}"):
-                    return self.run_action(action, node)
             return self.run_action(action, target)
 
         return run

@@ -651,3 +651,63 @@ async def test_13_7_a_closed_incident_clock_stops(make_app, tmp_path: Path, tui_
         tui_clock.advance(minutes=3)
         await pilot.pause(1.2)
         assert app.screen.query_one(StatusLine).render().plain == line
+
+
+# --- #13.8 keys and the palette ---------------------------------------------------------------------------------
+async def test_13_8_one_meaning_per_key_across_the_panes(make_app, sample_db: Path) -> None:
+    from cockpit.tui.screens.help import bindings_of
+
+    app = make_app(sample_db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await on_incident(pilot)
+        meanings: dict[str, set[str]] = {}
+        for node in [screen, *screen.query("*"), app]:
+            for binding in bindings_of(node):
+                for key in binding.key.split(","):
+                    meanings.setdefault(key.strip(), set()).add(binding.description.split()[0].lower())
+        # Enter acts on what is selected (read an entry, apply the matrix): one meaning, "the selected thing"
+        clashes = {k: v for k, v in meanings.items() if len(v) > 1 and k != "enter"}
+        assert not clashes, clashes
+
+
+async def test_13_8_palette_commands_work_from_any_pane(make_app, sample_db: Path) -> None:
+    app = make_app(sample_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)  # the timeline has focus, not the roles pane
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Hand over IC")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TextPrompt) and "Hand over Incident Commander" in app.screen.prompt_title
+        await pilot.press("escape", "ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Assign")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TextPrompt) and app.screen.prompt_title == "Assign Incident Commander"
+
+
+async def test_13_8_relaunch_lands_on_the_most_severe_open_incident_and_the_list_shows_overdue(
+        make_app, sample_db: Path, tui_clock) -> None:
+    from textual.widgets import DataTable
+
+    svc = IncidentService(Store.open(sample_db), "marcus", clock=tui_clock)
+    sev3 = next(s for s in svc.list_incidents() if s.severity.label == "SEV3")
+    svc.add_entry(sev3.ref, "restarted one pod")  # the SEV3 is now the most recently active
+    tui_clock.advance(minutes=40)  # the SEV1 (every 15 minutes) is overdue
+    app = make_app(sample_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await on_incident(pilot)
+        assert screen.detail is not None and screen.detail.snapshot.severity.label == "SEV1"
+        await pilot.press("l")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        await wait_until(pilot, lambda: table.row_count == 6)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [r[1].strip() for r in rows[:3]] == ["SEV1", "SEV3", "SEV4"]
+        assert any("LATE" in cell for cell in rows[0]), rows[0]
+        title = next(c for c in table.columns.values() if str(c.label) == "TITLE")
+        assert title.width >= 30  # not cut at 23 characters at 80 columns

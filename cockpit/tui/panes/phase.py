@@ -1,10 +1,9 @@
-"""The phase bar: DETECT … REVIEW with the current phase; ] (or → here) advances and [ (←) steps back, each after
-a confirmation."""
+"""The phase bar: DETECT … REVIEW with the current phase. ] advances and [ steps back, from any pane, each after
+a confirmation; the arrows keep their one meaning (move), so they never touch the phase."""
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.widget import Widget
 
 from cockpit.domain.lifecycle import PHASES, Phase
@@ -13,10 +12,6 @@ from cockpit.textsafe import one_line
 
 class PhaseBar(Widget, can_focus=True):
     COMPONENT_CLASSES = {"phase--current", "phase--done", "phase--todo", "phase--you"}
-    BINDINGS = [
-        Binding("right", "screen.phase_next", "Next phase", show=False, id="phase.next"),
-        Binding("left", "screen.phase_back", "Step back", show=False, id="phase.back"),
-    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
