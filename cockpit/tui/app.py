@@ -23,7 +23,7 @@ from cockpit.service.clock import Clock, utc_now
 from cockpit.service.drafts import Drafts
 from cockpit.service.incidents import IncidentService
 from cockpit.textsafe import clipboard_text, literal
-from cockpit.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
+from cockpit.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, monochrome_variant
 
 if TYPE_CHECKING:
     from cockpit.sync.relay import Relay
@@ -80,6 +80,8 @@ class CockpitApp(App[None]):
             wanted = DEFAULT_THEME
         else:
             self.theme_problems_text = ""
+        if self.no_color:  # colour becomes grey: order the severities by brightness so SEV1 stands out most
+            self.register_theme(monochrome_variant(self.get_theme(wanted) or themes[0]))
         self.theme = wanted
         self.keymap: dict[str, str] = dict(config.keymap)
         if self.keymap:

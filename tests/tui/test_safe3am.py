@@ -711,3 +711,79 @@ async def test_13_8_relaunch_lands_on_the_most_severe_open_incident_and_the_list
         assert any("LATE" in cell for cell in rows[0]), rows[0]
         title = next(c for c in table.columns.values() if str(c.label) == "TITLE")
         assert title.width >= 30  # not cut at 23 characters at 80 columns
+
+
+# --- #13.9 small screens and colour -----------------------------------------------------------------------------
+def contrast(a: Any, b: Any) -> float:
+    """WCAG contrast ratio of two textual Colors."""
+    def luminance(c: Any) -> float:
+        def channel(v: int) -> float:
+            x = v / 255
+            return x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4
+
+        return 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b)
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+async def test_13_9_at_60x20_every_role_keeps_its_row(make_app, sample_db: Path) -> None:
+    from cockpit.tui.panes.roles import RolesPane
+
+    app = make_app(sample_db)
+    async with app.run_test(size=(60, 20)) as pilot:
+        screen = await on_incident(pilot)
+        roles = screen.query_one(RolesPane)
+        shown = [roles.render_line(y).text for y in range(roles.content_region.height)]
+        for title in ("IC", "Comms", "Ops", "SME", "Scribe"):
+            assert any(line.lstrip(" ›").startswith(title) for line in shown), shown
+
+
+async def test_13_9_at_80x24_notifications_leave_the_severity_pane_and_the_walker_footer_shows_a_and_esc(
+        make_app, tmp_path: Path, tui_clock, walk_library: Path) -> None:
+    from textual.widgets import Footer
+
+    db = tmp_path / "c.db"
+    one_incident(db, tui_clock)
+    app = make_app(db)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await on_incident(pilot)
+        app.notify("Phase DETECT → TRIAGE")
+        await settle(pilot)
+        toasts = list(app.screen.query("Toast"))
+        severity = screen.query_one("#severity").region
+        assert toasts and all(not t.region.overlaps(severity) for t in toasts), [t.region for t in toasts]
+        await open_walker(pilot)
+        footer = app.screen.query_one(Footer)
+        keys = " ".join(str(k.render()) for k in footer.query("FooterKey") if k.region.right <= 80)
+        assert " a " in f" {keys} " or "a Attach" in keys, keys
+        assert "esc" in keys.lower(), keys
+
+
+async def test_13_9_no_color_checkboxes_and_severity_order_and_high_contrast_reads(
+        make_app, sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.color import Color
+
+    from cockpit.tui.panes.roles import RolesPane
+
+    app = make_app(sample_db, theme="cockpit-high-contrast")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await on_incident(pilot)
+        variables = app.theme_variables
+        background = Color.parse(variables["background"])
+        assert contrast(Color.parse(variables["sev4"]), background) >= 4.5  # SEV4 cells readable on black
+        title = screen.query_one(RolesPane).styles.border_title_color  # the unfocused pane's title
+        assert contrast(title, background) >= 4.5, title
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(sample_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await on_incident(pilot)
+        grey = [Color.parse(app.theme_variables[f"sev{n}"]).brightness for n in range(1, 5)]
+        assert grey == sorted(grey, reverse=True) and grey[0] > grey[3], grey  # SEV1 the brightest, not the dimmest
+        await pilot.press("n")
+        await settle(pilot)
+        box = app.screen.query_one("#trigger-data_loss")
+        assert "X" not in box.render().plain  # unticked: no X, whatever the colours
+        box.value = True
+        await pilot.pause()
+        assert "X" in box.render().plain

@@ -117,3 +117,70 @@ def send_text(tmux: Tmux, text: str) -> None:
 
 def tmux_option(name: str, value: str) -> None:
     subprocess.run(["tmux", "set-option", "-g", name, value], check=False, capture_output=True)
+
+
+class PrivateTmux(Tmux):
+    """A tmux server of its own (-L), so its options never touch anyone else's sessions."""
+
+    def __init__(self, command: str, width: int, height: int, options: dict[str, str]) -> None:
+        import uuid
+
+        self.socket = f"cockpit-test-{uuid.uuid4().hex[:8]}"
+        self.name = "main"
+        conf = Path(tempfile_dir()) / f"{self.socket}.conf"
+        conf.write_text("".join(f"set-option -g {k} {v}\n" for k, v in options.items()))
+        subprocess.run(["tmux", "-L", self.socket, "-f", str(conf), "new-session", "-d", "-s", self.name,
+                        "-x", str(width), "-y", str(height), command], check=True)
+
+    def _tmux(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True)
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", self.name).stdout
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self._tmux("send-keys", "-t", self.name, key)
+            time.sleep(0.15)
+
+    def buffer(self) -> str:
+        result = self._tmux("show-buffer")
+        return result.stdout if result.returncode == 0 else ""
+
+    def close(self) -> None:
+        self._tmux("kill-server")
+
+
+def tempfile_dir() -> str:
+    import tempfile
+
+    return tempfile.gettempdir()
+
+
+@pytest.mark.parametrize("clipboard", ["external", "on"])
+def test_13_10_comms_copy_says_what_was_done_and_offers_the_text(tmp_path: Path, clipboard: str) -> None:
+    db = tmp_path / "c.db"
+    svc = IncidentService(Store.open(db), "alice")
+    ref = svc.open_incident("Checkout \x1b[201~ 500s", Impact.CORE_DOWN, Scope.ALL, commander="alice").ref
+    tmux = PrivateTmux(cockpit_command(tmp_path, db, env={"COCKPIT_RESPONDER": "priya"}), 80, 24,
+                       {"set-clipboard": clipboard})
+    try:
+        tmux.wait_for("[1] Timeline")
+        tmux.keys("c")
+        tmux.wait_for("1 Initial notification")
+        tmux.keys("y")
+        shown = tmux.wait_for("sent to the terminal clipboard")
+        assert "copied" not in shown.lower()  # it cannot know the terminal took it: it says what it did
+        assert "INCIDENT: Checkout \\x1b[201~ 500s" in shown  # the text itself, to select by hand
+        if clipboard == "on":  # tmux takes OSC 52 into its buffer: exactly the text, no control character
+            until(lambda: "INCIDENT: Checkout" in tmux.buffer(), what="the tmux buffer set by OSC 52")
+            pasted = tmux.buffer()
+            assert "Checkout \\x1b[201~ 500s" in pasted and "\x1b" not in pasted
+        else:
+            assert "INCIDENT" not in tmux.buffer()  # dropped by tmux, as the screen warned
+        tmux.keys("Escape", "Escape")
+        tmux.wait_for("[1] Timeline")
+        tmux.keys("C-q")
+    finally:
+        tmux.close()
+    assert not [e for e in IncidentService(Store.open(db), "r").get(ref).timeline if e.kind == "comms"]

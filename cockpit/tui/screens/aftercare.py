@@ -25,7 +25,7 @@ from cockpit.service.handoffs import Handoffs
 from cockpit.service.runbooks import library_folders, load_library
 from cockpit.textsafe import literal
 from cockpit.tui.panes.status import StatusLine
-from cockpit.tui.screens.dialogs import Confirm, TextPrompt
+from cockpit.tui.screens.dialogs import Confirm, CopyView, TextPrompt
 from cockpit.tui.screens.header import IncidentHeaderScreen
 
 if TYPE_CHECKING:
@@ -345,8 +345,7 @@ class PostmortemScreen(IncidentHeaderScreen):
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.markdown)
-        self.notify("Postmortem Markdown sent to the terminal clipboard (OSC 52; `cockpit postmortem REF` prints it "
-                    "too).")
+        self.app.push_screen(CopyView("Postmortem Markdown (also: cockpit postmortem REF)", self.markdown))
 
     def _changed(self, message: str) -> None:
         self.notify(message)

@@ -3,26 +3,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from cockpit.domain.comms import RenderedComms, Template, sent_text
 from cockpit.textsafe import literal
-from cockpit.tui.screens.dialogs import Confirm
-
-if TYPE_CHECKING:
-    from cockpit.tui.app import CockpitApp
+from cockpit.tui.panes.status import StatusLine
+from cockpit.tui.screens.dialogs import Confirm, CopyView
+from cockpit.tui.screens.header import IncidentHeaderScreen
 
 TEMPLATES = tuple(Template)
 
 
-class CommsScreen(Screen[None]):
+class CommsScreen(IncidentHeaderScreen):
     BINDINGS = [
         Binding("1", "choose(0)", "Initial", id="comms.initial"),
         Binding("2", "choose(1)", "Customer", id="comms.customer"),
@@ -38,11 +36,8 @@ class CommsScreen(Screen[None]):
         self.chosen = 0
         self.rendered: dict[Template, RenderedComms] = {}
 
-    @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
         yield Static(id="comms-tabs")
         with VerticalScroll(id="comms-body"):
             yield Static(id="comms-text")
@@ -50,6 +45,8 @@ class CommsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.start_header()
+
         def render_all(svc: Any) -> dict[Template, RenderedComms]:
             return {t: svc.render_comms(self.incident_id, t) for t in TEMPLATES}
 
@@ -82,8 +79,8 @@ class CommsScreen(Screen[None]):
         if rendered is None:
             return
         self.app.copy_to_clipboard(rendered.text)
-        self.notify(f"{rendered.template.title}: sent to the terminal clipboard. Enter records it as sent once it "
-                    "went out.")
+        self.app.push_screen(CopyView(rendered.template.title, rendered.text),
+                             lambda _: self.notify("Enter records it as sent, once it went out."))
 
     def action_record(self) -> None:
         template = TEMPLATES[self.chosen]

@@ -11,7 +11,7 @@ from textual.widgets import Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from cockpit.domain.incident import Entry
-from cockpit.textsafe import literal
+from cockpit.textsafe import clipboard_text, literal
 
 
 class TextPrompt(ModalScreen[str | None]):
@@ -157,4 +157,28 @@ class PickSeveral(ModalScreen[list[str] | None]):
         self.dismiss(list(self.query_one(SelectionList).selected))
 
     def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class CopyView(ModalScreen[None]):
+    """What a copy sent, shown plain from the first column, so it can be selected by hand when the terminal (or
+    tmux, whose default drops OSC 52) never put it on the clipboard."""
+
+    BINDINGS = [Binding("escape,q,enter", "close", "Close", id="copy.close")]
+
+    def __init__(self, what: str, text: str) -> None:
+        super().__init__()
+        self.what = what
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="copy-view"):
+            yield Static(Text(f"{self.what}: sent to the terminal clipboard (OSC 52). Not every terminal takes it "
+                              "(tmux drops it unless set-clipboard is on): if a paste gives nothing, select the text "
+                              "below by hand (Shift+drag in most terminals). Esc closes.", style="bold"),
+                         id="copy-note")
+            with VerticalScroll(id="copy-text"):
+                yield Static(Text(clipboard_text(self.text)))
+
+    def action_close(self) -> None:
         self.dismiss(None)
