@@ -35,6 +35,12 @@ class ActionItem:
         return self.status != "done" and self.deadline is not None and self.deadline < today
 
 
+def action_entry_text(item: ActionItem) -> str:
+    """The timeline entry that records an action item being added."""
+    return (f"Action item {item.key} ({item.priority}, {item.type}): {item.description}"
+            + (f" — owner {item.owner}" if item.owner else ""))
+
+
 def check_action_fields(type_: str, priority: str, status: str) -> None:
     if type_ not in ACTION_TYPES:
         raise InvalidInput(f"'{type_}' is not an action type: use one of {', '.join(ACTION_TYPES)}.")
@@ -236,10 +242,33 @@ def to_markdown(pm: Postmortem) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+_OWNER = re.compile(r"\bowner:\s*([^,;()]+?)\s*(?=[,;)])", re.IGNORECASE)
+_PRIORITY = re.compile(r"\b(P[012])\b")
+_DUE = re.compile(r"\bdue\s+(\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)
+
+
+def action_hints(text: str) -> tuple[str, str, date | None]:
+    """Owner, priority and deadline as an action entry states them ("(owner: chen, P0, due 2026-11-26)"); the
+    defaults (no owner, P1, no date) when it does not."""
+    owner = _OWNER.search(text)
+    priority = _PRIORITY.search(text)
+    due = _DUE.search(text)
+    try:
+        deadline = date.fromisoformat(due.group(1)) if due else None
+    except ValueError:
+        deadline = None
+    return (owner.group(1).strip() if owner else ""), (priority.group(1) if priority else "P1"), deadline
+
+
 def proposed_actions(timeline: Sequence[Entry], start_number: int) -> list[ActionItem]:
-    """Timeline entries of kind ``action`` proposed as action items (not yet stored)."""
-    return [ActionItem(key=f"AI-{start_number + i:03d}", description=e.text, proposed=True)
-            for i, e in enumerate(e for e in timeline if e.kind == "action")]
+    """Timeline entries of kind ``action`` proposed as action items (not yet stored), with the owner, priority
+    and deadline their text states."""
+    items = []
+    for i, entry in enumerate(e for e in timeline if e.kind == "action"):
+        owner, priority, deadline = action_hints(entry.text)
+        items.append(ActionItem(key=f"AI-{start_number + i:03d}", description=entry.text, owner=owner,
+                                priority=priority, deadline=deadline, proposed=True))
+    return items
 
 
 def parse_deadline(text: str) -> date:

@@ -52,8 +52,7 @@ class Aftercare:
                                 deadline=due, ticket=ticket.strip(), source_entry_id=source_entry_id, created_at=now)
             session.add(row)
             if incident is not None:
-                svc._append(session, incident, "system", f"Action item AI-{number:03d} ({priority}, {type_}): "
-                            f"{description}" + (f" — owner {owner}" if owner else ""), now,
+                svc._append(session, incident, "system", pm.action_entry_text(_item(row)), now,
                             {"action_item": f"AI-{number:03d}"})
             return _item(row)
 
@@ -85,6 +84,23 @@ class Aftercare:
                 svc._append(session, incident, "system", f"Action item AI-{row.number:03d} is now {status}: "
                             f"{row.description}", now, {"action_item": f"AI-{row.number:03d}", "status": status})
             return _item(row)
+
+    def accept_proposed(self, query: str, tickets: list[str] | None = None) -> list[ActionItem]:
+        """Store every proposed action item of an incident (its action entries not yet made into one), with the
+        owner, priority and deadline their text states; ``tickets`` are given to them in order."""
+        svc = self.incidents
+        detail = svc.get(query)
+        with svc.store.read() as session:
+            used = set(session.exec(select(ActionItemRow.source_entry_id).where(
+                ActionItemRow.incident_id == detail.snapshot.id)).all())
+        made = []
+        for index, entry in enumerate(e for e in detail.timeline if e.kind == "action" and e.id not in used):
+            owner, priority, deadline = pm.action_hints(entry.text)
+            ticket = tickets[index] if tickets and index < len(tickets) else ""
+            made.append(self.add_action(entry.text, query=detail.snapshot.id, owner=owner, priority=priority,
+                                        deadline=deadline.isoformat() if deadline else None, ticket=ticket,
+                                        source_entry_id=entry.id))
+        return made
 
     # --- postmortem ---------------------------------------------------------------------
     def postmortem(self, query: str, full: bool | None = None) -> pm.Postmortem:

@@ -13,6 +13,10 @@ from cockpit.tui.screens.aftercare import HandoffScreen, PostmortemScreen, Repor
 from cockpit.tui.screens.dialogs import Confirm
 from tests.tui.conftest import settle, wait_until
 
+
+def live_ref(db: Path) -> str:
+    return IncidentService(Store.open(db), "reader").list_incidents()[0].ref
+
 SIZE = (120, 40)
 
 
@@ -76,8 +80,9 @@ async def test_postmortem_view(make_app, sample_db: Path) -> None:
         assert "DRAFT OF AN UNRESOLVED INCIDENT" in head and "SEV1" in head
         assert app.screen.markdown.startswith("> **Draft of an unresolved incident**")
         assert "## Action Items" in app.screen.markdown and "(proposed)" in app.screen.markdown
+        markdown = app.screen.markdown
         await pilot.press("y")
-        assert app.clipboard == app.screen.markdown
+        assert app.clipboard == markdown
 
 
 async def test_report_screen_with_chart(make_app, sample_db: Path) -> None:
@@ -113,11 +118,12 @@ async def test_action_items_are_editable_from_the_postmortem_view(make_app, samp
                          and not any(a.proposed for a in app.screen.draft.action_items))
         await pilot.press("n", *"Load-test checkout before Black Friday", "enter")
         await settle(pilot)
-        await pilot.press("d", *"AI-001", "enter")
+        await pilot.press("d", *proposed[0].key, "enter")
         await settle(pilot)
     svc = IncidentService(Store.open(sample_db), "reader")
-    items = Aftercare(svc).actions(include_done=True)
+    items = Aftercare(svc).actions(query=live_ref(sample_db), include_done=True)
     assert [a.description for a in items[: len(proposed)]] == [a.description for a in proposed]
+    assert [(a.owner, a.priority) for a in items[: len(proposed)]] == [(a.owner, a.priority) for a in proposed]
     assert items[0].status == "done" and items[-1].description == "Load-test checkout before Black Friday"
 
 

@@ -357,15 +357,11 @@ class PostmortemScreen(IncidentHeaderScreen):
         if not proposed:
             self.notify("No proposed action items left.", severity="warning")
             return
-        listing = "\n".join(f"Action item {a.key} (P1, prevent): {a.description}" for a in proposed)
+        listing = "\n".join(pm.action_entry_text(a) for a in proposed)
+        incident_id = self.incident_id
 
         def accept(svc: Any) -> int:
-            care = Aftercare(svc)
-            entries = {e.text: e.id for e in svc.get(self.incident_id).timeline if e.kind == "action"}
-            for item in proposed:
-                care.add_action(item.description, query=self.incident_id,
-                                source_entry_id=entries.get(item.description))
-            return len(proposed)
+            return len(Aftercare(svc).accept_proposed(incident_id))
 
         def confirmed(yes: bool | None) -> None:
             if yes:
