@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
+from textual.dom import DOMNode
 from textual.screen import Screen
 
 from cockpit.config import Config, config_dir, drafts_dir, log_crash
@@ -68,6 +70,7 @@ class CockpitApp(App[None]):
         self._relay: Relay | None = None
         self._relay_for: Tracker | None = None
         self._sync_lock = threading.Lock()
+        self.last_incident_id: str | None = None  # the incident the list was opened from
         self.responder = service.author
         self.drafts = Drafts(drafts_dir(), service.store.path)
         folders = theme_dirs if theme_dirs is not None else [data_folder("themes"), config_dir() / "themes"]
@@ -229,6 +232,10 @@ class CockpitApp(App[None]):
     def action_incident_list(self) -> None:
         from cockpit.tui.screens.incidents import IncidentListScreen
 
+        for screen in reversed(self.screen_stack):  # Esc on the list goes back to it
+            if isinstance(getattr(screen, "incident_id", None), str):
+                self.last_incident_id = screen.incident_id
+                break
         self._pop_to_list()
         if isinstance(self.screen, IncidentListScreen):
             self.screen.refresh_list()
@@ -302,6 +309,14 @@ class CockpitApp(App[None]):
     ) -> None:
         """Run ``work`` off the screen's thread; ``on_done`` gets its result, ``on_error`` (after the
         notification) a refusal the person can act on, such as a database busy for too long."""
+        # the screen (or widget) the result is for: it may be closed before the result arrives
+        origin: Any = getattr(on_done, "__self__", None)
+        if origin is None:
+            try:
+                origin = self.screen
+            except Exception:
+                origin = None
+
         def run() -> None:
             try:
                 result = work(self.service)
@@ -317,14 +332,21 @@ class CockpitApp(App[None]):
                                       "Your data is safe.", severity="error", timeout=15)
                 return
             if on_done is not None:
-                self.call_from_thread(self._deliver, on_done, result)
+                self.call_from_thread(self._deliver, on_done, result, origin)
 
         self.run_worker(run, thread=True, group=group, exit_on_error=False)
 
-    def _deliver(self, on_done: Callable[[Any], None], result: Any) -> None:
-        """Hand a result to the screen; a failure there is logged and shown, never silently dropped."""
+    def _deliver(self, on_done: Callable[[Any], None], result: Any, origin: Any = None) -> None:
+        """Hand a result to the screen; a failure there is logged and shown, never silently dropped. A screen
+        closed before its result arrived (Esc right after opening it) simply no longer shows it."""
         try:
             on_done(result)
+        except NoMatches:
+            if isinstance(origin, DOMNode) and not origin.is_attached:
+                return
+            where = self._log_crash()
+            self.notify(f"An unexpected problem (a bug); details are in {where}. Your data is safe.",
+                        severity="error", timeout=15)
         except CockpitError as exc:
             self.notify(str(exc), severity="error", timeout=8)
         except Exception:

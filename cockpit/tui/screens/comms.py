@@ -92,7 +92,7 @@ class CommsScreen(IncidentHeaderScreen):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self.cockpit.call_service(lambda svc: svc.record_comms_sent(self.incident_id, template, text),
-                                          lambda _entry: self.notify(f"{template.title} recorded as sent; the "
+                                          lambda _entry: self.notify(f"Recorded as sent: {template.title}. The "
                                                                      "check-in countdown restarted."))
 
         self.app.push_screen(Confirm(f"Record the {template.title.lower()} as sent? It counts as a status update "

@@ -10,6 +10,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -90,6 +91,13 @@ class DeclareScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()
         self._preview()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The field being filled in is pointed at, so it is clear where the next keys go."""
+        for row in self.query(".form-row"):
+            label = row.query_one(Label)
+            text = str(label.content).lstrip("› ")
+            label.update(f"› {text}" if event.widget in row.query("*") else text)
 
     def _triggers(self) -> Triggers:
         return Triggers(**{name: self.query_one(f"#trigger-{name}", Checkbox).value for name in TRIGGER_LABELS})

@@ -6,6 +6,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -104,8 +105,9 @@ class IncidentScreen(Screen[None]):
                 preview.border_title = "Selected entry"
                 with preview:
                     yield Static(id="preview-entry")
-        yield Input(placeholder="e: add entry · /d decision /a action /s status /c change · Enter to log",
-                    id="entry")
+        with Horizontal(id="entry-row"):
+            yield Static(" ", id="entry-mark")  # "›" while the entry line has focus: where typing goes, in any colour
+            yield Input(placeholder=self._entry_hint(focused=False), id="entry")
         yield Static(id="hint")
         yield Footer()
 
@@ -230,6 +232,22 @@ class IncidentScreen(Screen[None]):
         elif self.search_text or self.kinds:
             self.search_text, self.kinds = "", frozenset()
             self._apply_filter()
+
+    def _entry_hint(self, focused: bool) -> str:
+        who = one_line(self.cockpit.responder)
+        if focused:
+            return f"writing as {who}: Enter logs it · /d decision /a action /s status /c change /p deploy · Esc"
+        return f"e: add an entry (as {who}) · /d decision /a action /s status /c change · Enter to log"
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget.id == "entry":
+            self.query_one("#entry", Input).placeholder = self._entry_hint(focused=True)
+            self.query_one("#entry-mark", Static).update("›")
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if event.widget.id == "entry":
+            self.query_one("#entry", Input).placeholder = self._entry_hint(focused=False)
+            self.query_one("#entry-mark", Static).update(" ")
 
     @property
     def _draft_key(self) -> str:

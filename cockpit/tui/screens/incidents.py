@@ -156,5 +156,8 @@ class IncidentListScreen(Screen[None]):
             self.cockpit.open_incident(event.row_key.value)
 
     def action_back(self) -> None:
+        """Back to the incident the list was opened from."""
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
+        elif self.cockpit.last_incident_id is not None:
+            self.cockpit.open_incident(self.cockpit.last_incident_id)
