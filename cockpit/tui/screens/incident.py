@@ -420,10 +420,11 @@ class IncidentScreen(Screen[None]):
         if entry is None:
             preview.update(Text("Move the cursor onto an entry to read it in full here.", style="italic"))
             return
-        head = Text(f"{entry.at.astimezone():%Y-%m-%d %H:%M:%S} ({entry.at.astimezone(UTC):%H:%MZ}) · {entry.kind} · "
-                    f"{one_line(entry.author)}\n", style="bold")
-        head.append(literal(entry.text[:5000]))
-        preview.update(head)
+        shown = Text()
+        shown.append(f"{entry.at.astimezone():%Y-%m-%d %H:%M:%S} ({entry.at.astimezone(UTC):%H:%MZ}) · {entry.kind} · "
+                     f"{one_line(entry.author)}\n", style="bold")
+        shown.append(literal(entry.text[:5000]))
+        preview.update(shown)
 
     # --- roles --------------------------------------------------------------------------
     def on_roles_pane_requested(self, message: RolesPane.Requested) -> None:

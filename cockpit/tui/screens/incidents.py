@@ -94,7 +94,7 @@ class IncidentListScreen(Screen[None]):
         selected = table.cursor_row
         table.clear()
         now = self.cockpit.clock()
-        wide = self._wide()
+        shown = {label for label, _ in self._columns()}
         for item in items:
             sev = Text(item.severity.label, style=f"bold {self._sev_colour(item.severity.value)}")
             check = item.check_in(now)
@@ -104,9 +104,9 @@ class IncidentListScreen(Screen[None]):
                 due = Text(f"LATE {minutes(check.overdue_by)}", style="bold reverse")
             else:
                 due = Text(f"in {minutes(check.remaining)}")
-            cells = [Text(item.ref), sev, Text(item.phase.value), due, Text(one_line(item.commander or "—")[:8])]
-            if wide:
-                cells.append(Text(age(now, item.declared_at)))
+            cells = [Text(item.ref), sev, Text(item.phase.value), due, Text(one_line(item.commander or "—")[:8]),
+                     Text(age(now, item.declared_at))]
+            cells = [cell for (label, _), cell in zip(FIXED_COLUMNS, cells, strict=True) if label in shown]
             table.add_row(*cells, Text(one_line(item.title)), key=item.id)
         if items:
             table.move_cursor(row=min(selected, len(items) - 1))
@@ -118,7 +118,11 @@ class IncidentListScreen(Screen[None]):
         return self.size.width >= WIDE_LIST
 
     def _columns(self) -> tuple[tuple[str, int], ...]:
-        return FIXED_COLUMNS if self._wide() else FIXED_COLUMNS[:-1]
+        if self._wide():
+            return FIXED_COLUMNS
+        if self.size.width < 70:  # 60 columns: the IC gives way to the title
+            return tuple(c for c in FIXED_COLUMNS if c[0] not in ("IC", "AGE"))
+        return FIXED_COLUMNS[:-1]
 
     def _title_width(self) -> int:
         used = sum(width for _, width in self._columns()) + 2  # the scrollbar's room
@@ -128,7 +132,7 @@ class IncidentListScreen(Screen[None]):
         table = self.query_one(DataTable)
         column = table.columns.get(ColumnKey("TITLE"))
         if column is not None and (column.width != self._title_width()
-                                   or (ColumnKey("AGE") in table.columns) != self._wide()):
+                                   or len(table.columns) != len(self._columns()) + 1):
             table.clear(columns=True)
             self._add_columns(table)
             self.refresh_list()
