@@ -88,18 +88,23 @@ def test_a_whole_incident_in_the_real_terminal(cockpit_in_tmux) -> None:
     screen = tmux.wait_for("SEV2  INC-")
     assert "DETECT" in screen and "Login latency" in screen
     # assign an IC (handed over from the declarer) and a scribe
-    tmux.keys("2", "a")
+    tmux.keys("2")
+    tmux.wait_for("┏━ [2] Roles")  # focus moved before the next key (a loaded machine is slow to draw)
+    tmux.keys("a")
     tmux.wait_for("Assign Incident Commander")
     tmux.type("priya")
     tmux.keys("Enter")
     tmux.wait_for("priya since")
-    tmux.keys("Down", "Down", "Down", "Down", "a")
+    tmux.keys("Down", "Down", "Down", "Down")
+    tmux.wait_for("›Scribe")
+    tmux.keys("a")
     tmux.wait_for("Assign Scribe")
     tmux.type("lena")
     tmux.keys("Enter")
     tmux.wait_for("lena since")
     # three timeline entries
     tmux.keys("e")
+    tmux.wait_for("writing as dana")
     for line in ("/d Fail over auth to us-east", "/a Add EU latency SLO alert", "p99 at 2.4 s on auth-api"):
         tmux.type(line)
         tmux.keys("Enter")
@@ -107,7 +112,9 @@ def test_a_whole_incident_in_the_real_terminal(cockpit_in_tmux) -> None:
     tmux.keys("Escape")
     time.sleep(0.3)
     # raise it to SEV1 through the matrix: degraded × all users
-    tmux.keys("3", "Right", "Enter")
+    tmux.keys("3")
+    tmux.wait_for("┏━ [3] Severity")
+    tmux.keys("Right", "Enter")
     tmux.wait_for("Apply SEV1 from the matrix?")  # it says what it writes, and asks
     tmux.keys("y")
     tmux.wait_for("SEV1  INC-")

@@ -122,12 +122,12 @@ def tmux_option(name: str, value: str) -> None:
 class PrivateTmux(Tmux):
     """A tmux server of its own (-L), so its options never touch anyone else's sessions."""
 
-    def __init__(self, command: str, width: int, height: int, options: dict[str, str]) -> None:
+    def __init__(self, command: str, width: int, height: int, options: dict[str, str], folder: Path) -> None:
         import uuid
 
         self.socket = f"cockpit-test-{uuid.uuid4().hex[:8]}"
         self.name = "main"
-        conf = Path(tempfile_dir()) / f"{self.socket}.conf"
+        conf = folder / "tmux.conf"
         conf.write_text("".join(f"set-option -g {k} {v}\n" for k, v in options.items()))
         subprocess.run(["tmux", "-L", self.socket, "-f", str(conf), "new-session", "-d", "-s", self.name,
                         "-x", str(width), "-y", str(height), command], check=True)
@@ -151,19 +151,13 @@ class PrivateTmux(Tmux):
         self._tmux("kill-server")
 
 
-def tempfile_dir() -> str:
-    import tempfile
-
-    return tempfile.gettempdir()
-
-
 @pytest.mark.parametrize("clipboard", ["external", "on"])
 def test_13_10_comms_copy_says_what_was_done_and_offers_the_text(tmp_path: Path, clipboard: str) -> None:
     db = tmp_path / "c.db"
     svc = IncidentService(Store.open(db), "alice")
     ref = svc.open_incident("Checkout \x1b[201~ 500s", Impact.CORE_DOWN, Scope.ALL, commander="alice").ref
     tmux = PrivateTmux(cockpit_command(tmp_path, db, env={"COCKPIT_RESPONDER": "priya"}), 80, 24,
-                       {"set-clipboard": clipboard})
+                       {"set-clipboard": clipboard}, tmp_path)
     try:
         tmux.wait_for("[1] Timeline")
         tmux.keys("c")
