@@ -102,8 +102,9 @@ def parse_when(text: str) -> datetime:
 def cli(ctx: click.Context, db: Path | None, responder: str | None) -> None:
     """Incident Cockpit: run a live incident from the terminal, offline-first.
 
-    With no command, opens the cockpit screen: the most recently active open incident, or the
-    incident list when none is open (ctrl+q quits, ? lists every key).
+    With no command, opens the cockpit screen: the most severe open incident (then the most recently
+    active), or the incident list when none is open (ctrl+q quits, ? lists every key). On first start
+    with no --as, COCKPIT_RESPONDER or config name, it asks who you are.
 
     \b
     Quick start:
@@ -192,7 +193,7 @@ def incident_open(app: AppContext, title: str, impact: str, scope: str, data_los
 @json_option
 @pass_ctx
 def incident_list(app: AppContext, show_all: bool, as_json: bool) -> None:
-    """Open incidents, most recently active first (--all adds closed ones)."""
+    """Open incidents, most severe first, then most recently active (--all adds closed ones)."""
     from cockpit.textsafe import one_line
 
     items = app.service().list_incidents(include_closed=show_all)
