@@ -28,6 +28,7 @@ class Drafts:
     def write(self, key: str, data: dict[str, Any]) -> bool:
         """Keep ``data`` under ``key`` (atomically: a reader sees the old draft or the new one, never half).
         Returns False when the folder cannot be written (the database write still happens)."""
+        tmp = ""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".draft-")
@@ -36,8 +37,9 @@ class Drafts:
             os.replace(tmp, self._path(key))
             return True
         except OSError:
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(tmp)
+            if tmp:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
             return False
 
     def read(self, key: str) -> dict[str, Any] | None:
