@@ -109,11 +109,11 @@ async def handoff(pilot: Any) -> None:
     await pilot.press("o")
     await settle(pilot)
     await pilot.press("ctrl+n")
+    await wait_until(pilot, lambda: getattr(pilot.app.screen, "handoff", None) is not None)
     await settle(pilot, rounds=3)
-    await pilot.press("ctrl+y")  # an unsigned draft: said at once
-    await settle(pilot)
     for widget in pilot.app.screen.query("TextArea"):
         widget.cursor_blink = False
+    pilot.app.clear_notifications()  # toasts expire on the wall clock: not part of the look
     await _no_blink(pilot)
 
 

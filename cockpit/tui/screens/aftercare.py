@@ -71,6 +71,7 @@ class HandoffScreen(Screen[None]):
         self.ready = False  # the newest open handoff (or none) has been looked up
         self._timer: Timer | None = None
         self._loading = True
+        self._stored: dict[str, str] = {}
 
     @property
     def cockpit(self) -> CockpitApp:
@@ -116,6 +117,7 @@ class HandoffScreen(Screen[None]):
         recipient = self.query_one("#recipient", Input)
         recipient.value = (restored or texts)["recipient"]
         recipient.disabled = handoff.state == "acknowledged"
+        self._stored = texts  # what the database holds: a change event that brings nothing new saves nothing
         self._loading = False
         self._head("opened")
         self.refresh_bindings()
@@ -181,6 +183,8 @@ class HandoffScreen(Screen[None]):
         if not self._editable():
             return
         assert self.handoff is not None
+        if self._texts() == self._stored:
+            return
         if not self.cockpit.drafts.write(f"handoff-{self.handoff.key}", {"texts": self._texts()}):
             self._head("⚠ the local draft folder is not writable; saving to the database only")
         if self._timer is not None:
@@ -196,7 +200,7 @@ class HandoffScreen(Screen[None]):
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         """Leaving a section saves it at once."""
-        if isinstance(event.widget, TextArea | Input) and self._editable():
+        if isinstance(event.widget, TextArea | Input) and self._editable() and self._texts() != self._stored:
             self.action_save()
 
     def action_save(self) -> None:
@@ -213,7 +217,7 @@ class HandoffScreen(Screen[None]):
 
     def flush_unsaved(self) -> None:
         """On quit: store what is on screen now, on this thread (the local draft already holds it if this fails)."""
-        if not self._editable():
+        if not self._editable() or self._texts() == self._stored:
             return
         assert self.handoff is not None
         texts = self._texts()
@@ -222,6 +226,7 @@ class HandoffScreen(Screen[None]):
 
     def _saved(self, handoff: Handoff, texts: dict[str, str]) -> None:
         self.handoff = handoff
+        self._stored = texts
         if self._texts() == texts:  # nothing typed since: the database holds everything
             self.cockpit.drafts.clear(f"handoff-{handoff.key}")
         self._head(f"saved {handoff.updated_at.astimezone(UTC):%H:%M:%S}Z")
