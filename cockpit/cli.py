@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -87,28 +86,10 @@ def local_and_utc(moment: datetime, seconds: bool = True) -> str:
 
 
 def parse_when(text: str) -> datetime:
-    """An ISO 8601 time (UTC if no zone) or a relative one like ``-15m``, ``-2h``; from 1970 on."""
-    match = re.fullmatch(r"-(\d{1,7})([smhd])", text.strip())
-    too_early = f"'{text}' is too far in the past (before 1970); give the time the impact really began."
-    if match:
-        unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
-        try:
-            moment = datetime.now(UTC) - timedelta(**{unit: int(match.group(1))})
-        except OverflowError:
-            raise InvalidInput(too_early) from None
-    else:
-        try:
-            moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidInput(f"'{text}' is not a time: use ISO 8601 (2026-11-22T14:03Z) or -15m.") from None
-        try:  # 0001-01-01T00:00+14:00 is a moment of year 0 in UTC, which no calendar here holds
-            moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-        except OverflowError:
-            raise InvalidInput(f"'{text}' falls outside the calendar once counted in UTC; give the time the "
-                               "impact really began.") from None
-    if moment.year < 1970:
-        raise InvalidInput(too_early)
-    return moment
+    """An ISO 8601 time (UTC if no zone), a relative one like ``-15m`` or ``15 min ago``, or a UTC clock time."""
+    from cockpit.domain.when import parse_started
+
+    return parse_started(text, datetime.now(UTC))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -122,8 +103,9 @@ def parse_when(text: str) -> datetime:
 def cli(ctx: click.Context, db: Path | None, responder: str | None) -> None:
     """Incident Cockpit: run a live incident from the terminal, offline-first.
 
-    With no command, opens the cockpit screen: the most recently active open incident, or the
-    incident list when none is open (ctrl+q quits, ? lists every key).
+    With no command, opens the cockpit screen: the most severe open incident (then the most recently
+    active), or the incident list when none is open (ctrl+q quits, ? lists every key). On first start
+    with no --as, COCKPIT_RESPONDER or config name, it asks who you are.
 
     \b
     Quick start:
@@ -150,10 +132,11 @@ def run_tui(app: AppContext, demo: bool = False) -> None:
     from cockpit.tui.app import CockpitApp
 
     service = app.service()
+    config = app.config()
     if demo:
-        CockpitApp(service, app.config(), sync_interval=0, sync_state="demo: no sync").run()
-    else:
-        CockpitApp(service, app.config()).run()
+        CockpitApp(service, config, sync_interval=0, sync_state="demo: no sync").run()
+    else:  # nobody said who is typing (no --as, COCKPIT_RESPONDER or config): the cockpit asks once
+        CockpitApp(service, config, ask_responder=app.responder is None and config.responder_source == "login").run()
 
 
 # --- incident -----------------------------------------------------------------------------
@@ -186,7 +169,9 @@ def _triggers(data_loss: bool, security_pii: bool, revenue: bool, sla_breach: bo
 @trigger_options
 @click.option("--service", "services", multiple=True, metavar="NAME", help="Affected service (repeatable).")
 @click.option("--ic", "commander", default=None, metavar="NAME", help="Incident Commander from the start.")
-@click.option("--started", default=None, metavar="TIME", help="When impact began (ISO 8601 or -15m).")
+@click.option("--started", default=None, metavar="TIME",
+              help="When impact began: '15 min ago', -15m, 14:03 (UTC) or ISO 8601. Unknown: leave it out (time "
+                   "to detect then stays unknown).")
 @json_option
 @pass_ctx
 def incident_open(app: AppContext, title: str, impact: str, scope: str, data_loss: bool, security_pii: bool,
@@ -214,7 +199,7 @@ def incident_open(app: AppContext, title: str, impact: str, scope: str, data_los
 @json_option
 @pass_ctx
 def incident_list(app: AppContext, show_all: bool, as_json: bool) -> None:
-    """Open incidents, most recently active first (--all adds closed ones)."""
+    """Open incidents, most severe first, then most recently active (--all adds closed ones)."""
     from cockpit.textsafe import one_line
 
     items = app.service().list_incidents(include_closed=show_all)
@@ -727,17 +712,20 @@ def handoff() -> None:
 
 
 @handoff.command("draft")
+@click.option("--to", "recipient", default=None, metavar="NAME",
+              help="Who it is for (default: the next primary on the rotation, if there is one).")
 @pass_ctx
-def handoff_draft(app: AppContext) -> None:
-    """Start a handoff prefilled from the store; prints its id."""
+def handoff_draft(app: AppContext, recipient: str | None) -> None:
+    """Start a handoff prefilled from the store (known risks carry over from the previous one); prints its id."""
     from cockpit.service.handoffs import Handoffs
     from cockpit.textsafe import one_line
 
     library = _library(app)
     for problem in library.problems:  # a broken runbook is left out of "runbook updates", and said so
         click.echo(f"warning: {one_line(str(problem))}", err=True)
-    made = Handoffs(app.service()).draft(library.runbooks)
-    click.echo(f"Drafted {made.key}: {sum(len(v) for v in made.sections.values())} items prefilled.")
+    made = Handoffs(app.service()).draft(library.runbooks, recipient=recipient)
+    whom = f" for {one_line(made.recipient)}" if made.recipient else ""
+    click.echo(f"Drafted {made.key}{whom}: {sum(len(v) for v in made.sections.values())} items prefilled.")
     click.echo(made.key)
 
 
@@ -754,16 +742,22 @@ def handoff_list(app: AppContext, as_json: bool) -> None:
     window = timedelta(minutes=app.config().handoff_ack_minutes)
     items = Handoffs(app.service()).list()
     if as_json:
-        emit_json([{"id": h.key, "author": h.author, "created_at": iso(h.created_at), "state": h.state,
-                    "signed_at": iso(h.signed_at), "acknowledged_by": h.acknowledged_by,
+        emit_json([{"id": h.key, "author": h.author, "recipient": h.recipient, "created_at": iso(h.created_at),
+                    "state": h.state, "signed_at": iso(h.signed_at), "acknowledged_by": h.acknowledged_by,
                     "acknowledged_at": iso(h.acknowledged_at), "overdue_ack": h.overdue_ack(now, window)}
                    for h in items])
         return
     if not items:
         click.echo("No handoffs yet: `cockpit handoff draft` starts one.")
+
     for h in items:
         flag = "  NOT ACKNOWLEDGED" if h.overdue_ack(now, window) else ""
-        click.echo(f"{h.key} {h.created_at:%Y-%m-%d %H:%M}Z {h.state:<12} by {one_line(h.author)}{flag}")
+        line = f"{h.key} {h.created_at:%Y-%m-%d %H:%M}Z {h.state:<12} from {one_line(h.author)}"
+        if h.recipient:
+            line += f" to {one_line(h.recipient)}"
+        if h.acknowledged_by and h.acknowledged_at:
+            line += f"; acknowledged by {one_line(h.acknowledged_by)} {h.acknowledged_at:%Y-%m-%d %H:%M}Z"
+        click.echo(line + flag)
 
 
 @handoff.command("show")

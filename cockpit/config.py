@@ -39,6 +39,11 @@ def log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 
 
+def drafts_dir() -> Path:
+    """Where unsaved typing is kept between a keystroke and the database write (see ``service.drafts``)."""
+    return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False)) / "drafts"
+
+
 def config_path() -> Path:
     env = os.environ.get("COCKPIT_CONFIG")
     return Path(env).expanduser() if env else config_dir() / "config.yaml"
@@ -67,6 +72,8 @@ class Config:
     slo_dirs: list[Path] = field(default_factory=list)
     slo_breach_horizon_hours: float = 24.0
     raw: dict[str, Any] = field(default_factory=dict)
+    #: where the responder name came from: "env", "config" or "login" (nobody said: the login name)
+    responder_source: str = "config"
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -138,6 +145,7 @@ def load_config(path: Path | None = None) -> Config:
     return Config(
         path=path,
         responder=env_name or (name.strip() if name else login_name()),
+        responder_source="env" if env_name else "config" if name else "login",
         theme=theme,
         keymap={str(k): str(v) for k, v in keymap.items()},
         runbook_dirs=[Path(str(d)).expanduser() for d in dirs],
@@ -146,6 +154,25 @@ def load_config(path: Path | None = None) -> Config:
         slo_breach_horizon_hours=float(horizon),
         raw=data,
     )
+
+
+def save_responder(path: Path, name: str) -> None:
+    """Keep the responder's name in the config file (created if missing; other settings and comments kept)."""
+    import json
+
+    clean = " ".join(name.split())
+    if not clean or len(clean) > 100 or any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f for c in clean):
+        raise InvalidInput("A responder name is 1 to 100 characters without control characters.")
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    if existing:
+        load_config(path)  # a broken file is reported, never overwritten
+        doc, _ = read_yaml(path)
+        if doc is not None and isinstance(doc.data, dict) and "responder" in doc.data:
+            raise InvalidInput(f"{path} already has a responder setting; change its name there.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    block = f"responder:\n  name: {json.dumps(clean, ensure_ascii=False)}  # the author of every entry you write\n"
+    sep = "" if not existing or existing.endswith("\n") else "\n"
+    path.write_text(existing + sep + block, encoding="utf-8")
 
 
 def log_crash(message: str = "unexpected error") -> Path | None:

@@ -38,3 +38,13 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 def json_safe(encoded: str) -> str:
     """Escape, inside already-encoded JSON, the characters ``json.dumps`` leaves raw."""
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", encoded)
+
+
+def clipboard_text(text: str) -> str:
+    """``text`` made safe to paste into a shell or a chat: no terminal control reaches the clipboard.
+
+    Every control character of an escape sequence, C0 controls other than newline and tab, DEL, C1 controls
+    and bidi overrides and isolates become visible escapes, as on screen: a copied ``ESC [201~`` (the end of a
+    bracketed paste) arrives as the harmless text ``\\x1b[201~``. Windows line ends become plain newlines.
+    """
+    return literal(text.replace("\r\n", "\n"))

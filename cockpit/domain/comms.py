@@ -38,6 +38,16 @@ class Template(Enum):
             raise InvalidInput(f"'{value}' is not a template: use one of {names}.") from None
 
 
+def sent_text(template: Template, text: str) -> str:
+    """The timeline entry that records a message as sent (it restarts the check-in countdown)."""
+    return f"Comms sent: {template.title}\n{text}"
+
+
+def published_text(template: Template, text: str) -> str:
+    """The timeline entry that records a message as published to the status page (it counts as sent too)."""
+    return f"Published to the status page: {template.title}\n{text}"
+
+
 @dataclass(frozen=True)
 class RenderedComms:
     template: Template

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from cockpit.errors import RuleViolation
+
 SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # key, title, fields of each item
     ("open_issues", "Open Issues", ("issue", "status", "next_steps")),
@@ -28,6 +30,7 @@ class Handoff:
     signed_at: datetime | None = None
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
+    recipient: str | None = None  # who it is for (the incoming engineer)
 
     @property
     def key(self) -> str:
@@ -42,6 +45,34 @@ class Handoff:
     def overdue_ack(self, now: datetime, window: timedelta = DEFAULT_ACK_WINDOW) -> bool:
         """Signed off but not acknowledged within the window: flag it."""
         return self.signed_at is not None and self.acknowledged_at is None and now - self.signed_at > window
+
+
+def same_person(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def check_acknowledge(handoff: Handoff, who: str) -> None:
+    """The incoming engineer acknowledges a signed handoff: someone other than its author, and the person it is
+    for when it names one. Raises ``RuleViolation`` with what to do instead."""
+    if handoff.acknowledged_at is not None:
+        raise RuleViolation(f"{handoff.key} was already acknowledged by {handoff.acknowledged_by}.")
+    if handoff.signed_at is None:
+        raise RuleViolation(f"{handoff.key} is not signed off yet; the outgoing engineer signs first (ctrl+g, or "
+                            f"`cockpit handoff sign {handoff.key}`).")
+    if same_person(handoff.author, who):
+        whom = f"{handoff.recipient} acknowledges it" if handoff.recipient else "the incoming engineer acknowledges it"
+        raise RuleViolation(f"{handoff.author} wrote {handoff.key}; {whom}, not its author.")
+    if handoff.recipient and not same_person(handoff.recipient, who):
+        raise RuleViolation(f"{handoff.key} is for {handoff.recipient}: {handoff.recipient} acknowledges it (the "
+                            "author can change who it is for while it is open).")
+
+
+def carried_over(previous: Handoff | None) -> dict[str, list[dict[str, str]]]:
+    """What the next handoff starts with from the previous one: its known risks, until someone removes them."""
+    sections = empty_sections()
+    if previous is not None:
+        sections["known_risks"] = [dict(item) for item in previous.sections.get("known_risks", [])]
+    return sections
 
 
 def empty_sections() -> dict[str, list[dict[str, str]]]:
@@ -63,7 +94,8 @@ def clean_sections(data: Any) -> dict[str, list[dict[str, str]]]:
 def to_markdown(handoff: Handoff) -> str:
     """Markdown that reads well pasted into a ticket or chat."""
     lines = [f"## On-Call Handoff: {handoff.created_at:%Y-%m-%d} ({handoff.key})", "",
-             f"From **{handoff.author}**" + (f", signed off {handoff.signed_at:%Y-%m-%d %H:%M}Z" if handoff.signed_at
+             f"From **{handoff.author}**" + (f" to **{handoff.recipient}**" if handoff.recipient else "")
+             + (f", signed off {handoff.signed_at:%Y-%m-%d %H:%M}Z" if handoff.signed_at
                                               else " (draft, not signed off)")
              + (f"; acknowledged by **{handoff.acknowledged_by}** {handoff.acknowledged_at:%Y-%m-%d %H:%M}Z"
                 if handoff.acknowledged_at else ""), ""]

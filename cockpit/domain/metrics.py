@@ -2,11 +2,12 @@
 
 Definitions (the seed names the figures, not their start points, so the cockpit fixes them):
 
-* time to detect      = detected (declared) − impact started (``started_at``; the declaration if unknown)
+* time to detect      = detected (declared) − impact started (``started_at``; unknown when nobody said)
 * time to acknowledge = first move out of DETECT (someone took it on) − detected
 * time to mitigate    = entry into MITIGATE that held − detected
 * time to resolve     = entry into RESOLVE − detected
-* duration            = resolved − impact started (still running: now − impact started)
+* duration            = resolved − impact started, or the declaration when the start is unknown (still running:
+                        now − impact started)
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def compute_metrics(incident: IncidentSnapshot, now: datetime) -> IncidentMetric
     started = incident.started_at or detected
     end = incident.resolved_at
     return IncidentMetrics(
-        time_to_detect=detected - started,
+        time_to_detect=None if incident.started_at is None else detected - started,
         time_to_acknowledge=_since(incident.acknowledged_at, detected),
         time_to_mitigate=_since(incident.mitigated_at, detected),
         time_to_resolve=_since(incident.resolved_at, detected),

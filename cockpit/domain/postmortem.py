@@ -35,6 +35,12 @@ class ActionItem:
         return self.status != "done" and self.deadline is not None and self.deadline < today
 
 
+def action_entry_text(item: ActionItem) -> str:
+    """The timeline entry that records an action item being added."""
+    return (f"Action item {item.key} ({item.priority}, {item.type}): {item.description}"
+            + (f" — owner {item.owner}" if item.owner else ""))
+
+
 def check_action_fields(type_: str, priority: str, status: str) -> None:
     if type_ not in ACTION_TYPES:
         raise InvalidInput(f"'{type_}' is not an action type: use one of {', '.join(ACTION_TYPES)}.")
@@ -172,6 +178,21 @@ def _md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _shown(value: Any, missing: str = "_?_") -> str:
+    """A value as a reader expects it: yes/no, lists joined, and a word where nothing is known yet."""
+    if value is None or value == "" or value == []:
+        return missing
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _minutes_text(value: float | None, missing: str) -> str:
+    return missing if value is None else f"{value} min"
+
+
 def to_markdown(pm: Postmortem) -> str:
     lines: list[str] = []
     if pm.unresolved:
@@ -193,8 +214,7 @@ def to_markdown(pm: Postmortem) -> str:
             if key == "slo_budgets":
                 lines += [_slo_budget_line(item) for item in value if isinstance(item, dict)]
                 continue
-            shown = ", ".join(value) if isinstance(value, list) else value
-            lines.append(f"- {key.replace('_', ' ').capitalize()}: {shown if shown not in (None, '') else '_?_'}")
+            lines.append(f"- {key.replace('_', ' ').capitalize()}: {_shown(value)}")
         lines += ["", "## Timeline (UTC)", "", "| Time | Kind | Who | Event |", "|------|------|-----|-------|"]
         lines += [f"| {t['time']} | {t['kind']} | {_md_escape(t['author'])} | {_md_escape(t['event'])} |"
                   for t in pm.timeline]
@@ -204,10 +224,12 @@ def to_markdown(pm: Postmortem) -> str:
         lines += ["", "### Contributing Factors"] + ([f"- {c}" for c in pm.contributing_factors] or ["- "])
         det, res = pm.detection, pm.resolution
         lines += ["", "## Detection", f"- How detected: {det['how_detected'] or '_?_'}",
-                  f"- Time to detect: {det['time_to_detect_minutes']} min",
-                  f"- Time to acknowledge: {det['time_to_acknowledge_minutes']} min",
-                  "", "## Resolution", f"- Time to mitigate: {res['time_to_mitigate_minutes']} min",
-                  f"- Time to resolve: {res['time_to_resolve_minutes']} min", ""]
+                  "- Time to detect: " + _minutes_text(det["time_to_detect_minutes"],
+                                                       "unknown (when impact began was not recorded)"),
+                  "- Time to acknowledge: " + _minutes_text(det["time_to_acknowledge_minutes"], "not yet"),
+                  "", "## Resolution",
+                  "- Time to mitigate: " + _minutes_text(res["time_to_mitigate_minutes"], "not yet mitigated"),
+                  "- Time to resolve: " + _minutes_text(res["time_to_resolve_minutes"], "not yet resolved"), ""]
         for title, items in (("What Went Well", pm.what_went_well), ("What Went Wrong", pm.what_went_wrong),
                              ("Where We Got Lucky", pm.where_we_got_lucky)):
             lines += [f"## {title}"] + ([f"- {i}" for i in items] or ["- "]) + [""]
@@ -232,10 +254,33 @@ def _slo_budget_line(item: dict[str, Any]) -> str:
             f"{pct(item.get('consumed_pct'))}")
 
 
+_OWNER = re.compile(r"\bowner:\s*([^,;()]+?)\s*(?=[,;)])", re.IGNORECASE)
+_PRIORITY = re.compile(r"\b(P[012])\b")
+_DUE = re.compile(r"\bdue\s+(\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)
+
+
+def action_hints(text: str) -> tuple[str, str, date | None]:
+    """Owner, priority and deadline as an action entry states them ("(owner: chen, P0, due 2026-11-26)"); the
+    defaults (no owner, P1, no date) when it does not."""
+    owner = _OWNER.search(text)
+    priority = _PRIORITY.search(text)
+    due = _DUE.search(text)
+    try:
+        deadline = date.fromisoformat(due.group(1)) if due else None
+    except ValueError:
+        deadline = None
+    return (owner.group(1).strip() if owner else ""), (priority.group(1) if priority else "P1"), deadline
+
+
 def proposed_actions(timeline: Sequence[Entry], start_number: int) -> list[ActionItem]:
-    """Timeline entries of kind ``action`` proposed as action items (not yet stored)."""
-    return [ActionItem(key=f"AI-{start_number + i:03d}", description=e.text, proposed=True)
-            for i, e in enumerate(e for e in timeline if e.kind == "action")]
+    """Timeline entries of kind ``action`` proposed as action items (not yet stored), with the owner, priority
+    and deadline their text states."""
+    items = []
+    for i, entry in enumerate(e for e in timeline if e.kind == "action"):
+        owner, priority, deadline = action_hints(entry.text)
+        items.append(ActionItem(key=f"AI-{start_number + i:03d}", description=entry.text, owner=owner,
+                                priority=priority, deadline=deadline, proposed=True))
+    return items
 
 
 def parse_deadline(text: str) -> date:

@@ -106,7 +106,10 @@ def monthly(
     shifts: Sequence[ShiftRecord],
     actions: Sequence[ActionRecord],
     today: date,
+    proposed: int = 0,
 ) -> dict[str, object]:
+    """The report for ``period``; ``proposed`` counts action entries no action item was made from yet (they are
+    open work too, only not accepted in a postmortem)."""
     start, end = month_window(period)
     inside = sorted(((s, m) for s, m in incidents if start <= s.declared_at < end), key=lambda p: p[0].declared_at)
     by_severity = {sev.label: 0 for sev in Severity}
@@ -151,8 +154,8 @@ def monthly(
                       "mttd_minutes": _avg(ttd), "repeat_incidents": repeats},
         "on_call": on_call,
         "on_call_health": on_call_health,
-        "action_items": {"open": sum(1 for a in actions if a.status != "done"), "completed_this_month": completed,
-                         "overdue": overdue},
+        "action_items": {"open": sum(1 for a in actions if a.status != "done"), "proposed": proposed,
+                         "completed_this_month": completed, "overdue": overdue},
         "weekly_incidents": weekly_counts(inside, start, end),
     }}
 
@@ -173,22 +176,28 @@ def weekly_counts(inside: Sequence[tuple[IncidentSnapshot, IncidentMetrics]], st
     return weeks
 
 
+def _v(value: object, unit: str = "") -> str:
+    return "no data" if value is None else f"{value}{unit}"
+
+
 def to_markdown(report: dict[str, object]) -> str:
     data = report["monthly_report"]
     assert isinstance(data, dict)
     inc, oc, hl, ai = data["incidents"], data["on_call"], data["on_call_health"], data["action_items"]
     lines = [f"# Monthly Reliability Report: {data['period']}", "", "## Incidents",
              f"- Total: {inc['total']} ({', '.join(f'{k} {v}' for k, v in inc['by_severity'].items())})",
-             f"- MTTD: {inc['mttd_minutes']} min · MTTR: {inc['mttr_minutes']} min",
+             f"- MTTD: {_v(inc['mttd_minutes'], ' min')} · MTTR: {_v(inc['mttr_minutes'], ' min')}",
              f"- Repeat incidents: {inc['repeat_incidents']}", "", "## On-call health", "",
              "| Metric | Value | Status |", "|---|---|---|",
-             f"| Pages per shift | {oc['pages_per_shift']} | {hl['pages_per_shift']} |",
-             f"| Off-hours pages per week | {oc['off_hours_pages_per_week']} | {hl['off_hours_pages_per_week']} |",
-             f"| Time to acknowledge (avg, min) | {oc['avg_ack_time_min']} | {hl['time_to_acknowledge']} |",
-             f"| Time to mitigate (avg, min) | {oc['time_to_mitigate_min']} | {hl['time_to_mitigate']} |",
-             f"| False positive rate (%) | {oc['false_positive_pct']} | {hl['false_positive_rate']} |",
+             f"| Pages per shift | {_v(oc['pages_per_shift'])} | {hl['pages_per_shift']} |",
+             f"| Off-hours pages per week | {_v(oc['off_hours_pages_per_week'])} | "
+             f"{hl['off_hours_pages_per_week']} |",
+             f"| Time to acknowledge (avg, min) | {_v(oc['avg_ack_time_min'])} | {hl['time_to_acknowledge']} |",
+             f"| Time to mitigate (avg, min) | {_v(oc['time_to_mitigate_min'])} | {hl['time_to_mitigate']} |",
+             f"| False positive rate (%) | {_v(oc['false_positive_pct'])} | {hl['false_positive_rate']} |",
              "", f"Pages: {oc['total_pages']} ({oc['off_hours_pages']} off-hours)", "", "## Action items",
-             f"- Open: {ai['open']} · completed this month: {ai['completed_this_month']} · overdue: {ai['overdue']}",
+             f"- Open: {ai['open']} · proposed, not yet accepted: {ai.get('proposed', 0)} · completed this month: "
+             f"{ai['completed_this_month']} · overdue: {ai['overdue']}",
              "", "## Incidents per week", "", "| Week of | SEV1 | SEV2 | SEV3 | SEV4 |", "|---|---|---|---|---|"]
     for week in data["weekly_incidents"]:
         lines.append(f"| {week['week_of']} | {week['SEV1']} | {week['SEV2']} | {week['SEV3']} | {week['SEV4']} |")

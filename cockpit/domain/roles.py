@@ -33,6 +33,14 @@ class Role(Enum):
         """Every role has one holder at a time except Subject Matter Expert (several)."""
         return self is not Role.SME
 
+    def handover_text(self, previous: str, holder: str) -> str:
+        """The timeline entry that records a single-holder role passing from ``previous`` to ``holder``."""
+        return f"{self.title} handed over: {previous} → {holder}"
+
+    def release_text(self, holder: str) -> str:
+        """The timeline entry that records ``holder`` leaving this role."""
+        return f"{holder} released as {self.title}"
+
     @classmethod
     def parse(cls, value: str) -> Role:
         text = value.strip().lower()

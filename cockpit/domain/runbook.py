@@ -246,6 +246,45 @@ def validate(data: object, default_id: str, source: str = "") -> tuple[Runbook |
     return (None if check.issues else runbook), check.issues
 
 
+def _step_data(step: RunbookStep) -> dict[str, Any]:
+    data: dict[str, Any] = {"step": step.step, "command": step.command, "expected": step.expected,
+                            "if_unexpected": step.if_unexpected}
+    if step.shell:
+        data["shell"] = True
+    if step.timeout_seconds != DEFAULT_TIMEOUT_S:
+        data["timeout_seconds"] = step.timeout_seconds
+    return data
+
+
+def as_data(runbook: Runbook) -> dict[str, Any]:
+    """The runbook in its file shape, so ``validate`` reads it back unchanged: a run keeps the exact runbook it
+    started with, whatever the library holds later."""
+    return {"runbook": {
+        "id": runbook.id, "title": runbook.title, "alert_name": runbook.alert_name,
+        "last_updated": runbook.last_updated, "owner": runbook.owner, "overview": runbook.overview,
+        "impact": runbook.impact, "services": list(runbook.services), "tags": list(runbook.tags),
+        "diagnosis": [_step_data(s) for s in runbook.diagnosis],
+        "mitigation": [{"option": o.option, "when": o.when, "steps": [_step_data(s) for s in o.steps]}
+                       for o in runbook.mitigation],
+        "escalation": {"after_minutes": runbook.escalation.after_minutes, "contact": runbook.escalation.contact,
+                       "context_to_provide": runbook.escalation.context_to_provide},
+    }}
+
+
+def from_data(data: object, source: str = "") -> Runbook | None:
+    """A runbook saved with ``as_data`` (None when it no longer reads as one)."""
+    runbook_id = ""
+    if isinstance(data, dict) and isinstance(data.get("runbook"), dict):
+        runbook_id = str(data["runbook"].get("id", ""))
+    book, _issues = validate(data, runbook_id or "runbook", source=source)
+    return book
+
+
+def plural(count: int, word: str) -> str:
+    """``1 step``, ``3 steps``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def suggest(runbooks: Sequence[Runbook], services: Sequence[str], texts: Sequence[str]) -> list[Runbook]:
     """Runbooks for an incident: an alert name seen in the incident's texts, then shared services."""
     wanted = {s.casefold() for s in services}
@@ -358,6 +397,20 @@ class Walk:
         if pos.section == "mitigation":
             return len(self.runbook.diagnosis) + pos.index, total
         return total, total
+
+
+def choice_text(walk: Walk, option: int) -> str:
+    """The timeline entry for choosing mitigation ``option`` where ``walk`` stands (IndexError: no such option)."""
+    book = walk.runbook
+    chosen = book.mitigation[option]
+    text = f"Runbook {book.id} · mitigation chosen: {chosen.option} (when {chosen.when})"
+    pos = walk.position
+    if pos.section == "diagnosis":
+        text += f" — diagnosis left at step {pos.index + 1}/{len(book.diagnosis)}"
+    elif pos.section == "mitigation" and pos.option is not None and pos.option != option:
+        previous = book.mitigation[pos.option]
+        text += f" — instead of '{previous.option}' (at step {pos.index + 1}/{len(previous.steps)})"
+    return text
 
 
 def escalation_context(runbook: Runbook, incident_title: str, severity: str, phase: str, ref: str,

@@ -146,6 +146,11 @@ class Assessment:
             return text
         return f"{self.severity} because: {'; '.join(trigger_reasons)}; matrix gave {self.matrix_severity}"
 
+    def change_text(self, before: Severity) -> str:
+        """The timeline entry that records this assessment replacing ``before``."""
+        change = f"Severity {before} → {self.severity}" if before != self.severity else f"Severity stays {before}"
+        return f"{change}: {self.explanation}"
+
 
 def classify(impact: Impact, scope: Scope, triggers: Triggers | None = None) -> Assessment:
     """Classify by the seed's matrix, then apply the auto-escalation triggers.

@@ -13,7 +13,7 @@ from cockpit.domain import report as rp
 from cockpit.domain.postmortem import ActionItem, check_action_fields, parse_deadline
 from cockpit.errors import InvalidInput, NotFound
 from cockpit.service.incidents import IncidentService
-from cockpit.store.models import ActionItemRow, Incident, Page, Shift
+from cockpit.store.models import ActionItemRow, Incident, Page, Shift, TimelineEntry
 from cockpit.textsafe import control_characters
 
 
@@ -55,8 +55,7 @@ class Aftercare:
                                 deadline=due, ticket=ticket.strip(), source_entry_id=source_entry_id, created_at=now)
             session.add(row)
             if incident is not None:
-                svc._append(session, incident, "system", f"Action item AI-{number:03d} ({priority}, {type_}): "
-                            f"{description}" + (f" — owner {owner}" if owner else ""), now,
+                svc._append(session, incident, "system", pm.action_entry_text(_item(row)), now,
                             {"action_item": f"AI-{number:03d}"})
             return _item(row)
 
@@ -88,6 +87,23 @@ class Aftercare:
                 svc._append(session, incident, "system", f"Action item AI-{row.number:03d} is now {status}: "
                             f"{row.description}", now, {"action_item": f"AI-{row.number:03d}", "status": status})
             return _item(row)
+
+    def accept_proposed(self, query: str, tickets: list[str] | None = None) -> list[ActionItem]:
+        """Store every proposed action item of an incident (its action entries not yet made into one), with the
+        owner, priority and deadline their text states; ``tickets`` are given to them in order."""
+        svc = self.incidents
+        detail = svc.get(query)
+        with svc.store.read() as session:
+            used = set(session.exec(select(ActionItemRow.source_entry_id).where(
+                ActionItemRow.incident_id == detail.snapshot.id)).all())
+        made = []
+        for index, entry in enumerate(e for e in detail.timeline if e.kind == "action" and e.id not in used):
+            owner, priority, deadline = pm.action_hints(entry.text)
+            ticket = tickets[index] if tickets and index < len(tickets) else ""
+            made.append(self.add_action(entry.text, query=detail.snapshot.id, owner=owner, priority=priority,
+                                        deadline=deadline.isoformat() if deadline else None, ticket=ticket,
+                                        source_entry_id=entry.id))
+        return made
 
     # --- postmortem ---------------------------------------------------------------------
     def postmortem(self, query: str, full: bool | None = None) -> pm.Postmortem:
@@ -134,13 +150,17 @@ class Aftercare:
                      for p in session.exec(select(Page)).all()]
             shifts = [rp.ShiftRecord(s.responder, s.position, s.starts_at, s.ends_at)
                       for s in session.exec(select(Shift)).all()]
+            rows = session.exec(select(ActionItemRow)).all()
             actions = [rp.ActionRecord(a.status, date.fromisoformat(a.deadline) if a.deadline else None, a.done_at,
-                                       a.created_at) for a in session.exec(select(ActionItemRow)).all()]
+                                       a.created_at) for a in rows]
+            made_from = {a.source_entry_id for a in rows if a.source_entry_id}
+            action_entries = session.exec(select(TimelineEntry.id).where(TimelineEntry.kind == "action")).all()
+            proposed = sum(1 for entry_id in action_entries if entry_id not in made_from)
         incidents = []
         for incident_id in ids:
             detail = svc.get(incident_id, with_timeline=False)
             incidents.append((detail.snapshot, detail.metrics))
-        report = rp.monthly(period, incidents, pages, shifts, actions, today)
+        report = rp.monthly(period, incidents, pages, shifts, actions, today, proposed=proposed)
         from cockpit.service.signals import Signals
 
         slo_sections = Signals(svc).report_sections(svc.clock())

@@ -4,24 +4,39 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from cockpit.domain.handoff import Handoff, clean_sections, empty_sections
+from cockpit.domain.handoff import Handoff, carried_over, check_acknowledge, clean_sections
 from cockpit.domain.ids import display_ref
 from cockpit.domain.runbook import Runbook
 from cockpit.errors import InvalidInput, NotFound, RuleViolation
 from cockpit.service.aftercare import Aftercare
 from cockpit.service.incidents import IncidentService
-from cockpit.store.models import HandoffRow, Incident, TimelineEntry
+from cockpit.store.models import HandoffRow, Incident, Shift, TimelineEntry
 
 
 def _handoff(row: HandoffRow) -> Handoff:
     return Handoff(row.id, row.number, row.author, row.created_at, row.updated_at, clean_sections(row.sections),
-                   row.signed_at, row.acknowledged_by, row.acknowledged_at)
+                   row.signed_at, row.acknowledged_by, row.acknowledged_at, row.recipient)
+
+
+def _clean_recipient(name: str) -> str:
+    text = " ".join(name.split())
+    if len(text) > 100 or any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f for c in text):
+        raise InvalidInput("Who the handoff is for must be a name of at most 100 characters without control "
+                           "characters.")
+    return text
+
+
+def _next_on_call(session: Any, now: datetime, author: str) -> str | None:
+    """The primary of the next shift on the rotation who is not the author (None without a rotation)."""
+    shifts = session.exec(select(Shift).where(Shift.position == "primary", col(Shift.starts_at) > now)
+                          .order_by(col(Shift.starts_at))).all()
+    return next((s.responder for s in shifts if s.responder.casefold() != author.casefold()), None)
 
 
 def _number(key: str) -> int:
@@ -38,13 +53,16 @@ class Handoffs:
     def __init__(self, incidents: IncidentService) -> None:
         self.incidents = incidents
 
-    def draft(self, runbooks: Sequence[Runbook] = ()) -> Handoff:
-        """A new handoff prefilled from the store: open incidents, open action items, the last 7 days' changes
-        and deploys, and runbooks updated since the previous handoff."""
+    def draft(self, runbooks: Sequence[Runbook] = (), recipient: str | None = None) -> Handoff:
+        """A new handoff prefilled from the store: open incidents (most severe first), open action items, the last
+        7 days' changes and deploys, runbooks updated since the previous handoff, and the previous handoff's
+        known risks. It is for ``recipient``, else the next primary on the rotation after the author."""
         svc = self.incidents
         now = svc.clock()
-        sections: dict[str, list[dict[str, str]]] = empty_sections()
-        for summary in svc.list_incidents():
+        with svc.store.read() as session:
+            previous_row = session.exec(select(HandoffRow).order_by(col(HandoffRow.number).desc())).first()
+        sections: dict[str, list[dict[str, str]]] = carried_over(_handoff(previous_row) if previous_row else None)
+        for summary in sorted(svc.list_incidents(), key=lambda s: s.severity):  # stable: activity order kept
             detail = svc.get(summary.id)
             statuses = [e.text for e in detail.timeline if e.kind == "status"]
             sections["open_issues"].append({
@@ -79,8 +97,9 @@ class Handoffs:
                                                     "note": f"updated {book.last_updated}"})
         with svc.store.write() as session:
             number = int(session.exec(select(func.max(HandoffRow.number))).one() or 0) + 1
+            for_whom = _clean_recipient(recipient) if recipient else _next_on_call(session, now, svc.author)
             row = HandoffRow(id=str(uuid.uuid4()), number=number, author=svc.author, created_at=now, updated_at=now,
-                             sections=sections)
+                             sections=sections, recipient=for_whom)
             session.add(row)
             return _handoff(row)
 
@@ -98,14 +117,23 @@ class Handoffs:
         with self.incidents.store.read() as session:
             return [_handoff(r) for r in session.exec(select(HandoffRow).order_by(col(HandoffRow.number).desc()))]
 
-    def save(self, key: str, sections: dict[str, Any]) -> Handoff:
-        """Save the edited sections (the editor calls this as you type)."""
+    def newest_open(self) -> Handoff | None:
+        """The newest handoff not yet acknowledged (a draft, or signed and waiting for the incoming engineer)."""
+        with self.incidents.store.read() as session:
+            row = session.exec(select(HandoffRow).where(col(HandoffRow.acknowledged_at).is_(None))
+                               .order_by(col(HandoffRow.number).desc())).first()
+            return _handoff(row) if row else None
+
+    def save(self, key: str, sections: dict[str, Any], recipient: str | None = None) -> Handoff:
+        """Save the edited sections and, when given, who it is for (the editor calls this as you type)."""
         svc = self.incidents
         with svc.store.write() as session:
             row = self._row(session, key)
             if row.acknowledged_at is not None:
                 raise RuleViolation(f"H-{row.number:03d} was acknowledged; it can no longer change.")
             row.sections = clean_sections(sections)
+            if recipient is not None:
+                row.recipient = _clean_recipient(recipient) if recipient.strip() else None
             row.updated_at = svc.clock()
             session.add(row)
             return _handoff(row)
@@ -124,10 +152,7 @@ class Handoffs:
         svc = self.incidents
         with svc.store.write() as session:
             row = self._row(session, key)
-            if row.signed_at is None:
-                raise RuleViolation(f"H-{row.number:03d} is not signed off yet; the outgoing engineer signs first.")
-            if row.acknowledged_at is not None:
-                raise RuleViolation(f"H-{row.number:03d} was already acknowledged by {row.acknowledged_by}.")
+            check_acknowledge(_handoff(row), svc.author)
             row.acknowledged_by = svc.author
             row.acknowledged_at = svc.clock()
             session.add(row)

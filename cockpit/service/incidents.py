@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -39,6 +39,11 @@ class IncidentSummary:
     updated_at: datetime
     commander: str | None
     services: tuple[str, ...]
+    last_update_at: datetime | None = None  # the last status update or comms sent (the check-in countdown)
+
+    def check_in(self, now: datetime) -> cadence.CheckIn | None:
+        """When the next status update is due (None once resolved)."""
+        return cadence.next_check_in(self.severity, self.phase, self.last_update_at or self.declared_at, now)
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,10 @@ class IncidentService:
         self.author = _clean_name(author, "responder name")
         self.clock = clock
         self.rand = rand
+
+    def act_as(self, name: str) -> None:
+        """Write from now on as ``name`` (the responder said who they are)."""
+        self.author = _clean_name(name, "responder name")
 
     # --- identities -------------------------------------------------------------------
     def _new_id(self, now: datetime) -> str:
@@ -288,11 +297,9 @@ class IncidentService:
                 incident.impact, incident.scope = impact.value, scope.value
                 incident.triggers = triggers.as_dict()
                 fields.update(impact=impact.value, scope=scope.value, triggers=triggers.as_dict())
-            change = f"Severity {before} → {assessment.severity}" if before != assessment.severity else (
-                f"Severity stays {before}")
             data: dict[str, Any] = {"from": before.label, "to": assessment.severity.label,
                                     "overridden": assessment.overridden}
-            text = f"{change}: {assessment.explanation}"
+            text = assessment.change_text(before)
             if evidence:
                 text += f". Evidence: {evidence}"
                 data["evidence"] = evidence
@@ -318,7 +325,7 @@ class IncidentService:
             session.add(previous)
             data["previous"] = previous.holder
             kind = "handover" if role is Role.IC else "role"
-            text = f"{role.title} handed over: {previous.holder} → {holder}"
+            text = role.handover_text(previous.holder, holder)
         else:
             kind = "role"
             text = f"{holder} is now {role.title}"
@@ -347,7 +354,7 @@ class IncidentService:
             holding = current[0]
             holding.until = now
             session.add(holding)
-            entry = self._append(session, incident, "role", f"{holding.holder} released as {role.title}", now,
+            entry = self._append(session, incident, "role", role.release_text(holding.holder), now,
                                  {"role": role.value, "released": holding.holder})
             self._update_fields(session, incident, {"roles": _roles_payload(session, incident.id)}, now)
             return _entry(entry)
@@ -374,7 +381,7 @@ class IncidentService:
         with self.store.write() as session:
             incident = self._find(session, query)
             sent = text if text is not None else comms.render(template, _snapshot(session, incident), now).text
-            entry = self._append(session, incident, "comms", f"Comms sent: {template.title}\n{sent}",
+            entry = self._append(session, incident, "comms", comms.sent_text(template, sent),
                                  now, {"template": template.value})
             return _entry(entry)
 
@@ -385,7 +392,10 @@ class IncidentService:
             if not include_closed:
                 stmt = stmt.where(col(Incident.phase).in_([p.value for p in Phase if p.is_open]))
             closed_last = col(Incident.phase).in_([p.value for p in Phase if not p.is_open])
-            stmt = stmt.order_by(closed_last, col(Incident.updated_at).desc())
+            # open incidents most severe first (a relaunch lands on the SEV1, not on the SEV3 someone just
+            # noted something on), then by activity; closed ones by activity alone
+            open_severity = case((closed_last, 0), else_=col(Incident.severity))
+            stmt = stmt.order_by(closed_last, open_severity, col(Incident.updated_at).desc())
             if limit:
                 stmt = stmt.limit(limit)
             incidents = session.exec(stmt).all()
@@ -394,11 +404,11 @@ class IncidentService:
                 IncidentSummary(
                     id=i.id, ref=ids.display_ref(i.ref_key), title=i.title, severity=Severity(i.severity),
                     phase=Phase(i.phase), declared_at=i.declared_at, updated_at=i.updated_at,
-                    commander=ics.get(i.id), services=tuple(i.services),
+                    commander=ics.get(i.id), services=tuple(i.services), last_update_at=i.last_update_at,
                 )
                 for i in incidents
             ]
-        # open first, then closed; each by most recent activity (the query's order, kept by a stable sort)
+        # open first, then closed (the query's order, kept by a stable sort)
         return sorted(summaries, key=lambda s: not s.phase.is_open)
 
     def get(self, query: str, with_timeline: bool = True) -> IncidentDetail:

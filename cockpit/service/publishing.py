@@ -102,7 +102,7 @@ def publish(
                 .order_by(updates.c.published_at.desc(), updates.c.id.desc()).limit(1)
             ).scalar() or incident.title
         notice_id = svc._new_id(now)
-        entry = svc._append(session, incident, "comms", f"Published to the status page: {template.title}\n{body}",
+        entry = svc._append(session, incident, "comms", comms.published_text(template, body),
                             now, {"template": template.value, "public": True, "publication": notice_id})
         session.flush()
         session.add(PublishedUpdate(

@@ -12,7 +12,16 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from cockpit.domain.runbook import OUTCOMES, Position, Runbook, Walk, escalation_context
+from cockpit.domain.runbook import (
+    OUTCOMES,
+    Position,
+    Runbook,
+    Walk,
+    as_data,
+    choice_text,
+    escalation_context,
+    from_data,
+)
 from cockpit.errors import InvalidInput, NotFound, RuleViolation
 from cockpit.service.commands import CommandResult
 from cockpit.service.incidents import IncidentService
@@ -29,14 +38,16 @@ class RunState:
     started_by: str
     position: Position
     escalated_at: datetime | None
+    runbook: Runbook | None = None  # the runbook as it was when the run started (None: older runs)
 
     def escalation_due(self, runbook: Runbook) -> datetime:
         return self.started_at + timedelta(minutes=runbook.escalation.after_minutes)
 
 
 def _state(row: RunbookRun) -> RunState:
+    kept = from_data(row.runbook, source="(kept with the run)") if row.runbook else None
     return RunState(row.id, row.incident_id, row.runbook_id, row.runbook_title, row.started_at, row.started_by,
-                    Position(row.section, row.option, row.step_index), row.escalated_at)
+                    Position(row.section, row.option, row.step_index), row.escalated_at, kept)
 
 
 class RunbookRuns:
@@ -54,7 +65,8 @@ class RunbookRuns:
             if active is not None:
                 raise RuleViolation(f"Runbook '{runbook.id}' is already running on this incident; resume it.")
             row = RunbookRun(id=svc._new_id(now), incident_id=incident.id, runbook_id=runbook.id,
-                             runbook_title=runbook.title, started_by=svc.author, started_at=now, updated_at=now)
+                             runbook_title=runbook.title, started_by=svc.author, started_at=now, updated_at=now,
+                             runbook=as_data(runbook))
             session.add(row)
             svc._append(session, incident, "runbook", f"Runbook started: {runbook.title} ({runbook.id})", now,
                         {"run_id": row.id, "runbook": runbook.id, "event": "started"})
@@ -117,27 +129,49 @@ class RunbookRuns:
             return _state(row)
 
     def choose(self, run_id: str, runbook: Runbook, option: int) -> RunState:
+        """Start mitigation option ``option``: once diagnosis is done, or at any time (a diagnosis step that says
+        "go to mitigation X"); leaving diagnosis early or switching options is said in the entry."""
         svc = self.incidents
         now = svc.clock()
         with svc.store.write() as session:
             row = self._row(session, run_id)
             walk = Walk(runbook, Position(row.section, row.option, row.step_index))
-            if not walk.awaiting_option:
-                raise RuleViolation("Mitigation options are chosen once diagnosis is finished.")
+            if walk.done:
+                raise RuleViolation("This runbook run is finished; attach the runbook again to start over.")
             try:
+                text = choice_text(walk, option)
                 walk.position = walk.choose(option)
             except IndexError:
                 raise InvalidInput(f"Option {option + 1} does not exist; the runbook has "
                                    f"{len(runbook.mitigation)}.") from None
-            chosen = runbook.mitigation[option]
             row.section, row.option, row.step_index = walk.position.section, walk.position.option, walk.position.index
             row.updated_at = now
             session.add(row)
             incident = svc._find(session, row.incident_id)
-            svc._append(session, incident, "runbook",
-                        f"Runbook {runbook.id} · mitigation chosen: {chosen.option} (when {chosen.when})", now,
+            svc._append(session, incident, "runbook", text, now,
                         {"run_id": row.id, "runbook": runbook.id, "event": "mitigation", "option": option})
             return _state(row)
+
+    def escalation_text(self, run_id: str, runbook: Runbook) -> str:
+        """What ``escalate`` would write now (for the confirmation that shows it word for word)."""
+        svc = self.incidents
+        with svc.store.read() as session:
+            row = self._row(session, run_id)
+            return self._escalation_text(session, row, runbook, svc.clock())
+
+    def _escalation_text(self, session: Session, row: RunbookRun, runbook: Runbook, now: datetime) -> str:
+        from cockpit.domain.ids import display_ref
+        from cockpit.domain.severity import Severity
+
+        incident = self.incidents._find(session, row.incident_id)
+        last_status = session.exec(
+            select(TimelineEntry.text).where(TimelineEntry.incident_id == incident.id,
+                                             TimelineEntry.kind == "status")
+            .order_by(col(TimelineEntry.hlc).desc())).first() or ""
+        minutes = int((now - row.started_at).total_seconds() // 60)
+        context = escalation_context(runbook, incident.title, Severity(incident.severity).label,
+                                     incident.phase, display_ref(incident.ref_key), minutes, last_status)
+        return f"Escalated to {runbook.escalation.contact or 'the escalation contact'}\n{context}"
 
     def escalate(self, run_id: str, runbook: Runbook) -> str:
         """Record the escalation with the runbook's context filled in from the incident; returns the text."""
@@ -145,18 +179,10 @@ class RunbookRuns:
         now = svc.clock()
         with svc.store.write() as session:
             row = self._row(session, run_id)
+            if row.escalated_at is not None:
+                raise RuleViolation(f"This run was already escalated at {row.escalated_at:%H:%M} UTC.")
             incident = svc._find(session, row.incident_id)
-            last_status = session.exec(
-                select(TimelineEntry.text).where(TimelineEntry.incident_id == incident.id,
-                                                 TimelineEntry.kind == "status")
-                .order_by(col(TimelineEntry.hlc).desc())).first() or ""
-            minutes = int((now - row.started_at).total_seconds() // 60)
-            from cockpit.domain.ids import display_ref
-            from cockpit.domain.severity import Severity
-
-            context = escalation_context(runbook, incident.title, Severity(incident.severity).label,
-                                         incident.phase, display_ref(incident.ref_key), minutes, last_status)
-            text = f"Escalated to {runbook.escalation.contact or 'the escalation contact'}\n{context}"
+            text = self._escalation_text(session, row, runbook, now)
             row.escalated_at = now
             session.add(row)
             svc._append(session, incident, "runbook", text, now,

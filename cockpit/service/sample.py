@@ -21,6 +21,7 @@ from cockpit.domain.roles import Role
 from cockpit.domain.severity import Impact, Scope, Severity, Triggers
 from cockpit.errors import CockpitError, InvalidInput
 from cockpit.resources import data_folder
+from cockpit.service.aftercare import Aftercare
 from cockpit.service.incidents import IncidentService
 from cockpit.store.db import Store
 from cockpit.store.models import Page, Shift
@@ -124,26 +125,52 @@ def _replay(store: Store, doc: YamlDocument, shift: timedelta) -> str:
         raise InvalidInput(f"{doc.file}:{line}:{column}: bad sample event ({exc!r})") from None
 
 
-_CLOCK = re.compile(r"(?<![\d:.])([01]\d|2[0-3]):([0-5]\d)(?![\d:])")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_TIMES = re.compile(
+    r"(?P<iso>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?Z)"                   # 2027-02-02T13:34:12Z
+    r"|(?P<openssl>(?:" + "|".join(_MONTHS) + r") {1,2}\d{1,2} \d{2}:\d{2}:\d{2} \d{4} GMT)"  # Nov  4 14:00:07 2026 GMT
+    r"|(?<![\d-])(?P<date>\d{4}-\d{2}-\d{2})(?![\dT])"                        # due 2026-11-11
+    r"|(?<![\d:.])(?P<clock>(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?)(?![\d:])"  # 07:21 or 07:21:40
+)
 
 
-def shift_clock_times(text: str, shift: timedelta) -> str:
-    """Move every ``HH:MM`` written in ``text`` by ``shift`` (wrapping at midnight)."""
-    minutes = int(shift.total_seconds() // 60)
-    if not minutes:
+def shift_clock_times(text: str, shift: timedelta, at: datetime | None = None) -> str:
+    """Move every time written in ``text`` by ``shift``: full timestamps, dates and clock times (``HH:MM`` and
+    ``HH:MM:SS``, wrapping at midnight). A bare date moves by as many days as the moment ``at`` (the entry's own
+    time, as written) does, so "due 2026-11-11" written on 2026-11-04 stays a week after its entry."""
+    if not shift:
         return text
+    minutes = int(shift.total_seconds() // 60)
+    reference = at or datetime(2000, 1, 1, 12, tzinfo=UTC)
 
     def move(match: re.Match[str]) -> str:
-        total = (int(match.group(1)) * 60 + int(match.group(2)) + minutes) % (24 * 60)
-        return f"{total // 60:02d}:{total % 60:02d}"
+        if match.group("iso"):
+            moment = datetime.fromisoformat(match.group("iso").replace("Z", "+00:00")) + shift
+            return moment.strftime("%Y-%m-%dT%H:%M:%SZ" if match.group("iso").count(":") == 2 else "%Y-%m-%dT%H:%MZ")
+        if match.group("openssl"):
+            moment = datetime.strptime(" ".join(match.group("openssl").split()), "%b %d %H:%M:%S %Y GMT") + shift
+            return f"{moment:%b} {moment.day:>2} {moment:%H:%M:%S %Y} GMT"
+        if match.group("date"):
+            try:
+                day = datetime.strptime(match.group("date"), "%Y-%m-%d").date()
+            except ValueError:
+                return match.group("date")
+            moved = datetime.combine(day, reference.timetz()) + shift
+            return f"{moved:%Y-%m-%d}"
+        clock = match.group("clock")
+        parts = [int(p) for p in clock.split(":")]
+        total = (parts[0] * 60 + parts[1] + minutes) % (24 * 60)
+        moved_clock = f"{total // 60:02d}:{total % 60:02d}"
+        return moved_clock + (f":{parts[2]:02d}" if len(parts) == 3 else "")
 
-    return _CLOCK.sub(move, text)
+    return _TIMES.sub(move, text)
 
 
 def _apply(svc: IncidentService, ref: str, event: dict[str, Any], shift: timedelta) -> None:
-    event = {k: shift_clock_times(v, shift) if isinstance(v, str) and k != "at" else v for k, v in event.items()}
+    at = _time(event["at"]) if "at" in event else None
+    event = {k: shift_clock_times(v, shift, at) if isinstance(v, str) and k != "at" else v for k, v in event.items()}
     if isinstance(event.get("severity"), dict) and "reason" in event["severity"]:
-        event["severity"] = {**event["severity"], "reason": shift_clock_times(event["severity"]["reason"], shift)}
+        event["severity"] = {**event["severity"], "reason": shift_clock_times(event["severity"]["reason"], shift, at)}
     if "phase" in event:
         svc.set_phase(ref, Phase.parse(event["phase"]))
     elif "assign" in event:
@@ -161,6 +188,13 @@ def _apply(svc: IncidentService, ref: str, event: dict[str, Any], shift: timedel
         svc.record_comms_sent(ref, Template.parse(event["comms"]))
     elif "root_cause" in event:
         svc.set_root_cause(ref, event["root_cause"])
+    elif "accept_actions" in event:  # the postmortem accepted its proposed action items (tracked as tickets)
+        accepted = event["accept_actions"] or {}
+        care = Aftercare(svc)
+        made = care.accept_proposed(ref, tickets=list(accepted.get("tickets", [])))
+        for item in made:
+            if item.ticket in set(accepted.get("done", [])):
+                care.set_status(item.key, "done")
     else:
         svc.add_entry(ref, event["text"], event.get("kind", "note"))
 

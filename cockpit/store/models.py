@@ -143,6 +143,8 @@ class RunbookRun(SQLModel, table=True):
     step_index: int = 0
     escalated_at: datetime | None = _time(nullable=True)
     updated_at: datetime = _time()
+    #: the runbook as it was when the run started (migration 0009_safe3am); None for older runs
+    runbook: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class ActionItemRow(SQLModel, table=True):
@@ -179,6 +181,7 @@ class HandoffRow(SQLModel, table=True):
     signed_at: datetime | None = _time(nullable=True)
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = _time(nullable=True)
+    recipient: str | None = None  # who the handoff is for (migration 0009_safe3am)
 
 
 class RemoteLink(SQLModel, table=True):

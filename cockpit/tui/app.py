@@ -15,17 +15,19 @@ from typing import TYPE_CHECKING, Any
 from textual.actions import parse
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.dom import DOMNode
 from textual.screen import Screen
 
-from cockpit.config import Config, config_dir, log_crash
+from cockpit.config import Config, config_dir, drafts_dir, log_crash
 from cockpit.errors import CockpitError
 from cockpit.resources import data_folder
 from cockpit.service.clock import Clock, utc_now
+from cockpit.service.drafts import Drafts
 from cockpit.service.incidents import IncidentService
-from cockpit.textsafe import literal
+from cockpit.textsafe import clipboard_text, literal
 from cockpit.tui.readonly import SENTENCE, refusal
-from cockpit.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
+from cockpit.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, monochrome_variant
 
 if TYPE_CHECKING:
     from cockpit.sync.relay import Relay
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 class CockpitApp(App[None]):
     TITLE = "Incident Cockpit"
     CSS_PATH = "cockpit.tcss"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (70, "-narrow"), (110, "-wide")]
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -59,6 +61,7 @@ class CockpitApp(App[None]):
         sync_state: str = "local only",
         sync_interval: float = 5.0,
         read_only: bool | None = None,
+        ask_responder: bool = False,
     ) -> None:
         super().__init__()
         self.service = service
@@ -68,13 +71,16 @@ class CockpitApp(App[None]):
         self.sync_state = sync_state
         self.sync_interval = sync_interval
         self._read_only = read_only  # None: read-only exactly when served to a browser (App.is_web)
+        self.ask_responder = ask_responder  # nobody said who is typing: ask once, keep it in the config file
         self._relay: Relay | None = None
         self._relay_for: Tracker | None = None
         self._sync_lock = threading.Lock()
         self._sync_thread: threading.Thread | None = None
         self._quitting = False
+        self.last_incident_id: str | None = None  # the incident the list was opened from
         self.responder = service.author
         self.signals: SignalsRefresher | None = None
+        self.drafts = Drafts(drafts_dir(), service.store.path)
         folders = theme_dirs if theme_dirs is not None else [data_folder("themes"), config_dir() / "themes"]
         themes, self.theme_problems = load_themes(folders)
         for theme in themes:
@@ -85,6 +91,8 @@ class CockpitApp(App[None]):
             wanted = DEFAULT_THEME
         else:
             self.theme_problems_text = ""
+        if self.no_color:  # colour becomes grey: order the severities by brightness so SEV1 stands out most
+            self.register_theme(monochrome_variant(self.get_theme(wanted) or themes[0]))
         self.theme = wanted
         self.keymap: dict[str, str] = dict(config.keymap)
         if self.keymap:
@@ -104,6 +112,11 @@ class CockpitApp(App[None]):
         if timeout is not None:
             kwargs["timeout"] = timeout
         super().notify(literal(message), **kwargs)
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Every copy (comms, postmortem, commands) goes through here: no control character, escape sequence or
+        bidi override reaches the clipboard, where a paste into a shell could act on it."""
+        super().copy_to_clipboard(clipboard_text(text))
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
@@ -213,10 +226,53 @@ class CockpitApp(App[None]):
         except Exception:
             self._log_crash()
 
+    def _ask_who(self) -> None:
+        """First start: every entry carries its author's name, so ask for it rather than write as the login."""
+        from cockpit.config import save_responder
+        from cockpit.tui.screens.dialogs import TextPrompt
+
+        login = self.responder
+
+        def answered(name: str | None) -> None:
+            if not name:
+                self.notify(f"Writing as '{login}' (your login name). Set responder.name in {self.config.path}, "
+                            "COCKPIT_RESPONDER or --as to change it.", severity="warning", timeout=12)
+                return
+            try:
+                self.service.act_as(name)
+                save_responder(self.config.path, name)
+            except CockpitError as exc:
+                self.notify(f"{exc} Writing as '{self.service.author}' for now.", severity="warning", timeout=12)
+            self.responder = self.service.author
+            self.notify(f"Writing as {self.responder}; kept in {self.config.path}.")
+            if hasattr(self.screen, "reload"):
+                self.screen.reload()
+
+        self.push_screen(TextPrompt("Who are you? Your name goes on every entry you write (kept in the config file)",
+                                    f"your name (Esc: write as '{login}')"), answered)
+
+    async def action_quit(self) -> None:
+        """Quit at once, after each open screen stored what is typed on it (nothing typed is lost to ctrl+q)."""
+        for screen in reversed(self.screen_stack):
+            flush = getattr(screen, "flush_unsaved", None)
+            if flush is None:
+                continue
+            try:
+                flush()
+            except CockpitError:
+                pass  # the database refused (busy): the local draft keeps it for the next start
+            except Exception:
+                self._log_crash()
+        self.exit()
+
     def _land(self, open_incidents: list[Any]) -> None:
-        """With an open incident, land on the most recently active one; the list is one key away."""
+        """With an open incident, land on the most severe, then most recently active one; the list is one key
+        away."""
         if open_incidents:
             self.open_incident(open_incidents[0].id)
+        if self.ask_responder:  # over the landing screen, so it is the first thing seen
+            self.ask_responder = False
+            self.call_after_refresh(self._ask_who)
 
     # --- navigation ---------------------------------------------------------------------
     def open_incident(self, incident_id: str) -> None:
@@ -234,6 +290,10 @@ class CockpitApp(App[None]):
     def action_incident_list(self) -> None:
         from cockpit.tui.screens.incidents import IncidentListScreen
 
+        for screen in reversed(self.screen_stack):  # Esc on the list goes back to it
+            if isinstance(getattr(screen, "incident_id", None), str):
+                self.last_incident_id = screen.incident_id
+                break
         self._pop_to_list()
         if isinstance(self.screen, IncidentListScreen):
             self.screen.refresh_list()
@@ -264,26 +324,33 @@ class CockpitApp(App[None]):
         self.push_screen(HelpScreen(self.screen))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every cockpit key as a palette command that works from anywhere: a pane's command acts on that pane
+        (the role under its cursor), whichever pane has focus; a command that cannot act now is not offered."""
         yield from super().get_system_commands(screen)
-        from cockpit.tui.screens.help import all_bindings
+        from cockpit.tui.screens.help import bindings_of
 
-        for _group, bindings in all_bindings(screen, self):
-            for binding in bindings:
-                if binding.id in {"app.quit", "app.help"} or binding.action.startswith(("cursor", "move")):
+        seen: set[str] = set()
+        nodes: list[Any] = [screen, *(w for w in screen.query("*") if type(w).__module__.startswith("cockpit")), self]
+        for node in nodes:
+            for binding in bindings_of(node):
+                if (binding.id in {"app.quit", "app.help"} or binding.id in seen or binding.action.startswith(
+                        ("cursor", "move", "page", "jump", "focus_pane", "switch", "answer", "cancel", "close"))):
                     continue
-                action = binding.action
-                target: Any = screen if not action.startswith("app.") else self
-                yield SystemCommand(binding.description or action, f"key: {binding.key} · id: {binding.id}",
-                                    self._command(target, action.removeprefix("app.").removeprefix("screen.")))
+                target: Any = self if binding.action.startswith("app.") or node is self else node
+                action = binding.action.removeprefix("app.").removeprefix("screen.")
+                if binding.action.startswith("screen."):
+                    target = screen
+                name, _, _ = action.partition("(")
+                if not hasattr(target, f"action_{name}") or target.check_action(name, ()) is False:
+                    continue
+                seen.add(binding.id or action)
+                where = "" if target in (screen, self) else f" ({type(target).__name__.replace('Pane', '')} pane)"
+                yield SystemCommand(f"{binding.description or action}{where}",
+                                    f"key: {binding.key} · id: {binding.id}", self._command(target, action))
         yield SystemCommand("Keys and help", "Every key, with binding ids for remapping", self.action_help)
 
     def _command(self, target: Any, action: str) -> Callable[[], Any]:
         def run() -> Any:
-            focused = self.focused
-            for node in ([focused] if focused is not None else []) + [target, self]:
-                name = action.split("(")[0]
-                if hasattr(node, f"action_{name}"):
-                    return self.run_action(action, node)
             return self.run_action(action, target)
 
         return run
@@ -296,13 +363,26 @@ class CockpitApp(App[None]):
         *,
         group: str = "db",
         quiet: bool = False,
+        on_error: Callable[[CockpitError], None] | None = None,
     ) -> None:
+        """Run ``work`` off the screen's thread; ``on_done`` gets its result, ``on_error`` (after the
+        notification) a refusal the person can act on, such as a database busy for too long."""
+        # the screen (or widget) the result is for: it may be closed before the result arrives
+        origin: Any = getattr(on_done, "__self__", None)
+        if origin is None:
+            try:
+                origin = self.screen
+            except Exception:
+                origin = None
+
         def run() -> None:
             try:
                 result = work(self.service)
             except CockpitError as exc:
                 if not quiet:
                     self.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+                if on_error is not None:
+                    self.call_from_thread(on_error, exc)
                 return
             except Exception:
                 where = self._log_crash()
@@ -310,14 +390,21 @@ class CockpitApp(App[None]):
                                       "Your data is safe.", severity="error", timeout=15)
                 return
             if on_done is not None:
-                self.call_from_thread(self._deliver, on_done, result)
+                self.call_from_thread(self._deliver, on_done, result, origin)
 
         self.run_worker(run, thread=True, group=group, exit_on_error=False)
 
-    def _deliver(self, on_done: Callable[[Any], None], result: Any) -> None:
-        """Hand a result to the screen; a failure there is logged and shown, never silently dropped."""
+    def _deliver(self, on_done: Callable[[Any], None], result: Any, origin: Any = None) -> None:
+        """Hand a result to the screen; a failure there is logged and shown, never silently dropped. A screen
+        closed before its result arrived (Esc right after opening it) simply no longer shows it."""
         try:
             on_done(result)
+        except NoMatches:
+            if isinstance(origin, DOMNode) and not origin.is_attached:
+                return
+            where = self._log_crash()
+            self.notify(f"An unexpected problem (a bug); details are in {where}. Your data is safe.",
+                        severity="error", timeout=15)
         except CockpitError as exc:
             self.notify(str(exc), severity="error", timeout=8)
         except Exception:

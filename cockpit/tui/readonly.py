@@ -25,10 +25,11 @@ READ_ONLY_SAFE: frozenset[str] = frozenset({
     "timeline.open", "entry.close",
     "roles.up", "roles.down",
     "severity.up", "severity.down", "severity.left", "severity.right",
-    "comms.initial", "comms.customer", "comms.resolution", "comms.back",
+    "main.budget", "budget.close",
+    "comms.initial", "comms.customer", "comms.resolution", "comms.copy", "comms.back", "copy.close",
     "runbook.copy", "runbook.next_run", "runbook.prev_run", "runbook.back",
     "postmortem.copy", "postmortem.full", "postmortem.back",
-    "report.previous", "report.next", "report.back",
+    "report.previous", "report.next", "report.go", "report.this_month", "report.back",
     "conflicts.back", "handoff.back", "declare.cancel",
     "help.close", "dialog.cancel", "dialog.no",
 })

@@ -5,6 +5,7 @@ A bad file is reported (file, line, field) and skipped; the cockpit always has i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +96,20 @@ def load_themes(folders: list[Path]) -> tuple[list[Theme], list[Problem]]:
             if theme is not None:
                 themes[theme.name] = theme
     return list(themes.values()), problems
+
+
+#: Under NO_COLOR every colour is shown as a grey of the same brightness. These greys keep the severities in
+#: order, the most severe the most prominent: brightest on a dark background, darkest on a light one.
+MONOCHROME_DARK = {"sev1": "#FFFFFF", "sev2": "#C8C8C8", "sev3": "#969696", "sev4": "#6E6E6E"}
+MONOCHROME_LIGHT = {"sev1": "#000000", "sev2": "#3C3C3C", "sev3": "#6E6E6E", "sev4": "#969696"}
+
+
+def monochrome_variant(theme: Theme) -> Theme:
+    """``theme`` (same name) with severity colours that read in grey: used when NO_COLOR is set."""
+    greys = MONOCHROME_DARK if theme.dark else MONOCHROME_LIGHT
+    variables = dict(theme.variables)
+    for name, grey in greys.items():
+        variables[name] = grey
+        dark_grey = int(grey[1:3], 16) < 0x80
+        variables[f"{name}-text"] = "#FFFFFF" if dark_grey else "#000000"
+    return replace(theme, variables=variables)

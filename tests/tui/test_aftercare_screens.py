@@ -13,6 +13,10 @@ from cockpit.tui.screens.aftercare import HandoffScreen, PostmortemScreen, Repor
 from cockpit.tui.screens.dialogs import Confirm
 from tests.tui.conftest import settle, wait_until
 
+
+def live_ref(db: Path) -> str:
+    return IncidentService(Store.open(db), "reader").list_incidents()[0].ref
+
 SIZE = (120, 40)
 
 
@@ -31,6 +35,9 @@ async def test_edit_sign_and_acknowledge_a_handoff(make_app, sample_db: Path) ->
         await pilot.press("o")
         await settle(pilot)
         assert isinstance(app.screen, HandoffScreen)
+        await wait_until(pilot, lambda: app.screen.ready)
+        assert app.screen.handoff is None  # none in progress: a new one is an explicit choice
+        await pilot.press("ctrl+n")
         await wait_until(pilot, lambda: app.screen.handoff is not None)
         issues = app.screen.query_one("#section-open_issues", TextArea)
         assert "SEV1 MITIGATE: Checkout API returning 500s" in issues.text  # prefilled from the store
@@ -73,8 +80,9 @@ async def test_postmortem_view(make_app, sample_db: Path) -> None:
         assert "DRAFT OF AN UNRESOLVED INCIDENT" in head and "SEV1" in head
         assert app.screen.markdown.startswith("> **Draft of an unresolved incident**")
         assert "## Action Items" in app.screen.markdown and "(proposed)" in app.screen.markdown
+        markdown = app.screen.markdown
         await pilot.press("y")
-        assert app.clipboard == app.screen.markdown
+        assert app.clipboard == markdown
 
 
 async def test_report_screen_with_chart(make_app, sample_db: Path) -> None:
@@ -87,7 +95,7 @@ async def test_report_screen_with_chart(make_app, sample_db: Path) -> None:
         await wait_until(pilot, lambda: "2026-11" in str(app.screen.query_one("#report-chart").render()))
         chart = str(app.screen.query_one("#report-chart").render())
         assert "SEV1 1" in chart and "legend:" in chart
-        assert "| Pages per shift |" in str(app.screen.query_one("#report-text").render())
+        assert "| Pages per shift |" in app.screen.query_one("#report-text").source  # rendered as a table
         await pilot.press("left")
         await wait_until(pilot, lambda: "2026-10" in str(app.screen.query_one("#report-chart").render()))
 
@@ -103,16 +111,19 @@ async def test_action_items_are_editable_from_the_postmortem_view(make_app, samp
         proposed = [a for a in app.screen.draft.action_items if a.proposed]
         assert proposed
         await pilot.press("a")
+        assert isinstance(app.screen, Confirm)  # accepting writes to the timeline: it asks, listing them
+        await pilot.press("y")
         await settle(pilot)
-        await wait_until(pilot, lambda: app.screen.draft is not None
+        await wait_until(pilot, lambda: isinstance(app.screen, PostmortemScreen) and app.screen.draft is not None
                          and not any(a.proposed for a in app.screen.draft.action_items))
         await pilot.press("n", *"Load-test checkout before Black Friday", "enter")
         await settle(pilot)
-        await pilot.press("d", *"AI-001", "enter")
+        await pilot.press("d", *proposed[0].key, "enter")
         await settle(pilot)
     svc = IncidentService(Store.open(sample_db), "reader")
-    items = Aftercare(svc).actions(include_done=True)
+    items = Aftercare(svc).actions(query=live_ref(sample_db), include_done=True)
     assert [a.description for a in items[: len(proposed)]] == [a.description for a in proposed]
+    assert [(a.owner, a.priority) for a in items[: len(proposed)]] == [(a.owner, a.priority) for a in proposed]
     assert items[0].status == "done" and items[-1].description == "Load-test checkout before Black Friday"
 
 

@@ -68,7 +68,7 @@ async def test_sla_breach_imminent_is_proposed_and_applied_only_when_confirmed(l
         assert severity.proposal[0].startswith("checkout-api availability: fast_burn, medium_burn, slow_burn alert")
         incident_id = app.screen.incident_id
         before = len(app.service.get(incident_id).timeline)
-        await pilot.press("3", "a")
+        await pilot.press("3", "v")
         await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
         question = app.screen.question
         assert question.startswith("Apply the “SLA breach imminent” trigger? The timeline gets: Severity stays SEV1")
@@ -77,7 +77,7 @@ async def test_sla_breach_imminent_is_proposed_and_applied_only_when_confirmed(l
         await settle(pilot)
         assert len(app.service.get(incident_id).timeline) == before
         assert not app.service.get(incident_id).snapshot.triggers.sla_breach
-        await pilot.press("a")
+        await pilot.press("v")
         await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
         await pilot.press("y")
         await wait_until(pilot, lambda: app.service.get(incident_id).snapshot.triggers.sla_breach)

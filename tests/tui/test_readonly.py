@@ -17,6 +17,7 @@ from textual.widgets import Input
 import cockpit.tui
 from cockpit.tui.readonly import READ_ONLY_SAFE, SENTENCE
 from cockpit.tui.screens.comms import CommsScreen
+from cockpit.tui.screens.dialogs import Confirm
 from cockpit.tui.screens.incident import IncidentScreen
 from cockpit.tui.screens.runbook import RunbookScreen
 from tests.tui.conftest import settle, wait_until
@@ -57,14 +58,14 @@ async def test_every_writing_key_is_refused_and_says_so(make_app, sample_db: Pat
             await settle(pilot, rounds=1)
             assert isinstance(app.screen, IncidentScreen), key  # no prompt, form or editor opened
         assert not app.screen.query_one("#entry", Input).has_focus
-        for pane, keys in [("2", ["a", "r", "h"]), ("3", ["D", "enter", "o"])]:
+        for pane, keys in [("2", ["a", "r", "h"]), ("3", ["D", "enter", "equals_sign", "v"])]:
             await pilot.press(pane, *keys)
             await settle(pilot, rounds=1)
             assert isinstance(app.screen, IncidentScreen)
         await pilot.press("c")  # reading the templates is fine
         await settle(pilot)
         assert isinstance(app.screen, CommsScreen)
-        await pilot.press("2", "y", "P", "escape")
+        await pilot.press("2", "enter", "P", "escape")
         await settle(pilot)
         await pilot.press("b")
         await settle(pilot)
@@ -77,8 +78,8 @@ async def test_every_writing_key_is_refused_and_says_so(make_app, sample_db: Pat
         await settle(pilot)
     refused = [s for s in said if s.endswith(SENTENCE)]
     for name in ["Entry", "Status", "Phase+", "Phase back", "Declare", "Handoff", "Assign", "Release",
-                 "Hand over IC", "Data loss", "Apply severity", "Override", "Copy & log sent", "Publish",
-                 "Attach", "Run cmd", "Skip", "Escalate"]:
+                 "Hand over IC", "Data loss", "Apply severity", "Set by hand", "Review proposal", "Record as sent",
+                 "Publish", "Attach", "Run", "Skip", "Escalate"]:
         assert f"“{name}” is off: {SENTENCE}" in refused, name
     assert digest(sample_db) == before
 
@@ -103,7 +104,7 @@ def test_every_safe_id_names_a_real_binding() -> None:
         for _name, cls in inspect.getmembers(module, inspect.isclass):
             ids |= {b.id for b in cls.__dict__.get("BINDINGS", []) if isinstance(b, Binding) and b.id}
     assert ids >= READ_ONLY_SAFE, READ_ONLY_SAFE - ids
-    assert {"main.add_entry", "comms.send", "comms.publish", "runbook.run"} <= ids - READ_ONLY_SAFE
+    assert {"main.add_entry", "comms.record", "comms.publish", "runbook.run"} <= ids - READ_ONLY_SAFE
 
 
 async def test_the_comms_screen_publishes_and_rebuilds_the_page(make_app, sample_db: Path, tmp_path: Path) -> None:
@@ -115,9 +116,13 @@ async def test_the_comms_screen_publishes_and_rebuilds_the_page(make_app, sample
         await settle(pilot)
         await pilot.press("c")
         await settle(pilot)
-        await pilot.press("1", "P")  # the internal notification: refused
+        await pilot.press("1", "P")  # the internal notification: refused before anything is asked
         await wait_until(pilot, lambda: any("never published" in s for s in said))
+        assert not isinstance(app.screen, Confirm)
         await pilot.press("2", "P")
+        await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
+        assert "Customers will read it" in app.screen.question  # it says what goes public, and asks
+        await pilot.press("y")
         await wait_until(pilot, lambda: any(s.startswith("Published “") for s in said))
     raw = sqlite3.connect(sample_db)
     assert raw.execute("SELECT template FROM published_update").fetchall() == [("customer",)]

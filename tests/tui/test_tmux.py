@@ -23,11 +23,17 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
 
 
+#: The command runs without COLUMNS and LINES: a tmux server keeps the environment it started with, and one
+#: started from a test process can carry COLUMNS=80 LINES=24, which Textual (shutil.get_terminal_size) believes
+#: over the pane's real size.
+SIZED_BY_THE_PANE = ("env", "-u", "COLUMNS", "-u", "LINES", "sh", "-c")
+
+
 class Tmux:
     def __init__(self, command: str, width: int, height: int) -> None:
         self.name = f"cockpit-{uuid.uuid4().hex[:8]}"
         subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
-                        command], check=True)
+                        *SIZED_BY_THE_PANE, command], check=True)
 
     def screen(self) -> str:
         result = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
@@ -88,18 +94,23 @@ def test_a_whole_incident_in_the_real_terminal(cockpit_in_tmux) -> None:
     screen = tmux.wait_for("SEV2  INC-")
     assert "DETECT" in screen and "Login latency" in screen
     # assign an IC (handed over from the declarer) and a scribe
-    tmux.keys("2", "a")
+    tmux.keys("2")
+    tmux.wait_for("┏━ [2] Roles")  # focus moved before the next key (a loaded machine is slow to draw)
+    tmux.keys("a")
     tmux.wait_for("Assign Incident Commander")
     tmux.type("priya")
     tmux.keys("Enter")
     tmux.wait_for("priya since")
-    tmux.keys("Down", "Down", "Down", "Down", "a")
+    tmux.keys("Down", "Down", "Down", "Down")
+    tmux.wait_for("›Scribe")
+    tmux.keys("a")
     tmux.wait_for("Assign Scribe")
     tmux.type("lena")
     tmux.keys("Enter")
     tmux.wait_for("lena since")
     # three timeline entries
     tmux.keys("e")
+    tmux.wait_for("writing as dana")
     for line in ("/d Fail over auth to us-east", "/a Add EU latency SLO alert", "p99 at 2.4 s on auth-api"):
         tmux.type(line)
         tmux.keys("Enter")
@@ -107,7 +118,11 @@ def test_a_whole_incident_in_the_real_terminal(cockpit_in_tmux) -> None:
     tmux.keys("Escape")
     time.sleep(0.3)
     # raise it to SEV1 through the matrix: degraded × all users
-    tmux.keys("3", "Right", "Enter")
+    tmux.keys("3")
+    tmux.wait_for("┏━ [3] Severity")
+    tmux.keys("Right", "Enter")
+    tmux.wait_for("Apply SEV1 from the matrix?")  # it says what it writes, and asks
+    tmux.keys("y")
     tmux.wait_for("SEV1  INC-")
     # post a status update and quit
     tmux.keys("s")
@@ -163,11 +178,15 @@ def test_walk_a_runbook_in_the_real_terminal(tmp_path: Path) -> None:
     try:
         tmux.keys("a")
         tmux.wait_for("Attach a runbook")
-        tmux.keys("Enter")  # the top suggestion is filled in
+        tmux.keys("Enter")  # the top suggestion is highlighted
         tmux.wait_for("Print the pool state")
         tmux.keys("Enter")
+        tmux.wait_for("Writes to the timeline")
+        tmux.keys("y")
         tmux.wait_for("Show that no shell")
         tmux.keys("Enter")
+        tmux.wait_for("Writes to the timeline")
+        tmux.keys("y")
         tmux.wait_for("A shell step")
         tmux.keys("u")
         tmux.type("no red")
@@ -178,6 +197,8 @@ def test_walk_a_runbook_in_the_real_terminal(tmp_path: Path) -> None:
         tmux.keys("Enter")
         tmux.wait_for("Choose a mitigation")
         tmux.keys("1")
+        tmux.wait_for("Start mitigation 'Rollback'")
+        tmux.keys("y")
         tmux.wait_for("mitigation 'Rollback' 1/2")
         tmux.keys("C-q")
     finally:
@@ -186,6 +207,8 @@ def test_walk_a_runbook_in_the_real_terminal(tmp_path: Path) -> None:
     try:
         tmux.wait_for("mitigation 'Rollback' 1/2")
         tmux.keys("Enter")
+        tmux.wait_for("Writes to the timeline")
+        tmux.keys("y")
         tmux.wait_for("mitigation 'Rollback' 2/2")
         tmux.keys("C-q")
     finally:
@@ -212,6 +235,8 @@ def test_a_handoff_being_edited_survives_kill_9(tmp_path: Path) -> None:
     try:
         tmux.wait_for("[1] Timeline")
         tmux.keys("o")
+        tmux.wait_for("No handoff in progress")
+        tmux.keys("C-n")  # a new handoff is an explicit choice
         tmux.wait_for("On-call handoff H-001")
         tmux.keys("Down", "Down", "Down", "End", "Enter")  # below the prefilled items
         tmux.type("DNS migration tonight | watch resolver errors")

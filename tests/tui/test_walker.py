@@ -9,7 +9,7 @@ import pytest
 from cockpit.domain.severity import Impact, Scope
 from cockpit.service.incidents import IncidentService
 from cockpit.store.db import Store
-from cockpit.tui.screens.dialogs import Confirm, TextPrompt
+from cockpit.tui.screens.dialogs import Confirm, Pick, TextPrompt
 from cockpit.tui.screens.runbook import RunbookScreen
 from tests.tui.conftest import settle, wait_until
 
@@ -52,21 +52,24 @@ async def test_walk_a_runbook_end_to_end(make_app, walk_db: Path, tui_clock) -> 
     app = make_app(walk_db)
     async with app.run_test(size=SIZE) as pilot:
         await open_walker(pilot)
-        assert "walk-test" in screen_text(app)  # suggested by the alert name seen in the timeline
+        await wait_until(pilot, lambda: "walk-test" in screen_text(app))  # suggested: alert name in the timeline
         await pilot.press("a")
-        assert isinstance(app.screen, TextPrompt)
-        assert app.screen.query_one("#prompt-input").value == "walk-test"  # top suggestion filled in
-        await pilot.press("ctrl+u", "1", "enter")  # or pick it by number
+        assert isinstance(app.screen, Pick)
+        assert app.screen.choices[0][0] == "walk-test"  # suggestions first
+        await pilot.press("enter")
         await settle(pilot)
         await wait_until(pilot, lambda: "Print the pool state" in screen_text(app))
         assert "echo pool 160/160" in screen_text(app) and "diagnosis 1/4" in screen_text(app)
-        await pilot.press("enter")  # as expected
+        await pilot.press("enter")  # as expected: asks, saying what it records
+        assert isinstance(app.screen, Confirm) and app.screen.writes.endswith("Print the pool state: expected")
+        await pilot.press("y")
         await settle(pilot)
         await wait_until(pilot, lambda: "Show that no shell" in screen_text(app))
-        await pilot.press("enter")
+        await pilot.press("enter", "y")
         await settle(pilot)
         await wait_until(pilot, lambda: "A shell step" in screen_text(app))
         await pilot.press("u")
+        assert isinstance(app.screen, TextPrompt) and "If not: Check tr" in app.screen.help_text
         await pilot.press(*"no red at all", "enter")
         await settle(pilot)
         await wait_until(pilot, lambda: "A slow step" in screen_text(app))
@@ -74,7 +77,7 @@ async def test_walk_a_runbook_end_to_end(make_app, walk_db: Path, tui_clock) -> 
         await pilot.press(*"takes too long at 3 AM", "enter")
         await settle(pilot)
         await wait_until(pilot, lambda: "Choose a mitigation" in screen_text(app))
-        await pilot.press("1")
+        await pilot.press("1", "y")
         await settle(pilot)
         await wait_until(pilot, lambda: "Roll back" in screen_text(app) and "mitigation 'Rollback' 1/2"
                          in screen_text(app))
@@ -84,6 +87,9 @@ async def test_walk_a_runbook_end_to_end(make_app, walk_db: Path, tui_clock) -> 
         await wait_until(pilot, lambda: "ESCALATE NOW" in screen_text(app), timeout=3)
         assert "#payments-oncall" in screen_text(app)
         await pilot.press("E")
+        await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
+        assert "Checkout pool exhausted" in app.screen.writes  # the context, word for word
+        await pilot.press("y")
         await settle(pilot)
         await wait_until(pilot, lambda: "Escalated to #payments-oncall at" in screen_text(app))
     # quit and resume: a new app opens the walker at the same step
@@ -107,9 +113,15 @@ async def test_running_a_command_needs_confirmation_and_output_is_escaped(make_a
     app = make_app(walk_db)
     async with app.run_test(size=SIZE) as pilot:
         await open_walker(pilot)
-        await pilot.press("a", "ctrl+u", *"walk-t", "enter")  # a unique id prefix works too
+        await pilot.press("a")
         await settle(pilot)
-        await pilot.press("enter", "enter")  # to the shell step
+        await pilot.press("enter")
+        await settle(pilot)
+        await wait_until(pilot, lambda: "Print the pool state" in screen_text(app))
+        await pilot.press("enter", "y")
+        await settle(pilot)
+        await wait_until(pilot, lambda: "Show that no shell" in screen_text(app))
+        await pilot.press("enter", "y")  # to the shell step
         await settle(pilot)
         await wait_until(pilot, lambda: "A shell step" in screen_text(app))
         await pilot.press("r")
@@ -123,7 +135,7 @@ async def test_running_a_command_needs_confirmation_and_output_is_escaped(make_a
         await wait_until(pilot, lambda: "→ exit 0" in screen_text(app))
         shown = screen_text(app)
         assert "b\\x1b[31mred" in shown and "\x1b" not in shown  # captured, shown literally
-        await pilot.press("enter")  # the outcome carries the output and exit code into the timeline
+        await pilot.press("enter", "y")  # the outcome carries the output and exit code into the timeline
         await settle(pilot)
         await wait_until(pilot, lambda: "A slow step" in screen_text(app))
         await pilot.press("r", "y")

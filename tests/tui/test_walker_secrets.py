@@ -115,6 +115,9 @@ async def test_a_step_run_from_the_walker_leaks_no_secret(make_app, leaky_db: Pa
         shown = screen_text(app)
         assert "[redacted]" in shown and "Keyr1ng" not in shown and "EnvT0ken" not in shown
         await pilot.press("enter")  # the outcome, with the output, goes into the timeline and the outbox
+        await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
+        assert "Keyr1ng" not in (app.screen.writes or "") and "EnvT0ken" not in (app.screen.writes or "")
+        await pilot.press("y")
         await settle(pilot)
     svc = IncidentService(Store.open(leaky_db), "reader")
     recorded = [e.text for e in svc.get(svc.list_incidents()[0].ref).timeline if e.kind == "runbook"]

@@ -34,7 +34,7 @@ class ErrorBudgetPane(VerticalScroll, can_focus=True):
     }
     ErrorBudgetPane:focus { border: heavy $accent; border-title-color: $accent; border-title-style: bold; }
     .-wide ErrorBudgetPane#budget { width: 1fr; }
-    .-narrow ErrorBudgetPane#budget { display: none; }
+    .-narrow ErrorBudgetPane#budget, .-tiny ErrorBudgetPane#budget { display: none; }
     BudgetScreen ErrorBudgetPane { height: 1fr; }
     ErrorBudgetPane > .budget-body { width: 1fr; height: auto; }
     ErrorBudgetPane > .budget--title { text-style: bold; }

@@ -24,7 +24,6 @@ class RolesPane(Widget, can_focus=True):
         Binding("down,j", "move(1)", "Down", show=False, id="roles.down"),
         Binding("a", "assign", "Assign", id="roles.assign"),
         Binding("r", "release", "Release", id="roles.release"),
-        Binding("h", "handover", "Hand over IC", id="roles.handover"),
     ]
 
     cursor = reactive(0)
@@ -59,9 +58,6 @@ class RolesPane(Widget, can_focus=True):
     def action_release(self) -> None:
         self.post_message(self.Requested("release", self.role))
 
-    def action_handover(self) -> None:
-        self.post_message(self.Requested("handover", Role.IC))
-
     def render(self) -> Text:
         text = Text()
         snap = self.snapshot
@@ -77,14 +73,19 @@ class RolesPane(Widget, can_focus=True):
             else:
                 names = ", ".join(one_line(h.holder) for h in holders)
                 line.append(names, self.get_component_rich_style("roles--holder", partial=True))
-                since = holders[0].since.astimezone()
-                line.append(f" since {since:%H:%M}", self.get_component_rich_style("roles--since", partial=True))
+                if self.size.width >= 28:  # narrow: one line per role matters more than since when
+                    since = holders[0].since.astimezone()
+                    line.append(f" since {since:%H:%M}", self.get_component_rich_style("roles--since", partial=True))
             if cursor:
                 line.stylize(self.get_component_rich_style("roles--cursor", partial=True))
+            line.truncate(max(1, self.size.width), overflow="ellipsis")  # one line per role, whatever the width
             text.append_text(line)
             text.append("\n")
         for warning in self.warnings:
             warning_style = self.get_component_rich_style("roles--warning", partial=True)
-            text.append(f"⚠ {literal(warning.message)}\n", warning_style)
+            line = Text(f"⚠ {literal(warning.message)}", warning_style, no_wrap=True, overflow="ellipsis")
+            line.truncate(max(1, self.size.width), overflow="ellipsis")
+            text.append_text(line)
+            text.append("\n")
         text.rstrip()
         return text

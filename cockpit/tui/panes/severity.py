@@ -1,7 +1,7 @@
 """The severity matrix: impact × scope with the current cell, trigger toggles, and why.
 
-Moving the selection previews the result; Enter applies it (logged with its reason); ``o`` sets a
-severity by hand and asks why.
+Moving the selection previews the result; Enter applies it after a confirmation (logged with its reason);
+``=`` sets a severity by hand and asks why.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from cockpit.domain.severity import IMPACTS, MATRIX, SCOPES, TRIGGER_LABELS, Ass
 from cockpit.textsafe import literal
 
 IMPACT_SHORT = ("core down", "degraded", "non-core", "cosmetic")
+IMPACT_TINY = ("core", "degr.", "n-core", "cosm.")
 SCOPE_SHORT = ("1 user", "<25%", ">25%", "all")
 TRIGGER_KEYS = {"data_loss": "D", "security_pii": "P", "revenue": "R", "sla_breach": "S"}
 TRIGGER_TINY = {"data_loss": "loss", "security_pii": "PII", "revenue": "rev", "sla_breach": "SLA"}
@@ -29,15 +30,15 @@ class SeverityPane(Widget, can_focus=True):
     BINDINGS = [
         Binding("up,k", "move(-1, 0)", "Up", show=False, id="severity.up"),
         Binding("down,j", "move(1, 0)", "Down", show=False, id="severity.down"),
-        Binding("left,h", "move(0, -1)", "Left", show=False, id="severity.left"),
-        Binding("right,l", "move(0, 1)", "Right", show=False, id="severity.right"),
+        Binding("left", "move(0, -1)", "Left", show=False, id="severity.left"),
+        Binding("right", "move(0, 1)", "Right", show=False, id="severity.right"),
         Binding("D", "flip('data_loss')", "Data loss", show=False, id="severity.data_loss"),
         Binding("P", "flip('security_pii')", "PII breach", show=False, id="severity.security_pii"),
         Binding("R", "flip('revenue')", "Revenue", show=False, id="severity.revenue"),
         Binding("S", "flip('sla_breach')", "SLA breach", show=False, id="severity.sla_breach"),
         Binding("enter", "apply", "Apply severity", id="severity.apply"),
-        Binding("o", "override", "Override", id="severity.override"),
-        Binding("a", "review_proposal", "Review proposal", show=False, id="severity.proposal"),
+        Binding("equals_sign", "override", "Set by hand", id="severity.override"),
+        Binding("v", "review_proposal", "Review proposal", show=False, id="severity.proposal"),
     ]
 
     class Apply(Message):
@@ -112,6 +113,11 @@ class SeverityPane(Widget, can_focus=True):
         self.refresh(layout=True)
 
     def action_apply(self) -> None:
+        snap = self.snapshot
+        if snap is not None and not self.pending and not snap.severity_overridden:
+            self.notify("Nothing to apply: move to another cell or toggle a trigger (D P R S) first.",
+                        severity="warning")
+            return
         self.post_message(self.Apply(self.row, self.col, self.triggers))
 
     def action_override(self) -> None:
@@ -122,37 +128,41 @@ class SeverityPane(Widget, can_focus=True):
         if snap is None:
             return Text("Loading…")
         style = self.get_component_rich_style
+        width = self.size.width
+        cell_w = 7 if width >= 38 else 6  # " SEV1 " with room for the [ ] and * * marks
+        label_w = 10 if width >= 10 + 4 * cell_w else 6
+        labels = IMPACT_SHORT if label_w == 10 else IMPACT_TINY
         text = Text()
-        text.append(f"{'':<10}", style("matrix--label", partial=True))
+        text.append(f"{'':<{label_w}}", style("matrix--label", partial=True))
         for label in SCOPE_SHORT:
-            text.append(f"{label:^7}", style("matrix--label", partial=True))
+            text.append(f"{label:^{cell_w}}", style("matrix--label", partial=True))
         text.append("\n")
         cur_row, cur_col = IMPACTS.index(snap.impact), SCOPES.index(snap.scope)
         for r, impact in enumerate(IMPACTS):
-            text.append(f"{IMPACT_SHORT[r]:<10}", style("matrix--label", partial=True))
+            text.append(f"{labels[r]:<{label_w}}", style("matrix--label", partial=True))
             for c, scope in enumerate(SCOPES):
                 sev = MATRIX[impact][scope]
                 cell_style = style(f"matrix--sev{sev.value}", partial=True)
                 selected = self.has_focus and (r, c) == (self.row, self.col)
                 current = (r, c) == (cur_row, cur_col)
                 left, right = ("[", "]") if selected else ("*", "*") if current else (" ", " ")
-                cell = Text(f"{left}{sev.label}{right}", cell_style)
+                cell = Text(f"{left}{sev.label}{right}".ljust(cell_w), cell_style)
                 if selected:
-                    cell.stylize(style("matrix--selected", partial=True))
+                    cell.stylize(style("matrix--selected", partial=True), 0, 6)
                 elif current:
-                    cell.stylize(style("matrix--current", partial=True))
+                    cell.stylize(style("matrix--current", partial=True), 0, 6)
                 text.append_text(cell)
             text.append("\n")
         for name in TRIGGER_LABELS:
             on = self.triggers.as_dict()[name]
             mark = "☒" if on else "☐"
-            label = TRIGGER_SHORT[name] if self.size.width >= 44 else TRIGGER_TINY[name]
+            label = TRIGGER_SHORT[name] if width >= 44 else TRIGGER_TINY[name]
             text.append(f"{mark}{TRIGGER_KEYS[name]} {label} ",
                         style("matrix--on" if on else "matrix--off", partial=True))
         text.append("\n")
         if self.proposing:
             more = f" (+{len(self.proposal) - 1} more)" if len(self.proposal) > 1 else ""
-            text.append(f"⚠ Proposed: SLA breach imminent: {literal(self.proposal[0])}{more} · a: review\n",
+            text.append(f"⚠ Proposed: SLA breach imminent: {literal(self.proposal[0])}{more} · v: review\n",
                         style("matrix--proposal", partial=True))
         if self.pending:
             text.append(f"Enter applies: {self.preview.explanation}", style("matrix--why", partial=True))

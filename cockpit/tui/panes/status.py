@@ -14,16 +14,17 @@ from cockpit.textsafe import one_line
 
 class StatusLine(Widget):
     COMPONENT_CLASSES = {"status--ref", "status--sev1", "status--sev2", "status--sev3", "status--sev4",
-                         "status--phase", "status--overdue", "status--due", "status--sync"}
+                         "status--phase", "status--overdue", "status--due", "status--sync", "status--you"}
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.snapshot: IncidentSnapshot | None = None
         self.now: datetime | None = None
         self.sync_state = "local only"
+        self.responder = ""
 
-    def show(self, snapshot: IncidentSnapshot, now: datetime, sync_state: str) -> None:
-        self.snapshot, self.now, self.sync_state = snapshot, now, sync_state
+    def show(self, snapshot: IncidentSnapshot, now: datetime, sync_state: str, responder: str = "") -> None:
+        self.snapshot, self.now, self.sync_state, self.responder = snapshot, now, sync_state, responder
         self.refresh()
 
     def tick(self, now: datetime) -> None:
@@ -46,17 +47,23 @@ class StatusLine(Widget):
         if snap is None or now is None:
             return Text("Loading…")
         compact = self.size.width < 100
-        elapsed = format_clock(max(now - (snap.started_at or snap.declared_at), timedelta(0)))
+        began = snap.started_at or snap.declared_at
+        if snap.resolved_at is not None:  # a closed incident's clock stops: it shows how long it lasted
+            elapsed = f"lasted {format_clock(max(snap.resolved_at - began, timedelta(0)))}"
+        else:
+            elapsed = format_clock(max(now - began, timedelta(0))) + ("" if compact else " elapsed")
         due, overdue = self.check_in_text(compact)
         sev = snap.severity
         style = self.get_component_rich_style
         head = [(f" {sev.label} ", f"status--sev{sev.value}"), (" ", ""), (snap.ref, "status--ref"), (" ", "")]
         tail = [
             (f" {snap.phase.value} ", "status--phase"),
-            (f"{elapsed}{'' if compact else ' elapsed'} ", ""),
+            (f"{elapsed} ", ""),
             (f" {due} ", "status--overdue" if overdue else "status--due"),
             (f" {compact_sync(self.sync_state)}" if compact else f" sync: {self.sync_state} ", "status--sync"),
         ]
+        if not compact and self.responder:  # who is writing (at 80 columns the phase bar says it)
+            tail.append((f" you: {one_line(self.responder)[:24]} ", "status--you"))
         fixed = sum(len(chunk) for chunk, _ in head + tail) + 2
         if fixed > self.size.width and compact:  # still too wide without a title: the elapsed time goes next
             fixed -= len(tail[1][0])

@@ -1,9 +1,13 @@
-"""The timeline: every entry, one line each, rendering only the visible lines (100,000 entries scroll smoothly)."""
+"""The timeline: every entry, one line each, rendering only the visible lines (100,000 entries scroll smoothly).
+
+A date row opens each day, so a timeline across midnight reads in order; a search highlights what matched and
+slides the line so the match is in view; a filter that matches nothing says so.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, date
 
 from rich.segment import Segment
 from rich.style import Style
@@ -17,18 +21,22 @@ from textual.strip import Strip
 from cockpit.domain.incident import Entry
 from cockpit.textsafe import one_line
 
-KIND_FILTERS: tuple[str | None, ...] = (None, "status", "decision", "action", "note", "change", "deploy", "runbook",
-                                        "system")
-SYSTEM_KINDS = frozenset({"phase", "severity", "role", "handover", "comms", "declared", "system"})
+#: What the kind filter offers (``system`` covers everything the cockpit writes itself).
+KIND_CHOICES: tuple[tuple[str, str], ...] = (
+    ("status", "status updates"), ("decision", "decisions"), ("action", "actions"), ("note", "notes"),
+    ("change", "changes"), ("deploy", "deploys"), ("runbook", "runbook steps"), ("comms", "comms sent"),
+    ("system", "phase, severity, roles and other cockpit entries"),
+)
+SYSTEM_KINDS = frozenset({"phase", "severity", "role", "handover", "declared", "system", "conflict"})
 WIDE = 100  # from this width the UTC time gets its own column with seconds
+LEAD = 12  # characters of context kept before a search match that would sit past the right edge
 
 
-def entry_matches(entry: Entry, kind: str | None, query: str) -> bool:
-    if kind == "system":
-        if entry.kind not in SYSTEM_KINDS:
+def entry_matches(entry: Entry, kinds: frozenset[str], query: str) -> bool:
+    if kinds:
+        kind = "system" if entry.kind in SYSTEM_KINDS else entry.kind
+        if kind not in kinds:
             return False
-    elif kind is not None and entry.kind != kind:
-        return False
     if query:
         needle = query.casefold()
         return needle in entry.text.casefold() or needle in entry.author.casefold()
@@ -36,12 +44,13 @@ def entry_matches(entry: Entry, kind: str | None, query: str) -> bool:
 
 
 class TimelineView(ScrollView, can_focus=True):
-    """A virtual list: ``render_line`` draws one entry; nothing off screen is built."""
+    """A virtual list: ``render_line`` draws one row (an entry or a date); nothing off screen is built."""
 
     COMPONENT_CLASSES = {
         "timeline--time", "timeline--utc", "timeline--author", "timeline--cursor", "timeline--text",
         "timeline--kind-status", "timeline--kind-decision", "timeline--kind-action", "timeline--kind-note",
         "timeline--kind-system", "timeline--kind-change", "timeline--kind-runbook", "timeline--kind-conflict",
+        "timeline--date", "timeline--match", "timeline--empty",
     }
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False, id="timeline.up"),
@@ -53,88 +62,133 @@ class TimelineView(ScrollView, can_focus=True):
         Binding("enter", "open_entry", "Read", show=False, id="timeline.open"),
     ]
 
-    cursor = reactive(-1, always_update=True)
+    cursor = reactive(-1, always_update=True)  # a row index (always an entry row, never a date row)
 
     class OpenEntry(Message):
         def __init__(self, entry: Entry) -> None:
             super().__init__()
             self.entry = entry
 
+    class Selected(Message):
+        """The entry under the cursor changed (the wide layout shows it in full)."""
+
+        def __init__(self, entry: Entry | None) -> None:
+            super().__init__()
+            self.entry = entry
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.entries: list[Entry] = []
-        self.shown: list[int] = []
-        self.kind_filter: str | None = None
+        self.shown: list[int] = []  # entries that pass the filter, as indices into ``entries``
+        self.rows: list[int] = []  # what is drawn: an entry index (>= 0) or a date row before entry i (-1 - i)
+        self.kinds: frozenset[str] = frozenset()
         self.query_text = ""
         self._follow = True
+        self._last_day: date | None = None
 
     # --- data -------------------------------------------------------------------------
     def set_entries(self, entries: Sequence[Entry]) -> None:
+        """Show these entries; a reader who moved away from the newest entry stays on the entry they read."""
+        reading = None if self._follow else self.selected
         self.entries = list(entries)
-        self._refilter(keep_end=True)
+        self._refilter(keep_end=reading is None)
+        if reading is not None:
+            where = {entry.id: row for row, code in enumerate(self.rows) if code >= 0
+                     for entry in (self.entries[code],)}
+            self._move_to(where.get(reading.id, len(self.rows) - 1))
+
+    def _day(self, index: int) -> date:
+        return self.entries[index].at.astimezone().date()
+
+    def _add_rows(self, indices: Sequence[int]) -> None:
+        for i in indices:
+            day = self._day(i)
+            if day != self._last_day:
+                self.rows.append(-1 - i)
+                self._last_day = day
+            self.rows.append(i)
 
     def append_entries(self, entries: Sequence[Entry]) -> None:
         if not entries:
             return
-        at_end = self._follow or self.cursor >= len(self.shown) - 1
+        at_end = self._follow or self.cursor >= len(self.rows) - 1
         start = len(self.entries)
         self.entries.extend(entries)
-        self.shown.extend(i for i in range(start, len(self.entries))
-                            if entry_matches(self.entries[i], self.kind_filter, self.query_text))
-        self.virtual_size = Size(self.size.width, len(self.shown))
-        if at_end:
-            self.cursor = len(self.shown) - 1
-            self.scroll_end(animate=False, immediate=True)
+        new = [i for i in range(start, len(self.entries))
+               if entry_matches(self.entries[i], self.kinds, self.query_text)]
+        self.shown.extend(new)
+        self._add_rows(new)
+        self.virtual_size = Size(self.size.width, len(self.rows))
+        if at_end and self.rows:
+            self.cursor = len(self.rows) - 1
+            self._follow = True
+            # the new virtual size applies on the next refresh: scroll after it, or the newest line stays hidden
+            # the first time the timeline overflows its pane
+            self.call_after_refresh(self._scroll_to_end)
         self.refresh()
 
-    def set_filter(self, kind: str | None, query: str) -> None:
-        self.kind_filter, self.query_text = kind, query
+    def _scroll_to_end(self) -> None:
+        self.scroll_end(animate=False, immediate=True)
+
+    def set_filter(self, kinds: frozenset[str], query: str) -> None:
+        self.kinds, self.query_text = kinds, query
         self._refilter(keep_end=True)
 
     def _refilter(self, keep_end: bool) -> None:
-        if self.kind_filter is None and not self.query_text:
+        if not self.kinds and not self.query_text:
             self.shown = list(range(len(self.entries)))
         else:
-            self.shown = [i for i, e in enumerate(self.entries)
-                            if entry_matches(e, self.kind_filter, self.query_text)]
-        self.virtual_size = Size(self.size.width, len(self.shown))
+            self.shown = [i for i, e in enumerate(self.entries) if entry_matches(e, self.kinds, self.query_text)]
+        self.rows, self._last_day = [], None
+        self._add_rows(self.shown)
+        self.virtual_size = Size(self.size.width, max(1, len(self.rows)))
         if keep_end:
-            self.cursor = len(self.shown) - 1
+            self.cursor = len(self.rows) - 1
             self._follow = True
-            self.call_after_refresh(self.scroll_end, animate=False)
+            self.call_after_refresh(self._scroll_to_end)
         self.refresh()
 
     @property
     def selected(self) -> Entry | None:
-        if 0 <= self.cursor < len(self.shown):
-            return self.entries[self.shown[self.cursor]]
+        if 0 <= self.cursor < len(self.rows) and self.rows[self.cursor] >= 0:
+            return self.entries[self.rows[self.cursor]]
         return None
 
+    def watch_cursor(self) -> None:
+        self.post_message(self.Selected(self.selected))
+
     # --- keys -------------------------------------------------------------------------
-    def _move_to(self, index: int) -> None:
+    def _move_to(self, row: int, step: int = 1) -> None:
         if not self.shown:
             return
-        self.cursor = max(0, min(len(self.shown) - 1, index))
-        self._follow = self.cursor == len(self.shown) - 1
+        row = max(0, min(len(self.rows) - 1, row))
+        while 0 <= row < len(self.rows) and self.rows[row] < 0:  # date rows are headings, not stops
+            row += 1 if step > 0 else -1
+        if not 0 <= row < len(self.rows):
+            row = 1 if step <= 0 and len(self.rows) > 1 else len(self.rows) - 1
+        self.cursor = row
+        self._follow = self.cursor == len(self.rows) - 1
         self.scroll_to_region_line(self.cursor)
         self.refresh()
 
     def scroll_to_region_line(self, line: int) -> None:
         top = self.scroll_offset.y
         height = max(1, self.scrollable_content_region.height)
+        if line > 0 and self.rows[line - 1] < 0:
+            line -= 1  # keep the entry's date heading in view with it
         if line < top:
             self.scroll_to(y=line, animate=False, immediate=True)
         elif line >= top + height:
             self.scroll_to(y=line - height + 1, animate=False, immediate=True)
 
     def action_cursor(self, step: int) -> None:
-        self._move_to(self.cursor + step)
+        self._move_to(self.cursor + step, step)
 
     def action_page(self, direction: int) -> None:
-        self._move_to(self.cursor + direction * max(1, self.scrollable_content_region.height - 1))
+        self._move_to(self.cursor + direction * max(1, self.scrollable_content_region.height - 1), direction)
 
     def action_jump(self, where: int) -> None:
-        self._move_to(0 if where == 0 else len(self.shown) - 1)
+        self._move_to(0 if where == 0 else len(self.rows) - 1, 1 if where == 0 else -1)
 
     def action_open_entry(self) -> None:
         if self.selected is not None:
@@ -142,25 +196,46 @@ class TimelineView(ScrollView, can_focus=True):
 
     # --- drawing ----------------------------------------------------------------------
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.shown))
+        self.virtual_size = Size(self.size.width, max(1, len(self.rows)))
         if self._follow:
-            self.scroll_end(animate=False, immediate=True)
+            self.call_after_refresh(self._scroll_to_end)
 
     def _kind_style(self, kind: str) -> Style:
         name = "system" if kind in SYSTEM_KINDS else ("change" if kind == "deploy" else kind)
+        if kind == "comms":
+            name = "status"
         component = f"timeline--kind-{name}"
         if component not in self.COMPONENT_CLASSES:  # a kind from a newer cockpit or a tracker: plain
             component = "timeline--kind-note"
         return self.get_component_rich_style(component, partial=True)
+
+    def _empty_line(self, y: int, width: int, base: Style) -> Strip:
+        if y != 0 or not self.entries:
+            return Strip.blank(width, base)
+        what = " and ".join(part for part in (
+            f"kind {', '.join(sorted(self.kinds))}" if self.kinds else "",
+            f"“{one_line(self.query_text)}”" if self.query_text else "") if part)
+        text = f"No entries match {what}. Esc clears the filter; f changes it." if what else "No entries."
+        style = self.get_component_rich_style("timeline--empty", partial=True)
+        return Strip([Segment(text[:width], style)]).apply_style(base).crop_extend(0, width, base)
 
     def render_line(self, y: int) -> Strip:
         scroll_y = self.scroll_offset.y
         row = scroll_y + y
         width = self.scrollable_content_region.width
         base = self.rich_style
-        if row >= len(self.shown):
+        if not self.rows:
+            return self._empty_line(y, width, base)
+        if row >= len(self.rows):
             return Strip.blank(width, base)
-        entry = self.entries[self.shown[row]]
+        code = self.rows[row]
+        if code < 0:  # a date row
+            day = self.entries[-1 - code].at.astimezone()
+            label = f"── {day:%A %d %B %Y} ({day:%Z}) "
+            style = self.get_component_rich_style("timeline--date", partial=True)
+            return Strip([Segment(label + "─" * max(0, width - len(label)), style)]).apply_style(base).crop_extend(
+                0, width, base)
+        entry = self.entries[code]
         local = entry.at.astimezone()
         utc = entry.at.astimezone(UTC)
         wide = width >= WIDE
@@ -174,10 +249,40 @@ class TimelineView(ScrollView, can_focus=True):
             Segment(f"{one_line(entry.author)[:10 if wide else 8]:<{10 if wide else 8}} ", author_style),
             *([Segment(f"(late {entry.arrived_late_at.astimezone():%H:%M}) ", utc_style)]
               if entry.arrived_late_at else []),  # its author wrote it earlier; it reached this cockpit only then
-            Segment(one_line(entry.text[:2000])),
         ]
-        if row == self.cursor:  # the cursor's background goes over every segment of the line
+        used = sum(s.cell_length for s in segments)
+        text = self._text_segments(one_line(entry.text[:2000]), max(1, width - used))
+        if row == self.cursor:  # the cursor's background goes over every segment of the line, except a match
             cursor = self.get_component_rich_style("timeline--cursor", partial=True)
+            match = self.get_component_rich_style("timeline--match", partial=True)
             segments = list(Segment.apply_style(segments, post_style=cursor))
+            segments += [Segment(seg.text, (seg.style or Style()) + cursor + match if seg.style else cursor)
+                         for seg in text]
             base = base + cursor
+        else:
+            segments += text
         return Strip(segments).apply_style(base).crop_extend(0, width, base)
+
+    def _text_segments(self, text: str, room: int) -> list[Segment]:
+        """The entry's text; with a search, every match highlighted and the first one slid into view."""
+        if not self.query_text:
+            return [Segment(text)]
+        folded, needle = text.casefold(), self.query_text.casefold()
+        first = folded.find(needle)
+        if first < 0 or len(folded) != len(text):  # matched the author, or case folding changed the length
+            return [Segment(text)]
+        start = 0
+        if first + len(needle) > room:  # the match would be cut off: show the part around it
+            start = max(0, first - LEAD)
+            text, folded = "…" + text[start + 1:], "…" + folded[start + 1:]
+            start = 0
+        match = self.get_component_rich_style("timeline--match", partial=True)
+        segments: list[Segment] = []
+        at = 0
+        while (found := folded.find(needle, at)) >= 0:
+            if found > at:
+                segments.append(Segment(text[at:found]))
+            segments.append(Segment(text[found:found + len(needle)], match))
+            at = found + len(needle)
+        segments.append(Segment(text[at:]))
+        return segments

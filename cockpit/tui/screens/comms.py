@@ -1,31 +1,33 @@
-"""Comms: the seed's three templates filled from the incident; copy one (OSC 52) and log it as sent."""
+"""Comms: the seed's three templates filled from the incident. Copying one (``y``) and recording it as sent
+(Enter, after a confirmation) are two separate things: a copy is not a message that went out."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from cockpit.domain.comms import RenderedComms, Template
+from cockpit.domain.comms import RenderedComms, Template, published_text, sent_text
+from cockpit.domain.statuspage import check_publishable
 from cockpit.textsafe import literal
-
-if TYPE_CHECKING:
-    from cockpit.tui.app import CockpitApp
+from cockpit.tui.panes.status import StatusLine
+from cockpit.tui.screens.dialogs import Confirm, CopyView
+from cockpit.tui.screens.header import IncidentHeaderScreen
 
 TEMPLATES = tuple(Template)
 
 
-class CommsScreen(Screen[None]):
+class CommsScreen(IncidentHeaderScreen):
     BINDINGS = [
         Binding("1", "choose(0)", "Initial", id="comms.initial"),
         Binding("2", "choose(1)", "Customer", id="comms.customer"),
         Binding("3", "choose(2)", "Resolution", id="comms.resolution"),
-        Binding("y,enter", "send", "Copy & log sent", id="comms.send"),
+        Binding("y", "copy", "Copy", id="comms.copy"),
+        Binding("enter", "record", "Record as sent", id="comms.record"),
         Binding("P", "publish", "Publish", id="comms.publish"),
         Binding("escape", "back", "Back", id="comms.back"),
     ]
@@ -36,11 +38,8 @@ class CommsScreen(Screen[None]):
         self.chosen = 0
         self.rendered: dict[Template, RenderedComms] = {}
 
-    @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
         yield Static(id="comms-tabs")
         with VerticalScroll(id="comms-body"):
             yield Static(id="comms-text")
@@ -48,6 +47,8 @@ class CommsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.start_header()
+
         def render_all(svc: Any) -> dict[Template, RenderedComms]:
             return {t: svc.render_comms(self.incident_id, t) for t in TEMPLATES}
 
@@ -68,23 +69,38 @@ class CommsScreen(Screen[None]):
         if rendered is None:
             return
         self.query_one("#comms-text", Static).update(Text(literal(rendered.text)))
-        note = rendered.draft_note or ("y / Enter: copy to the clipboard and log it as sent (restarts the check-in)."
-                                       "  P: publish it to the status page (customer and resolution only).")
+        note = rendered.draft_note or ("y copies it · Enter records it as sent (restarts the check-in countdown) · "
+                                       "P publishes it to the status page (customer and resolution only)")
         self.query_one("#comms-note", Static).update(Text(note))
 
     def action_choose(self, index: int) -> None:
         self.chosen = index
         self._show()
 
-    def action_send(self) -> None:
+    def action_copy(self) -> None:
+        rendered = self.rendered.get(TEMPLATES[self.chosen])
+        if rendered is None:
+            return
+        self.app.copy_to_clipboard(rendered.text)
+        self.app.push_screen(CopyView(rendered.template.title, rendered.text),
+                             lambda _: self.notify("Enter records it as sent, once it went out."))
+
+    def action_record(self) -> None:
         template = TEMPLATES[self.chosen]
         rendered = self.rendered.get(template)
         if rendered is None:
             return
-        self.app.copy_to_clipboard(rendered.text)
         text = rendered.text
-        self.cockpit.call_service(lambda svc: svc.record_comms_sent(self.incident_id, template, text),
-                                  lambda _entry: self.notify(f"{template.title} copied and logged as sent."))
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.cockpit.call_service(lambda svc: svc.record_comms_sent(self.incident_id, template, text),
+                                          lambda _entry: self.notify(f"Recorded as sent: {template.title}. The "
+                                                                     "check-in countdown restarted."))
+
+        self.app.push_screen(Confirm(f"Record the {template.title.lower()} as sent? It counts as a status update "
+                                     "(restarts the check-in countdown).", writes=sent_text(template, text)),
+                             confirmed)
 
     def action_publish(self) -> None:
         """Make the chosen message public (logged as sent too) and rebuild the status page if one is set up."""
@@ -102,8 +118,21 @@ class CommsScreen(Screen[None]):
             self.notify(f"Published “{notice.public_title}” to the status page"
                         + (f"; {page} rebuilt." if page else "; no status page folder is set (status_page.dir)."))
 
-        self.cockpit.call_service(lambda svc: publish_and_rebuild(
-            svc, self.incident_id, template, page_settings(config.raw, config.path), text=text), done)
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.cockpit.call_service(lambda svc: publish_and_rebuild(
+                    svc, self.incident_id, template, page_settings(config.raw, config.path), text=text), done)
+
+        def ask(_: None) -> None:
+            self.app.push_screen(Confirm(f"Publish the {template.title.lower()} to the public status page? "
+                                         "Customers will read it; it is also recorded as sent.",
+                                         writes=published_text(template, text)), confirmed)
+
+        def publishable(svc: Any) -> None:  # what can never be published is refused before anything is asked
+            snap = svc.get(self.incident_id, with_timeline=False).snapshot
+            check_publishable(template, snap.phase, snap.ref)
+
+        self.cockpit.call_service(publishable, ask)
 
     def action_back(self) -> None:
         self.app.pop_screen()

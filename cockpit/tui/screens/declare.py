@@ -1,22 +1,47 @@
-"""Declare an incident: title, services, impact, scope, triggers → the resulting SEV and why, then confirm."""
+"""Declare an incident: title, services, impact, scope, triggers, when impact began, IC → the SEV and why.
+
+One field per line, so the whole form and its Declare button fit an 80×24 terminal; ctrl+s declares from any
+field.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
+from textual.style import Style
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
 from cockpit.domain.incident import IncidentSnapshot
 from cockpit.domain.severity import IMPACTS, SCOPES, TRIGGER_LABELS, Impact, Scope, Triggers, classify
+from cockpit.domain.when import parse_started
+from cockpit.errors import InvalidInput
 from cockpit.textsafe import one_line
 
 if TYPE_CHECKING:
     from cockpit.tui.app import CockpitApp
+
+TRIGGER_SHORT = {"data_loss": "Data loss", "security_pii": "PII breach", "revenue": "Revenue",
+                 "sla_breach": "SLA breach"}
+
+
+class TickBox(Checkbox):
+    """A checkbox whose mark is a character, not only a colour: "X" when ticked, blank when not (NO_COLOR)."""
+
+    @property
+    def _button(self) -> Content:
+        button_style = self.get_visual_style("toggle--button")
+        side_style = Style(foreground=button_style.background, background=self.background_colors[1])
+        return Content.assemble((self.BUTTON_LEFT, side_style),
+                                (self.BUTTON_INNER if self.value else " ", button_style),
+                                (self.BUTTON_RIGHT, side_style))
 
 
 class DeclareScreen(Screen[None]):
@@ -32,33 +57,47 @@ class DeclareScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="preview")
         with VerticalScroll(id="declare-form"):
-            yield Label("Declare an incident", classes="form-title")
-            yield Label("Title")
-            yield Input(placeholder="What is wrong, in a few words", id="title")
-            yield Label("Services (comma-separated)")
-            yield Input(placeholder="checkout-api, orders-db", id="services")
+            yield Label("Declare an incident · Tab moves · ctrl+s declares · Esc cancels", classes="form-title")
             with Horizontal(classes="form-row"):
-                with Vertical():
-                    yield Label("Impact")
-                    yield Select([(i.label, i.value) for i in IMPACTS], value=Impact.DEGRADED.value,
-                                 allow_blank=False, id="impact")
-                with Vertical():
-                    yield Label("Scope")
-                    yield Select([(s.label, s.value) for s in SCOPES], value=Scope.LT25.value,
-                                 allow_blank=False, id="scope")
+                yield Label("Title")
+                yield Input(placeholder="What is wrong, in a few words", id="title", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Services")
+                yield Input(placeholder="checkout-api, orders-db (comma-separated)", id="services", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Impact")
+                yield Select([(i.label, i.value) for i in IMPACTS], value=Impact.DEGRADED.value,
+                             allow_blank=False, id="impact", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Scope")
+                yield Select([(s.label, s.value) for s in SCOPES], value=Scope.LT25.value,
+                             allow_blank=False, id="scope", compact=True)
             with Horizontal(classes="form-row triggers"):
-                for name, label in TRIGGER_LABELS.items():
-                    yield Checkbox(label, id=f"trigger-{name}")
-            yield Label("Incident Commander")
-            yield Input(value=self.cockpit.responder, id="ic")
+                yield Label("Triggers")
+                for name in TRIGGER_LABELS:
+                    yield TickBox(TRIGGER_SHORT[name], id=f"trigger-{name}", compact=True)
             with Horizontal(classes="form-row"):
-                yield Button("Declare (ctrl+s)", variant="error", id="declare")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Label("Impact began")
+                yield Input(placeholder="15 min ago · 14:03 · blank if unknown", id="started", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Commander")
+                yield Input(value=self.cockpit.responder, id="ic", compact=True)
+            with Horizontal(classes="form-row buttons"):
+                yield Label("")
+                yield Button("Declare (ctrl+s)", variant="error", id="declare", compact=True)
+                yield Button("Cancel (Esc)", id="cancel", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()
         self._preview()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The field being filled in is pointed at, so it is clear where the next keys go."""
+        for row in self.query(".form-row"):
+            label = row.query_one(Label)
+            text = str(label.content).lstrip("› ")
+            label.update(f"› {text}" if event.widget in row.query("*") else text)
 
     def _triggers(self) -> Triggers:
         return Triggers(**{name: self.query_one(f"#trigger-{name}", Checkbox).value for name in TRIGGER_LABELS})
@@ -75,7 +114,7 @@ class DeclareScreen(Screen[None]):
         text = Text()
         text.append(f" {sev.label} ", style=f"bold {self.app.theme_variables.get(f'sev{sev.value}-text', 'white')} "
                                              f"on {self.app.theme_variables.get(f'sev{sev.value}', 'red')}")
-        text.append(f"  {result.explanation}  ·  ctrl+s declares, Esc cancels")
+        text.append(f"  {result.explanation}")
         self.query_one("#preview", Static).update(text)
 
     def on_select_changed(self, _event: Select.Changed) -> None:
@@ -103,10 +142,19 @@ class DeclareScreen(Screen[None]):
         commander = self.query_one("#ic", Input).value.strip() or None
         impact, scope = self._choice()
         triggers = self._triggers()
+        started_text = self.query_one("#started", Input).value.strip()
+        try:  # a bare clock time is the person's local time, as the timeline shows it
+            now = self.cockpit.clock()
+            started = parse_started(started_text, now, now.astimezone().tzinfo or UTC) if started_text else None
+        except InvalidInput as exc:
+            self.notify(str(exc), severity="error")
+            self.query_one("#started", Input).focus()
+            return
 
         def opened(snapshot: IncidentSnapshot) -> None:
             self.notify(f"Declared {snapshot.ref}: {one_line(snapshot.severity_reason)}")
             self.cockpit.open_incident(snapshot.id)
 
         self.cockpit.call_service(
-            lambda svc: svc.open_incident(title, impact, scope, triggers, services, commander=commander), opened)
+            lambda svc: svc.open_incident(title, impact, scope, triggers, services, commander=commander,
+                                          started_at=started), opened)

@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from cockpit.domain.lifecycle import PHASE_STATUS
+from cockpit.domain.lifecycle import PHASE_STATUS, Phase, plan_transition
 from cockpit.domain.roles import Role
-from cockpit.domain.severity import Severity
+from cockpit.domain.severity import Severity, classify
 from cockpit.errors import InvalidInput
 from cockpit.service.incidents import IncidentDetail
-from cockpit.textsafe import one_line
+from cockpit.textsafe import literal, one_line
 from cockpit.tui.panes.budget import ErrorBudgetPane
 from cockpit.tui.panes.phase import PhaseBar
 from cockpit.tui.panes.roles import RolesPane
 from cockpit.tui.panes.severity import SeverityPane
 from cockpit.tui.panes.status import StatusLine
-from cockpit.tui.panes.timeline import KIND_FILTERS, TimelineView
-from cockpit.tui.screens.dialogs import Confirm, EntryDetail, TextPrompt
+from cockpit.tui.panes.timeline import KIND_CHOICES, TimelineView
+from cockpit.tui.screens.dialogs import Confirm, EntryDetail, PickSeveral, TextPrompt
 
 if TYPE_CHECKING:
+    from cockpit.service.runs import RunState
     from cockpit.tui.app import CockpitApp
 
 #: Quick prefixes in the entry line: "/d Roll back" logs a decision.
@@ -58,10 +61,11 @@ class IncidentScreen(Screen[None]):
         Binding("c", "comms", "Comms", id="main.comms"),
         Binding("b", "runbooks", "Runbooks", id="main.runbooks"),
         Binding("p", "postmortem", "Postmortem", show=False, id="main.postmortem"),
+        Binding("h", "handover", "Hand over IC", show=False, id="main.handover"),
         Binding("right_square_bracket", "phase_next", "Phase+", id="main.phase_next"),
         Binding("left_square_bracket", "phase_back", "Phase back", show=False, id="main.phase_back"),
         Binding("slash", "search", "Search", id="main.search"),
-        Binding("f", "cycle_filter", "Filter", show=False, id="main.filter"),
+        Binding("f", "choose_kinds", "Filter kinds", show=False, id="main.filter"),
         Binding("escape", "clear", "Clear", show=False, id="main.clear"),
     ]
 
@@ -72,8 +76,10 @@ class IncidentScreen(Screen[None]):
         self.token: tuple[str, int] | None = None
         self.last_hlc = 0
         self.polls = 0
-        self.filter_index = 0
+        self.kinds: frozenset[str] = frozenset()
         self.search_text = ""
+        self.runs: list[RunState] = []
+        self._sending = False
 
     @property
     def cockpit(self) -> CockpitApp:
@@ -84,6 +90,7 @@ class IncidentScreen(Screen[None]):
         phase = PhaseBar(id="phase")
         phase.border_title = "[4] Phase"
         yield phase
+        yield Static(id="escalation")
         with Horizontal(id="body"):
             pane = Vertical(id="timeline-pane", classes="pane")
             pane.border_title = "[1] Timeline"
@@ -99,8 +106,13 @@ class IncidentScreen(Screen[None]):
                 budget = ErrorBudgetPane(id="budget")
                 budget.border_title = "[5] Error budget"
                 yield budget
-        yield Input(placeholder="e: add entry · /d decision /a action /s status /c change · Enter to log",
-                    id="entry")
+                preview = VerticalScroll(id="preview-pane", classes="pane")
+                preview.border_title = "Selected entry"
+                with preview:
+                    yield Static(id="preview-entry")
+        with Horizontal(id="entry-row"):
+            yield Static(" ", id="entry-mark")  # "›" while the entry line has focus: where typing goes, in any colour
+            yield Input(placeholder=self._entry_hint(focused=False), id="entry")
         yield Static(id="hint")
         yield Footer()
 
@@ -144,7 +156,10 @@ class IncidentScreen(Screen[None]):
         self.cockpit.call_service(check, self.apply_changes, group="poll", quiet=True)
 
     def apply_detail(self, detail: IncidentDetail) -> None:
+        first = self.detail is None
         self.detail = detail
+        if first:
+            self._restore_draft()
         self.query_one(TimelineView).set_entries(detail.timeline)
         self.last_hlc = detail.timeline[-1].hlc if detail.timeline else 0
         self.token = None
@@ -168,11 +183,12 @@ class IncidentScreen(Screen[None]):
         if new_entries:
             self.last_hlc = new_entries[-1].hlc
         self._show_header(header, reset=False)
+        self._load_runs()  # something changed: a run may have started, moved on or been escalated
 
     def _show_header(self, detail: IncidentDetail, reset: bool) -> None:
         snap = detail.snapshot
-        self.query_one(StatusLine).show(snap, self.cockpit.clock(), self.cockpit.sync_state)
-        self.query_one(PhaseBar).show(snap.phase)
+        self.query_one(StatusLine).show(snap, self.cockpit.clock(), self.cockpit.sync_state, self.cockpit.responder)
+        self.query_one(PhaseBar).show(snap.phase, self.cockpit.responder)
         self.query_one(RolesPane).show(snap, detail.warnings)
         severity = self.query_one(SeverityPane)
         severity.show(snap, reset=reset or not severity.pending)
@@ -180,6 +196,36 @@ class IncidentScreen(Screen[None]):
 
     def tick(self) -> None:
         self.query_one(StatusLine).tick(self.cockpit.clock())
+        self._show_escalation()
+
+    def _load_runs(self) -> None:
+        from cockpit.service.runs import RunbookRuns
+
+        self.cockpit.call_service(lambda svc: RunbookRuns(svc).runs(self.incident_id), self._runs_loaded,
+                                  group="poll", quiet=True)
+
+    def _runs_loaded(self, runs: list[RunState]) -> None:
+        self.runs = runs
+        self._show_escalation()
+
+    def _show_escalation(self) -> None:
+        """A runbook escalation that fell due shows here too, not only inside the walker."""
+        from cockpit.service.runbooks import Library
+        from cockpit.tui.screens.runbook import due_runs
+
+        banner = self.query_one("#escalation", Static)
+        due = due_runs(self.runs, Library(), self.cockpit.clock())
+        if not due:
+            if banner.has_class("-due"):
+                banner.update("")
+                banner.remove_class("-due")
+            return
+        _index, _state, book = due[0]
+        more = f" (+{len(due) - 1} more)" if len(due) > 1 else ""
+        banner.update(Text(f"ESCALATE NOW: runbook '{one_line(book.title)}' passed {book.escalation.after_minutes} "
+                           f"min{more} · contact {one_line(book.escalation.contact)} · b opens the walker, E records "
+                           "it", no_wrap=True, overflow="ellipsis"))
+        banner.add_class("-due")
 
     # --- error budget ---------------------------------------------------------------------
     def load_budget(self) -> None:
@@ -223,17 +269,57 @@ class IncidentScreen(Screen[None]):
 
     def action_clear(self) -> None:
         entry = self.query_one("#entry", Input)
-        if entry.has_focus:
-            entry.value = ""
+        if entry.has_focus:  # a half-typed entry stays as a draft: e (or i) comes back to it
             self.query_one(TimelineView).focus()
-        elif self.search_text or self.filter_index:
-            self.search_text, self.filter_index = "", 0
+            if entry.value.strip():
+                self.notify("Entry kept as a draft: e returns to it, ctrl+u clears it.")
+        elif self.search_text or self.kinds:
+            self.search_text, self.kinds = "", frozenset()
             self._apply_filter()
+
+    def _entry_hint(self, focused: bool) -> str:
+        who = one_line(self.cockpit.responder)
+        if focused:
+            return f"writing as {who}: Enter logs it · /d decision /a action /s status /c change /p deploy · Esc"
+        return f"e: add an entry (as {who}) · /d decision /a action /s status /c change · Enter to log"
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget.id == "entry":
+            self.query_one("#entry", Input).placeholder = self._entry_hint(focused=True)
+            self.query_one("#entry-mark", Static).update("›")
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if event.widget.id == "entry":
+            self.query_one("#entry", Input).placeholder = self._entry_hint(focused=False)
+            self.query_one("#entry-mark", Static).update(" ")
+
+    @property
+    def _draft_key(self) -> str:
+        return f"entry-{self.incident_id}"
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Every keystroke of the entry line goes to the local draft at once: quitting or a crash loses nothing."""
+        if event.input.id != "entry":
+            return
+        if event.value.strip():
+            self.cockpit.drafts.write(self._draft_key, {"text": event.value})
+        else:
+            self.cockpit.drafts.clear(self._draft_key)
+
+    def _restore_draft(self) -> None:
+        data = self.cockpit.drafts.read(self._draft_key)
+        text = data.get("text") if data else None
+        entry = self.query_one("#entry", Input)
+        if isinstance(text, str) and text.strip() and not entry.value:
+            entry.value = text
+            self.notify("Your unsent entry was kept in the entry line: e then Enter logs it, ctrl+u clears it.")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "entry":
             return
         event.stop()
+        if self._sending:
+            return  # the previous Enter is still being stored
         try:
             kind, text = parse_entry_line(event.value)
         except InvalidInput as exc:
@@ -242,23 +328,41 @@ class IncidentScreen(Screen[None]):
         if not text:
             self.notify("Type the entry text after the prefix.", severity="warning")
             return
-        event.input.value = ""
-        self.cockpit.call_service(lambda svc: svc.add_entry(self.incident_id, text, kind), self._written)
+        sent = event.value
+        self._sending = True
+        # the line clears only once the entry is stored: a refused write (database busy) keeps the words
+        self.cockpit.call_service(lambda svc: svc.add_entry(self.incident_id, text, kind),
+                                  lambda _entry: self._entry_stored(sent), on_error=self._entry_failed)
+
+    def _entry_stored(self, sent: str) -> None:
+        self._sending = False
+        entry = self.query_one("#entry", Input)
+        if entry.value == sent:
+            entry.value = ""
+        self.poll()
+
+    def _entry_failed(self, _error: Exception) -> None:
+        self._sending = False
 
     def _written(self, _result: object = None) -> None:
         self.poll()
 
     def action_status_update(self) -> None:
         detail = self.detail
-        suggestion = f"{PHASE_STATUS[detail.snapshot.phase]}. " if detail else ""
+        suggestion = f"e.g. {PHASE_STATUS[detail.snapshot.phase]}: what changed, what's next" if detail else ""
 
         def post(text: str | None) -> None:
             if text:
-                self.cockpit.call_service(lambda svc: svc.add_entry(self.incident_id, text, "status"), self._written)
-                self.notify("Status update posted; the check-in countdown restarted.")
+                self.cockpit.call_service(lambda svc: svc.add_entry(self.incident_id, text, "status"),
+                                          self._status_posted)
 
-        self.app.push_screen(TextPrompt("Status update (kind: status)", "What changed, what's next", suggestion),
-                             post)
+        # the suggestion is only a grey placeholder: Enter on an empty line posts nothing
+        self.app.push_screen(TextPrompt("Status update (kind: status; restarts the check-in countdown)",
+                                        suggestion or "What changed, what's next"), post)
+
+    def _status_posted(self, _entry: object) -> None:
+        self.notify("Status update posted; the check-in countdown restarted.")
+        self.poll()
 
     def action_comms(self) -> None:
         from cockpit.tui.screens.comms import CommsScreen
@@ -276,28 +380,41 @@ class IncidentScreen(Screen[None]):
         self.app.push_screen(PostmortemScreen(self.incident_id))
 
     def action_phase_next(self) -> None:
-        """From the phase on screen: two ICs pressing ] at once do not skip a phase."""
-        shown = self.detail.snapshot.phase if self.detail else None
+        """From the phase on screen (two ICs pressing ] at once do not skip a phase), after a confirmation that
+        says what goes into the timeline."""
+        detail = self.detail
+        shown = detail.snapshot.phase if detail else None
         target = shown.next() if shown else None
-        if target is None:
+        if detail is None or shown is None or target is None:
             self.notify("Already in the last phase." if shown else "Still loading.", severity="warning")
             return
-        self.cockpit.call_service(lambda svc: svc.set_phase(self.incident_id, target), self._phase_done)
+        transition = plan_transition(shown, target)
+        consequence = {Phase.TRIAGE: "It records the acknowledgement.",
+                       Phase.MITIGATE: "It records the time to mitigate.",
+                       Phase.RESOLVE: "The incident closes: check-ins stop and the time to resolve is recorded.",
+                       Phase.REVIEW: "The incident moves to its postmortem review."}.get(target, "")
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.cockpit.call_service(lambda svc: svc.set_phase(self.incident_id, target), self._phase_done)
+
+        self.app.push_screen(Confirm(f"Move {detail.snapshot.ref} from {shown.value} to {target.value}? "
+                                     f"{consequence}".strip(), writes=transition.description), confirmed)
 
     def action_phase_back(self) -> None:
         detail = self.detail
-        if detail is None or detail.snapshot.phase.previous() is None:
-            self.notify("Already in the first phase.", severity="warning")
+        previous = detail.snapshot.phase.previous() if detail else None
+        if detail is None or previous is None:
+            self.notify("Already in the first phase." if detail else "Still loading.", severity="warning")
             return
-        previous = detail.snapshot.phase.previous()
-        assert previous is not None
+        transition = plan_transition(detail.snapshot.phase, previous)
 
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self.cockpit.call_service(lambda svc: svc.set_phase(self.incident_id, previous), self._phase_done)
 
         self.app.push_screen(Confirm(f"Step back from {detail.snapshot.phase.value} to {previous.value}? "
-                                     "It is recorded as a relapse."), confirmed)
+                                     "It is recorded as a relapse.", writes=transition.description), confirmed)
 
     def _phase_done(self, entry: Any) -> None:
         self.notify(entry.text)
@@ -305,32 +422,53 @@ class IncidentScreen(Screen[None]):
 
     def action_search(self) -> None:
         def done(text: str | None) -> None:
-            self.search_text = text or ""
-            self._apply_filter()
+            if text is not None:  # Esc keeps the search as it was
+                self.search_text = text
+                self._apply_filter()
 
-        self.app.push_screen(TextPrompt("Search the timeline", "text or author", self.search_text), done)
+        self.app.push_screen(TextPrompt("Search the timeline (matches are highlighted; Esc on the timeline clears)",
+                                        "text or author", self.search_text), done)
 
-    def action_cycle_filter(self) -> None:
-        self.filter_index = (self.filter_index + 1) % len(KIND_FILTERS)
-        self._apply_filter()
+    def action_choose_kinds(self) -> None:
+        """Show only some kinds of entry: tick any number (none ticked: every kind)."""
+        def done(chosen: list[str] | None) -> None:
+            if chosen is not None:
+                self.kinds = frozenset(chosen)
+                self._apply_filter()
+
+        self.app.push_screen(PickSeveral("Show these kinds of entry (none ticked: all)", list(KIND_CHOICES),
+                                         set(self.kinds)), done)
 
     def _apply_filter(self) -> None:
-        self.query_one(TimelineView).set_filter(KIND_FILTERS[self.filter_index], self.search_text)
+        self.query_one(TimelineView).set_filter(self.kinds, self.search_text)
         self._update_timeline_title()
 
     def _update_timeline_title(self) -> None:
         view = self.query_one(TimelineView)
         pane = self.query_one("#timeline-pane")
         parts = []
-        if KIND_FILTERS[self.filter_index]:
-            parts.append(f"kind={KIND_FILTERS[self.filter_index]}")
+        if self.kinds:
+            parts.append(f"kind={','.join(k for k, _ in KIND_CHOICES if k in self.kinds)}")
         if self.search_text:
-            parts.append(f"“{self.search_text}”")
+            parts.append(f"“{one_line(self.search_text)}”")
         shown = f"{len(view.shown):,}/{len(view.entries):,}" if parts else f"{len(view.entries):,}"
         pane.border_subtitle = Text(" ".join([*parts, shown]))
 
     def on_timeline_view_open_entry(self, message: TimelineView.OpenEntry) -> None:
         self.app.push_screen(EntryDetail(message.entry))
+
+    def on_timeline_view_selected(self, message: TimelineView.Selected) -> None:
+        """The wide layout shows the entry under the cursor in full beside the timeline."""
+        entry = message.entry
+        preview = self.query_one("#preview-entry", Static)
+        if entry is None:
+            preview.update(Text("Move the cursor onto an entry to read it in full here.", style="italic"))
+            return
+        shown = Text()
+        shown.append(f"{entry.at.astimezone():%Y-%m-%d %H:%M:%S} ({entry.at.astimezone(UTC):%H:%MZ}) · {entry.kind} · "
+                     f"{one_line(entry.author)}\n", style="bold")
+        shown.append(literal(entry.text[:5000]))
+        preview.update(shown)
 
     # --- roles --------------------------------------------------------------------------
     def on_roles_pane_requested(self, message: RolesPane.Requested) -> None:
@@ -351,12 +489,21 @@ class IncidentScreen(Screen[None]):
                             lambda svc: svc.release_role(self.incident_id, role, name), self._role_done)
 
                 self.app.push_screen(TextPrompt(f"Release which {role.title}?", ", ".join(holders)), release_one)
-            else:
-                self.cockpit.call_service(lambda svc: svc.release_role(self.incident_id, role), self._role_done)
-        else:
-            self._handover()
+            elif holders:
+                holder = holders[0]
 
-    def _handover(self) -> None:
+                def release(yes: bool | None) -> None:
+                    if yes:
+                        self.cockpit.call_service(lambda svc: svc.release_role(self.incident_id, role, holder),
+                                                  self._role_done)
+
+                self.app.push_screen(Confirm(f"Release {one_line(holder)} as {role.title}? The role is then empty.",
+                                             writes=role.release_text(holder)), release)
+            else:
+                self.notify(f"Nobody holds {role.title}; a assigns someone.", severity="warning")
+
+    def action_handover(self) -> None:
+        """Hand over Incident Commander: from any pane (and the command palette)."""
         current = self.detail.snapshot.commander if self.detail else None
 
         def incoming(name: str | None) -> None:
@@ -370,9 +517,10 @@ class IncidentScreen(Screen[None]):
                 else:
                     self.notify("Handover cancelled: the incoming IC did not confirm.", severity="warning")
 
+            writes = Role.IC.handover_text(current, name) if current else f"{name} is now {Role.IC.title}"
             self.app.push_screen(Confirm(
                 f"{one_line(name)}: do you take command of this incident from {one_line(current or 'nobody')}? "
-                "(the incoming IC confirms)"), confirmed)
+                "(the incoming IC confirms)", writes=writes), confirmed)
 
         self.app.push_screen(TextPrompt("Hand over Incident Commander to", "incoming IC's name"), incoming)
 
@@ -383,8 +531,18 @@ class IncidentScreen(Screen[None]):
     # --- severity -----------------------------------------------------------------------
     def on_severity_pane_apply(self, message: SeverityPane.Apply) -> None:
         impact, scope, triggers = message.impact, message.scope, message.triggers
-        self.cockpit.call_service(
-            lambda svc: svc.classify_severity(self.incident_id, impact, scope, triggers), self._severity_done)
+        detail = self.detail
+        if detail is None:
+            return
+        assessment = classify(impact, scope, triggers)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.cockpit.call_service(
+                    lambda svc: svc.classify_severity(self.incident_id, impact, scope, triggers), self._severity_done)
+
+        self.app.push_screen(Confirm(f"Apply {assessment.severity} from the matrix?",
+                                     writes=assessment.change_text(detail.snapshot.severity)), confirmed)
 
     def on_severity_pane_override(self, _message: SeverityPane.Override) -> None:
         def got_level(value: str | None) -> None:

@@ -1,8 +1,9 @@
-"""The incident list: open incidents first, then recent ones; open, switch, declare."""
+"""The incident list: open incidents first (most severe, then most active), with when each one's next status
+update is due, then closed ones; open, switch, declare."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -19,6 +20,12 @@ if TYPE_CHECKING:
     from cockpit.tui.app import CockpitApp
 
 
+def minutes(delta: timedelta) -> str:
+    """A short duration for a narrow column: 12m, 3h05."""
+    total = max(0, int(delta.total_seconds() // 60))
+    return f"{total}m" if total < 100 else f"{total // 60}h{total % 60:02d}"
+
+
 def age(now: datetime, then: datetime) -> str:
     minutes = max(0, int((now - then).total_seconds() // 60))
     if minutes < 60:
@@ -28,7 +35,11 @@ def age(now: datetime, then: datetime) -> str:
     return f"{minutes // 1440}d"
 
 
-FIXED_COLUMNS: tuple[tuple[str, int], ...] = (("REF", 12), ("SEV", 6), ("PHASE", 9), ("AGE", 6), ("IC", 10))
+#: (label, width); a column is one character wider than its text, the gap before the next one. AGE only shows
+#: from 100 columns, so at 80 the title keeps the room.
+FIXED_COLUMNS: tuple[tuple[str, int], ...] = (("REF", 13), ("SEV", 5), ("PHASE", 9), ("UPDATE", 10), ("IC", 9),
+                                              ("AGE", 6))
+WIDE_LIST = 100
 
 
 class IncidentListScreen(Screen[None]):
@@ -48,8 +59,9 @@ class IncidentListScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Incidents — open first, then recent · Enter opens · n declares"), id="list-title")
-        table: DataTable[Text] = DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
+        yield Static(Text("Incidents · open ones first, most severe first · Enter opens · n declares"),
+                     id="list-title")
+        table: DataTable[Text] = DataTable(id="incidents", cursor_type="row", zebra_stripes=True, cell_padding=0)
         yield table
         yield Static(id="list-empty")
         yield Footer()
@@ -82,31 +94,51 @@ class IncidentListScreen(Screen[None]):
         selected = table.cursor_row
         table.clear()
         now = self.cockpit.clock()
+        shown = {label for label, _ in self._columns()}
         for item in items:
-            sev = Text(f" {item.severity.label} ", style=f"bold {self._sev_colour(item.severity.value)}")
-            table.add_row(
-                Text(item.ref), sev, Text(item.phase.value), Text(age(now, item.declared_at)),
-                Text(one_line(item.commander or "—")), Text(one_line(item.title)), key=item.id)
+            sev = Text(item.severity.label, style=f"bold {self._sev_colour(item.severity.value)}")
+            check = item.check_in(now)
+            if check is None:
+                due = Text("—")
+            elif check.overdue:  # in words too, never colour alone
+                due = Text(f"LATE {minutes(check.overdue_by)}", style="bold reverse")
+            else:
+                due = Text(f"in {minutes(check.remaining)}")
+            cells = [Text(item.ref), sev, Text(item.phase.value), due, Text(one_line(item.commander or "—")[:8]),
+                     Text(age(now, item.declared_at))]
+            cells = [cell for (label, _), cell in zip(FIXED_COLUMNS, cells, strict=True) if label in shown]
+            table.add_row(*cells, Text(one_line(item.title)), key=item.id)
         if items:
             table.move_cursor(row=min(selected, len(items) - 1))
         empty = self.query_one("#list-empty", Static)
         empty.update(Text("No incidents yet. Press n to declare one."))
         empty.set_class(not items, "-shown")
 
+    def _wide(self) -> bool:
+        return self.size.width >= WIDE_LIST
+
+    def _columns(self) -> tuple[tuple[str, int], ...]:
+        if self._wide():
+            return FIXED_COLUMNS
+        if self.size.width < 70:  # 60 columns: the IC gives way to the title
+            return tuple(c for c in FIXED_COLUMNS if c[0] not in ("IC", "AGE"))
+        return FIXED_COLUMNS[:-1]
+
     def _title_width(self) -> int:
-        used = sum(width for _, width in FIXED_COLUMNS) + 2 * (len(FIXED_COLUMNS) + 1) + 2
+        used = sum(width for _, width in self._columns()) + 2  # the scrollbar's room
         return max(20, self.size.width - used)
 
     def on_resize(self) -> None:
         table = self.query_one(DataTable)
         column = table.columns.get(ColumnKey("TITLE"))
-        if column is not None and column.width != self._title_width():
+        if column is not None and (column.width != self._title_width()
+                                   or len(table.columns) != len(self._columns()) + 1):
             table.clear(columns=True)
             self._add_columns(table)
             self.refresh_list()
 
     def _add_columns(self, table: DataTable[Text]) -> None:
-        for label, width in FIXED_COLUMNS:
+        for label, width in self._columns():
             table.add_column(label, key=label, width=width)
         table.add_column("TITLE", key="TITLE", width=self._title_width())
 
@@ -128,5 +160,8 @@ class IncidentListScreen(Screen[None]):
             self.cockpit.open_incident(event.row_key.value)
 
     def action_back(self) -> None:
+        """Back to the incident the list was opened from."""
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
+        elif self.cockpit.last_incident_id is not None:
+            self.cockpit.open_incident(self.cockpit.last_incident_id)

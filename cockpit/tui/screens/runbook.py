@@ -1,44 +1,65 @@
 """The runbook walker: one clear step at a time, what to run, what to expect, what to do if not, when to
-escalate. Every outcome goes to the timeline; the run's place is kept in the store.
+escalate. Every outcome goes to the timeline, after a confirmation or a typed note; the run's place and the
+exact runbook it started with are kept in the store. The incident's status line stays above it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from cockpit.domain.cadence import format_clock
-from cockpit.domain.runbook import Position, Runbook, Walk
+from cockpit.domain.runbook import Position, Runbook, Walk, choice_text, plural
 from cockpit.service.commands import CommandResult, command_line, run_step_command
 from cockpit.service.runbooks import Library, library_folders, load_library
 from cockpit.service.runs import RunbookRuns, RunState
 from cockpit.sync.settings import stored_secrets
-from cockpit.textsafe import literal
-from cockpit.tui.screens.dialogs import Confirm, TextPrompt
+from cockpit.textsafe import literal, one_line
+from cockpit.tui.panes.status import StatusLine
+from cockpit.tui.screens.dialogs import Confirm, Pick, TextPrompt
+from cockpit.tui.screens.header import IncidentHeaderScreen
 
-if TYPE_CHECKING:
-    from cockpit.tui.app import CockpitApp
+
+def run_book(state: RunState, library: Library) -> Runbook | None:
+    """The runbook a run walks: the copy kept with it, else (older runs) the library's."""
+    if state.runbook is not None:
+        return state.runbook
+    try:
+        return library.get(state.runbook_id)
+    except Exception:
+        return None
 
 
-class RunbookScreen(Screen[None]):
+def due_runs(runs: list[RunState], library: Library, now: datetime) -> list[tuple[int, RunState, Runbook]]:
+    """Runs whose escalation timer ran out and that nobody escalated yet, the longest overdue first."""
+    found = []
+    for index, state in enumerate(runs):
+        book = run_book(state, library)
+        if book is None or state.escalated_at is not None or state.position.section == "done":
+            continue
+        if now >= state.escalation_due(book):
+            found.append((index, state, book))
+    return sorted(found, key=lambda item: item[1].escalation_due(item[2]))
+
+
+class RunbookScreen(IncidentHeaderScreen):
     BINDINGS = [
-        Binding("enter", "outcome('expected')", "As expected", id="runbook.expected"),
+        Binding("escape", "back", "Back", id="runbook.back"),
+        Binding("a", "attach", "Attach", id="runbook.attach"),
+        Binding("enter", "outcome('expected')", "Expected", id="runbook.expected"),
         Binding("u", "outcome('unexpected')", "Unexpected", id="runbook.unexpected"),
         Binding("x", "outcome('skipped')", "Skip", id="runbook.skip"),
-        Binding("y", "copy", "Copy cmd", id="runbook.copy"),
-        Binding("r", "run", "Run cmd", id="runbook.run"),
+        Binding("y", "copy", "Copy", id="runbook.copy"),
+        Binding("r", "run", "Run", id="runbook.run"),
         Binding("E", "escalate", "Escalate", id="runbook.escalate"),
-        Binding("a", "attach", "Attach", id="runbook.attach"),
         Binding("right", "switch(1)", "Next run", show=False, id="runbook.next_run"),
         Binding("left", "switch(-1)", "Prev run", show=False, id="runbook.prev_run"),
-        Binding("escape", "back", "Back", id="runbook.back"),
         *[Binding(str(n), f"choose({n - 1})", f"Option {n}", show=False, id=f"runbook.option_{n}")
           for n in range(1, 10)],
     ]
@@ -47,17 +68,17 @@ class RunbookScreen(Screen[None]):
         super().__init__()
         self.incident_id = incident_id
         self.library = Library()
+        self.suggestions: list[Runbook] = []
+        self.loaded = False
+        self._attach_when_loaded = False
         self.runs: list[RunState] = []
         self.current = 0
         self.last_output: CommandResult | None = None
         self.output_for: tuple[str, Position] | None = None  # the run and step the output belongs to
         self.running = False
 
-    @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
         yield Static(id="walker-head")
         yield Static(id="walker-banner")
         with VerticalScroll(id="walker-body"):
@@ -66,6 +87,7 @@ class RunbookScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.start_header()
         folders = library_folders(self.cockpit.config.runbook_dirs)
 
         def load(svc: Any) -> tuple[Library, list[RunState], list[Runbook]]:
@@ -76,15 +98,19 @@ class RunbookScreen(Screen[None]):
 
         self.cockpit.call_service(load, self._loaded)
         self.set_interval(1.0, self._tick)
+        self._show()
 
     def _loaded(self, result: tuple[Library, list[RunState], list[Runbook]]) -> None:
-        self.library, runs, suggestions = result
-        self.suggestions = suggestions
+        self.library, runs, self.suggestions = result
+        self.loaded = True
         self.runs = [r for r in runs if r.position.section != "done"] or runs[-1:]
         self.current = min(self.current, max(0, len(self.runs) - 1))
         for problem in self.library.problems[:3]:
             self.notify(f"Runbook skipped: {problem}", severity="warning", timeout=8)
         self._show()
+        if self._attach_when_loaded:
+            self._attach_when_loaded = False
+            self.action_attach()
 
     def _reload(self, _result: object = None) -> None:
         self.cockpit.call_service(lambda svc: RunbookRuns(svc).runs(self.incident_id), self._runs_loaded)
@@ -101,25 +127,48 @@ class RunbookScreen(Screen[None]):
         if not self.runs:
             return None
         state = self.runs[self.current]
-        try:
-            return state, self.library.get(state.runbook_id)
-        except Exception:
-            return None
+        book = run_book(state, self.library)
+        return (state, book) if book is not None else None
+
+    def _step(self) -> tuple[RunState, Runbook, Walk] | None:
+        pair = self._run()
+        return (pair[0], pair[1], Walk(pair[1], pair[0].position)) if pair else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that cannot act now are left out of the footer (they still answer with a reason)."""
+        found = self._step()
+        step = found[2].current() if found else None
+        if action in ("outcome", "copy", "run"):
+            return step is not None and (action == "outcome" or bool(step.command))
+        if action == "escalate":
+            return bool(self.runs) and found is not None
+        if action == "switch":
+            return len(self.runs) > 1
+        return True
 
     def _show(self) -> None:
         head = self.query_one("#walker-head", Static)
         step_view = self.query_one("#walker-step", Static)
+        self.refresh_bindings()
+        if not self.loaded:
+            head.update(Text("Runbooks", style="bold"))
+            step_view.update(Text("Loading the runbook library…"))
+            return
         pair = self._run()
         if pair is None:
             head.update(Text("Runbooks · no runbook running on this incident", style="bold"))
             lines = Text("Press a to attach a runbook.\n\n")
-            if getattr(self, "suggestions", None):
+            if self.runs:
+                lines = Text(f"The runbook '{literal(self.runs[self.current].runbook_id)}' of this run is no longer "
+                             "in the library and the run has no copy of it (started by an older cockpit).\n\n")
+            if self.suggestions:
                 lines.append("Suggested for this incident:\n", style="bold")
-                for i, book in enumerate(self.suggestions[:9], 1):
-                    lines.append(f"  {i}. {book.id}", style="bold")
+                for book in self.suggestions[:9]:
+                    lines.append(f"  {book.id}", style="bold")
                     lines.append(f"  {literal(book.title)}\n")
             elif not self.library.runbooks:
-                lines.append("The runbook library is empty: list folders under runbook_dirs in the config file.")
+                lines.append("The runbook library is empty: list folders under runbook_dirs in the config file "
+                             "(or COCKPIT_RUNBOOK_DIRS).")
             step_view.update(lines)
             self._tick()
             return
@@ -144,14 +193,18 @@ class RunbookScreen(Screen[None]):
             body.append(f"{literal(step.expected) or '—'}\n")
             body.append("If not:    ", style="bold")
             body.append(f"{literal(step.if_unexpected) or '—'}\n\n")
-            body.append("Enter as expected · u unexpected (note) · x skip (reason) · y copy command · r run it")
+            body.append("Enter as expected · u unexpected (note) · x skip (reason)"
+                        + (" · y copy command · r run it" if step.command else ""))
         elif walk.awaiting_option:
             body.append("Diagnosis done. Choose a mitigation (press its number):\n\n", style="bold")
+        elif walk.done:
+            body.append("This runbook run is finished. Press a to attach another.", style="bold")
+        if book.mitigation and not walk.done:
+            if step is not None:
+                body.append("\n\nMitigation options (a number starts one at any time):\n", style="bold")
             for i, option in enumerate(book.mitigation, 1):
                 body.append(f"  {i}) {literal(option.option)}", style="bold")
-                body.append(f" — when {literal(option.when)} ({len(option.steps)} steps)\n")
-        else:
-            body.append("This runbook run is finished. Press a to attach another.", style="bold")
+                body.append(f" — when {literal(option.when)} ({plural(len(option.steps), 'step')})\n")
         step_view.update(body)
         out = self.last_output
         self.query_one("#walker-output", Static).update(
@@ -168,47 +221,56 @@ class RunbookScreen(Screen[None]):
             return
         state, book = pair
         now: datetime = self.cockpit.clock()
-        due = state.escalation_due(book)
-        if state.escalated_at is not None:
+        due = due_runs(self.runs, self.library, now)
+        if due:
+            index, _due_state, due_book = due[0]
+            which = f"run {index + 1} " if len(self.runs) > 1 else ""
+            banner.update(Text(f"ESCALATE NOW: {which}'{literal(due_book.title)}' passed "
+                               f"{due_book.escalation.after_minutes} min · contact "
+                               f"{literal(due_book.escalation.contact)} · provide: "
+                               f"{literal(due_book.escalation.context_to_provide)} · E records it"))
+            banner.add_class("-due")
+        elif state.escalated_at is not None:
             banner.update(Text(f"Escalated to {literal(book.escalation.contact)} at "
                                f"{state.escalated_at.astimezone():%H:%M}"))
             banner.remove_class("-due")
-        elif now >= due and state.position.section != "done":
-            banner.update(Text(f"ESCALATE NOW ({book.escalation.after_minutes} min passed): contact "
-                               f"{literal(book.escalation.contact)} · provide: "
-                               f"{literal(book.escalation.context_to_provide)} · press E to record it"))
-            banner.add_class("-due")
+        elif state.position.section == "done":
+            banner.update("")
+            banner.remove_class("-due")
         else:
-            banner.update(Text(f"Escalate to {literal(book.escalation.contact)} in {format_clock(due - now)}"))
+            banner.update(Text(f"Escalate to {literal(book.escalation.contact)} in "
+                               f"{format_clock(state.escalation_due(book) - now)}"))
             banner.remove_class("-due")
 
     # --- actions ------------------------------------------------------------------------
     def action_attach(self) -> None:
-        choices = list(getattr(self, "suggestions", []) or []) or self.library.runbooks
-        listing = "\n".join(f"{i}. {b.id}" for i, b in enumerate(choices[:9], 1))
+        if not self.loaded:
+            self._attach_when_loaded = True
+            self.notify("Loading the runbook library; the list opens as soon as it is read.")
+            return
+        suggested = {b.id for b in self.suggestions}
+        ordered = [*self.suggestions, *(b for b in self.library.runbooks if b.id not in suggested)]
+        if not ordered:
+            self.notify("The runbook library is empty: list folders under runbook_dirs in the config file.",
+                        severity="warning")
+            return
+        choices = []
+        for book in ordered:
+            label = Text()
+            label.append(f"{'★ ' if book.id in suggested else '  '}{book.id}", style="bold")
+            label.append(f"  {one_line(book.title)}")
+            choices.append((book.id, label))
 
-        def chosen(answer: str | None) -> None:
-            if not answer:
-                return
-            try:
-                if answer.isdigit():
-                    if not 1 <= int(answer) <= len(choices):
-                        raise IndexError(answer)
-                    book = choices[int(answer) - 1]
-                else:
-                    book = self.library.get(answer)
-            except (IndexError, ValueError):
-                self.notify(f"There is no choice {answer}.", severity="error")
-                return
-            except Exception as exc:
-                self.notify(str(exc), severity="error")
+        def chosen(runbook_id: str | None) -> None:
+            book = next((b for b in ordered if b.id == runbook_id), None)
+            if book is None:
                 return
             self.last_output = None
             self.cockpit.call_service(lambda svc: RunbookRuns(svc).start(self.incident_id, book), self._started)
 
-        self.app.push_screen(TextPrompt("Attach a runbook: its number or id", "number or id",
-                                        value=choices[0].id if choices else "",
-                                        help_text=listing or "The library is empty."), chosen)
+        help_text = (f"{len(ordered)} runbooks; ★ suggested for this incident (alert name seen in the timeline, "
+                     "or a shared service). Attaching writes \"Runbook started\" to the timeline.")
+        self.app.push_screen(Pick("Attach a runbook", choices, help_text), chosen)
 
     def _started(self, state: RunState) -> None:
         self.runs = [*self.runs, state]
@@ -222,21 +284,22 @@ class RunbookScreen(Screen[None]):
             self._show()
 
     def action_outcome(self, outcome: str) -> None:
-        pair = self._run()
-        if pair is None:
+        found = self._step()
+        if found is None:
             return
-        state, book = pair
-        walk = Walk(book, state.position)
+        state, book, walk = found
         if self.running:
             self.notify("The step's command is still running; wait for it, then mark the outcome.",
                         severity="warning")
             return
-        if walk.current() is None:
+        step = walk.current()
+        if step is None:
             self.notify("No current step." if not walk.awaiting_option
                         else "Choose a mitigation option first (press its number).", severity="warning")
             return
         output = self.last_output if self.output_for == (state.id, walk.position) else None
         seen = walk.position
+        label = f"Runbook {book.id} · {walk.label()} · {step.step}"
 
         def record(note: str = "") -> None:
             self.last_output, self.output_for = None, None
@@ -244,33 +307,56 @@ class RunbookScreen(Screen[None]):
                 lambda svc: RunbookRuns(svc).record(state.id, book, outcome, note, output, seen=seen), self._reload)
 
         if outcome == "expected":
-            record()
+            shown = f"{label}: expected" + (f"\n$ {' '.join(output.argv)} ({output.summary}) …" if output else "")
+            self.app.push_screen(Confirm(f"Mark '{one_line(step.step)}' as expected?", writes=shown),
+                                 lambda yes: record() if yes else None)
+            return
+        if outcome == "unexpected":
+            title = "What did you see instead? (recorded as unexpected)"
+            hint = f"Expected: {step.expected or '—'}\nIf not: {step.if_unexpected or '—'}"
         else:
-            title = "What did you see instead?" if outcome == "unexpected" else "Why skip this step?"
-            self.app.push_screen(TextPrompt(title, "recorded in the timeline"),
-                                 lambda text: record(text) if text else None)
+            title = "Why skip this step? (recorded as skipped)"
+            hint = f"Step: {step.step}"
+        self.app.push_screen(TextPrompt(title, "recorded in the timeline", help_text=hint),
+                             lambda text: record(text) if text else None)
 
     def action_choose(self, index: int) -> None:
-        pair = self._run()
-        if pair is None or not Walk(pair[1], pair[0].position).awaiting_option:
-            self.notify("Options are chosen once diagnosis is done.", severity="warning")
+        found = self._step()
+        if found is None:
             return
-        state, book = pair
-        self.cockpit.call_service(lambda svc: RunbookRuns(svc).choose(state.id, book, index), self._reload)
+        state, book, walk = found
+        if walk.done:
+            self.notify("This run is finished; press a to attach a runbook again.", severity="warning")
+            return
+        if not 0 <= index < len(book.mitigation):
+            self.notify(f"There is no option {index + 1}: this runbook has {len(book.mitigation)}.",
+                        severity="warning")
+            return
+        option = book.mitigation[index]
+        early = "" if walk.awaiting_option else " Diagnosis is not finished: the entry says where it was left."
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.cockpit.call_service(lambda svc: RunbookRuns(svc).choose(state.id, book, index), self._reload)
+
+        self.app.push_screen(Confirm(f"Start mitigation '{one_line(option.option)}' "
+                                     f"({plural(len(option.steps), 'step')})?{early}",
+                                     writes=choice_text(walk, index)), confirmed)
 
     def action_copy(self) -> None:
-        pair = self._run()
-        step = Walk(pair[1], pair[0].position).current() if pair else None
+        found = self._step()
+        step = found[2].current() if found else None
         if step is None or not step.command:
             self.notify("This step has no command.", severity="warning")
             return
         self.app.copy_to_clipboard(step.command)
-        self.notify("Command copied to the clipboard.")
+        self.notify("Command sent to the terminal clipboard (OSC 52; if your terminal drops it, select the "
+                    "highlighted command by hand).")
 
     def action_run(self) -> None:
-        pair = self._run()
-        step = Walk(pair[1], pair[0].position).current() if pair else None
-        if step is None or not step.command:
+        found = self._step()
+        step = found[2].current() if found else None
+        if found is None or step is None or not step.command:
             self.notify("This step has no command.", severity="warning")
             return
         try:
@@ -280,9 +366,8 @@ class RunbookScreen(Screen[None]):
             return
         shown = " ".join(argv) if not step.shell else step.command
         how = "through /bin/sh (the runbook marks it as a shell step)" if step.shell else "without a shell"
-
-        state, book = pair  # type: ignore[misc]
-        where = (state.id, Walk(book, state.position).position)
+        state, _book, walk = found
+        where = (state.id, walk.position)
 
         def confirmed(yes: bool | None) -> None:
             if not yes:
@@ -292,8 +377,9 @@ class RunbookScreen(Screen[None]):
             self.cockpit.call_service(lambda _svc: (where, run_step_command(step, secrets=stored_secrets())),
                                       self._ran)
 
-        self.app.push_screen(Confirm(f"Run this exact command {how}, timeout {step.timeout_seconds} s?\n\n"
-                                     f"{literal(shown)}"), confirmed)
+        self.app.push_screen(Confirm(f"Run this exact command {how}, timeout {step.timeout_seconds} s? Its output "
+                                     f"goes into the step's entry when you mark the outcome.\n\n{literal(shown)}"),
+                             confirmed)
 
     def _ran(self, done: tuple[tuple[str, Position], CommandResult]) -> None:
         where, result = done
@@ -303,11 +389,35 @@ class RunbookScreen(Screen[None]):
         self.notify(f"Command finished: {result.summary}. Mark the step's outcome (Enter, u or x).")
 
     def action_escalate(self) -> None:
-        pair = self._run()
-        if pair is None:
-            return
-        state, book = pair
-        self.cockpit.call_service(lambda svc: RunbookRuns(svc).escalate(state.id, book), self._escalated)
+        """Escalate the run whose timer ran out (naming it), else the run on screen, early."""
+        now: datetime = self.cockpit.clock()
+        due = due_runs(self.runs, self.library, now)
+        if due:
+            index, state, book = due[0]
+            when = f"its {book.escalation.after_minutes} min passed"
+        else:
+            pair = self._run()
+            if pair is None:
+                return
+            state, book = pair
+            index = self.current
+            if state.escalated_at is not None:
+                self.notify(f"Already escalated at {state.escalated_at.astimezone():%H:%M}.", severity="warning")
+                return
+            when = f"early: due in {format_clock(state.escalation_due(book) - now)}"
+        which = f"run {index + 1}/{len(self.runs)} " if len(self.runs) > 1 else ""
+        contact = book.escalation.contact or "the escalation contact"
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.cockpit.call_service(lambda svc: RunbookRuns(svc).escalate(state.id, book), self._escalated)
+
+        def ask(text: str) -> None:
+            self.app.push_screen(Confirm(f"Escalate {which}'{one_line(book.title)}' to {one_line(contact)} "
+                                         f"({when})? Contact them; this records that you did, with this context.",
+                                         writes=text), confirmed)
+
+        self.cockpit.call_service(lambda svc: RunbookRuns(svc).escalation_text(state.id, book), ask)
 
     def _escalated(self, text: str) -> None:
         self.notify(text.splitlines()[0])

@@ -87,9 +87,10 @@ def test_ongoing_incident_duration_counts_to_now(now, expected):
     assert m.time_to_mitigate == minutes(38)
 
 
-def test_unknown_start_means_zero_time_to_detect_and_duration_from_declaration():
+def test_unknown_start_means_unknown_time_to_detect_and_duration_from_declaration():
+    # #13.6: an unknown start is not a detection in zero minutes (it would flatter MTTD)
     m = compute_metrics(snapshot(started_at=None), now=at(18, 0))
-    assert m.time_to_detect == timedelta(0)
+    assert m.time_to_detect is None
     assert m.duration == minutes(72)  # 14:03 -> 15:15
 
 

@@ -23,6 +23,7 @@ from cockpit.store.models import Page, Shift
 from tests.conftest import FakeClock, run_cli, seeded_rand
 
 NOW = datetime(2026, 11, 22, 20, 0, tzinfo=UTC)
+FIRST_FREE_ACTION = 8  # the sample data's two reviewed incidents accepted AI-001..AI-007 in their postmortems
 
 
 @pytest.fixture
@@ -50,7 +51,8 @@ def test_postmortem_times_match_hand_computed_values(sample: IncidentService) ->
     assert len(draft.timeline) == len(detail.timeline)  # the whole timeline
     proposed = [a for a in draft.action_items if a.proposed]
     assert [a.description for a in proposed] == [e.text for e in detail.timeline if e.kind == "action"]
-    assert [a.key for a in proposed] == [f"AI-{i:03d}" for i in range(1, len(proposed) + 1)]
+    first = FIRST_FREE_ACTION  # the reviewed incidents' accepted items come first
+    assert [a.key for a in proposed] == [f"AI-{i:03d}" for i in range(first, first + len(proposed))]
 
 
 def test_postmortem_formats(sample: IncidentService) -> None:
@@ -65,7 +67,7 @@ def test_postmortem_formats(sample: IncidentService) -> None:
     data = yaml.safe_load(run_cli("--db", str(sample.store.path), "postmortem", ref, "--format", "yaml").stdout)
     body = data["postmortem"]
     assert body["severity"] == "SEV2" and body["resolution"]["time_to_resolve_minutes"] == 116
-    assert body["status"] == "draft" and body["action_items"][0]["id"] == "AI-001"
+    assert body["status"] == "draft" and body["action_items"][0]["id"] == f"AI-{FIRST_FREE_ACTION:03d}"
     quick = run_cli("--db", str(sample.store.path), "postmortem", ref_of(sample, "Disk usage high"))
     assert quick.stdout.startswith("# Quick Postmortem:") or "# Quick Postmortem:" in quick.stdout
     assert "not resolved yet" in quick.stderr and "Draft of an unresolved incident" in quick.stdout
@@ -98,19 +100,20 @@ def test_action_items_cli(sample: IncidentService) -> None:
     ref = ref_of(sample, "Elevated 5xx on catalog-api")
     key = run_cli("--db", db, "action", "add", "Canary under peak load", "--incident", ref, "--owner", "alice",
                   "--priority", "P0", "--type", "detect", "--due", "2026-11-01").stdout.strip()
-    assert key == "AI-001"
-    listed = json.loads(run_cli("--db", db, "action", "list", "--json").stdout)
-    assert listed[0]["id"] == "AI-001" and listed[0]["overdue"] and listed[0]["incident"] == ref
+    new = f"AI-{FIRST_FREE_ACTION:03d}"
+    assert key == new
+    listed = json.loads(run_cli("--db", db, "action", "list", "--incident", ref, "--json").stdout)
+    assert listed[0]["id"] == new and listed[0]["overdue"] and listed[0]["incident"] == ref
     assert "OVERDUE" in run_cli("--db", db, "action", "list", "--overdue").stdout
-    assert run_cli("--db", db, "action", "done", "ai-001").returncode == 0
-    assert json.loads(run_cli("--db", db, "action", "list", "--json").stdout) == []
+    assert run_cli("--db", db, "action", "done", new.lower()).returncode == 0
+    assert json.loads(run_cli("--db", db, "action", "list", "--incident", ref, "--json").stdout) == []
     bad = run_cli("--db", db, "action", "done", "AI-999")
     assert bad.returncode == 3 and "No action item AI-999" in bad.stderr
     bad_date = run_cli("--db", db, "action", "add", "x", "--due", "tomorrow")
     assert bad_date.returncode == 2 and "not a date" in bad_date.stderr
     # stored items replace their proposals in the postmortem
     draft = Aftercare(sample).postmortem(ref)
-    assert draft.action_items[0].key == "AI-001" and not draft.action_items[0].proposed
+    assert draft.action_items[0].key == new and not draft.action_items[0].proposed
 
 
 def test_handoff_drafted_from_the_sample_data(tmp_path: Path) -> None:
@@ -125,7 +128,7 @@ def test_handoff_drafted_from_the_sample_data(tmp_path: Path) -> None:
     for ref in open_refs:
         assert any(issue.startswith(ref) for issue in issues)
     assert any("SEV1 MITIGATE: Checkout API returning 500s" in i for i in issues)
-    assert any(i.startswith("AI-001 (P1, prevent): Alert on pgbouncer") for i in issues)
+    assert any(i.startswith(f"AI-{FIRST_FREE_ACTION:03d} (P1, prevent): Alert on pgbouncer") for i in issues)
     checkout = next(i for i in made.sections["open_issues"] if "Checkout API" in i["issue"])
     assert checkout["status"].startswith("IC priya; last status: SEV1 mitigated for 27 min")
     expected_changes = sorted(
@@ -249,7 +252,7 @@ def test_monthly_report_known_answers(tmp_path: Path) -> None:
     assert health == {"pages_per_shift": "healthy", "off_hours_pages_per_week": "healthy",
                       "time_to_acknowledge": "warning", "time_to_mitigate": "warning",
                       "false_positive_rate": "warning"}
-    assert data["action_items"] == {"open": 2, "completed_this_month": 1, "overdue": 1}
+    assert data["action_items"] == {"open": 2, "proposed": 0, "completed_this_month": 1, "overdue": 1}
     weeks = data["weekly_incidents"]
     assert weeks[0]["week_of"] == "2026-10-26" and weeks[1]["SEV1"] == 1 and weeks[2]["SEV2"] == 1
 
