@@ -48,3 +48,9 @@ def clipboard_text(text: str) -> str:
     bracketed paste) arrives as the harmless text ``\\x1b[201~``. Windows line ends become plain newlines.
     """
     return literal(text.replace("\r\n", "\n"))
+
+
+def is_number_text(text: str) -> bool:
+    """Whether ``text`` is a plain non-negative number written in ASCII digits. ``str.isdigit`` also accepts "²" and
+    "١٢", which ``int`` then refuses: text from servers and files is checked with this before ``int``."""
+    return text.isascii() and text.isdigit()

@@ -14,7 +14,7 @@ from cockpit.domain.postmortem import ActionItem, check_action_fields, parse_dea
 from cockpit.errors import InvalidInput, NotFound
 from cockpit.service.incidents import IncidentService
 from cockpit.store.models import ActionItemRow, Incident, Page, Shift, TimelineEntry
-from cockpit.textsafe import control_characters
+from cockpit.textsafe import control_characters, is_number_text
 
 
 def _item(row: ActionItemRow, ref: str = "") -> ActionItem:
@@ -25,7 +25,7 @@ def _item(row: ActionItemRow, ref: str = "") -> ActionItem:
 
 def _number(key: str) -> int:
     text = key.strip().upper().removeprefix("AI-")
-    if not text.isascii() or not text.isdigit() or len(text.lstrip("0")) > 9:  # ² is a digit; 10**20 no SQL int
+    if not is_number_text(text) or len(text.lstrip("0")) > 9:  # ² is a digit; 10**20 no SQL int
         raise InvalidInput(f"'{key[:24]}' is not an action item id: they look like AI-001.")
     return int(text)
 

@@ -17,6 +17,7 @@ from cockpit.errors import InvalidInput, NotFound, RuleViolation
 from cockpit.service.aftercare import Aftercare
 from cockpit.service.incidents import IncidentService
 from cockpit.store.models import HandoffRow, Incident, Shift, TimelineEntry
+from cockpit.textsafe import is_number_text
 
 
 def _handoff(row: HandoffRow) -> Handoff:
@@ -41,7 +42,7 @@ def _next_on_call(session: Any, now: datetime, author: str) -> str | None:
 
 def _number(key: str) -> int:
     text = key.strip().upper().removeprefix("H-")
-    if not text.isascii() or not text.isdigit():
+    if not is_number_text(text):
         raise InvalidInput(f"'{key}' is not a handoff id: they look like H-001 (or just 1).")
     if len(text.lstrip("0")) > 9:  # beyond what SQLite's integers hold, and beyond any real count of handoffs
         raise InvalidInput(f"'{key[:24]}…' is not a handoff id: the number is far too large; "

@@ -18,7 +18,7 @@ import httpx
 
 from cockpit.errors import CockpitError
 from cockpit.sources.settings import PrometheusSettings
-from cockpit.textsafe import one_line
+from cockpit.textsafe import is_number_text, one_line
 
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
 MAX_SERIES = 1000
@@ -78,7 +78,7 @@ class PrometheusSource:
         try:
             with self._client.stream("POST", path, data=dict(form)) as response:
                 declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+                if is_number_text(declared) and int(declared) > MAX_ANSWER_BYTES:
                     raise SourceDown(f"{self.name} sent an answer of {int(declared):,} bytes; the limit is "
                                      f"{MAX_ANSWER_BYTES:,}.")
                 body = bytearray()

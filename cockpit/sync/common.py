@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote
 import httpx
 
 from cockpit.sync.adapter import AuthFailed, Misconfigured, Permanent, RateLimited, Retryable, Stale
-from cockpit.textsafe import one_line
+from cockpit.textsafe import is_number_text, one_line
 
 ENTRY_HEADER = re.compile(r"^\[(?P<kind>[a-z]+)\] (?P<author>[^\n]+?) · (?P<at>\d{4}-\d\d-\d\dT[\d:.]+Z)"
                           r"(?P<extras>(?: · [a-z_]+=[^\s·]*)*)\n\n")
@@ -84,7 +84,7 @@ def parse_entry_content(content: str) -> ParsedEntry | None:
         return None  # looks like ours but the time is not a time: treat it as written by hand
     extras = dict(part.split("=", 1) for part in header["extras"].split(" · ") if "=" in part)
     hlc_text = extras.pop("hlc", "")
-    hlc = int(hlc_text) if hlc_text.isdigit() and len(hlc_text) < 30 else None
+    hlc = int(hlc_text) if is_number_text(hlc_text) and len(hlc_text) < 30 else None
     # services stay quoted one by one (a comma may be part of a name): the merge splits and unquotes them
     facts = {key: value if key == "services" else unquote(value) for key, value in extras.items()
              if key in DECLARED_FACTS}

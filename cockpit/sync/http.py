@@ -29,7 +29,7 @@ import httpx
 
 from cockpit.sync.adapter import Permanent, Retryable, TrackerError
 from cockpit.sync.common import request_seconds, request_timeout
-from cockpit.textsafe import one_line
+from cockpit.textsafe import is_number_text, one_line
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 REDIRECT_CODES = (301, 302, 303, 307, 308)
@@ -198,7 +198,7 @@ class TrackerHttp:
             response = self.client.send(request, stream=True)
             try:
                 declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > limit:
+                if is_number_text(declared) and int(declared) > limit:
                     raise AnswerTooLarge(self._too_large(int(declared)))
                 body = bytearray()
                 for chunk in response.iter_bytes():

@@ -28,7 +28,7 @@ from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemotePro
 from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent, Stale, TokenRefused
 from cockpit.sync.common import entry_content, parse_entry_content, raise_for, request_seconds
 from cockpit.sync.http import Limits, TrackerHttp
-from cockpit.textsafe import one_line
+from cockpit.textsafe import is_number_text, one_line
 
 MSG_FIELDS = "content,author,creation,cockpit_uuid"
 PAGE = 100  # items per listing request
@@ -63,7 +63,7 @@ def _text(value: Any, what: str) -> str:
 def _item_id(item: Any, what: str) -> str:
     """The id of a listed item: a string or number of digits (Roundup's ids are numbers)."""
     raw = item.get("id") if isinstance(item, dict) else None
-    if isinstance(raw, bool) or not isinstance(raw, str | int) or not str(raw).isdigit() or len(str(raw)) > 18:
+    if isinstance(raw, bool) or not isinstance(raw, str | int) or not is_number_text(str(raw)) or len(str(raw)) > 18:
         raise BadRecord(f"a {what} without a usable id ({one_line(repr(raw))[:30]})")
     return str(raw)
 
@@ -368,7 +368,7 @@ class RoundupAdapter:
             ref=_text(attributes.get("cockpit_ref"), "reference"), title=_text(attributes.get("title"), "title"),
             fields={k: _text(attributes.get(k), k) for k in PULLED_FIELDS},
             changed_at=_roundup_time(activity) if activity else datetime.now(UTC),
-            changed_by=self.username(actor_id) if actor_id.isdigit() else "", entries=entries,
+            changed_by=self.username(actor_id) if is_number_text(actor_id) else "", entries=entries,
         )
 
     def _entry(self, msg_id: str, msg: dict[str, Any]) -> RemoteEntry:
@@ -381,8 +381,9 @@ class RoundupAdapter:
         author_id = _text(author_link.get("id") if isinstance(author_link, dict) else author_link, "author")
         date = msg.get("creation")
         at = _roundup_time(date) if date else datetime.now(UTC)
-        kind, author, text = "note", author_name or (self.username(author_id) if author_id.isdigit() else self.name), \
-            content
+        if not author_name:  # asked of the tracker only when the message did not name its author
+            author_name = self.username(author_id) if is_number_text(author_id) else self.name
+        kind, author, text = "note", author_name, content
         hlc, facts = None, {}
         parsed = parse_entry_content(content)
         if parsed is not None:

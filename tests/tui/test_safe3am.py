@@ -787,3 +787,57 @@ async def test_13_9_no_color_checkboxes_and_severity_order_and_high_contrast_rea
         box.value = True
         await pilot.pause()
         assert "X" in box.render().plain
+
+
+# --- the conflicts screen: restoring, retrying and freeing are lasting: each asks first ----------------------------
+async def test_r_on_the_conflicts_screen_asks_before_it_restores_or_retries(
+        make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+    from datetime import UTC, datetime
+
+    from sqlmodel import select
+
+    from cockpit.store.models import Conflict, OutboxOp
+
+    config = tmp_path / "config.yaml"
+    config.write_text("responder: ic-tester\n")
+    (tmp_path / "trackers.yaml").write_text("trackers:\n  - name: team\n    kind: roundup\n"
+                                            "    url: http://127.0.0.1:9/\n    username: ic\n")
+    monkeypatch.setenv("COCKPIT_CONFIG", str(config))
+    db = tmp_path / "conflicts.db"
+    svc = IncidentService(Store.open(db), "ic-tester")
+    ref = svc.open_incident("Queue backlog", Impact.DEGRADED, Scope.LT25, commander="ic-tester").ref
+    incident_id = svc.get(ref).snapshot.id
+    with svc.store.write() as session:
+        for op in session.exec(select(OutboxOp)).all():
+            op.state, op.last_error = "dead", "refused"
+            session.add(op)
+        session.add(Conflict(id=str(uuid.uuid4()), incident_id=incident_id, field="severity", local_value="SEV2",
+                             remote_value="SEV3", kept="remote", at=datetime.now(UTC)))
+
+    def states() -> tuple[set[str], bool, int]:
+        with svc.store.read() as session:
+            return ({op.state for op in session.exec(select(OutboxOp)).all()},
+                    session.exec(select(Conflict)).one().restored, len(svc.get(ref).timeline))
+
+    before = states()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        await pilot.press("C")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "ConflictsScreen")
+        await settle(pilot)
+        for row in range(3):  # a failed change, another, and the conflict: a stray r writes nothing
+            await pilot.press("r")
+            await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
+            assert app.screen.question  # it says what a yes does
+            await pilot.press("n")
+            await settle(pilot)
+            assert states() == before, row
+            await pilot.press("down")
+        await pilot.press("end", "r")
+        await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
+        assert "SEV2" in app.screen.question and "timeline" in app.screen.question
+        await pilot.press("y")
+        await wait_until(pilot, lambda: states()[1])  # restored once confirmed
+        assert states()[2] == before[2] + 1

@@ -1,10 +1,11 @@
 """Sync problems: the conflict log (both sides changed a field, or the incident rules refused the tracker's
 value; r puts back the value that lost), dead letters (changes the tracker refused for good; r queues one again)
 and parked records (what the tracker sent that the cockpit could not take, with the reason; r frees one, and the
-next sync reads it again)."""
+next sync reads it again). Each r asks first, saying what a yes does."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -17,6 +18,7 @@ from textual.widgets.option_list import Option
 from cockpit.service.merge import ConflictView, Merger, ParkedView, parked_records, release_parked, restore_conflict
 from cockpit.service.outbox import DeadLetter, dead_letters, retry_dead
 from cockpit.textsafe import one_line
+from cockpit.tui.screens.dialogs import Confirm
 
 if TYPE_CHECKING:
     from cockpit.tui.app import CockpitApp
@@ -78,6 +80,7 @@ class ConflictsScreen(Screen[None]):
         options.focus()
 
     def action_restore(self) -> None:
+        """Restore, retry or free the highlighted row, once the person said yes to what that does."""
         options = self.query_one(OptionList)
         index = options.highlighted
         if index is None:
@@ -85,11 +88,27 @@ class ConflictsScreen(Screen[None]):
         chosen = options.get_option_at_index(index).id or ""
         kind, _, item_id = chosen.partition(":")
         if kind == "d":
-            self.cockpit.call_service(lambda svc: retry_dead(svc, item_id), self._retried)
+            dead = next((d for d in self.dead if d.id == item_id), None)
+            self._ask(f"Send this failed change again? {one_line(dead.sentence) if dead else ''} It goes back in "
+                      "the queue; the next sync sends it.",
+                      lambda: self.cockpit.call_service(lambda svc: retry_dead(svc, item_id), self._retried))
         elif kind == "p":
-            self.cockpit.call_service(lambda svc: release_parked(svc, item_id)[0], self._freed)
+            self._ask("Free this parked record? The next sync reads it from the tracker again (if it is still bad, "
+                      "it is parked again).",
+                      lambda: self.cockpit.call_service(lambda svc: release_parked(svc, item_id)[0], self._freed))
         elif kind == "c":
-            self.cockpit.call_service(lambda svc: restore_conflict(svc, item_id), self._restored)
+            conflict = next((c for c in self.conflicts if c.id == item_id), None)
+            if conflict is None or conflict.restored:
+                self.notify("That value was already restored.")
+                return
+            losing = conflict.local_value if conflict.kept == "remote" else conflict.remote_value
+            self._ask(f"Put {conflict.field} back to {one_line(losing)} on {conflict.incident_ref}, the value the "
+                      f"sync conflict discarded? It is written to the timeline as a {conflict.field} change and "
+                      "syncs like any other.",
+                      lambda: self.cockpit.call_service(lambda svc: restore_conflict(svc, item_id), self._restored))
+
+    def _ask(self, question: str, then: Callable[[], None]) -> None:
+        self.app.push_screen(Confirm(question), lambda yes: then() if yes else None)
 
     def _retried(self, count: int) -> None:
         self.notify(f"Queued again ({count}); the next sync sends it.")

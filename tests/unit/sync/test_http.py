@@ -61,3 +61,18 @@ def test_a_wait_a_tracker_asks_for_is_capped_at_an_hour(asked: float, waited: fl
     assert capped_wait(asked) == waited
     if asked > 3600:
         assert "waits an hour at most" in wait_words(asked)
+
+
+@pytest.mark.parametrize("stamp", ["²", "١٢٣", "12³"])
+def test_a_stamp_of_digits_that_are_not_ascii_is_no_stamp(stamp: str) -> None:
+    # "²".isdigit() is true but int("²") raises: a tracker's comment must not be able to crash the pull
+    parsed = parse_entry_content(f"[note] alice · 2026-11-22T19:35:00Z · hlc={stamp}\n\nhello")
+    assert parsed is not None and parsed.hlc is None and parsed.text == "hello"
+
+
+@pytest.mark.parametrize("raw", ["²", "١٢", "7²"])
+def test_a_roundup_id_of_digits_that_are_not_ascii_is_a_bad_record(raw: str) -> None:
+    from cockpit.sync.roundup import BadRecord, _item_id
+
+    with pytest.raises(BadRecord):
+        _item_id({"id": raw}, "message")
