@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from tests.tui.conftest import settle, wait_until
 
@@ -31,6 +31,8 @@ async def _ready(pilot: Any) -> None:
 async def _no_blink(pilot: Any) -> None:
     for widget in pilot.app.screen.query(Input):
         widget.cursor_blink = False
+    for area in pilot.app.screen.query(TextArea):  # the handoff editor's cursor blinks too
+        area.cursor_blink = False
     await pilot.pause()
 
 
@@ -113,6 +115,8 @@ async def handoff(pilot: Any) -> None:
     await settle(pilot)
     await pilot.press("ctrl+n")
     await wait_until(pilot, lambda: getattr(pilot.app.screen, "handoff", None) is not None)
+    # the editor takes focus once the draft is shown: under load, a moment after the handoff is loaded
+    await wait_until(pilot, lambda: type(pilot.app.focused).__name__ == "TextArea")
     await settle(pilot, rounds=3)
     for widget in pilot.app.screen.query("TextArea"):
         widget.cursor_blink = False

@@ -162,7 +162,8 @@ class SeverityPane(Widget, can_focus=True):
         text.append("\n")
         if self.proposing:
             more = f" (+{len(self.proposal) - 1} more)" if len(self.proposal) > 1 else ""
-            text.append(f"⚠ Proposed: SLA breach imminent: {literal(self.proposal[0])}{more} · v: review\n",
+            # the key first: at 80x24 the pane cuts the end of this line
+            text.append(f"⚠ v: review proposed SLA breach imminent: {literal(self.proposal[0])}{more}\n",
                         style("matrix--proposal", partial=True))
         if self.pending:
             text.append(f"Enter applies: {self.preview.explanation}", style("matrix--why", partial=True))
