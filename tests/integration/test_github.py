@@ -463,6 +463,11 @@ async def test_the_cockpit_lists_a_failed_change_and_r_queues_it_again(github: F
         first = app.screen.query_one(OptionList).get_option_at_index(0).prompt
         assert "FAILED" in str(first) and "refused [bold]literally[/]" in str(first)
         await pilot.press("r")
+        await pilot.pause()
+        from cockpit.tui.screens.dialogs import Confirm
+
+        assert isinstance(app.screen, Confirm)  # restoring or retrying is lasting: it asks first
+        await pilot.press("y")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.screen.dead == []

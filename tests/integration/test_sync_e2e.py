@@ -174,6 +174,11 @@ async def test_restore_the_losing_value_from_the_cockpit(roundup: RoundupTracker
         assert isinstance(app.screen, ConflictsScreen) and app.screen.conflicts
         assert "kept SEV4" in app.screen.conflicts[0].sentence
         await pilot.press("r")
+        await pilot.pause()
+        from cockpit.tui.screens.dialogs import Confirm
+
+        assert isinstance(app.screen, Confirm)  # restoring or retrying is lasting: it asks first
+        await pilot.press("y")
         await app.workers.wait_for_complete()
         await pilot.pause()
     assert a_svc.get(ref).snapshot.severity is Severity.SEV1  # the losing value, back, and queued to sync
