@@ -890,7 +890,7 @@ def tracker_login(app: AppContext, name: str, no_check: bool, allow_plaintext: b
     if no_check:
         click.echo(f"Saved in the OS keyring for '{item.name}' (not checked).")
     elif caveat is None:
-        from cockpit.sync.runner import login_accepted
+        from cockpit.service.sync_ledger import login_accepted
 
         if app.db_path().exists():  # "login needed" no longer tells the truth (a busy database: the next pull)
             with contextlib.suppress(CockpitError):

@@ -118,7 +118,7 @@ def parse_roles(text: str) -> dict[str, list[str]]:
     return roles
 
 
-def _current_roles(session: Session, incident_id: str) -> dict[str, list[str]]:
+def current_roles(session: Session, incident_id: str) -> dict[str, list[str]]:
     roles: dict[str, list[str]] = {}
     for assignment in session.exec(select(RoleAssignment).where(
             RoleAssignment.incident_id == incident_id, col(RoleAssignment.until).is_(None))).all():
@@ -451,7 +451,7 @@ class Merger:
         state = self.state(session)
         agreed: dict[str, Any] = dict(state.remote_state.get(incident.id, {}))
         local = {"severity": Severity(incident.severity).label, "phase": incident.phase,
-                 "roles": roles_text(_current_roles(session, incident.id))}
+                 "roles": roles_text(current_roles(session, incident.id))}
         effects: set[str] = set()
         for name in SYNCED_FIELDS:
             raw = remote.fields.get(name)
@@ -798,7 +798,7 @@ def restore_conflict(incidents: IncidentService, conflict_id: str) -> str:
 def _restore_roles(incidents: IncidentService, incident_id: str, wanted: dict[str, list[str]]) -> None:
     """Make the role board hold exactly ``wanted`` again: release who should not hold a role, then assign."""
     with incidents.store.read() as session:
-        current = _current_roles(session, incident_id)
+        current = current_roles(session, incident_id)
     for role, holders in current.items():
         for holder in holders:
             if holder not in wanted.get(role, []):
