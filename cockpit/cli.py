@@ -838,7 +838,7 @@ def tracker_add(name: str, kind: str, url: str | None, project: str) -> None:
 @pass_ctx
 def tracker_list(app: AppContext, as_json: bool) -> None:
     """Configured trackers and their login: logged in, refused (the tracker's last answer was 401), login needed."""
-    from cockpit.sync.runner import login_state
+    from cockpit.sync.control import login_state
     from cockpit.sync.settings import load_trackers
     from cockpit.textsafe import one_line
 
@@ -871,7 +871,7 @@ def tracker_login(app: AppContext, name: str, no_check: bool, allow_plaintext: b
     keeps secrets unencrypted (keyrings.alt's PlaintextKeyring) is refused unless --allow-plaintext-keyring."""
     import contextlib
 
-    from cockpit.sync.runner import check_login
+    from cockpit.sync.control import check_login
     from cockpit.sync.settings import get_tracker, plaintext_keyring, require_keyring, store_secret
     from cockpit.textsafe import one_line
 
@@ -951,7 +951,7 @@ def sync(ctx: click.Context, once: bool, tracker_name: str | None, interval: flo
         return
     import time as _time
 
-    from cockpit.sync.runner import open_relay
+    from cockpit.sync.control import open_relay
     from cockpit.textsafe import one_line
 
     app: AppContext = ctx.obj
@@ -980,7 +980,7 @@ def sync(ctx: click.Context, once: bool, tracker_name: str | None, interval: flo
 def sync_conflicts(app: AppContext, as_json: bool) -> None:
     """The conflict log: both sides changed a field; the losing value can be restored."""
     from cockpit.service.merge import Merger
-    from cockpit.sync.runner import choose_tracker
+    from cockpit.sync.control import choose_tracker
     from cockpit.textsafe import one_line
 
     conflicts = Merger(app.service(), choose_tracker(None).name).conflicts()
@@ -1069,7 +1069,7 @@ def sync_retry(app: AppContext, op_id: str | None, retry_all: bool) -> None:
 @pass_ctx
 def sync_status(app: AppContext, as_json: bool) -> None:
     """Per tracker: reachable, queued count, oldest queued age, dead letters, conflicts, last push and pull."""
-    from cockpit.sync.runner import status_rows
+    from cockpit.sync.control import status_rows
 
     rows = status_rows(app.service())
     if as_json:

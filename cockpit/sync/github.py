@@ -28,16 +28,8 @@ from cockpit.domain.lifecycle import Phase
 from cockpit.errors import InvalidInput
 from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id, roles_text
 from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent, RateLimited
-from cockpit.sync.common import (
-    MAX_WAIT_S,
-    asked_wait,
-    entry_content,
-    parse_entry_content,
-    raise_for,
-    request_seconds,
-    retry_after,
-    wait_words,
-)
+from cockpit.sync.answers import MAX_WAIT_S, asked_wait, raise_for, request_seconds, retry_after, wait_words
+from cockpit.sync.entry_text import entry_content, parse_entry_content
 from cockpit.sync.http import Limits, TrackerHttp
 
 INCIDENT_LABEL = "cockpit"

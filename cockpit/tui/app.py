@@ -176,7 +176,7 @@ class CockpitApp(App[None]):
         across rounds so its circuit breaker and the tracker's rate-limit pause carry over. A round runs in a
         daemon thread of its own, never in the workers' pool: quitting waits for the pool, and must never wait
         on the network (``on_unmount`` cancels the round's requests and leaves the thread behind)."""
-        from cockpit.sync.runner import open_relay
+        from cockpit.sync.control import open_relay
         from cockpit.sync.settings import load_trackers
 
         def work(svc: IncidentService) -> None:

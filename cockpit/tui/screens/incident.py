@@ -137,7 +137,7 @@ class IncidentScreen(Screen[None]):
 
         def check(svc: Any) -> tuple[tuple[str, int], IncidentDetail | None, list[Any], int]:
             if refresh_sync:
-                from cockpit.sync.runner import status_line
+                from cockpit.sync.control import status_line
                 from cockpit.sync.settings import trackers_path
 
                 try:

@@ -1,4 +1,5 @@
-"""Wiring: the configured tracker, its credential and adapter, a relay; and the sync status summary."""
+"""How the CLI and the TUI control the sync: the configured tracker, its credential and adapter, a relay; logins
+checked before they are saved; and the sync status summary and its sentences."""
 
 from __future__ import annotations
 
