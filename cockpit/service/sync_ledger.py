@@ -16,7 +16,8 @@ from sqlmodel import col, select
 
 from cockpit.domain.severity import Severity
 from cockpit.service.incidents import IncidentService
-from cockpit.service.merge import current_roles, roles_text
+from cockpit.service.merge import roles_text
+from cockpit.service.role_holders import holders_by_role
 from cockpit.store.models import Incident, OutboxOp, RemoteLink, SyncState
 
 SYNC_STATE_FIELDS = frozenset({"pull_cursor", "last_pull_at", "last_push_at", "last_attempt_at", "last_error",
@@ -171,6 +172,6 @@ class SyncLedger:
                 return None
             state = session.get(SyncState, self.tracker)
             agreed = dict(state.remote_state.get(incident_id, {})) if state else {}
-            roles_now = roles_text(current_roles(session, incident_id))
+            roles_now = roles_text(holders_by_role(session, incident_id))
             return ({"severity": Severity(incident.severity).label, "phase": incident.phase, "roles": roles_now},
                     agreed)
