@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from cockpit import __version__
+from cockpit.domain.incident import PERSON_KINDS
 from cockpit.errors import CockpitError, InvalidInput
 from cockpit.web.commands import register as register_web_commands
 
@@ -28,7 +29,7 @@ IMPACT_CHOICES = ["core-down", "degraded", "non-core-down", "cosmetic"]
 SCOPE_CHOICES = ["one-user", "lt25", "gt25", "all"]
 ROLE_CHOICES = ["ic", "comms", "ops", "sme", "scribe"]
 PHASE_CHOICES = ["detect", "triage", "respond", "mitigate", "resolve", "review"]
-NOTE_KINDS = ["note", "decision", "action", "status", "change", "deploy"]
+NOTE_KINDS = list(PERSON_KINDS)  # the kinds a person writes, from the domain
 TEMPLATE_CHOICES = ["initial", "customer", "resolution"]
 
 

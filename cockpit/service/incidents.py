@@ -13,7 +13,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from cockpit.domain import cadence, comms, ids
-from cockpit.domain.incident import CHECK_IN_KINDS, PERSON_KINDS, Entry, IncidentSnapshot
+from cockpit.domain.incident import CHECK_IN_KINDS, PERSON_KINDS, Entry, IncidentSnapshot, OutboxState
 from cockpit.domain.lifecycle import Direction, Phase, plan_transition
 from cockpit.domain.metrics import IncidentMetrics, compute_metrics
 from cockpit.domain.roles import Role, RoleHolding, RoleWarning, check_roles
@@ -459,7 +459,7 @@ class IncidentService:
     def pending_outbox(self) -> int:
         with self.store.read() as session:
             return int(session.exec(
-                select(func.count()).select_from(OutboxOp).where(OutboxOp.state == "pending")).one())
+                select(func.count()).select_from(OutboxOp).where(OutboxOp.state == OutboxState.PENDING)).one())
 
 
 # --- mapping rows to domain pictures ------------------------------------------------------

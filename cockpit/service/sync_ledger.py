@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from cockpit.domain.incident import OutboxState
 from cockpit.domain.severity import Severity
 from cockpit.service.incidents import IncidentService
 from cockpit.service.merge import roles_text
@@ -76,9 +77,9 @@ def login_accepted(incidents: IncidentService, tracker: str) -> None:
 def queue_status(incidents: IncidentService) -> dict[str, Any]:
     """How many changes wait, since when, how many were refused for good, and what the next one waits for."""
     with incidents.store.read() as session:
-        pending = session.exec(select(OutboxOp).where(OutboxOp.state == "pending")
+        pending = session.exec(select(OutboxOp).where(OutboxOp.state == OutboxState.PENDING)
                                .order_by(col(OutboxOp.created_at))).all()
-        dead = session.exec(select(OutboxOp).where(OutboxOp.state == "dead")).all()
+        dead = session.exec(select(OutboxOp).where(OutboxOp.state == OutboxState.DEAD)).all()
         total = len(session.exec(select(Incident.id)).all())
     oldest = pending[0].created_at if pending else None
     waiting = [(op.next_attempt_at, op.seq or 0, op) for op in pending if op.next_attempt_at is not None]
@@ -99,7 +100,7 @@ class SyncLedger:
     # --- the queue ---------------------------------------------------------------------------
     def pending(self, limit: int) -> list[QueuedChange]:
         with self.incidents.store.read() as session:
-            rows = session.exec(select(OutboxOp).where(OutboxOp.state == "pending")
+            rows = session.exec(select(OutboxOp).where(OutboxOp.state == OutboxState.PENDING)
                                 .order_by(col(OutboxOp.seq)).limit(limit)).all()
             return [QueuedChange(r.id, r.incident_id, r.entity_id, r.op, dict(r.payload), r.attempts,
                                  r.next_attempt_at) for r in rows]

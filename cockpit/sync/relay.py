@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from cockpit.domain.incident import OutboxState
 from cockpit.service.incidents import IncidentService
 from cockpit.service.merge import Merger, RemoteProblem
 from cockpit.service.sync_ledger import QueuedChange, SyncLedger, queue_status
@@ -117,7 +118,7 @@ class Relay:
             try:
                 self._send(op)
             except Settling as exc:
-                self.ledger.finish(op, "pending", str(exc), next_at=self.incidents.clock()
+                self.ledger.finish(op, OutboxState.PENDING, str(exc), next_at=self.incidents.clock()
                              + timedelta(seconds=exc.retry_after or 0.0), payload={**op.payload, "_wait": "settling"})
                 report.waiting += 1
                 blocked.add(op.incident_id)
@@ -134,7 +135,7 @@ class Relay:
                 report.url_wrong = True
                 break
             except Permanent as exc:
-                self.ledger.finish(op, "dead", str(exc), attempts_inc=1)
+                self.ledger.finish(op, OutboxState.DEAD, str(exc), attempts_inc=1)
                 self._note(last_error=str(exc), last_attempt_at=self.incidents.clock())
                 report.dead += 1
                 report.errors.append(str(exc))
@@ -147,15 +148,15 @@ class Relay:
                 ended = {**op.payload, "_wait": "rate" if isinstance(exc, RateLimited) else "backoff"}
                 if "_sent_at" in op.payload:
                     ended["_sent_at"] = self.incidents.clock().isoformat()
-                self.ledger.finish(op, "pending", str(exc), next_at=self.incidents.clock() + timedelta(seconds=delay),
-                             attempts_inc=1, payload=ended)
+                self.ledger.finish(op, OutboxState.PENDING, str(exc), attempts_inc=1, payload=ended,
+                                   next_at=self.incidents.clock() + timedelta(seconds=delay))
                 self._note(reachable=isinstance(exc, Stale), last_error=str(exc),
                            last_attempt_at=self.incidents.clock())
                 report.errors.append(str(exc))
                 blocked.add(op.incident_id)
             else:
                 self.breaker.success()
-                self.ledger.finish(op, "sent", attempts_inc=1)
+                self.ledger.finish(op, OutboxState.SENT, attempts_inc=1)
                 report.pushed += 1
                 healthy = True
         if report.pushed and not report.errors:
