@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -55,7 +55,6 @@ class IncidentDetail:
     warnings: Sequence[RoleWarning]
     check_in: cadence.CheckIn | None
     metrics: IncidentMetrics
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _clean_name(value: str, what: str) -> str:

@@ -70,10 +70,6 @@ class Breaker:
         if self.failures >= self.threshold:
             self.opened_at = now
 
-    @property
-    def state(self) -> str:
-        return "open" if self.opened_at else "closed"
-
 
 @dataclass
 class Report:

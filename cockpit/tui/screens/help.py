@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from rich.table import Table
@@ -76,10 +75,3 @@ class HelpScreen(ModalScreen[None]):
 def _pretty(keys: str) -> str:
     names = {"right_square_bracket": "]", "left_square_bracket": "[", "slash": "/", "question_mark": "?"}
     return ", ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
-
-
-def iter_ids(groups: Iterable[tuple[str, list[Binding]]]) -> Iterable[str]:
-    for _, bindings in groups:
-        for binding in bindings:
-            if binding.id:
-                yield binding.id
