@@ -26,6 +26,7 @@ from cockpit.service.clock import Clock, utc_now
 from cockpit.service.drafts import Drafts
 from cockpit.service.incidents import IncidentService
 from cockpit.textsafe import clipboard_text, literal
+from cockpit.tui.host import CockpitHost
 from cockpit.tui.readonly import SENTENCE, refusal
 from cockpit.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, monochrome_variant
 
@@ -224,7 +225,7 @@ class CockpitApp(App[None]):
         except CockpitError:
             pass  # login needed / no keyring: the status line says so
         except Exception:
-            self._log_crash()
+            self.report_crash()
 
     def _ask_who(self) -> None:
         """First start: every entry carries its author's name, so ask for it rather than write as the login."""
@@ -262,7 +263,7 @@ class CockpitApp(App[None]):
             except CockpitError:
                 pass  # the database refused (busy): the local draft keeps it for the next start
             except Exception:
-                self._log_crash()
+                self.report_crash()
         self.exit()
 
     def _land(self, open_incidents: list[Any]) -> None:
@@ -385,7 +386,7 @@ class CockpitApp(App[None]):
                     self.call_from_thread(on_error, exc)
                 return
             except Exception:
-                where = self._log_crash()
+                where = self.report_crash()
                 self.call_from_thread(self.notify, f"An unexpected problem (a bug); details are in {where}. "
                                       "Your data is safe.", severity="error", timeout=15)
                 return
@@ -402,15 +403,20 @@ class CockpitApp(App[None]):
         except NoMatches:
             if isinstance(origin, DOMNode) and not origin.is_attached:
                 return
-            where = self._log_crash()
+            where = self.report_crash()
             self.notify(f"An unexpected problem (a bug); details are in {where}. Your data is safe.",
                         severity="error", timeout=15)
         except CockpitError as exc:
             self.notify(str(exc), severity="error", timeout=8)
         except Exception:
-            where = self._log_crash()
+            where = self.report_crash()
             self.notify(f"An unexpected problem (a bug); details are in {where}. Your data is safe.",
                         severity="error", timeout=15)
 
-    def _log_crash(self) -> Path | str:
+    def report_crash(self) -> Path | str:
         return log_crash("unexpected error in the cockpit screen") or "the log (not writable)"
+
+
+def _hosts(app: CockpitApp) -> CockpitHost:
+    """Never called: mypy checks here that the app offers everything a screen may ask of it."""
+    return app

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,8 +11,7 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-if TYPE_CHECKING:
-    from cockpit.tui.app import CockpitApp
+from cockpit.tui.host import host_of
 
 
 def bindings_of(node: DOMNode) -> list[Binding]:
@@ -51,7 +48,7 @@ class HelpScreen(ModalScreen[None]):
         self.rows: list[tuple[str, str, str]] = []  # (keys, what it does, binding id)
 
     def compose(self) -> ComposeResult:
-        cockpit: CockpitApp = self.app  # type: ignore[assignment]
+        cockpit = host_of(self.app)
         table = Table(box=None, expand=True, show_header=True, header_style="bold")
         table.add_column("Key", no_wrap=True)
         table.add_column("Does")
