@@ -285,7 +285,8 @@ class GitHubAdapter:
 
     def find_incident(self, cockpit_uuid: str) -> str | None:
         numbers = [number for issue in self._incident_issues()
-                   if issue_marker(issue).get("id") == cockpit_uuid and (number := _int(issue.get("number"))) is not None]
+                   if issue_marker(issue).get("id") == cockpit_uuid
+                   and (number := _int(issue.get("number"))) is not None]
         return str(min(numbers)) if numbers else None
 
     def find_entry(self, remote_incident: str, cockpit_uuid: str) -> str | None:
