@@ -59,6 +59,12 @@ class AppContext:
             self._service = IncidentService(Store.open(self.db_path()), author)
         return self._service
 
+    def close(self) -> None:
+        """The command is done: close the database (checkpointing its journal, as the end of a process does)."""
+        if self._service is not None:
+            self._service.store.close()
+            self._service = None
+
 
 pass_ctx = click.make_pass_decorator(AppContext)
 

@@ -50,6 +50,7 @@ def cli(ctx: click.Context, db: Path | None, responder: str | None) -> None:
         if found := control_characters(responder):
             raise InvalidInput(f"--as NAME contains a control character ({found}); type the name as plain text.")
     ctx.obj = AppContext(db=db.expanduser() if db else None, responder=responder)
+    ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         run_tui(ctx.obj)
 
