@@ -1137,6 +1137,9 @@ register_web_commands(cli)  # status-page, serve, comms --publish (#15): cockpit
 from cockpit.cli_slo import slo as _slo_group  # noqa: E402  (the slo command group lives in its own module)
 
 cli.add_command(_slo_group)
+from cockpit.cli_alerts import alerts as _alerts_group  # noqa: E402  (#10: cockpit/cli_alerts.py)
+
+cli.add_command(_alerts_group)
 
 
 # --- entry point --------------------------------------------------------------------------
