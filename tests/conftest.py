@@ -117,3 +117,16 @@ def prometheus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[obje
     folder = tmp_path_factory.mktemp("prometheus")
     with local_prometheus.run_prometheus(build(folder)) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def alertmanager_server() -> Iterator[object]:
+    """A real Alertmanager (Debian's prometheus-alertmanager) on a free loopback port, no gossip, a temporary storage
+    path; started once per test session (per xdist worker). Tests tell their alerts apart by a label of their own."""
+    from cockpit.sources import local_alertmanager
+
+    if not local_alertmanager.available():
+        pytest.skip("Debian's prometheus-alertmanager is not installed; scripts/install-system-deps.sh installs it "
+                    "when run as root")
+    with local_alertmanager.run_alertmanager() as running:
+        yield running

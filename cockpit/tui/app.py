@@ -32,6 +32,7 @@ from cockpit.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, mo
 if TYPE_CHECKING:
     from cockpit.sync.relay import Relay
     from cockpit.sync.settings import Tracker
+    from cockpit.tui.alerts import AlertsPoller
     from cockpit.tui.signals import SignalsRefresher
 
 
@@ -48,6 +49,7 @@ class CockpitApp(App[None]):
         Binding("o", "handoff", "Handoff", id="app.handoff"),
         Binding("m", "report", "Report", id="app.report"),
         Binding("C", "conflicts", "Sync conflicts & failures", show=False, id="app.conflicts"),
+        Binding("A", "alerts", "Alerts", id="app.alerts"),
     ]
 
     def __init__(
@@ -80,6 +82,7 @@ class CockpitApp(App[None]):
         self.last_incident_id: str | None = None  # the incident the list was opened from
         self.responder = service.author
         self.signals: SignalsRefresher | None = None
+        self.alerts: AlertsPoller | None = None
         self.drafts = Drafts(drafts_dir(), service.store.path)
         folders = theme_dirs if theme_dirs is not None else [data_folder("themes"), config_dir() / "themes"]
         themes, self.theme_problems = load_themes(folders)
@@ -168,6 +171,11 @@ class CockpitApp(App[None]):
 
         self.signals = SignalsRefresher(self)  # SLO figures from Prometheus, in the background
         self.signals.start()
+        from cockpit.tui.alerts import AlertsPoller
+
+        self.alerts = AlertsPoller(self)  # alerts from Alertmanager, in the background (#10)
+        if not self.read_only:
+            self.alerts.start()
         if self.sync_interval:
             self.set_interval(self.sync_interval, self._sync_round)
 
@@ -207,6 +215,8 @@ class CockpitApp(App[None]):
 
     def on_unmount(self) -> None:
         self._quitting = True
+        if self.alerts is not None:
+            self.alerts.stop()
         relay = self._relay
         if relay is not None:
             cancel = getattr(relay.adapter, "cancel", None)
@@ -312,6 +322,12 @@ class CockpitApp(App[None]):
         from cockpit.tui.screens.aftercare import ReportScreen
 
         self.push_screen(ReportScreen())
+
+    def action_alerts(self) -> None:
+        from cockpit.tui.screens.alerts import AlertsScreen
+
+        if not isinstance(self.screen, AlertsScreen):
+            self.push_screen(AlertsScreen())
 
     def action_conflicts(self) -> None:
         from cockpit.tui.screens.conflicts import ConflictsScreen

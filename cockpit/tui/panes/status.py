@@ -62,6 +62,10 @@ class StatusLine(Widget):
             (f" {due} ", "status--overdue" if overdue else "status--due"),
             (f" {compact_sync(self.sync_state)}" if compact else f" sync: {self.sync_state} ", "status--sync"),
         ]
+        pages = int(getattr(getattr(self.app, "alerts", None), "new_pages", 0) or 0)
+        if pages:  # page-level alerts that arrived while the person was elsewhere: a count, never a dialog
+            word = "page" if pages == 1 else "pages"
+            tail.insert(0, (f" {pages} {word} (A) " if compact else f" {pages} new {word}: A ", "status--overdue"))
         if not compact and self.responder:  # who is writing (at 80 columns the phase bar says it)
             tail.append((f" you: {one_line(self.responder)[:24]} ", "status--you"))
         fixed = sum(len(chunk) for chunk, _ in head + tail) + 2
