@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from cockpit.service.alerts import LoggedAlert
     from cockpit.tui.app import CockpitApp
 
-SHORT_RESPONSE = {"P0": "<5m", "P1": "<30m", "P2": "next bd", "P3": "weekly"}
+SHORT_RESPONSE = {"P0": "<5m", "P1": "<30m", "P2": "next day", "P3": "weekly"}
 
 
 def age_text(moment: datetime, now: datetime) -> str:
@@ -171,7 +171,7 @@ class AlertList(ScrollView, can_focus=True):
         right.append("runbook" if alert.name.casefold() in self.runbooks else "no runbook")
         tail = " " + " · ".join(right)
         head = [Segment(f"  {level} ", level_style),
-                Segment(f"{SHORT_RESPONSE.get(level, '?'):<7} ", dim),
+                Segment(f"{SHORT_RESPONSE.get(level, '?'):<8} ", dim),
                 Segment(f"{age_text(alert.starts_at, now):>6} ", None),
                 Segment(state, dim)]
         used = sum(s.cell_length for s in head) + len(tail)
@@ -277,13 +277,13 @@ class AlertsScreen(Screen[None]):
         state = status.age_text(now)
         if status.attempted_at is None and note:
             state = note
-        head = Text(no_wrap=True, overflow="ellipsis")
-        head.append(" Alertmanager: ", "bold")
-        head.append(one_line(state), "bold red" if status.error or note else "green")
-        head.append(f" · {firing} firing in {groups} group{'s' if groups != 1 else ''}"
-                    + (f" · {silenced} silenced" if silenced else ""))
+        head = Text()  # the counts first, then the source's state: on a narrow screen it wraps, never cut off
+        head.append(f" {firing} firing in {groups} group{'s' if groups != 1 else ''}"
+                    + (f" · {silenced} silenced" if silenced else ""), "bold")
         if status.quarantined:
             head.append(f" · {len(status.quarantined)} unreadable record(s) set aside", "yellow")
+        head.append(" · Alertmanager: ")
+        head.append(one_line(state), "bold red" if status.error or note else "green")
         self.query_one("#alerts-head", Static).update(head)
         listing = self.query_one(AlertList)
         listing.empty_text = ("No firing alerts." if status.last_ok_at else
