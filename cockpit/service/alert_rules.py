@@ -92,7 +92,8 @@ def read_rules(path: Path) -> tuple[list[RuleAlert], list[Problem]]:
                     has_for = False
             labels = _texts(doc, rule.get("labels"), (*where, "labels"), problems)
             annotations = _texts(doc, rule.get("annotations"), (*where, "annotations"), problems)
-            lines = {part: doc.where((*where, part))[0] for part in ("labels", "annotations", "for") if part in rule}
+            lines = {part: doc.problem((*where, part), "", at_key=True).line
+                     for part in ("labels", "annotations", "for") if part in rule}
             alerts.append(RuleAlert(str(path), doc.where(where)[0], name.strip(), str(expr), labels, annotations,
                                     has_for, lines))
     return alerts, problems
