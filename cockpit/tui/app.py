@@ -49,7 +49,7 @@ class CockpitApp(App[None]):
         Binding("o", "handoff", "Handoff", id="app.handoff"),
         Binding("m", "report", "Report", id="app.report"),
         Binding("C", "conflicts", "Sync conflicts & failures", show=False, id="app.conflicts"),
-        Binding("A", "alerts", "Alerts", id="app.alerts"),
+        Binding("A", "alerts", "Alerts", show=False, id="app.alerts"),
     ]
 
     def __init__(

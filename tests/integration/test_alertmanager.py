@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cockpit.domain.alerts import fingerprint
 from cockpit.domain.lifecycle import Phase
 from cockpit.service.alerts import AlertLog
 from cockpit.service.incidents import IncidentService
@@ -102,6 +103,7 @@ def test_posted_alerts_reach_the_log_in_one_poll_and_resolved_ones_are_recorded(
         assert {a.labels["pod"] for a in firing} == {"a", "b"}
         assert all(a.level is not None and a.level.value == "P0" for a in firing)
         assert {a.group_key for a in firing} == {"alertname=CheckoutErrorRateHigh,service=checkout"}
+        assert all(a.fingerprint == fingerprint(a.labels) for a in firing)  # ours computes Alertmanager's
         # pod b resolves (endsAt now): the next poll records it resolved, the other stays firing
         post(am, tag, "CheckoutErrorRateHigh", pod="b", starts=now() - timedelta(minutes=5), ends=now())
         poll_until(log, source, lambda: len(log.current()) == 1)
