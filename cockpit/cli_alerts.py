@@ -369,3 +369,4 @@ def source_login() -> None:
         click.echo(f"note: {_safe(str(exc))} The token is saved unchecked.", err=True)
     store_token(settings, token)
     click.echo(f"Token for {settings.origin} saved in the OS keyring.")
+

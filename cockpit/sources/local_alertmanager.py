@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +113,43 @@ def run_alertmanager(port: int | None = None, ready_timeout: float = 30.0) -> It
                 process.wait()
         log.close()
         shutil.rmtree(work, ignore_errors=True)
+
+
+# --- the demo ----------------------------------------------------------------------------------------
+DEMO_ALERTS = (
+    ("CheckoutErrorRateHigh", "checkout-api", "page", "Checkout error rate above 5 % for 5 minutes", 7),
+    ("CheckoutErrorRateHigh", "checkout-api", "page", "Checkout error rate above 5 % for 5 minutes", 4),
+    ("PgBouncerPoolSaturated", "orders-db", "warning", "PgBouncer pool for orders-db 97 % used", 26),
+    ("CertificateExpiringSoon", "api-gateway", "ticket", "TLS certificate of api.example.com expires in 9 days", 300),
+    ("DiskUsageHigh", "log-store", "ticket", "/var/lib/loki 91 % full", 95),
+)
+
+
+@contextmanager
+def demo_alerts() -> Iterator[str]:
+    """For `cockpit demo`: when Debian's prometheus-alertmanager is installed, an Alertmanager of its own on a free
+    loopback port holding a few sample alerts, stopped on exit. The demo never asks the person's own Alertmanager."""
+    import os
+
+    from cockpit.sources.alert_settings import TOKEN_VARIABLE, URL_VARIABLE
+
+    os.environ.pop(TOKEN_VARIABLE, None)
+    if not available():
+        os.environ[URL_VARIABLE] = "none"
+        yield "Alertmanager is not installed (Debian: apt-get install prometheus-alertmanager): A shows the alert log."
+        return
+    try:
+        with run_alertmanager() as running:
+            now = datetime.now(UTC)
+            running.post_alerts([alert(
+                {"alertname": name, "service": service, "severity": severity, "instance": f"{service}-{i}"},
+                {"summary": summary}, starts_at=now - timedelta(minutes=minutes))
+                for i, (name, service, severity, summary, minutes) in enumerate(DEMO_ALERTS)])
+            os.environ[URL_VARIABLE] = running.url
+            try:
+                yield f"Demo Alertmanager on {running.url} with {len(DEMO_ALERTS)} sample alerts (A shows them)."
+            finally:
+                os.environ.pop(URL_VARIABLE, None)
+    except CockpitError as exc:
+        os.environ[URL_VARIABLE] = "none"
+        yield f"The demo's Alertmanager could not start ({exc}); A shows the alert log."

@@ -213,3 +213,25 @@ async def test_a_new_page_while_elsewhere_is_a_count_in_the_status_line_not_a_di
         await pilot.press("A")
         await wait_until(pilot, lambda: isinstance(app.screen, AlertsScreen))
         assert app.alerts.new_pages == 0  # seen
+
+
+async def test_the_demo_shows_alerts_from_its_own_alertmanager(make_app: Callable[..., Any], sample_db: Path,
+                                                               tui_clock: FakeClock) -> None:
+    from datetime import UTC, datetime
+
+    from cockpit.sources import local_alertmanager
+    from cockpit.sources.local_alertmanager import DEMO_ALERTS, demo_alerts
+
+    if not local_alertmanager.available():
+        pytest.skip("Debian's prometheus-alertmanager is not installed")
+    tui_clock.now = datetime.now(UTC)
+    with demo_alerts() as note:
+        assert note.startswith("Demo Alertmanager on http://127.0.0.1:")
+        app = make_app(sample_db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("A")
+            await wait_until(pilot, lambda: isinstance(app.screen, AlertsScreen))
+            await wait_until(pilot, lambda: len(app.screen.query_one(AlertList).alerts) == len(DEMO_ALERTS),
+                             timeout=20)
+            assert "Checkout error rate above 5 % for 5 minutes" in screen_text(app)
