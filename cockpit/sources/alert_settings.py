@@ -143,7 +143,7 @@ def _check(url: str) -> str:
     try:
         return check_url(url)
     except InvalidInput as exc:
-        raise InvalidInput(str(exc).replace("Prometheus URL", "Alertmanager URL")
+        raise InvalidInput(str(exc).replace("a Prometheus URL", "an Alertmanager URL")
                            .replace("cockpit slo source login", "cockpit alerts source login")) from None
 
 
