@@ -379,3 +379,21 @@ def test_a_url_that_is_not_alertmanager_or_a_401_is_a_clear_sentence_and_loses_n
     assert "s3cret" not in report.error and "\n" not in report.error
     assert [a.name for a in log.current()] == ["CheckoutErrorRateHigh"]  # nothing lost
     assert expected in (log.status().error or "")
+
+
+def test_a_silence_expired_by_hand_is_expired_in_alertmanager_and_recorded(am: RunningAlertmanager, log: AlertLog,
+                                                                           svc: IncidentService, tag: str) -> None:
+    post(am, tag, "CertificateExpiringSoon", service="edge", severity="ticket")
+    with AlertmanagerSource(settings_for(am.url, tag)) as source:
+        poll_once(log, source)
+        snapshot, _ = log.declare("CertificateExpiringSoon")
+        record = log.acknowledge("CertificateExpiringSoon", whole_group=False)
+        assert poll_once(log, source).silences_sent == 1
+        [made] = ours(am, log)
+        assert {m["name"] for m in made["matchers"]} == {"alertname", "service", "severity", "test"}  # this alert
+        log.expire_by_hand(record.id[:8])
+        assert poll_once(log, source).silences_expired == 1
+    assert [s["status"]["state"] for s in ours(am, log)] == ["expired"]
+    texts = [e.text for e in svc.get(snapshot.id).timeline if e.kind == "alert"]
+    assert f"Silence of {record.target} to be expired by hand" in texts
+    assert texts[-1].startswith("Silence ") and texts[-1].endswith(" expired in Alertmanager")
