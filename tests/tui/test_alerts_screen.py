@@ -235,3 +235,22 @@ async def test_the_demo_shows_alerts_from_its_own_alertmanager(make_app: Callabl
             await wait_until(pilot, lambda: len(app.screen.query_one(AlertList).alerts) == len(DEMO_ALERTS),
                              timeout=20)
             assert "Checkout error rate above 5 % for 5 minutes" in screen_text(app)
+
+
+async def test_at_80_columns_the_page_count_leaves_the_phase_in_the_status_line(
+        make_app: Callable[..., Any], sample_db: Path, tui_clock: FakeClock) -> None:
+    from cockpit.tui.screens.incident import IncidentScreen
+
+    app = make_app(sample_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.detail is not None)
+        phase = app.screen.detail.snapshot.phase.value
+        tui_clock.advance(minutes=1)
+        log = AlertLog(app.service)
+        log.record_poll([an_alert("CheckoutErrorRateHigh", minutes_ago=0, pod="1"),
+                         an_alert("CheckoutErrorRateHigh", minutes_ago=0, pod="2")], [], tui_clock())
+        app.alerts.new_pages = log.pages_since(app.alerts.seen_since)
+        await wait_until(pilot, lambda: "2 pages (A)" in str(app.screen.query_one("#status").render()))
+        line = str(app.screen.query_one("#status").render())
+        assert f" {phase} " in line and "INC-" in line
