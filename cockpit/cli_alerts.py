@@ -222,7 +222,7 @@ def alerts_silences(app: AppContext, as_json: bool) -> None:
     if not rows:
         click.echo("No acknowledgements yet.")
     for s in rows:
-        tail = f" — {_safe(s.last_error, 80)}" if s.last_error and s.state == "pending" else ""
+        tail = f" — {_safe(s.last_error, 80)}" if s.last_error and s.state in ("pending", "refused") else ""
         click.echo(f"{s.id[:8]}  {s.state:<9} {s.reference}  {_safe(s.target, 50)}  "
                    f"{s.remote_id or '-'}{tail}")
 

@@ -401,6 +401,22 @@ class AlertLog:
                 row.last_error = one_line(error)[:MAX_ERROR]
                 session.add(row)
 
+    def silence_refused(self, silence_id: str, error: str) -> None:
+        """Alertmanager refused the silence for good (for instance: it waited offline past its end)."""
+        with self.store.write() as session:
+            row = session.get(AlertSilenceRow, silence_id)
+            if row is None or row.state != "pending":
+                return
+            row.state, row.last_error = "refused", one_line(error)[:MAX_ERROR]
+            row.attempts += 1
+            session.add(row)
+            incident = session.get(Incident, row.incident_id) if row.incident_id else None
+            if incident is not None:
+                self.incidents._append(session, incident, "alert", f"Alertmanager refused the silence of {row.target}: "
+                                       f"{row.last_error}; acknowledge again if it is still needed",
+                                       self.incidents.clock(), {"event": "refused", "silence": row.id},
+                                       author="alertmanager")
+
     def expire_resolved(self) -> int:
         """Mark for expiry the silences of incidents that reached RESOLVE (the source deletes them)."""
         with self.store.write() as session:

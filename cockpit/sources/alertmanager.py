@@ -34,6 +34,12 @@ MAX_SILENCES = 20_000
 class AlertSourceError(CockpitError):
     """Alertmanager could not be used this round (down, refused the token, not Alertmanager)."""
 
+    refused = False  # it answered and refused this request (400, 422): asking again will not change that
+
+
+class RequestRefused(AlertSourceError):
+    refused = True
+
 
 class AlertmanagerSource:
     def __init__(self, settings: AlertmanagerSettings, transport: httpx.BaseTransport | None = None) -> None:
@@ -90,7 +96,8 @@ class AlertmanagerSource:
                                    "check the URL.") from None
         if status >= 400:
             detail = one_line(str(data))[:200] if data is not None else "no reason given"
-            raise AlertSourceError(self._redact(f"{self.name} refused the request ({status}): {detail}"))
+            error = RequestRefused if status in (400, 422) else AlertSourceError
+            raise error(self._redact(f"{self.name} refused the request ({status}): {detail}"))
         return status, data
 
     def _redact(self, text: str) -> str:
@@ -173,6 +180,10 @@ def deliver_silences(log: AlertLog, source: AlertmanagerSource, report: RoundRep
                 continue
             remote = source.create_silence(record)
         except AlertSourceError as exc:
+            if exc.refused:  # e.g. it waited offline past its end: recorded as refused, never retried in a loop
+                log.silence_refused(record.id, str(exc))
+                report.problems.append(str(exc))
+                continue
             log.silence_failed(record.id, str(exc))
             report.problems.append(str(exc))
             return  # the server is the problem: the rest waits for the next round

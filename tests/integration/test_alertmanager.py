@@ -397,3 +397,21 @@ def test_a_silence_expired_by_hand_is_expired_in_alertmanager_and_recorded(am: R
     texts = [e.text for e in svc.get(snapshot.id).timeline if e.kind == "alert"]
     assert f"Silence of {record.target} to be expired by hand" in texts
     assert texts[-1].startswith("Silence ") and texts[-1].endswith(" expired in Alertmanager")
+
+
+def test_an_acknowledgement_that_waited_past_its_end_is_recorded_refused_not_retried(
+        am: RunningAlertmanager, log: AlertLog, svc: IncidentService, clock: Any, tag: str) -> None:
+    post(am, tag, "DiskUsageHigh", service="db", severity="ticket")
+    with AlertmanagerSource(settings_for(am.url, tag)) as source:
+        poll_once(log, source, now=clock())
+        snapshot, _ = log.declare("DiskUsageHigh")
+        clock.advance(hours=-3)  # acknowledged 3 h ago for 1 h, while Alertmanager was out of reach
+        log.acknowledge("DiskUsageHigh", hours=1)
+        clock.advance(hours=3)
+        report = poll_once(log, source, now=clock())
+        assert report.silences_sent == 0 and "end time can't be in the past" in report.problems[0]
+        assert [s.state for s in log.silences()] == ["refused"]
+        assert poll_once(log, source, now=clock()).problems == []  # not sent again
+    assert not ours(am, log)
+    last = svc.get(snapshot.id).timeline[-1]
+    assert last.text.startswith("Alertmanager refused the silence of group alertname=DiskUsageHigh,service=db:")
