@@ -326,6 +326,10 @@ class CockpitApp(App[None]):
     def action_alerts(self) -> None:
         from cockpit.tui.screens.alerts import AlertsScreen
 
+        for screen in reversed(self.screen_stack):  # `a` attaches to the incident the alerts were opened from
+            if isinstance(getattr(screen, "incident_id", None), str):
+                self.last_incident_id = screen.incident_id
+                break
         if not isinstance(self.screen, AlertsScreen):
             self.push_screen(AlertsScreen())
 

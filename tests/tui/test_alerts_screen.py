@@ -254,3 +254,26 @@ async def test_at_80_columns_the_page_count_leaves_the_phase_in_the_status_line(
         await wait_until(pilot, lambda: "2 pages (A)" in str(app.screen.query_one("#status").render()))
         line = str(app.screen.query_one("#status").render())
         assert f" {phase} " in line and "INC-" in line
+
+
+async def test_attach_from_the_alerts_screen_goes_to_the_incident_it_was_opened_from_and_asks_first(
+        make_app: Callable[..., Any], sample_db: Path, tui_clock: FakeClock) -> None:
+    from cockpit.tui.screens.incident import IncidentScreen
+
+    seeded(sample_db, [an_alert("PgBouncerPoolSaturated", service="orders-db", severity="warning")])
+    app = make_app(sample_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.detail is not None)
+        incident = app.screen.detail.snapshot
+        await pilot.press("A")
+        await wait_until(pilot, lambda: isinstance(app.screen, AlertsScreen) and app.screen.loads > 0)
+        await settle(pilot)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
+        assert app.screen.question == f"Attach this alert to {incident.ref}?"
+        await pilot.press("y")
+        await wait_until(pilot, lambda: AlertLog(app.service).current()[0].incident_id == incident.id)
+        texts = [e.text for e in app.service.get(incident.id).timeline if e.kind == "alert"]
+        assert texts == ['Alert attached: PgBouncerPoolSaturated {alertname="PgBouncerPoolSaturated", '
+                         'service="orders-db", severity="warning"} (firing since 2026-11-22 19:48Z)']
