@@ -145,6 +145,19 @@ def prometheus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[obje
         yield running
 
 
+@pytest.fixture(scope="session")
+def alertmanager_server() -> Iterator[object]:
+    """A real Alertmanager (Debian's prometheus-alertmanager) on a free loopback port, no gossip, a temporary storage
+    path; started once per test session (per xdist worker). Tests tell their alerts apart by a label of their own."""
+    from cockpit.sources import local_alertmanager
+
+    if not local_alertmanager.available():
+        pytest.skip("Debian's prometheus-alertmanager is not installed; scripts/install-system-deps.sh installs it "
+                    "when run as root")
+    with local_alertmanager.run_alertmanager() as running:
+        yield running
+
+
 # Markers by place, so `make unit` (``-m "not slow"``) leaves out what starts real terminals, trackers and browsers,
 # while `make test` (what CI runs) runs everything. A test file that starts such a thing belongs in this table.
 SLOW_PLACES = {

@@ -39,9 +39,11 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
     os.environ["COCKPIT_RUNBOOK_DIRS"] = str(SAMPLE_DIR / "runbooks")  # demo mode: the sample runbook library
     if not no_ui:
         from cockpit.cli.slo import demo_signals
+        from cockpit.sources.local_alertmanager import demo_alerts
 
-        with demo_signals(loaded.shift) as signals_note:  # sample SLOs, and a Prometheus over sample data if installed
+        with demo_signals(loaded.shift) as signals_note, demo_alerts() as alerts_note:  # live sources, if installed
             click.echo(signals_note)
+            click.echo(alerts_note)
             run_tui(app, demo=True)
         return
     ctx.invoke(incident_list, show_all=True, as_json=False)

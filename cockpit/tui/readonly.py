@@ -32,6 +32,8 @@ READ_ONLY_SAFE: frozenset[str] = frozenset({
     "report.previous", "report.next", "report.go", "report.this_month", "report.back",
     "conflicts.back", "handoff.back", "declare.cancel",
     "help.close", "dialog.cancel", "dialog.no",
+    "app.alerts", "alerts.back", "alerts.open", "alerts.up", "alerts.down", "alerts.page_up", "alerts.page_down",
+    "alerts.first", "alerts.last",
 })
 
 SENTENCE = ("This cockpit is open in a browser, read-only: changes are made from the cockpit in a terminal "
