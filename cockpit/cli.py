@@ -1117,6 +1117,9 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
     app._service = IncidentService(store, app.responder or app.config().responder)
     click.echo(f"Demo: {len(loaded.incidents)} sample incidents loaded into {path} (a scratch database).")
     os.environ["COCKPIT_RUNBOOK_DIRS"] = str(SAMPLE_DIR / "runbooks")  # demo mode: the sample runbook library
+    from cockpit.cli_improve import demo_dirs
+
+    demo_dirs(folder / "demo-improve")  # copies of the sample experiments, toil and capacity files
     if not no_ui:
         from cockpit.cli_slo import demo_signals
 
@@ -1137,6 +1140,10 @@ register_web_commands(cli)  # status-page, serve, comms --publish (#15): cockpit
 from cockpit.cli_slo import slo as _slo_group  # noqa: E402  (the slo command group lives in its own module)
 
 cli.add_command(_slo_group)
+from cockpit.cli_improve import capacity, chaos, toil  # noqa: E402  (#12: the improvement loops)
+
+for _group in (chaos, toil, capacity):
+    cli.add_command(_group)
 
 
 # --- entry point --------------------------------------------------------------------------
