@@ -36,7 +36,8 @@ def test_templates_and_a_new_experiment(capsys: pytest.CaptureFixture[str], tmp_
     rows = json.loads(out)
     assert code == 0 and len(rows) == 12 and rows[0]["template"] == "db-latency-200ms"
     target = tmp_path / "e.yaml"
-    code, out, _ = cockpit(capsys, "chaos", "new", str(target), "--from", "db-latency-200ms", "--target", "checkout-api")
+    code, out, _ = cockpit(capsys, "chaos", "new", str(target), "--from", "db-latency-200ms", "--target",
+                           "checkout-api")
     assert code == 0 and "Wrote" in out and "name: \"Add 200ms latency to DB calls on checkout-api\"" in \
         target.read_text(encoding="utf-8")
     code, _, err = cockpit(capsys, "chaos", "validate", str(target))  # the rollback plan is still to write
@@ -58,7 +59,8 @@ def test_chaos_list_and_show(capsys: pytest.CaptureFixture[str], db_path: Path) 
     rows = {r["target"]: r for r in json.loads(out)}
     assert code == 0 and rows["catalog-api"]["outcome"] == "confirmed" and rows["checkout-api"]["outcome"] is None
     assert rows["checkout-api"]["maturity"] == 0
-    code, out, _ = cockpit(capsys, "--db", str(db_path), "chaos", "show", str(SAMPLE / "chaos" / "checkout-db-latency.yaml"))
+    code, out, _ = cockpit(capsys, "--db", str(db_path), "chaos", "show",
+                           str(SAMPLE / "chaos" / "checkout-db-latency.yaml"))
     assert code == 0 and "rollback plan: toxiproxy-cli toxic remove" in out
     assert "5xx ratio above 5 %  [query: sum(rate(" in out and "Customer-visible errors detected  [by hand]" in out
     assert "checkout-api: chaos maturity 0 (None)" in out and "2. Verify steady state (15 min baseline)" in out
@@ -95,6 +97,7 @@ def test_negative_hours_are_one_sentence(capsys: pytest.CaptureFixture[str], tmp
 
 def test_toil_report_of_the_sample(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = cockpit(capsys, "toil", "report", str(SAMPLE / "toil"), "--json")
+    assert code == 0
     report = json.loads(out)[0]
     # 12 + 12 + 1.5 + 3 + 10 + 4 + 1 = 43.5 h of 640 = 6.8 %
     assert report["toil_hours_per_month"] == 43.5 and report["budget"]["pct_of_team_time"] == 6.8
@@ -117,7 +120,8 @@ def test_capacity_report(capsys: pytest.CaptureFixture[str], monkeypatch: pytest
 
 
 @pytest.mark.parametrize(("name", "sentence"), [
-    ("capacity_growth_1000pct.yaml", "monthly_growth_pct: 1000 is too high: the monthly growth (%) must be at most 100"),
+    ("capacity_growth_1000pct.yaml", "monthly_growth_pct: 1000 is too high: the monthly growth (%) must be at most "
+                                     "100"),
     ("capacity_threshold_above_100.yaml", "scale_up_threshold: 120 is too high"),
 ])
 def test_absurd_capacity_files_are_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str,

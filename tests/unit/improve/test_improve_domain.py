@@ -8,6 +8,7 @@ import pytest
 
 from cockpit.domain import capacity, chaos, toil
 
+
 # --- toil: the seed's priority matrix, every band boundary and every cell ---------------------------------
 @pytest.mark.parametrize(("hours", "band"), [
     (10.01, "high"), (10.0, "medium"),  # high is "> 10 hrs/mo": 10 itself is medium
