@@ -397,7 +397,9 @@ def capacity_report(app: AppContext, paths: tuple[Path, ...], service: str | Non
     if service is not None and not models:
         known = ", ".join(sorted(m.service for _, m in loaded.items)) or "none"
         raise InvalidInput(f"No capacity model for the service '{one_line(service)[:60]}' (models: {known}).")
-    reports, notes = _capacity_reports(models, use_prometheus=not no_prometheus)
+    from cockpit.sources.capacity import reports as capacity_reports
+
+    reports, notes = capacity_reports(models, datetime.now(UTC), use_prometheus=not no_prometheus)
     if as_json:
         emit_json(reports)
         return
@@ -419,32 +421,6 @@ def capacity_report(app: AppContext, paths: tuple[Path, ...], service: str | Non
                   + (f" (done {row['done']})" if row["done"] else "") for row in rep["checklist"]]
         for line in lines:
             click.echo(one_line(line))
-
-
-def _capacity_reports(models: Sequence[Any], use_prometheus: bool = True,
-                      at: datetime | None = None) -> tuple[list[dict[str, Any]], list[str]]:
-    from cockpit.domain import capacity as domain
-    from cockpit.sources.capacity import peak_utilization
-    from cockpit.sources.refresh import configured_source
-
-    now = at or datetime.now(UTC)
-    notes: list[str] = []
-    source = configured_source() if use_prometheus and any(m.peak_query for m in models) else None
-    reports = []
-    try:
-        for model in models:
-            peak, origin = None, "file"
-            if source is not None and model.peak_query:
-                peak, problem = peak_utilization(source, model.peak_query, now)
-                if peak is None:
-                    notes.append(f"{model.service}: {problem} Using the peak in the file.")
-                else:
-                    origin = "Prometheus"
-            reports.append(domain.report(model, domain.project(model, peak, now.date()), origin))
-    finally:
-        if source is not None:
-            source.close()
-    return reports, notes
 
 
 def demo_dirs(folder: Path) -> None:

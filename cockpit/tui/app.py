@@ -48,6 +48,7 @@ class CockpitApp(App[None]):
         Binding("o", "handoff", "Handoff", id="app.handoff"),
         Binding("m", "report", "Report", id="app.report"),
         Binding("C", "conflicts", "Sync conflicts & failures", show=False, id="app.conflicts"),
+        Binding("G", "improve", "Game Days, toil & capacity", show=False, id="app.improve"),
     ]
 
     def __init__(
@@ -317,6 +318,12 @@ class CockpitApp(App[None]):
         from cockpit.tui.screens.conflicts import ConflictsScreen
 
         self.push_screen(ConflictsScreen())
+
+    def action_improve(self) -> None:
+        from cockpit.tui.screens.improve import ImproveScreen
+
+        if not isinstance(self.screen, ImproveScreen):
+            self.push_screen(ImproveScreen())
 
     def action_help(self) -> None:
         from cockpit.tui.screens.help import HelpScreen

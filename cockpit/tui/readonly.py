@@ -32,6 +32,8 @@ READ_ONLY_SAFE: frozenset[str] = frozenset({
     "report.previous", "report.next", "report.go", "report.this_month", "report.back",
     "conflicts.back", "handoff.back", "declare.cancel",
     "help.close", "dialog.cancel", "dialog.no",
+    "app.improve", "improve.back", "improve.experiments", "improve.toil", "improve.capacity", "improve.reload",
+    "gameday.back", "gameday.up", "gameday.down", "gameday.copy",
 })
 
 SENTENCE = ("This cockpit is open in a browser, read-only: changes are made from the cockpit in a terminal "

@@ -1,0 +1,169 @@
+"""A Game Day walked end to end in the real app (Pilot), against a real Prometheus over backfilled data: the
+pre-game checklist, the baseline, the announcement, the injection, an abort condition tripping (the banner with
+the rollback plan), the abort recorded only after its confirmation, recovery, results saved to the experiment file
+and the timeline. Afterwards the monthly reports and MTTR are unchanged and nothing was queued for the tracker."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlmodel import select
+
+from cockpit.service.aftercare import Aftercare
+from cockpit.service.incidents import IncidentService
+from cockpit.store.db import Store
+from cockpit.store.models import Incident
+from cockpit.tui.screens.dialogs import Confirm, TextPrompt
+from cockpit.tui.screens.gameday import GameDayScreen
+from cockpit.tui.screens.improve import ImproveScreen
+from tests.prometheus_data import T0, TEST_METRIC
+from tests.tui.conftest import ROOT, settle, wait_until
+
+RATIO = (f'sum(rate({TEST_METRIC}{{service="t-fast",code="500"}}[5m])) / '
+         f'sum(rate({TEST_METRIC}{{service="t-fast"}}[5m]))')
+EXPERIMENT = {"experiment": {
+    "name": "Add 200ms latency to DB calls on t-fast",
+    "hypothesis": "When 200 ms of latency is added to DB calls, the system will keep its 5xx ratio under 1 %",
+    "steady_state": {"metrics": [{"name": "5xx ratio", "baseline": "0.01 %", "acceptable_range": "< 0.001",
+                                  "query": RATIO}]},
+    "method": {"fault_type": "network", "target": "t-fast", "blast_radius": "single pod", "duration": "30m"},
+    "safety": {"abort_conditions": [{"name": "5xx ratio above 1 %", "query": f"{RATIO} > 0.01"},
+                                    "Customer-visible errors detected"],
+               "rollback_plan": "toxiproxy-cli toxic remove db -n latency",
+               "required_approvals": ["priya"]},
+    "results": {"outcome": "", "observations": [], "action_items": []},
+}}
+
+
+@pytest.fixture
+def folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    chaos = tmp_path / "chaos"
+    chaos.mkdir()
+    (chaos / "t-fast-latency.yaml").write_text(yaml.safe_dump(EXPERIMENT, sort_keys=False), encoding="utf-8")
+    for kind in ("toil", "capacity"):
+        shutil.copytree(ROOT / "sample_data" / kind, tmp_path / kind)
+        monkeypatch.setenv(f"COCKPIT_{kind.upper()}_DIRS", str(tmp_path / kind))
+    monkeypatch.setenv("COCKPIT_CHAOS_DIRS", str(chaos))
+    return chaos / "t-fast-latency.yaml"
+
+
+def _figures(db: Path) -> tuple[Any, ...]:
+    svc = IncidentService(Store.open(db), "checker")
+    try:
+        after = Aftercare(svc)
+        return (after.monthly_report("2026-10", date(2026, 11, 30)),
+                after.monthly_report("2026-11", date(2026, 11, 30)), svc.pending_outbox())
+    finally:
+        svc.store.close()
+
+
+async def _confirm(pilot: Any, contains: str, yes: bool = True) -> Confirm:
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, Confirm), timeout=10)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, Confirm)
+    assert contains in f"{dialog.question}\n{dialog.writes}", (dialog.question, dialog.writes)
+    await pilot.press("y" if yes else "n")
+    return dialog
+
+
+async def _stage(pilot: Any, screen: GameDayScreen, key: str) -> None:
+    await wait_until(pilot, lambda: screen.stage == key, timeout=15)
+    await settle(pilot)
+
+
+async def test_a_game_day_walked_with_an_abort_from_prometheus(prometheus_server: Any, monkeypatch: pytest.MonkeyPatch,
+                                                               make_app: Any, sample_db: Path, tui_clock: Any,
+                                                               folders: Path) -> None:
+    monkeypatch.setenv("COCKPIT_PROMETHEUS_URL", prometheus_server.url)
+    before = _figures(sample_db)
+    tui_clock.now = T0 - timedelta(hours=1)  # t-fast is calm until 50 minutes before T0
+    app = make_app(sample_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("G")
+        await settle(pilot)
+        await wait_until(pilot, lambda: isinstance(app.screen, ImproveScreen) and app.screen.loaded, timeout=15)
+        improve = app.screen
+        assert [e.name for e in improve.data.experiments] == ["Add 200ms latency to DB calls on t-fast"]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, GameDayScreen))
+        walker = app.screen
+        assert isinstance(walker, GameDayScreen)
+        # pre-game: s before every item is ticked writes nothing
+        await pilot.press("space", "space", "s")
+        await settle(pilot)
+        assert not isinstance(app.screen, Confirm) and walker.incident_id == ""
+        await pilot.press("space", "space", "space", "space", "s")
+        await _confirm(pilot, "Pre-game checklist done: Experiment designed and reviewed; Steady-state metrics")
+        await _stage(pilot, walker, "baseline")
+        # the baseline is read from Prometheus: 16 readings (15 minutes, both ends) of 0.0001
+        await wait_until(pilot, lambda: walker.check_result is not None, timeout=15)
+        assert walker.check_result is not None and walker.check_result.ok
+        assert "5xx ratio: 16 readings within < 0.001 (last 0.0001)" in walker.check_result.text()
+        await pilot.press("enter")
+        await _confirm(pilot, "Steady state (15 min baseline): Steady state holds")
+        await _stage(pilot, walker, "announce")
+        await pilot.press("enter")
+        await _confirm(pilot, "Announced in #engineering: Chaos Game Day starting")
+        await _stage(pilot, walker, "inject")
+        await pilot.press("enter")
+        await _confirm(pilot, "Fault injected: network on t-fast")
+        await _stage(pilot, walker, "observe")
+        # calm: the watcher looks and finds nothing
+        await wait_until(pilot, lambda: walker.watch_rounds >= 1, timeout=15)
+        assert walker.trips == [] and walker.watch_errors == []
+        assert "Fault ON" in str(walker.query_one("#gd-banner").render())
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextPrompt))
+        await pilot.press(*"p99 rose to 1.2 s", "enter")
+        # the errors jump: the abort condition trips, the banner shows the rollback plan
+        tui_clock.now = T0
+        await wait_until(pilot, lambda: bool(walker.trips), timeout=20)
+        await settle(pilot)
+        banner = walker.query_one("#gd-banner")
+        assert banner.has_class("-abort")
+        assert "ABORT CONDITION HIT: 5xx ratio above 1 % (0.02). Roll back now: toxiproxy-cli toxic remove db -n " \
+               "latency" in str(banner.render())
+        # X asks first: declining records nothing
+        await pilot.press("X")
+        await _confirm(pilot, "Roll back now: toxiproxy-cli toxic remove db -n latency", yes=False)
+        await settle(pilot)
+        assert walker.stage == "observe"
+        await pilot.press("X")
+        await _confirm(pilot, "ABORTED: 5xx ratio above 1 % (0.02). Fault removed; rollback: toxiproxy-cli")
+        await _stage(pilot, walker, "recovery")
+        assert not walker.query_one("#gd-banner").has_class("-abort")
+        await wait_until(pilot, lambda: walker.check_result is not None, timeout=15)
+        assert walker.check_result is not None and not walker.check_result.ok  # still 2 % at T0
+        await pilot.press("enter")
+        await _confirm(pilot, "Recovery to steady state: Steady state does NOT hold")
+        await _stage(pilot, walker, "results")
+        assert walker.observations == ["p99 rose to 1.2 s"]  # carried over from the observation
+        await pilot.press("2", "a")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextPrompt))
+        await pilot.press(*"Add a 2 s DB timeout", "enter")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await _confirm(pilot, "Results: disproved (aborted).\nObservation: p99 rose to 1.2 s\nAction item: Add a 2 s")
+        await _stage(pilot, walker, "done")
+        ref = walker.day.ref if walker.day else ""
+    saved = yaml.safe_load(folders.read_text(encoding="utf-8"))["experiment"]["results"]
+    assert saved == {"outcome": "disproved", "observations": ["p99 rose to 1.2 s"],
+                     "action_items": ["Add a 2 s DB timeout"]}
+    assert _figures(sample_db) == before  # October and November reports (count, MTTR…) and the outbox unchanged
+    svc = IncidentService(Store.open(sample_db), "checker")
+    try:
+        detail = svc.get(ref)
+        assert detail.snapshot.exercise and detail.snapshot.resolved_at == T0
+        texts = [e.text for e in detail.timeline]
+        assert "Observation: p99 rose to 1.2 s" in texts
+        assert sum(t.startswith("ABORTED:") for t in texts) == 1  # the declined X wrote nothing
+        with svc.store.read() as session:
+            assert session.exec(select(Incident).where(Incident.kind == "exercise")).one().to_tracker is False
+    finally:
+        svc.store.close()
