@@ -167,3 +167,73 @@ async def test_a_game_day_walked_with_an_abort_from_prometheus(prometheus_server
             assert session.exec(select(Incident).where(Incident.kind == "exercise")).one().to_tracker is False
     finally:
         svc.store.close()
+
+
+def _game_day_under_way(db: Path, folder: Path, clock: Any) -> str:
+    """A Game Day of the t-fast experiment with the fault on since T0 − 20 min (stable ids for snapshots)."""
+    from cockpit.domain import chaos
+    from cockpit.service.gamedays import GameDays
+    from cockpit.service.improve_files import experiments
+    from tests.conftest import FakeClock, seeded_rand
+
+    at = FakeClock(T0 - timedelta(minutes=40))
+    svc = IncidentService(Store.open(db), "ic-tester", clock=at, rand=seeded_rand("gameday"))
+    try:
+        experiment = experiments([folder]).items[0][1]
+        days = GameDays(svc)
+        ref = days.start(experiment, list(chaos.PRE_GAME)).ref
+        at.advance(minutes=15)
+        days.record(ref, "baseline", "Steady state (15 min baseline): Steady state holds")
+        days.record(ref, "announce", "Announced in #engineering")
+        at.advance(minutes=5)
+        days.record(ref, "inject", "Fault injected: network on t-fast")
+        days.observe(ref, "p99 rose to 1.2 s")
+        return ref
+    finally:
+        svc.store.close()
+
+
+async def _to_banner(pilot: Any) -> None:
+    app = pilot.app
+    await settle(pilot)
+    await pilot.press("G")
+    await wait_until(pilot, lambda: isinstance(app.screen, ImproveScreen) and app.screen.loaded, timeout=15)
+    await pilot.press("enter")  # the Game Day under way is listed first
+    await wait_until(pilot, lambda: isinstance(app.screen, GameDayScreen) and bool(app.screen.trips), timeout=20)
+    await settle(pilot)
+
+
+async def _toil_view(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("G")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ImproveScreen) and pilot.app.screen.loaded,
+                     timeout=15)
+    await pilot.press("2")
+    await settle(pilot)
+
+
+async def _capacity_view(pilot: Any) -> None:
+    await _toil_view(pilot)
+    await pilot.press("3")
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_the_abort_banner_looks_right(snap_compare: Any, prometheus_server: Any, monkeypatch: pytest.MonkeyPatch,
+                                      make_app: Any, sample_db: Path, tui_clock: Any, folders: Path,
+                                      size: tuple[int, int]) -> None:
+    monkeypatch.setenv("COCKPIT_PROMETHEUS_URL", prometheus_server.url)
+    _game_day_under_way(sample_db, folders.parent, tui_clock)
+    tui_clock.now = T0
+    app = make_app(sample_db, poll_interval=60)
+    assert snap_compare(app, terminal_size=size, run_before=_to_banner)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("view", ["toil", "capacity"])
+def test_the_toil_and_capacity_views_look_right(snap_compare: Any, make_app: Any, sample_db: Path, folders: Path,
+                                                 monkeypatch: pytest.MonkeyPatch, view: str,
+                                                 size: tuple[int, int]) -> None:
+    monkeypatch.setenv("COCKPIT_PROMETHEUS_URL", "none")
+    app = make_app(sample_db, poll_interval=60)
+    assert snap_compare(app, terminal_size=size, run_before=_toil_view if view == "toil" else _capacity_view)

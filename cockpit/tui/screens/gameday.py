@@ -47,22 +47,25 @@ ANNOUNCEMENT = "Chaos Game Day starting: {name} ({target}, {environment}). Abort
 class GameDayScreen(IncidentHeaderScreen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="gameday.back"),
-        Binding("up", "cursor(-1)", "Up", show=False, id="gameday.up"),
-        Binding("down", "cursor(1)", "Down", show=False, id="gameday.down"),
-        Binding("space", "tick", "Tick", id="gameday.tick"),
-        Binding("s", "start", "Start Game Day", id="gameday.start"),
-        Binding("c", "check", "Check steady state", id="gameday.check"),
+        Binding("X", "abort", "ABORT", id="gameday.abort"),
         Binding("enter", "record", "Record step", id="gameday.record"),
-        Binding("y", "copy", "Copy announcement", id="gameday.copy"),
         Binding("o", "observe", "Observation", id="gameday.observe"),
         Binding("r", "remove", "Remove fault", id="gameday.remove"),
-        Binding("X", "abort", "ABORT", id="gameday.abort"),
+        Binding("c", "check", "Check steady state", id="gameday.check"),
+        Binding("y", "copy", "Copy announcement", id="gameday.copy"),
+        Binding("space", "tick", "Tick", id="gameday.tick"),
+        Binding("s", "start", "Start Game Day", id="gameday.start"),
+        Binding("up", "cursor(-1)", "Up", show=False, id="gameday.up"),
+        Binding("down", "cursor(1)", "Down", show=False, id="gameday.down"),
         Binding("1", "outcome('confirmed')", "Confirmed", show=False, id="gameday.confirmed"),
         Binding("2", "outcome('disproved')", "Disproved", show=False, id="gameday.disproved"),
         Binding("3", "outcome('inconclusive')", "Inconclusive", show=False, id="gameday.inconclusive"),
         Binding("a", "action_item", "Action item", id="gameday.action"),
         Binding("ctrl+s", "save", "Save results", id="gameday.save"),
     ]
+
+    #: how often the abort conditions are read while the fault is on
+    WATCH_SECONDS = 5.0
 
     def __init__(self, experiment: chaos.Experiment | None, incident_id: str | None = None) -> None:
         super().__init__()
@@ -97,7 +100,7 @@ class GameDayScreen(IncidentHeaderScreen):
         if self.incident_id:
             self._start_header()
             self._reload()
-        self.set_interval(max(1.0, 5 * self.cockpit.poll_interval), self._watch)
+        self.set_interval(self.WATCH_SECONDS, self._watch)
         self.set_interval(1.0, self._show)
         self._show()
 
@@ -131,6 +134,8 @@ class GameDayScreen(IncidentHeaderScreen):
         if self.day.state.stage is not None and self.day.state.stage.key in ("baseline", "recovery") \
                 and self.check_result is None:
             self.action_check()
+        if self.day.state.fault_on and not self.watch_rounds:
+            self._watch()  # at once, not a watch period after the fault went on
         self.refresh_bindings()
         self._show()
 
@@ -151,9 +156,9 @@ class GameDayScreen(IncidentHeaderScreen):
                  "action_item": "action", "save": "save"}.get(action)
         if needs is None:
             return True
-        if needs in ("record", "check", "abort", "remove", "start") and self.experiment is None:
-            return False if needs != "abort" else None
-        return True if needs in keys else None
+        if self.experiment is None:
+            return False
+        return needs in keys  # a key that does nothing at this stage is left out of the footer
 
     # --- what is shown --------------------------------------------------------------------------
     def _show(self) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -233,8 +234,10 @@ class ImproveScreen(Screen[None]):
         out = Table.grid(padding=(0, 1))
         out.add_column()
         for rep in self.data.toil:
-            table = Table(title=one_line(f"{rep['team']}: {rep['toil_hours_per_month']:.1f} h a month"),
-                          title_justify="left", expand=True, show_edge=False, pad_edge=False)
+            table = Table(title=one_line(f"{rep['team']}: {rep['toil_hours_per_month']:.1f} h a month, ranked by the "
+                                         "seed's priority matrix"),
+                          title_justify="left", title_style="bold", expand=True, box=box.SIMPLE_HEAD,
+                          show_edge=False, pad_edge=False)
             table.add_column("Cell", no_wrap=True)
             table.add_column("h/mo", justify="right", no_wrap=True)
             table.add_column("Score", justify="right", no_wrap=True)
@@ -257,22 +260,27 @@ class ImproveScreen(Screen[None]):
     def _capacity(self) -> Text:
         if not self.data.capacity:
             where = ", ".join(str(p) for p in self.data.folders.get("capacity", [])) or "no capacity_dirs configured"
-            return Text(f"No capacity models ({where}).")
+            return Text(one_line(f"No capacity models ({where})."))
         text = Text()
+
+        def line(value: str, style: str = "") -> None:
+            text.append(one_line(value), style=style)
+            text.append("\n")
+
         for rep in sorted(self.data.capacity, key=lambda r: (r["threshold_month"] is None, r["threshold_month"] or 0)):
             soon = rep["threshold_month"] is not None and rep["threshold_month"] <= 3
-            text.append(one_line(f"{rep['service']}"), style="bold")
-            text.append(one_line(f" ({rep['bottleneck_resource'] or '—'}): peak {rep['peak_utilization_pct']:.1f} % "
-                                 f"({rep['peak_from']}), headroom {rep['headroom_pct']:.1f} %, growth "
-                                 f"{rep['monthly_growth_pct']:g} %/mo\n"))
-            text.append(one_line(f"  {rep['runway']} (threshold {rep['scale_up_threshold']:g} %)") + "\n",
-                        style="bold reverse" if soon else "")
+            text.append(one_line(rep["service"]), style="bold")
+            line(f" ({rep['bottleneck_resource'] or '—'}): peak {rep['peak_utilization_pct']:.1f} % "
+                 f"({rep['peak_from']}), headroom {rep['headroom_pct']:.1f} %, growth "
+                 f"{rep['monthly_growth_pct']:g} %/mo")
+            line(f"{'⚠ ' if soon else ''}{rep['runway']} (threshold {rep['scale_up_threshold']:g} %)",
+                 "bold reverse" if soon else "bold")
             cost = rep["cost_projection"]
-            text.append(f"  utilisation {rep['utilization_6mo_pct']:.0f} % in 6 mo, {rep['utilization_12mo_pct']:.0f} %"
-                        f" in 12 · cost ${cost['current_monthly']:,.0f} → ${cost['projected_12mo_monthly']:,.0f}/mo\n")
+            line(f"utilisation {rep['utilization_6mo_pct']:.0f} % in 6 mo, {rep['utilization_12mo_pct']:.0f} % in 12 · "
+                 f"cost ${cost['current_monthly']:,.0f} → ${cost['projected_12mo_monthly']:,.0f} a month in 12")
             done = sum(1 for row in rep["checklist"] if row["done"])
             missing = [row["item"] for row in rep["checklist"] if not row["done"]]
-            text.append(f"  checklist {done}/{len(rep['checklist'])} done; not yet: {', '.join(missing[:4])}"
-                        + ("…" if len(missing) > 4 else "") + "\n\n", style="dim")
+            line(f"checklist {done}/{len(rep['checklist'])} done; not yet: {', '.join(missing[:4])}"
+                 + ("…" if len(missing) > 4 else ""), "dim")
+            text.append("\n")
         return text
-
