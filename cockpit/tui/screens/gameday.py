@@ -196,10 +196,10 @@ class GameDayScreen(IncidentHeaderScreen):
         text = f"Fault ON {format_clock(on_for)}" + (f" of {format_clock(planned)}" if planned else "")
         if planned and on_for >= planned:
             text += " · planned duration reached: r removes the fault"
-        if watched:
-            text += f" · watching {len(watched)} abort condition(s) in Prometheus"
         if self.watch_errors:
             text += f" · NOT WATCHED: {self.watch_errors[0]}"
+        elif watched:
+            text += f" · watching {len(watched)} abort condition(s) in Prometheus"
         banner.update(Text(one_line(text)))
 
     def _stage_text(self) -> Text:
@@ -216,12 +216,19 @@ class GameDayScreen(IncidentHeaderScreen):
             return text
         titles = {s.key: s.title for s in chaos.STAGES}
         done = set(self.day.state.done) if self.day else set()
+        progress = Text("Runbook: ", style="dim")
         for index, st in enumerate(chaos.STAGES, 1):
-            mark = "✓" if st.key in done else ("▶" if st.key == stage else " ")
-            line(f"{mark} {index}. {st.title}", "bold" if st.key == stage else "dim" if st.key in done else "")
-        line()
+            mark = "✓" if st.key in done else ("▶" if st.key == stage else "")
+            style = "bold reverse" if st.key == stage else "dim" if st.key in done else ""
+            progress.append(f"{mark}{index} {st.key}", style=style)
+            progress.append("  ")
+        text.append_text(progress)
+        text.append("\n")
+        if stage in titles:
+            index = chaos.STAGE_KEYS.index(stage) + 1
+            line(f"{index}. {titles[stage]}", "bold")
         if stage == "pregame":
-            line("Pre-game checklist (Space ticks, nothing is written until s starts the Game Day):", "bold")
+            line("Space ticks (nothing is written until s starts the Game Day):")
             for index, item in enumerate(chaos.PRE_GAME):
                 box = "[x]" if item in self.ticked else "[ ]"
                 pointer = "›" if index == self.cursor else " "
@@ -229,36 +236,33 @@ class GameDayScreen(IncidentHeaderScreen):
             line(f"Hypothesis: {e.hypothesis}")
             line(f"Approvals needed: {', '.join(e.approvals) or 'none listed'}")
         elif stage in ("baseline", "recovery"):
-            line(titles[stage], "bold")
-            for metric in e.metrics:
-                how = f"query: {metric.query}" if metric.query else "by hand"
-                line(f"  {metric.name}: acceptable {metric.acceptable_range} (baseline {metric.baseline or '—'}) "
-                     f"[{how}]")
             if self.checking:
                 line("Checking the last 15 minutes in Prometheus…")
             elif self.check_result is not None:
                 line(self.check_result.text(), "bold" if self.check_result.ok else "bold reverse")
             line("c checks again · Enter records what the check found (after y)")
+            for metric in e.metrics:
+                how = "PromQL" if metric.query else "by hand"
+                line(f"  {metric.name}: acceptable {metric.acceptable_range} (baseline {metric.baseline or '—'}) "
+                     f"[{how}]")
         elif stage == "announce":
-            line("Announce in #engineering (y copies the text):", "bold")
+            line("Enter records that it was announced (after y) · y copies the text:")
             line(self._announcement())
-            line("Enter records that it was announced (after y)")
         elif stage == "inject":
+            line("Enter records that the fault is injected (after y)")
             line(f"Inject: {e.fault_type} fault on {e.target}, blast radius {e.blast_radius or '—'}, for "
-                 f"{format_clock(e.duration)}", "bold")
+                 f"{format_clock(e.duration)}")
             line("Abort conditions, watched from the moment the fault is recorded:")
             for cond in e.abort_conditions:
                 line(f"  - {cond.name}" + (f"  [PromQL: {cond.query}]" if cond.query else "  [by hand: X]"))
             line(f"Rollback plan: {e.rollback_plan}")
-            line("Enter records that the fault is injected (after y)")
         elif stage == "observe":
-            line("Observe and document: o types an observation (written when you press Enter in it).", "bold")
+            line("o types an observation (written when you press Enter in it). If an abort condition hits: X (the "
+                 "prompt shows the rollback plan). At the planned end: r.")
             for note in self.observations[-8:]:
                 line(f"  · {note}")
-            line("If an abort condition hits: X (the prompt shows the rollback plan). At the planned end: r.")
         elif stage == "results":
-            line("Post-game: results (1 confirmed · 2 disproved · 3 inconclusive · o observation · a action item)",
-                 "bold")
+            line("1 confirmed · 2 disproved · 3 inconclusive · o observation · a action item · ctrl+s saves")
             line(f"Outcome: {self.outcome or '— (choose 1, 2 or 3)'}"
                  + (" · the Game Day was ABORTED" if self.day and self.day.state.aborted else ""))
             line("Observations:")
@@ -477,7 +481,7 @@ class GameDayScreen(IncidentHeaderScreen):
                 if self._source is None:
                     self._source = configured_source()  # one connection for the whole time the fault is on
                 if self._source is None:
-                    return [], ["no Prometheus configured: watch the abort conditions by hand (X aborts)"]
+                    return [], ["no Prometheus: watch by hand, X aborts"]
                 return tripped(self._source, e, at)
             except CockpitError as exc:
                 return [], [str(exc)]
