@@ -73,3 +73,27 @@ def test_a_query_prometheus_refuses_is_reported_never_taken_as_calm(prometheus_s
         hit, errors = tripped(source, made, T0)
     assert hit == [] and len(errors) == 1 and errors[0].startswith("broken: Prometheus at") and "refused the query" in \
         errors[0]
+
+
+def test_the_capacity_peak_comes_from_prometheus(prometheus_server: Any) -> None:
+    from cockpit.domain import capacity
+    from cockpit.sources.capacity import reports
+
+    # t-steady serves 1000 requests a minute (16.67/s) throughout: against 20/s that is 83.33 %
+    query = f'100 * max_over_time(sum(rate({TEST_METRIC}{{service="t-steady"}}[5m]))[1h:1m]) / 20'
+    made, issues = capacity.validate({"capacity_model": {
+        "service": "t-steady", "current_state": {"peak_utilization_pct": 50, "peak_utilization_query": query},
+        "growth_forecast": {"current": 1000, "monthly_growth_pct": 1},
+        "scaling_strategy": {"scale_up_threshold": 85, "scale_down_threshold": 30}}})
+    assert made is not None, issues
+    with PrometheusSource(PrometheusSettings(prometheus_server.url)) as source:
+        (row,), notes = reports([made], T0, source=source)
+        (nodata,), nodata_notes = reports([capacity.CapacityModel(
+            service="t-none", bottleneck="", peak_pct=50, growth_pct=1,
+            peak_query='sum(rate(cockpit_test_requests_total{service="nope"}[5m]))')], T0, source=source)
+    assert notes == [] and row["peak_from"] == "Prometheus"
+    assert abs(row["peak_utilization_pct"] - 83.33) < 0.01
+    # 83.33·1.01 = 84.17 < 85 ≤ 83.33·1.01² = 85.01: month 2
+    assert row["threshold_month"] == 2
+    assert nodata["peak_from"] == "file" and nodata["peak_utilization_pct"] == 50
+    assert nodata_notes == ["t-none: the peak utilisation query returned no data. Using the peak in the file."]

@@ -162,6 +162,7 @@ class GameDayScreen(IncidentHeaderScreen):
 
     # --- what is shown --------------------------------------------------------------------------
     def _show(self) -> None:
+        self.query_one("#status", StatusLine).display = bool(self.incident_id)  # no incident before the start
         e = self.experiment
         head = Text()
         name = e.name if e else (self.day.experiment if self.day else "Game Day")
