@@ -136,3 +136,17 @@ def test_absurd_capacity_files_are_refused(capsys: pytest.CaptureFixture[str], t
 def test_no_folders_configured_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = cockpit(capsys, "capacity", "report")
     assert code == 2 and "no capacity_dirs in the config file" in one_sentence(err)
+
+
+def test_the_demo_uses_copies_of_the_sample_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cockpit.cli_improve import demo_dirs
+
+    for kind in ("CHAOS", "TOIL", "CAPACITY"):  # set through monkeypatch, so the demo's values are undone after
+        monkeypatch.setenv(f"COCKPIT_{kind}_DIRS", "unset")
+    demo_dirs(tmp_path / "demo")
+    import os
+
+    for kind in ("chaos", "toil", "capacity"):
+        folder = Path(os.environ[f"COCKPIT_{kind.upper()}_DIRS"])
+        assert folder == tmp_path / "demo" / kind
+        assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in (SAMPLE / kind).iterdir())

@@ -237,3 +237,33 @@ def test_the_toil_and_capacity_views_look_right(snap_compare: Any, make_app: Any
     monkeypatch.setenv("COCKPIT_PROMETHEUS_URL", "none")
     app = make_app(sample_db, poll_interval=60)
     assert snap_compare(app, terminal_size=size, run_before=_toil_view if view == "toil" else _capacity_view)
+
+
+async def test_a_game_day_goes_to_the_tracker_only_when_asked_and_g_is_in_the_palette(
+        make_app: Any, db_path: Path, folders: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_PROMETHEUS_URL", "none")
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Game Days, toil & capacity" in titles
+        await pilot.press("G")
+        await wait_until(pilot, lambda: isinstance(app.screen, ImproveScreen) and app.screen.loaded, timeout=15)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, GameDayScreen))
+        walker = app.screen
+        assert isinstance(walker, GameDayScreen)
+        await pilot.press(*["space"] * 6, "t", "s")
+        await _confirm(pilot, "sent to the tracker as an exercise")
+        await _stage(pilot, walker, "baseline")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ImproveScreen) and app.screen.loaded
+                         and bool(app.screen.data.game_days), timeout=15)
+    svc = IncidentService(Store.open(db_path), "checker")
+    try:
+        assert svc.pending_outbox() > 0  # asked: the exercise is queued like any incident
+        with svc.store.read() as session:
+            row = session.exec(select(Incident)).one()
+        assert row.kind == "exercise" and row.to_tracker is True
+    finally:
+        svc.store.close()

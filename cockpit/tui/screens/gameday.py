@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 #: stage → the keys that act in it (the footer shows only these)
 STAGE_KEYS: dict[str, set[str]] = {
-    "pregame": {"tick", "start", "cursor"},
+    "pregame": {"tick", "start", "cursor", "tracker"},
     "baseline": {"check", "record"},
     "announce": {"record", "copy"},
     "inject": {"record"},
@@ -55,6 +55,7 @@ class GameDayScreen(IncidentHeaderScreen):
         Binding("y", "copy", "Copy announcement", id="gameday.copy"),
         Binding("space", "tick", "Tick", id="gameday.tick"),
         Binding("s", "start", "Start Game Day", id="gameday.start"),
+        Binding("t", "tracker", "To tracker?", show=False, id="gameday.tracker"),
         Binding("up", "cursor(-1)", "Up", show=False, id="gameday.up"),
         Binding("down", "cursor(1)", "Down", show=False, id="gameday.down"),
         Binding("1", "outcome('confirmed')", "Confirmed", show=False, id="gameday.confirmed"),
@@ -73,6 +74,7 @@ class GameDayScreen(IncidentHeaderScreen):
         self.incident_id = incident_id or ""
         self.day: GameDay | None = None
         self.ticked: set[str] = set()
+        self.to_tracker = False  # an exercise stays out of the tracker unless asked (t, before the start)
         self.cursor = 0
         self.check_result: SteadyCheck | None = None
         self.checking = False
@@ -151,9 +153,8 @@ class GameDayScreen(IncidentHeaderScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         keys = STAGE_KEYS.get(self.stage, set())
-        needs = {"tick": "tick", "start": "start", "cursor": "cursor", "check": "check", "record": "record",
-                 "copy": "copy", "observe": "observe", "abort": "abort", "remove": "remove", "outcome": "outcome",
-                 "action_item": "action", "save": "save"}.get(action)
+        staged = set().union(*STAGE_KEYS.values())
+        needs = "action" if action == "action_item" else action if action in staged else None
         if needs is None:
             return True
         if self.experiment is None:
@@ -234,6 +235,8 @@ class GameDayScreen(IncidentHeaderScreen):
                 box = "[x]" if item in self.ticked else "[ ]"
                 pointer = "›" if index == self.cursor else " "
                 line(f"{pointer} {box} {item}", "reverse" if index == self.cursor else "")
+            line("Tracker: " + ("this Game Day WILL be sent to the tracker (t: keep it here)" if self.to_tracker
+                                else "kept in this cockpit, not sent to the tracker (t: send it)"))
             line(f"Hypothesis: {e.hypothesis}")
             line(f"Approvals needed: {', '.join(e.approvals) or 'none listed'}")
         elif stage in ("baseline", "recovery"):
@@ -295,6 +298,11 @@ class GameDayScreen(IncidentHeaderScreen):
         self.cursor = min(len(chaos.PRE_GAME) - 1, self.cursor + 1)
         self._show()
 
+    def action_tracker(self) -> None:
+        if self.stage == "pregame":
+            self.to_tracker = not self.to_tracker
+            self._show()
+
     def action_start(self) -> None:
         e = self.experiment
         if e is None or self.stage != "pregame":
@@ -303,15 +311,17 @@ class GameDayScreen(IncidentHeaderScreen):
         if missing:
             self.notify(f"Tick every pre-game item first; not yet: {missing[0]}.", severity="warning")
             return
-        writes = (f"A new exercise incident 'Game Day: {e.name}' on {e.target} (not counted in the figures, not sent "
-                  f"to the tracker), with: Pre-game checklist done: {'; '.join(chaos.PRE_GAME)}.")
+        tracker = "sent to the tracker as an exercise" if self.to_tracker else "not sent to the tracker"
+        writes = (f"A new exercise incident 'Game Day: {e.name}' on {e.target} (not counted in the figures, "
+                  f"{tracker}), with: Pre-game checklist done: {'; '.join(chaos.PRE_GAME)}.")
 
         def answered(yes: bool | None) -> None:
             if not yes:
                 return
             from cockpit.service.gamedays import GameDays
 
-            self.cockpit.call_service(lambda svc: GameDays(svc).start(e, sorted(self.ticked)), self._started)
+            ticked, to_tracker = sorted(self.ticked), self.to_tracker
+            self.cockpit.call_service(lambda svc: GameDays(svc).start(e, ticked, to_tracker), self._started)
 
         self.app.push_screen(Confirm("Start the Game Day?", writes), answered)
 
@@ -373,6 +383,9 @@ class GameDayScreen(IncidentHeaderScreen):
         self.day = day
         if not day.state.fault_on:
             self.trips = []
+            source, self._source = self._source, None
+            if source is not None:  # the fault is off: nothing more to watch
+                self.cockpit.call_service(lambda _svc: source.close(), group="gameday-watch", quiet=True)
         self._reload()
 
     def action_record(self) -> None:
