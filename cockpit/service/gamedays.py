@@ -109,8 +109,9 @@ class GameDays:
         return self.record(query, "abort", f"ABORTED: {condition}{seen}. Fault removed; rollback: {rollback_plan}",
                            {"condition": condition, "value": value, "rollback_plan": rollback_plan})
 
-    def save_results(self, query: str, results: chaos.Results, write_file: bool = True) -> GameDay:
-        """The post-game results: into the experiment file (when it still reads cleanly) and the timeline; the
+    def save_results(self, query: str, results: chaos.Results, experiment_file: Path | None = None) -> GameDay:
+        """The post-game results: into ``experiment_file`` (the experiment as the caller loaded it from the configured
+        folders; never a path read back from the timeline) when it still reads cleanly, and the timeline; the
         exercise is then resolved."""
         if results.outcome not in chaos.OUTCOMES:
             raise InvalidInput(f"'{results.outcome}' is not an outcome: {', '.join(chaos.OUTCOMES)}.")
@@ -118,10 +119,10 @@ class GameDays:
         if day.state.stage is None or day.state.stage.key != "results":
             nxt = day.state.stage.title if day.state.stage else "nothing: the Game Day is over"
             raise RuleViolation(f"Not yet: the next Game Day step is {nxt}.")
-        if write_file and day.source:
+        if experiment_file is not None:
             from cockpit.service.improve_files import write_results
 
-            write_results(Path(day.source), results)
+            write_results(experiment_file, results)
         lines = [f"Results: {results.outcome}" + (" (aborted)" if day.state.aborted else "") + "."]
         lines += [f"Observation: {o}" for o in results.observations]
         lines += [f"Action item: {a}" for a in results.action_items]

@@ -267,3 +267,30 @@ async def test_a_game_day_goes_to_the_tracker_only_when_asked_and_g_is_in_the_pa
         assert row.kind == "exercise" and row.to_tracker is True
     finally:
         svc.store.close()
+
+
+async def _experiments_view(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("G")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ImproveScreen) and pilot.app.screen.loaded,
+                     timeout=15)
+    await settle(pilot)
+
+
+async def _checklist(pilot: Any) -> None:
+    await _experiments_view(pilot)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, GameDayScreen))
+    await pilot.press("space", "space")
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (120, 40)])
+@pytest.mark.parametrize("view", ["experiments", "checklist"])
+def test_the_experiments_and_the_checklist_look_right(snap_compare: Any, make_app: Any, sample_db: Path,
+                                                      folders: Path, monkeypatch: pytest.MonkeyPatch, view: str,
+                                                      size: tuple[int, int]) -> None:
+    monkeypatch.setenv("COCKPIT_PROMETHEUS_URL", "none")
+    shutil.copy(ROOT / "sample_data" / "chaos" / "catalog-cache-down.yaml", folders.parent)
+    app = make_app(sample_db, poll_interval=60)
+    assert snap_compare(app, terminal_size=size, run_before=_experiments_view if view == "experiments" else _checklist)

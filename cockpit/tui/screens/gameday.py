@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -80,7 +81,6 @@ class GameDayScreen(IncidentHeaderScreen):
         self.checking = False
         self.trips: list[AbortTrip] = []
         self.watch_errors: list[str] = []
-        self.watch_note = ""
         self.outcome = ""
         self.observations: list[str] = []
         self.actions: list[str] = []
@@ -181,8 +181,8 @@ class GameDayScreen(IncidentHeaderScreen):
         banner = self.query_one("#gd-banner", Static)
         banner.set_class(False, "-abort")
         day = self.day
+        banner.display = day is not None and day.state.fault_on  # a line of its own only while the fault is on
         if day is None or not day.state.fault_on:
-            banner.update(Text(self.watch_note or ""))
             return
         assert day.state.injected_at is not None
         on_for = max(self.cockpit.clock() - day.state.injected_at, timedelta(0))
@@ -552,7 +552,9 @@ class GameDayScreen(IncidentHeaderScreen):
             from cockpit.service.gamedays import GameDays
 
             incident_id = self.incident_id
-            self.cockpit.call_service(lambda svc: GameDays(svc).save_results(incident_id, results), self._saved)
+            path = Path(e.source)
+            self.cockpit.call_service(lambda svc: GameDays(svc).save_results(incident_id, results, path),
+                                      self._saved)
 
         self.app.push_screen(Confirm(f"Save the results to {e.source} and the timeline? The exercise is then "
                                      "resolved.", "\n".join(lines)), answered)

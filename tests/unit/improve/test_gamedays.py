@@ -60,7 +60,8 @@ def walk(days: GameDays, experiment: chaos.Experiment, clock: FakeClock, abort: 
         days.record(ref, "remove", "Fault removed")
     clock.advance(minutes=10)
     days.record(ref, "recovery", "Steady state holds again")
-    days.save_results(ref, chaos.Results("disproved", ("pool had no timeout",), ("Add a 2 s pool timeout",)))
+    days.save_results(ref, chaos.Results("disproved", ("pool had no timeout",), ("Add a 2 s pool timeout",)),
+                      Path(experiment.source))
     return ref
 
 
