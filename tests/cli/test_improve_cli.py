@@ -150,3 +150,28 @@ def test_the_demo_uses_copies_of_the_sample_files(tmp_path: Path, monkeypatch: p
         folder = Path(os.environ[f"COCKPIT_{kind.upper()}_DIRS"])
         assert folder == tmp_path / "demo" / kind
         assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in (SAMPLE / kind).iterdir())
+
+
+def test_text_from_files_is_printed_literally(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                              db_path: Path) -> None:
+    text = (SAMPLE / "chaos" / "checkout-db-latency.yaml").read_text(encoding="utf-8")
+    hostile = text.replace('name: "Add 200ms latency to DB calls on checkout-api"',
+                           'name: "Add latency \\u001b[2J\\u001b]0;pwned\\u0007 [bold red]x[/]"')
+    (tmp_path / "e.yaml").write_text(hostile, encoding="utf-8")
+    code, out, _ = cockpit(capsys, "--db", str(db_path), "chaos", "list", str(tmp_path))
+    assert code == 0 and "\x1b" not in out and "\x07" not in out
+    assert "Add latency \\x1b[2J\\x1b]0;pwned\\x07 [bold red]x[/]" in out
+    code, out, _ = cockpit(capsys, "--db", str(db_path), "chaos", "show", str(tmp_path / "e.yaml"))
+    assert code == 0 and "\x1b" not in out and "\\x1b[2J" in out
+
+
+def test_the_config_file_names_the_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"toil_dirs: [{SAMPLE / 'toil'}]\ncapacity_dirs:\n  - 42\n", encoding="utf-8")
+    monkeypatch.setenv("COCKPIT_CONFIG", str(config))
+    code, _, err = cockpit(capsys, "toil", "report")
+    assert code == 2 and f"{config}:3:5: capacity_dirs[0]: must be a folder path" in one_sentence(err)
+    config.write_text(f"toil_dirs: [{SAMPLE / 'toil'}]\n", encoding="utf-8")
+    code, out, _ = cockpit(capsys, "toil", "report")
+    assert code == 0 and "Toil report: sre-platform (43.5 hours a month)" in out
