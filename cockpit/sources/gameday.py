@@ -15,12 +15,13 @@ STEP = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class SteadyCheck:
-    ok: bool
+    ok: bool | None  # None: not read at all (no Prometheus): the person checks by hand
     lines: tuple[str, ...]  # one per metric
     by_hand: tuple[str, ...] = ()  # metrics without a query: the person checks them
 
     def text(self) -> str:
-        verdict = "Steady state holds" if self.ok else "Steady state does NOT hold"
+        verdict = {True: "Steady state holds", False: "Steady state does NOT hold",
+                   None: "Steady state not read"}[self.ok]
         hand = f"; checked by hand: {', '.join(self.by_hand)}" if self.by_hand else ""
         return f"{verdict}: " + "; ".join(self.lines) + hand if self.lines else f"{verdict}{hand}"
 

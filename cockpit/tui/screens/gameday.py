@@ -243,7 +243,7 @@ class GameDayScreen(IncidentHeaderScreen):
             if self.checking:
                 line("Checking the last 15 minutes in Prometheus…")
             elif self.check_result is not None:
-                line(self.check_result.text(), "bold" if self.check_result.ok else "bold reverse")
+                line(self.check_result.text(), "bold reverse" if self.check_result.ok is False else "bold")
             line("c checks again · Enter records what the check found (after y)")
             for metric in e.metrics:
                 how = "PromQL" if metric.query else "by hand"
@@ -350,8 +350,8 @@ class GameDayScreen(IncidentHeaderScreen):
 
             source = configured_source()
             if source is None:
-                return SteadyCheck(False, ("no Prometheus configured (`cockpit slo source set URL`): check by hand",),
-                                   tuple(m.name for m in e.metrics if not m.query))
+                return SteadyCheck(None, ("no Prometheus configured (`cockpit slo source set URL`)",),
+                                   tuple(m.name for m in e.metrics))
             with source:
                 return check_steady_state(source, e, at)
 
