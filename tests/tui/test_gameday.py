@@ -294,3 +294,34 @@ def test_the_experiments_and_the_checklist_look_right(snap_compare: Any, make_ap
     shutil.copy(ROOT / "sample_data" / "chaos" / "catalog-cache-down.yaml", folders.parent)
     app = make_app(sample_db, poll_interval=60)
     assert snap_compare(app, terminal_size=size, run_before=_experiments_view if view == "experiments" else _checklist)
+
+
+async def test_text_from_files_is_shown_literally_and_a_broken_file_is_named(
+        make_app: Any, db_path: Path, folders: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cockpit.tui.screens.help import HelpScreen, all_bindings
+
+    monkeypatch.setenv("COCKPIT_PROMETHEUS_URL", "none")
+    data = yaml.safe_load(folders.read_text(encoding="utf-8"))
+    data["experiment"]["name"] = "Latency \x1b[2J\x1b]0;pwned\x07 [bold red]x[/]"
+    folders.write_text(yaml.safe_dump(data), encoding="utf-8")
+    shutil.copy(ROOT / "tests" / "data" / "improve_bad" / "chaos_bad_fault_type.yaml", folders.parent)
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("G")
+        await wait_until(pilot, lambda: isinstance(app.screen, ImproveScreen) and app.screen.loaded, timeout=15)
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("chaos_bad_fault_type.yaml:10:17: experiment.method.fault_type: 'earthquake'" in m
+                   for m in messages), messages
+        shown = str(app.screen.query_one("#improve-detail").render())
+        assert "\x1b" not in shown and "Latency \\x1b[2J\\x1b]0;pwned\\x07 [bold red]x[/]" in shown
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, GameDayScreen))
+        walker = app.screen
+        await settle(pilot)
+        assert "\x1b" not in str(walker.query_one("#gd-head").render())
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        ids = {b.id for _, group in all_bindings(walker, app) for b in group}
+        assert {"gameday.abort", "gameday.save", "gameday.tick", "app.improve"} <= ids
