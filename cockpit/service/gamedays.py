@@ -66,7 +66,7 @@ class GameDays:
         svc = self.incidents
         now = svc.clock()
         with svc.store.write() as session:
-            incident = svc._find(session, query)
+            incident = svc.find_in(session, query)
             if incident.kind != "exercise":
                 raise RuleViolation("This is a real incident, not a Game Day.")
             state = _state(session, incident.id)
@@ -81,7 +81,7 @@ class GameDays:
             elif stage != "pregame" and (expected is None or expected.key != stage):
                 nxt = expected.title if expected else "nothing: the Game Day is over"
                 raise RuleViolation(f"Not now: the next Game Day step is {nxt}.")
-            svc._append(session, incident, "system", text, now, {"gameday": stage, **(data or {})})
+            svc.append_in(session, incident, "system", text, now, {"gameday": stage, **(data or {})})
             if stage == "inject" and Phase(incident.phase) is Phase.DETECT:
                 incident.phase = Phase.RESPOND.value  # the exercise is under way (no acknowledgement counted)
             session.add(incident)
@@ -100,8 +100,8 @@ class GameDays:
         svc = self.incidents
         now = svc.clock()
         with svc.store.write() as session:
-            incident = svc._find(session, query)
-            svc._append(session, incident, "note", f"Observation: {text}", now)
+            incident = svc.find_in(session, query)
+            svc.append_in(session, incident, "note", f"Observation: {text}", now)
         return self.get(query)
 
     def abort(self, query: str, condition: str, rollback_plan: str, value: str = "") -> GameDay:
@@ -129,8 +129,8 @@ class GameDays:
         svc = self.incidents
         now = svc.clock()
         with svc.store.write() as session:
-            incident = svc._find(session, query)
-            svc._append(session, incident, "system", "\n".join(lines), now,
+            incident = svc.find_in(session, query)
+            svc.append_in(session, incident, "system", "\n".join(lines), now,
                         {"gameday": "results", "outcome": results.outcome, "observations": list(results.observations),
                          "action_items": list(results.action_items), "aborted": day.state.aborted})
             incident.phase = Phase.RESOLVE.value
@@ -142,7 +142,7 @@ class GameDays:
     def get(self, query: str) -> GameDay:
         svc = self.incidents
         with svc.store.read() as session:
-            incident = svc._find(session, query)
+            incident = svc.find_in(session, query)
             if incident.kind != "exercise":
                 raise RuleViolation("This is a real incident, not a Game Day.")
             entries = _entries(session, incident.id)
