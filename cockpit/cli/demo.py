@@ -37,6 +37,9 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
     app._service = IncidentService(store, app.responder or app.config().responder)
     click.echo(f"Demo: {len(loaded.incidents)} sample incidents loaded into {path} (a scratch database).")
     os.environ["COCKPIT_RUNBOOK_DIRS"] = str(SAMPLE_DIR / "runbooks")  # demo mode: the sample runbook library
+    from cockpit.cli.improve import demo_dirs
+
+    demo_dirs(folder / "demo-improve")  # copies of the sample experiments, toil and capacity files
     if not no_ui:
         from cockpit.cli.slo import demo_signals
         from cockpit.sources.local_alertmanager import demo_alerts

@@ -74,6 +74,11 @@ class IncidentSnapshot:
     last_update_at: datetime | None = None
     root_cause: str = ""
     roles: tuple[RoleHolding, ...] = field(default_factory=tuple)
+    kind: str = "incident"  # or "exercise": a Game Day, never counted in the figures
+
+    @property
+    def exercise(self) -> bool:
+        return self.kind == "exercise"
 
     def holders(self, role: Role) -> list[str]:
         return [h.holder for h in current_holders(self.roles)[role]]

@@ -143,8 +143,9 @@ class Aftercare:
         start, end = rp.month_window(period)
         svc = self.incidents
         with svc.store.read() as session:
-            ids = session.exec(select(Incident.id).where(
-                col(Incident.declared_at) >= start, col(Incident.declared_at) < end)).all()
+            ids = session.exec(select(Incident.id).where(  # Game Days (exercises) are not incidents to count
+                col(Incident.declared_at) >= start, col(Incident.declared_at) < end,
+                Incident.kind != "exercise")).all()
             pages = [rp.PageRecord(p.at, p.responder, p.acknowledged_at, p.false_positive)
                      for p in session.exec(select(Page)).all()]
             shifts = [rp.ShiftRecord(s.responder, s.position, s.starts_at, s.ends_at)

@@ -140,6 +140,8 @@ class IncidentService:
         self, session: Session, incident: Incident, op: str, entity_id: str,
         payload: dict[str, Any], now: datetime,
     ) -> None:
+        if incident.kind == "exercise" and not incident.to_tracker:
+            return  # a Game Day stays in this cockpit unless it was asked to go to the tracker
         session.add(OutboxOp(
             id=self.new_id(now), incident_id=incident.id, op=op, entity_id=entity_id,
             payload=payload, created_at=now,
@@ -183,7 +185,13 @@ class IncidentService:
         services: Iterable[str] = (),
         commander: str | None = None,
         started_at: datetime | None = None,
+        kind: str = "incident",
+        to_tracker: bool = True,
     ) -> IncidentSnapshot:
+        """``kind="exercise"``: a Game Day, never counted in the figures, sent to the tracker only when
+        ``to_tracker``."""
+        if kind not in ("incident", "exercise"):
+            raise InvalidInput(f"'{kind}' is not an incident kind: incident or exercise.")
         title = " ".join(title.split())
         if not title:
             raise InvalidInput("The incident title is empty: say in a few words what is wrong.")
@@ -206,7 +214,8 @@ class IncidentService:
                 impact=impact.value, scope=scope.value, triggers=triggers.as_dict(),
                 severity=int(assessment.severity), severity_reason=assessment.explanation,
                 severity_overridden=False, phase=Phase.DETECT.value, declared_by=self.author,
-                declared_at=now, started_at=started_at, updated_at=now,
+                declared_at=now, started_at=started_at, updated_at=now, kind=kind,
+                to_tracker=to_tracker or kind == "incident",
             )
             session.add(incident)
             session.flush()
@@ -495,7 +504,7 @@ def _snapshot(session: Session, incident: Incident) -> IncidentSnapshot:
         phase=Phase(incident.phase), declared_at=incident.declared_at, started_at=incident.started_at,
         acknowledged_at=incident.acknowledged_at, mitigated_at=incident.mitigated_at,
         resolved_at=incident.resolved_at, last_update_at=incident.last_update_at,
-        root_cause=incident.root_cause, roles=tuple(_holding(a) for a in roles),
+        root_cause=incident.root_cause, roles=tuple(_holding(a) for a in roles), kind=incident.kind,
     )
 
 

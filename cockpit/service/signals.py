@@ -159,7 +159,8 @@ class Signals:
     def budget_needs(self, keys_by_service: dict[str, list[str]], since: datetime) -> list[BudgetNeed]:
         """Incidents declared after ``since`` on services with SLOs whose figures are not complete."""
         with self.incidents.store.read() as session:
-            incidents = session.exec(select(Incident).where(col(Incident.declared_at) >= since)).all()
+            incidents = session.exec(select(Incident).where(  # a Game Day's errors are the exercise, not a budget
+                col(Incident.declared_at) >= since, Incident.kind != "exercise")).all()
             done = {(b.incident_id, b.slo_key): b for b in session.exec(select(IncidentBudget)).all()}
         needs = []
         for incident in incidents:
@@ -189,7 +190,7 @@ class Signals:
         with self.incidents.store.read() as session:
             rows = session.exec(select(Incident).where(col(Incident.declared_at) >= since)
                                 .order_by(col(Incident.declared_at))).all()
-            return [display_ref(r.ref_key) for r in rows if service in r.services]
+            return [display_ref(r.ref_key) for r in rows if service in r.services and r.kind != "exercise"]
 
     # --- for handoffs and reports ----------------------------------------------------------------
     def known_risks(self, now: datetime) -> list[dict[str, str]]:

@@ -42,6 +42,10 @@ class Incident(SQLModel, table=True):
     last_update_at: datetime | None = _time(nullable=True)
     updated_at: datetime = _time(index=True)
     root_cause: str = ""
+    #: "incident", or "exercise" for a Game Day (migration 0011_improve): an exercise is never counted in the
+    #: monthly figures, MTTR or SLO budgets, and reaches the tracker only when ``to_tracker`` says so
+    kind: str = Field(default="incident", sa_column_kwargs={"server_default": "incident"})
+    to_tracker: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
 
 
 class TimelineEntry(SQLModel, table=True):

@@ -51,6 +51,7 @@ class CockpitApp(App[None]):
         Binding("m", "report", "Report", id="app.report"),
         Binding("C", "conflicts", "Sync conflicts & failures", show=False, id="app.conflicts"),
         Binding("A", "alerts", "Alerts", show=False, id="app.alerts"),
+        Binding("G", "improve", "Game Days, toil & capacity", show=False, id="app.improve"),
     ]
 
     def __init__(
@@ -338,6 +339,12 @@ class CockpitApp(App[None]):
         from cockpit.tui.screens.conflicts import ConflictsScreen
 
         self.push_screen(ConflictsScreen())
+
+    def action_improve(self) -> None:
+        from cockpit.tui.screens.improve import ImproveScreen
+
+        if not isinstance(self.screen, ImproveScreen):
+            self.push_screen(ImproveScreen())
 
     def action_help(self) -> None:
         from cockpit.tui.screens.help import HelpScreen

@@ -34,6 +34,8 @@ READ_ONLY_SAFE: frozenset[str] = frozenset({
     "help.close", "dialog.cancel", "dialog.no",
     "app.alerts", "alerts.back", "alerts.open", "alerts.up", "alerts.down", "alerts.page_up", "alerts.page_down",
     "alerts.first", "alerts.last",
+    "app.improve", "improve.back", "improve.experiments", "improve.toil", "improve.capacity", "improve.reload",
+    "gameday.back", "gameday.up", "gameday.down", "gameday.copy",
 })
 
 SENTENCE = ("This cockpit is open in a browser, read-only: changes are made from the cockpit in a terminal "

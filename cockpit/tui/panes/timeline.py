@@ -58,7 +58,7 @@ class TimelineView(ScrollView, can_focus=True):
         Binding("pageup", "page(-1)", "Page up", show=False, id="timeline.page_up"),
         Binding("pagedown", "page(1)", "Page down", show=False, id="timeline.page_down"),
         Binding("home,g", "jump(0)", "Oldest", show=False, id="timeline.oldest"),
-        Binding("end,G", "jump(-1)", "Newest", show=False, id="timeline.newest"),
+        Binding("end", "jump(-1)", "Newest", show=False, id="timeline.newest"),  # G opens the Game Days (#12)
         Binding("enter", "open_entry", "Read", show=False, id="timeline.open"),
     ]
 
