@@ -6,15 +6,13 @@ turns paths into file:line:column. Every problem is collected, not just the firs
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-Path_ = tuple[str | int, ...]
-Issue = tuple[Path_, str]
+from cockpit.domain.checks import BaseChecker, Issue, Path_, type_name
 
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 DEFAULT_TIMEOUT_S = 30
@@ -75,37 +73,8 @@ OPTION_KEYS = {"option", "when", "steps"}
 ESCALATION_KEYS = {"after_minutes", "contact", "context_to_provide"}
 
 
-def _unknown(key: object, known: set[str]) -> str:
-    close = difflib.get_close_matches(str(key), sorted(known), n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(known))})"
-    return f"unknown field{hint}"
-
-
-def _type_name(value: object) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", int: "a number", float: "a number",
-            bool: "true/false", type(None): "empty"}.get(type(value), type(value).__name__)
-
-
-class _Checker:
-    def __init__(self) -> None:
-        self.issues: list[Issue] = []
-
-    def add(self, path: Path_, message: str) -> None:
-        self.issues.append((path, message))
-
-    def mapping(self, value: object, path: Path_, what: str) -> Mapping[str, Any] | None:
-        if not isinstance(value, dict):
-            self.add(path, f"must be {what} (a mapping of fields), not {_type_name(value)}")
-            return None
-        return value
-
-    def keys(self, data: Mapping[str, Any], path: Path_, known: set[str], required: Sequence[str]) -> None:
-        for key in data:
-            if key not in known:
-                self.add((*path, str(key)), _unknown(key, known))
-        for key in required:
-            if key not in data:
-                self.add((*path, key), "this field is required")
+class _Checker(BaseChecker):
+    none_is_missing = False  # an empty field is allowed, as in the seed's template
 
     def text(self, data: Mapping[str, Any], key: str, path: Path_, required: bool = True) -> str:
         if key not in data:
@@ -116,10 +85,10 @@ class _Checker:
         if isinstance(value, (date, datetime)) and key == "last_updated":
             return value.isoformat()
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.add((*path, key), f"must be text, not {_type_name(value)}")
+            self.add((*path, key), f"must be text, not {type_name(value)}")
             return ""
         if not isinstance(value, str):
-            self.add((*path, key), f"must be text, not {_type_name(value)} (put it in quotes)")
+            self.add((*path, key), f"must be text, not {type_name(value)} (put it in quotes)")
             return ""
         if "\x00" in value:
             self.add((*path, key), "contains a NUL character")
@@ -131,7 +100,7 @@ class _Checker:
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.add((*path, key), f"must be a list of names, not {_type_name(value)}")
+            self.add((*path, key), f"must be a list of names, not {type_name(value)}")
             return ()
         out = []
         for i, item in enumerate(value):
@@ -148,7 +117,7 @@ class _Checker:
         self.keys(data, path, STEP_KEYS, required)
         shell = data.get("shell", False)
         if not isinstance(shell, bool):
-            self.add((*path, "shell"), f"must be true or false, not {_type_name(shell)}")
+            self.add((*path, "shell"), f"must be true or false, not {type_name(shell)}")
             shell = False
         timeout = data.get("timeout_seconds", DEFAULT_TIMEOUT_S)
         if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= MAX_TIMEOUT_S:
@@ -186,7 +155,7 @@ def validate(data: object, default_id: str, source: str = "") -> tuple[Runbook |
     diagnosis: list[RunbookStep] = []
     raw_diag = body.get("diagnosis", [])
     if not isinstance(raw_diag, list):
-        check.add((*root, "diagnosis"), f"must be a list of steps, not {_type_name(raw_diag)}")
+        check.add((*root, "diagnosis"), f"must be a list of steps, not {type_name(raw_diag)}")
     else:
         if not raw_diag and "diagnosis" in body:
             check.add((*root, "diagnosis"), "needs at least one step: the walker starts with diagnosis")
@@ -198,7 +167,7 @@ def validate(data: object, default_id: str, source: str = "") -> tuple[Runbook |
     options: list[MitigationOption] = []
     raw_mit = body.get("mitigation", [])
     if not isinstance(raw_mit, list):
-        check.add((*root, "mitigation"), f"must be a list of options, not {_type_name(raw_mit)}")
+        check.add((*root, "mitigation"), f"must be a list of options, not {type_name(raw_mit)}")
     else:
         for i, item in enumerate(raw_mit):
             path = (*root, "mitigation", i)
@@ -211,7 +180,7 @@ def validate(data: object, default_id: str, source: str = "") -> tuple[Runbook |
             if raw_steps is None:
                 raw_steps = []
             if not isinstance(raw_steps, list):
-                check.add((*path, "steps"), f"must be a list of steps, not {_type_name(raw_steps)}")
+                check.add((*path, "steps"), f"must be a list of steps, not {type_name(raw_steps)}")
                 raw_steps = []
             for j, raw_step in enumerate(raw_steps):
                 if isinstance(raw_step, str):

@@ -7,13 +7,10 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from cockpit.domain.slo_spec import Issue, Path_, _Checker, _type_name
+from cockpit.domain.checks import Issue, Path_, type_name
+from cockpit.domain.slo_spec import SpecChecker
 
 __all__ = ["Checker", "Issue", "Path_", "type_name", "unwrap"]
-
-
-def type_name(value: object) -> str:
-    return _type_name(value)
 
 
 def unwrap(data: object, key: str) -> tuple[object, Path_]:
@@ -23,7 +20,7 @@ def unwrap(data: object, key: str) -> tuple[object, Path_]:
     return data, ()
 
 
-class Checker(_Checker):
+class Checker(SpecChecker):
     def number(self, data: Mapping[str, Any], key: str, path: Path_, *, low: float | None = None,
                high: float | None = None, low_open: bool = False, what: str = "", required: bool = False,
                whole: bool = False) -> float | None:

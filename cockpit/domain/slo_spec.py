@@ -17,13 +17,13 @@ The cockpit's additions to the seed's shapes (all optional unless said):
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
+from cockpit.domain.checks import BaseChecker, Issue, Path_, type_name
 from cockpit.domain.slo import (
     PLATFORM,
     POLICIES,
@@ -35,9 +35,6 @@ from cockpit.domain.slo import (
     format_duration,
     parse_duration,
 )
-
-Path_ = tuple[str | int, ...]
-Issue = tuple[Path_, str]
 
 MIN_WINDOW = timedelta(days=1)
 MAX_WINDOW = timedelta(days=400)
@@ -97,44 +94,15 @@ class SloFile:
 
 
 # --- checking helpers --------------------------------------------------------------------------
-def _type_name(value: object) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", int: "a number", float: "a number",
-            bool: "true/false", type(None): "empty"}.get(type(value), type(value).__name__)
-
-
-def _unknown(key: object, known: set[str]) -> str:
-    close = difflib.get_close_matches(str(key), sorted(known), n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(known))})"
-    return f"unknown field{hint}"
-
-
-class _Checker:
-    def __init__(self) -> None:
-        self.issues: list[Issue] = []
-
-    def add(self, path: Path_, message: str) -> None:
-        self.issues.append((path, message))
-
-    def mapping(self, value: object, path: Path_, what: str) -> Mapping[str, Any] | None:
-        if not isinstance(value, dict):
-            self.add(path, f"must be {what} (a mapping of fields), not {_type_name(value)}")
-            return None
-        return value
-
-    def keys(self, data: Mapping[str, Any], path: Path_, known: set[str], required: Sequence[str] = ()) -> None:
-        for key in data:
-            if key not in known:
-                self.add((*path, str(key)), _unknown(key, known))
-        for key in required:
-            if key not in data or data[key] is None:
-                self.add((*path, key), "this field is required")
+class SpecChecker(BaseChecker):
+    """The SLO files' checker: text, names, percentages, durations, queries."""
 
     def text(self, data: Mapping[str, Any], key: str, path: Path_) -> str:
         value = data.get(key)
         if value is None:
             return ""
         if not isinstance(value, str):
-            self.add((*path, key), f"must be text, not {_type_name(value)}")
+            self.add((*path, key), f"must be text, not {type_name(value)}")
             return ""
         if "\x00" in value:
             self.add((*path, key), "contains a NUL character")
@@ -146,12 +114,12 @@ class _Checker:
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.add((*path, key), f"must be a list of text, not {_type_name(value)}")
+            self.add((*path, key), f"must be a list of text, not {type_name(value)}")
             return ()
         out = []
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                self.add((*path, key, i), f"must be text, not {_type_name(item)}")
+                self.add((*path, key, i), f"must be text, not {type_name(item)}")
             else:
                 out.append(item.strip())
         return tuple(out)
@@ -166,7 +134,7 @@ class _Checker:
     def percent(self, data: Mapping[str, Any], key: str, path: Path_, what: str) -> float | None:
         value = data.get(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            shown = f"'{value}'" if isinstance(value, str) else _type_name(value)
+            shown = f"'{value}'" if isinstance(value, str) else type_name(value)
             self.add((*path, key), f"{shown} is not a number: give the {what} as a percentage such as 99.9")
             return None
         number = float(value)
@@ -192,7 +160,7 @@ class _Checker:
         value = data.get(key)
         parsed = parse_duration(value)
         if parsed is None:
-            shown = f"'{value}'" if isinstance(value, str) else _type_name(value)
+            shown = f"'{value}'" if isinstance(value, str) else type_name(value)
             self.add((*path, key), f"{shown} is not a duration: use a number and a unit (s, m, h, d, w), "
                                    "such as 5m, 1h, 28d, 30d or 4w")
         return parsed
@@ -200,7 +168,7 @@ class _Checker:
     def query(self, value: object, path: Path_) -> str:
         if not isinstance(value, str) or not value.strip():
             self.add(path, f"must be a Prometheus series selector such as http_requests_total{{code!~\"5..\"}}, "
-                           f"not {_type_name(value)}")
+                           f"not {type_name(value)}")
             return ""
         text = value.strip()
         if len(text) > MAX_QUERY:
@@ -244,7 +212,7 @@ def validate(data: object, source: str = "") -> tuple[SloFile | None, list[Issue
         return None, [((), "the file is empty; see sample_data/slos/ for the shape")]
     if isinstance(data, dict) and ("apiVersion" in data or data.get("kind") == "SLO"):
         return validate_openslo(data, source)
-    check = _Checker()
+    check = SpecChecker()
     body = check.mapping(data, (), "an SLO file")
     if body is None:
         return None, check.issues
@@ -263,7 +231,7 @@ def validate(data: object, source: str = "") -> tuple[SloFile | None, list[Issue
     slis: dict[str, tuple[Mapping[str, Any], Path_]] = {}
     raw_slis = body.get("slis", [])
     if not isinstance(raw_slis, list):
-        check.add(("slis",), f"must be a list of SLI specifications, not {_type_name(raw_slis)}")
+        check.add(("slis",), f"must be a list of SLI specifications, not {type_name(raw_slis)}")
         raw_slis = []
     for index, item in enumerate(raw_slis):
         inner, wrap = _unwrap(item, "sli")
@@ -302,14 +270,14 @@ def validate(data: object, source: str = "") -> tuple[SloFile | None, list[Issue
     return SloFile(service, slos), check.issues
 
 
-def _sli_type(check: _Checker, spec: Mapping[str, Any], path: Path_) -> str:
+def _sli_type(check: SpecChecker, spec: Mapping[str, Any], path: Path_) -> str:
     kind = check.text(spec, "type", path)
     if kind and kind not in SLI_TYPES:
         check.add((*path, "type"), f"'{kind}' is not an SLI type: use one of {', '.join(SLI_TYPES)}")
     return kind
 
 
-def _measure(check: _Checker, spec: Mapping[str, Any], path: Path_) -> Measure | None:
+def _measure(check: SpecChecker, spec: Mapping[str, Any], path: Path_) -> Measure | None:
     if "measurement" in spec and spec["measurement"] is not None:
         measurement = check.mapping(spec["measurement"], (*path, "measurement"), "the measurement")
         if measurement is not None:
@@ -346,7 +314,7 @@ def _measure(check: _Checker, spec: Mapping[str, Any], path: Path_) -> Measure |
     return Measure(total=total, good=good, bad=bad, slice=slice_, slice_threshold=threshold)
 
 
-def _alerts(check: _Checker, value: object, path: Path_, window: timedelta | None) -> tuple[BurnAlert, ...]:
+def _alerts(check: SpecChecker, value: object, path: Path_, window: timedelta | None) -> tuple[BurnAlert, ...]:
     if value is None:
         return SEED_ALERTS
     if not isinstance(value, list) or not value:
@@ -387,7 +355,7 @@ def _alerts(check: _Checker, value: object, path: Path_, window: timedelta | Non
     return tuple(alerts) or SEED_ALERTS
 
 
-def _slo(check: _Checker, value: object, path: Path_, service: str,
+def _slo(check: SpecChecker, value: object, path: Path_, service: str,
          slis: Mapping[str, tuple[Mapping[str, Any], Path_]], policy: BudgetPolicy,
          source: str) -> SloDefinition | None:
     spec = check.mapping(value, path, "an SLO document")
@@ -453,7 +421,7 @@ _CONDITION = re.compile(r"remaining_budget\s*(?:(>=|>|<=|<)\s*(-?\d+(?:\.\d+)?)\
                         r"(\d+(?:\.\d+)?)\s*%)\s*")
 
 
-def _policy_document(check: _Checker, value: object, policy: BudgetPolicy, service: str) -> BudgetPolicy:
+def _policy_document(check: SpecChecker, value: object, policy: BudgetPolicy, service: str) -> BudgetPolicy:
     """The seed's "Error Budget Policy" document: its actions, exceptions and reset replace the defaults.
     Its conditions must be the policy's own thresholds (they are checked, not guessed at)."""
     path: Path_ = ("error_budget_policy",)
@@ -507,7 +475,7 @@ OPENSLO_SPEC = {"description", "service", "indicator", "indicatorRef", "timeWind
 
 def validate_openslo(data: Mapping[str, Any], source: str = "") -> tuple[SloFile | None, list[Issue]]:
     """An OpenSLO v1 ``kind: SLO`` with an inline indicator holding a Prometheus ``ratioMetric``."""
-    check = _Checker()
+    check = SpecChecker()
     check.keys(data, (), OPENSLO_TOP, ("apiVersion", "kind", "metadata", "spec"))
     if data.get("apiVersion") != "openslo/v1":
         check.add(("apiVersion",), "only openslo/v1 is read")

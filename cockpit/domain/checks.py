@@ -1,0 +1,48 @@
+"""What every file checker shares (runbooks, SLO files, the improvement templates): a problem is a field path
+and a message; unknown fields get a "did you mean"; types are named as a person reads them. Pure."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+Path_ = tuple[str | int, ...]
+Issue = tuple[Path_, str]
+
+
+def type_name(value: object) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", int: "a number", float: "a number",
+            bool: "true/false", type(None): "empty"}.get(type(value), type(value).__name__)
+
+
+def unknown_field(key: object, known: set[str]) -> str:
+    close = difflib.get_close_matches(str(key), sorted(known), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(known))})"
+    return f"unknown field{hint}"
+
+
+class BaseChecker:
+    """Collects problems; ``none_is_missing``: a required field left empty (``key:``) counts as missing."""
+
+    none_is_missing = True
+
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+
+    def add(self, path: Path_, message: str) -> None:
+        self.issues.append((path, message))
+
+    def mapping(self, value: object, path: Path_, what: str) -> Mapping[str, Any] | None:
+        if not isinstance(value, dict):
+            self.add(path, f"must be {what} (a mapping of fields), not {type_name(value)}")
+            return None
+        return value
+
+    def keys(self, data: Mapping[str, Any], path: Path_, known: set[str], required: Sequence[str] = ()) -> None:
+        for key in data:
+            if key not in known:
+                self.add((*path, str(key)), unknown_field(key, known))
+        for key in required:
+            if key not in data or (self.none_is_missing and data[key] is None):
+                self.add((*path, key), "this field is required")
