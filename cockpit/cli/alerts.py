@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from cockpit.cli.common import AppContext, emit_json, iso, json_option, pass_ctx
+from cockpit.cli.common import AppContext, emit_json, iso, json_option, login_to_source, pass_ctx
+from cockpit.domain.when import age_words
 from cockpit.errors import InvalidInput
 
 
@@ -43,15 +44,6 @@ def _safe(text: str, width: int | None = None) -> str:
 
     shown = one_line(text)
     return shown if width is None or len(shown) <= width else shown[: width - 1] + "…"
-
-
-def _age(moment: datetime, now: datetime) -> str:
-    minutes = max(0, int((now - moment).total_seconds() // 60))
-    if minutes < 60:
-        return f"{minutes}m"
-    if minutes < 48 * 60:
-        return f"{minutes // 60}h{minutes % 60:02d}"
-    return f"{minutes // 1440}d"
 
 
 def _runbook_for(app: AppContext, alert_name: str) -> Any:
@@ -135,7 +127,7 @@ def alerts_list(app: AppContext, show_all: bool, as_json: bool) -> None:
         if a.incident_ref:
             extra.append(a.incident_ref)
         extra.append("runbook" if a.name.casefold() in names else "no runbook")
-        click.echo(f"  {a.fingerprint[:12]}  {level:<14} {_age(a.starts_at, now):>6}  {_safe(a.summary, 60)}  "
+        click.echo(f"  {a.fingerprint[:12]}  {level:<14} {age_words(a.starts_at, now):>6}  {_safe(a.summary, 60)}  "
                    f"({', '.join(extra)})")
 
 
@@ -348,24 +340,16 @@ def source_login() -> None:
     """Store a bearer token (or user:password) for the configured Alertmanager in the OS keyring."""
     from dataclasses import replace
 
-    from cockpit.sources.alert_settings import load_settings, store_token
-    from cockpit.sources.alertmanager import AlertmanagerSource, AlertSourceError
+    from cockpit.sources.alert_settings import AlertmanagerSettings, load_settings, store_token
+    from cockpit.sources.alertmanager import AlertmanagerSource
 
     settings = load_settings()
-    if settings is None:
-        raise InvalidInput("Set the source first: `cockpit alerts source set URL`.")
-    token = click.prompt(f"token for {settings.origin}", hide_input=True, default="", show_default=False).strip()
-    if not token:
-        raise InvalidInput("Nothing was typed; the token is unchanged.")
-    try:
+
+    def check(settings: AlertmanagerSettings, token: str) -> None:
         with AlertmanagerSource(replace(settings, token=token)) as am:
             am.check()
-    except AlertSourceError as exc:
-        if "refused the credentials" in str(exc):
-            raise InvalidInput(f"{exc} The token was not saved.") from None
-        click.echo(f"note: {_safe(str(exc))} The token is saved unchecked.", err=True)
-    store_token(settings, token)
-    click.echo(f"Token for {settings.origin} saved in the OS keyring.")
+
+    login_to_source(settings, "alerts", check, store_token)
 
 
 COMMANDS: list[click.Command] = [alerts]

@@ -8,13 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
 from cockpit.domain.incident import PERSON_KINDS
 from cockpit.domain.lifecycle import Phase
 from cockpit.domain.roles import Role
+from cockpit.errors import CockpitError, InvalidInput
 
 if TYPE_CHECKING:  # imported when a command runs: `cockpit --help` stays quick
     from cockpit.config import Config
@@ -108,3 +109,31 @@ def run_tui(app: AppContext, demo: bool = False) -> None:
     else:  # nobody said who is typing (no --as, COCKPIT_RESPONDER or config): the cockpit asks once
         CockpitApp(service, config, ask_responder=app.responder is None and config.responder_source == "login").run()
 
+
+class _Server(Protocol):
+    @property
+    def origin(self) -> str: ...
+
+
+S = TypeVar("S", bound=_Server)
+
+
+def login_to_source(settings: S | None, group: str, check: Callable[[S, str], None],
+                    store: Callable[[S, str], None]) -> None:
+    """``cockpit slo|alerts source login``: ask for the token without echo, try it on the server, keep it in the
+    keyring. A token the server refuses is not kept; one that cannot be checked now is kept, and said so."""
+    from cockpit.textsafe import one_line
+
+    if settings is None:
+        raise InvalidInput(f"Set the source first: `cockpit {group} source set URL`.")
+    token = click.prompt(f"token for {settings.origin}", hide_input=True, default="", show_default=False).strip()
+    if not token:
+        raise InvalidInput("Nothing was typed; the token is unchanged.")
+    try:
+        check(settings, token)
+    except CockpitError as exc:
+        if "refused the credentials" in str(exc):
+            raise InvalidInput(f"{exc} The token was not saved.") from None
+        click.echo(f"note: {one_line(str(exc))} The token is saved unchecked.", err=True)
+    store(settings, token)
+    click.echo(f"Token for {settings.origin} saved in the OS keyring.")

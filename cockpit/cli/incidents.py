@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -21,6 +21,7 @@ from cockpit.cli.common import (
     parse_when,
     pass_ctx,
 )
+from cockpit.domain.when import age_words
 from cockpit.errors import InvalidInput
 
 if TYPE_CHECKING:  # imported when a command runs: the CLI starts quickly
@@ -104,17 +105,8 @@ def incident_list(app: AppContext, show_all: bool, as_json: bool) -> None:
     now = datetime.now(UTC)
     click.echo(f"{'REF':<13} {'SEV':<4} {'PHASE':<8} {'AGE':>6}  {'IC':<12} TITLE")
     for s in items:
-        click.echo(f"{s.ref:<13} {s.severity.label:<4} {s.phase.value:<8} {_age(now - s.declared_at):>6}  "
+        click.echo(f"{s.ref:<13} {s.severity.label:<4} {s.phase.value:<8} {age_words(s.declared_at, now):>6}  "
                    f"{one_line(s.commander or '—')[:12]:<12} {one_line(s.title)}")
-
-
-def _age(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return f"{minutes}m"
-    if minutes < 48 * 60:
-        return f"{minutes // 60}h{minutes % 60:02d}"
-    return f"{minutes // 1440}d"
 
 
 def _show_json(detail: IncidentDetail) -> dict[str, Any]:

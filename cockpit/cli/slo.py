@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cockpit.cli.common import AppContext, emit_json, iso, json_option, parse_when, pass_ctx
+from cockpit.cli.common import AppContext, emit_json, iso, json_option, login_to_source, parse_when, pass_ctx
 from cockpit.errors import InvalidInput
 
 if TYPE_CHECKING:  # imported when a command runs: the CLI starts quickly
@@ -294,26 +294,18 @@ def source_show(as_json: bool) -> None:
 @source.command("login")
 def source_login() -> None:
     """Store a bearer token for the configured Prometheus in the OS keyring (asked without echo)."""
-    from cockpit.sources.prometheus import PrometheusSource, SourceError
-    from cockpit.sources.settings import load_settings, store_token
+    from cockpit.sources.prometheus import PrometheusSource
+    from cockpit.sources.settings import PrometheusSettings, load_settings, store_token
 
     settings = load_settings()
-    if settings is None:
-        raise InvalidInput("Set the source first: `cockpit slo source set URL`.")
-    token = click.prompt(f"token for {settings.origin}", hide_input=True, default="", show_default=False).strip()
-    if not token:
-        raise InvalidInput("Nothing was typed; the token is unchanged.")
-    from dataclasses import replace
 
-    try:
+    def check(settings: PrometheusSettings, token: str) -> None:
+        from dataclasses import replace
+
         with PrometheusSource(replace(settings, token=token)) as prom:
             prom.check()
-    except SourceError as exc:
-        if "refused the credentials" in str(exc):
-            raise InvalidInput(f"{exc} The token was not saved.") from None
-        click.echo(f"note: {exc} The token is saved unchecked.", err=True)
-    store_token(settings, token)
-    click.echo(f"Token for {settings.origin} saved in the OS keyring.")
+
+    login_to_source(settings, "slo", check, store_token)
 
 
 @source.command("logout")

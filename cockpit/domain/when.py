@@ -56,3 +56,13 @@ def _checked(text: str, moment: datetime) -> datetime:
     if moment.year < 1970:
         raise InvalidInput(_too_early(text))
     return moment
+
+
+def age_words(since: datetime, now: datetime) -> str:
+    """How long ago, in a table's few columns: "12m", "3h05", "4d" (never negative)."""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes}m"
+    if minutes < 48 * 60:
+        return f"{minutes // 60}h{minutes % 60:02d}"
+    return f"{minutes // 1440}d"

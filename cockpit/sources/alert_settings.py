@@ -33,7 +33,7 @@ from cockpit.config import config_path
 from cockpit.domain.alerts import DEFAULT_GROUP_BY, DEFAULT_PROPOSALS, ProposeRule
 from cockpit.domain.severity import Impact, Scope
 from cockpit.errors import InvalidInput
-from cockpit.sources.settings import KEYRING_SERVICE, SourceLoginNeeded, _keyring_usable, check_url, origin_of
+from cockpit.sources.settings import check_url, origin_of, save_token, token_from
 from cockpit.yamldoc import YamlDocument, read_yaml
 
 TOKEN_VARIABLE = "COCKPIT_ALERTMANAGER_TOKEN"
@@ -175,28 +175,9 @@ def _keyring_name(settings: AlertmanagerSettings) -> str:
 
 
 def with_token(settings: AlertmanagerSettings) -> AlertmanagerSettings:
-    env = os.environ.get(TOKEN_VARIABLE, "").strip()
-    if env:
-        return replace(settings, token=env)
-    if not _keyring_usable():
-        return settings
-    import keyring
-    from keyring.errors import KeyringError
-
-    try:
-        value = keyring.get_password(KEYRING_SERVICE, _keyring_name(settings))
-    except KeyringError:
-        return settings
-    return replace(settings, token=value) if value else settings
+    token = token_from(TOKEN_VARIABLE, _keyring_name(settings))
+    return replace(settings, token=token) if token else settings
 
 
 def store_token(settings: AlertmanagerSettings, token: str) -> None:
-    import keyring
-    from keyring.errors import KeyringError
-
-    if not _keyring_usable():
-        raise SourceLoginNeeded(f"No usable OS keyring on this machine; set {TOKEN_VARIABLE} instead.")
-    try:
-        keyring.set_password(KEYRING_SERVICE, _keyring_name(settings), token)
-    except KeyringError:
-        raise SourceLoginNeeded(f"The OS keyring refused the token; set {TOKEN_VARIABLE} instead.") from None
+    save_token(TOKEN_VARIABLE, _keyring_name(settings), token)

@@ -24,9 +24,9 @@ import yaml
 
 from cockpit.config import config_path
 from cockpit.errors import CockpitError, InvalidInput
+from cockpit.keyring_store import delete_secret, read_secret, write_secret
 from cockpit.yamldoc import read_yaml
 
-KEYRING_SERVICE = "incident-cockpit"
 TOKEN_VARIABLE = "COCKPIT_PROMETHEUS_TOKEN"
 URL_VARIABLE = "COCKPIT_PROMETHEUS_URL"
 DEFAULT_TIMEOUT = 5.0
@@ -124,56 +124,31 @@ def _keyring_name(settings: PrometheusSettings) -> str:
     return f"prometheus {settings.origin}"
 
 
-def _keyring_usable() -> bool:
-    import keyring
-    from keyring.backends import fail
+def token_from(variable: str, keyring_name: str) -> str | None:
+    """A live source's token: the environment variable first, then the keyring (none is fine)."""
+    return os.environ.get(variable, "").strip() or read_secret(keyring_name)
 
-    try:
-        backend = keyring.get_keyring()
-    except Exception:
-        return False
-    return not isinstance(backend, fail.Keyring) and "null" not in type(backend).__module__
+
+def save_token(variable: str, keyring_name: str, token: str) -> None:
+    """Keep a live source's token in the keyring, or say plainly why it could not be kept."""
+    outcome = write_secret(keyring_name, token)
+    if outcome == "no keyring":
+        raise SourceLoginNeeded(f"No usable OS keyring on this machine; set {variable} instead.")
+    if outcome == "refused":
+        raise SourceLoginNeeded(f"The OS keyring refused the token; set {variable} instead.")
 
 
 def with_token(settings: PrometheusSettings) -> PrometheusSettings:
     """The settings with the token from the environment variable or the keyring (none is fine)."""
     from dataclasses import replace
 
-    env = os.environ.get(TOKEN_VARIABLE, "")
-    if env.strip():
-        return replace(settings, token=env.strip())
-    if not _keyring_usable():
-        return settings
-    import keyring
-    from keyring.errors import KeyringError
-
-    try:
-        value = keyring.get_password(KEYRING_SERVICE, _keyring_name(settings))
-    except KeyringError:
-        return settings
-    return replace(settings, token=value) if value else settings
+    token = token_from(TOKEN_VARIABLE, _keyring_name(settings))
+    return replace(settings, token=token) if token else settings
 
 
 def store_token(settings: PrometheusSettings, token: str) -> None:
-    import keyring
-    from keyring.errors import KeyringError
-
-    if not _keyring_usable():
-        raise SourceLoginNeeded(f"No usable OS keyring on this machine; set {TOKEN_VARIABLE} instead.")
-    try:
-        keyring.set_password(KEYRING_SERVICE, _keyring_name(settings), token)
-    except KeyringError:
-        raise SourceLoginNeeded(f"The OS keyring refused the token; set {TOKEN_VARIABLE} instead.") from None
+    save_token(TOKEN_VARIABLE, _keyring_name(settings), token)
 
 
 def delete_token(settings: PrometheusSettings) -> bool:
-    import keyring
-    from keyring.errors import KeyringError, PasswordDeleteError
-
-    if not _keyring_usable():
-        return False
-    try:
-        keyring.delete_password(KEYRING_SERVICE, _keyring_name(settings))
-        return True
-    except (PasswordDeleteError, KeyringError):
-        return False
+    return delete_secret(_keyring_name(settings))

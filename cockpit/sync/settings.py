@@ -17,10 +17,11 @@ import yaml
 
 from cockpit.config import config_path
 from cockpit.errors import CockpitError, InvalidInput, NotFound
+from cockpit.keyring_store import KEYRING_SERVICE, keyring_usable
+from cockpit.keyring_store import delete_secret as forget_secret
 from cockpit.yamldoc import read_yaml
 
 KINDS = ("roundup", "github")
-KEYRING_SERVICE = "incident-cockpit"
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 
 
@@ -137,17 +138,6 @@ def remove_tracker(name: str) -> None:
 
 
 # --- credentials -------------------------------------------------------------------------------
-def _keyring_usable() -> bool:
-    import keyring
-    from keyring.backends import fail
-
-    try:
-        backend = keyring.get_keyring()
-    except Exception:
-        return False
-    return not isinstance(backend, fail.Keyring) and "null" not in type(backend).__module__
-
-
 def no_keyring_message(tracker: Tracker) -> str:
     return (f"No usable OS keyring on this machine; set the environment variable {tracker.env_var} to the "
             f"{'user:password' if tracker.kind == 'roundup' else 'token'} instead.")
@@ -183,7 +173,7 @@ def plaintext_message(tracker: Tracker, backend: str) -> str:
 
 def require_keyring(tracker: Tracker, allow_plaintext: bool = False) -> None:
     """Before asking anyone to type a secret: is there a keyring to keep it in, and does it encrypt?"""
-    if not _keyring_usable():
+    if not keyring_usable():
         raise LoginNeeded(no_keyring_message(tracker))
     if not allow_plaintext and (backend := plaintext_keyring()):
         raise LoginNeeded(plaintext_message(tracker, backend))
@@ -201,16 +191,7 @@ def store_secret(tracker: Tracker, secret: str, allow_plaintext: bool = False) -
 
 
 def delete_secret(tracker: Tracker) -> bool:
-    import keyring
-    from keyring.errors import KeyringError, PasswordDeleteError
-
-    if not _keyring_usable():
-        return False
-    try:
-        keyring.delete_password(KEYRING_SERVICE, tracker.name)
-        return True
-    except (PasswordDeleteError, KeyringError):
-        return False
+    return forget_secret(tracker.name)
 
 
 def stored_secrets() -> list[str]:
@@ -221,7 +202,7 @@ def stored_secrets() -> list[str]:
     except CockpitError:
         return []
     found = [value for tracker in trackers if (value := os.environ.get(tracker.env_var))]
-    if not trackers or not _keyring_usable():
+    if not trackers or not keyring_usable():
         return found
     import keyring
 
@@ -240,7 +221,7 @@ def secret_for(tracker: Tracker) -> str:
     env = os.environ.get(tracker.env_var)
     if env:
         return env
-    if not _keyring_usable():
+    if not keyring_usable():
         raise LoginNeeded(no_keyring_message(tracker))
     import keyring
     from keyring.errors import KeyringError

@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Footer, Static
 
+from cockpit.domain.when import age_words
 from cockpit.textsafe import one_line
 from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.screens.dialogs import Confirm
@@ -32,15 +33,6 @@ if TYPE_CHECKING:
     from cockpit.service.alerts import LoggedAlert
 
 SHORT_RESPONSE = {"P0": "<5m", "P1": "<30m", "P2": "next day", "P3": "weekly"}
-
-
-def age_text(moment: datetime, now: datetime) -> str:
-    minutes = max(0, int((now - moment).total_seconds() // 60))
-    if minutes < 60:
-        return f"{minutes}m"
-    if minutes < 48 * 60:
-        return f"{minutes // 60}h{minutes % 60:02d}"
-    return f"{minutes // 1440}d"
 
 
 def labels_line(labels: dict[str, str]) -> str:
@@ -172,7 +164,7 @@ class AlertList(ScrollView, can_focus=True):
         tail = " " + " · ".join(right)
         head = [Segment(f"  {level} ", level_style),
                 Segment(f"{SHORT_RESPONSE.get(level, '?'):<8} ", dim),
-                Segment(f"{age_text(alert.starts_at, now):>6} ", None),
+                Segment(f"{age_words(alert.starts_at, now):>6} ", None),
                 Segment(state, dim)]
         used = sum(s.cell_length for s in head) + len(tail)
         room = max(4, width - used)

@@ -3,7 +3,7 @@ update is due, then closed ones; open, switch, declare."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from rich.text import Text
@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import ColumnKey
 
+from cockpit.domain.when import age_words
 from cockpit.service.incidents import IncidentSummary
 from cockpit.textsafe import one_line
 from cockpit.tui.host import CockpitHost, host_of
@@ -22,15 +23,6 @@ def minutes(delta: timedelta) -> str:
     """A short duration for a narrow column: 12m, 3h05."""
     total = max(0, int(delta.total_seconds() // 60))
     return f"{total}m" if total < 100 else f"{total // 60}h{total % 60:02d}"
-
-
-def age(now: datetime, then: datetime) -> str:
-    minutes = max(0, int((now - then).total_seconds() // 60))
-    if minutes < 60:
-        return f"{minutes}m"
-    if minutes < 48 * 60:
-        return f"{minutes // 60}h{minutes % 60:02d}"
-    return f"{minutes // 1440}d"
 
 
 #: (label, width); a column is one character wider than its text, the gap before the next one. AGE only shows
@@ -103,7 +95,7 @@ class IncidentListScreen(Screen[None]):
             else:
                 due = Text(f"in {minutes(check.remaining)}")
             cells = [Text(item.ref), sev, Text(item.phase.value), due, Text(one_line(item.commander or "—")[:8]),
-                     Text(age(now, item.declared_at))]
+                     Text(age_words(item.declared_at, now))]
             cells = [cell for (label, _), cell in zip(FIXED_COLUMNS, cells, strict=True) if label in shown]
             table.add_row(*cells, Text(one_line(item.title)), key=item.id)
         if items:
