@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
-import tempfile
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,7 +20,7 @@ from typing import Any
 import httpx
 
 from cockpit.errors import CockpitError
-from cockpit.sources.local_prometheus import _die_with_parent, free_port
+from cockpit.sources.local_server import run_local
 
 BINARY = "prometheus-alertmanager"
 CONFIG = """route:
@@ -77,42 +74,14 @@ def alert(labels: Mapping[str, str], annotations: Mapping[str, str] | None = Non
 @contextmanager
 def run_alertmanager(port: int | None = None, ready_timeout: float = 30.0) -> Iterator[RunningAlertmanager]:
     """Start Alertmanager on 127.0.0.1 and stop it afterwards, even on failure."""
-    port = port or free_port()
-    work = Path(tempfile.mkdtemp(prefix="cockpit-am-"))
-    config = work / "alertmanager.yml"
-    config.write_text(CONFIG, encoding="utf-8")
-    log = (work / "alertmanager.log").open("wb")
-    argv = [BINARY, f"--config.file={config}", f"--storage.path={work / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=", "--log.level=warn"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COCKPIT_")}
-    process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work,
-                               start_new_session=True, preexec_fn=_die_with_parent)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + ready_timeout
-        while True:
-            if process.poll() is not None:
-                log.flush()
-                raise CockpitError(f"alertmanager exited at start: {(work / 'alertmanager.log').read_text()[-600:]}")
-            try:
-                if httpx.get(f"{url}-/ready", timeout=1.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise CockpitError(f"alertmanager did not become ready on port {port} within {ready_timeout:g} s")
-            time.sleep(0.05)
-        yield RunningAlertmanager(url, process)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
-        shutil.rmtree(work, ignore_errors=True)
+    def argv(port: int, work: Path) -> list[str]:
+        config = work / "alertmanager.yml"
+        config.write_text(CONFIG, encoding="utf-8")
+        return [BINARY, f"--config.file={config}", f"--storage.path={work / 'data'}",
+                f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=", "--log.level=warn"]
+
+    with run_local("alertmanager", argv, port, ready_timeout) as server:
+        yield RunningAlertmanager(server.url, server.process)
 
 
 # --- the demo ----------------------------------------------------------------------------------------
@@ -129,7 +98,6 @@ DEMO_ALERTS = (
 def demo_alerts() -> Iterator[str]:
     """For `cockpit demo`: when Debian's prometheus-alertmanager is installed, an Alertmanager of its own on a free
     loopback port holding a few sample alerts, stopped on exit. The demo never asks the person's own Alertmanager."""
-    import os
 
     from cockpit.sources.alert_settings import TOKEN_VARIABLE, URL_VARIABLE
 

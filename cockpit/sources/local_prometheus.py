@@ -8,33 +8,21 @@ from the newest block, so it is set far beyond the data.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
 import subprocess
-import tempfile
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from cockpit.errors import CockpitError
+from cockpit.sources.local_server import run_local
 
 Labels = Mapping[str, str]
 
 
 def available() -> bool:
     return shutil.which("prometheus") is not None and shutil.which("promtool") is not None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _labels(labels: Labels) -> str:
@@ -84,18 +72,6 @@ def create_blocks(openmetrics: Path, storage: Path, max_block: str = "2000h") ->
         raise CockpitError(f"promtool could not backfill {openmetrics}: {result.stderr.strip()[-400:]}")
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: on Linux, ask the kernel to stop Prometheus when the cockpit dies (a closed
-    terminal, kill -9), so a demo never leaves one running."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 @dataclass
 class RunningPrometheus:
     url: str
@@ -107,42 +83,12 @@ class RunningPrometheus:
 def run_prometheus(storage: Path, port: int | None = None, ready_timeout: float = 30.0,
                    web_config: Path | None = None) -> Iterator[RunningPrometheus]:
     """Start Prometheus on 127.0.0.1 over ``storage`` and stop it afterwards, even on failure."""
-    port = port or free_port()
-    work = Path(tempfile.mkdtemp(prefix="cockpit-prom-"))
-    config = work / "prometheus.yml"
-    config.write_text("global:\n  scrape_interval: 1h\n", encoding="utf-8")
-    log = (work / "prometheus.log").open("wb")
-    argv = ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={storage}",
-            f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=100y",
-            "--log.level=warn"]
-    if web_config is not None:
-        argv.append(f"--web.config.file={web_config}")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COCKPIT_")}  # no secret in its environment
-    process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work,
-                               start_new_session=True, preexec_fn=_die_with_parent)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + ready_timeout
-        while True:
-            if process.poll() is not None:
-                log.flush()
-                raise CockpitError(f"prometheus exited at start: {(work / 'prometheus.log').read_text()[-600:]}")
-            try:
-                if httpx.get(f"{url}-/ready", timeout=1.0).status_code in (200, 401):
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise CockpitError(f"prometheus did not become ready on port {port} within {ready_timeout:g} s")
-            time.sleep(0.05)
-        yield RunningPrometheus(url, process, storage)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
-        shutil.rmtree(work, ignore_errors=True)
+    def argv(port: int, work: Path) -> list[str]:
+        config = work / "prometheus.yml"
+        config.write_text("global:\n  scrape_interval: 1h\n", encoding="utf-8")
+        return ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={storage}",
+                f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=100y", "--log.level=warn",
+                *([f"--web.config.file={web_config}"] if web_config is not None else [])]
+
+    with run_local("prometheus", argv, port, ready_timeout, ready_codes=(200, 401)) as server:
+        yield RunningPrometheus(server.url, server.process, storage)

@@ -304,7 +304,7 @@ def test_a_cockpit_killed_between_sending_and_recording_leaves_exactly_one_silen
 
 def test_offline_the_last_alerts_stay_with_their_age_and_an_acknowledgement_waits_then_goes_once(
         am: RunningAlertmanager, svc: IncidentService, clock: Any, tag: str) -> None:
-    from cockpit.sources.local_prometheus import free_port
+    from cockpit.sources.local_server import free_port
 
     log = AlertLog(svc)
     post(am, tag, "DiskUsageHigh", service="db", severity="ticket", summary="Disk 91 % full")

@@ -113,7 +113,7 @@ async def test_alerts_from_a_real_alertmanager_appear_within_two_polls_and_decla
 
 async def test_acknowledging_from_the_screen_asks_and_the_silence_waits_while_offline(
         make_app: Callable[..., Any], empty_db: Path, tui_clock: FakeClock) -> None:
-    from cockpit.sources.local_prometheus import free_port
+    from cockpit.sources.local_server import free_port
 
     seeded(empty_db, [an_alert("DiskUsageHigh", service="db", severity="ticket", summary="Disk 91 % full")],
            error="Alertmanager at http://127.0.0.1:9/ is unreachable: connection refused")
