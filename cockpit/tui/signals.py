@@ -4,22 +4,19 @@ ever reads the store, so a slow or dead Prometheus never holds up a key."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from textual.app import App
 
 from cockpit.errors import CockpitError
-from cockpit.tui.host import host_of
+from cockpit.tui.rounds import BackgroundRounds
 
 
-class SignalsRefresher:
+class SignalsRefresher(BackgroundRounds):
+    group = "signals"
+
     def __init__(self, app: App[Any]) -> None:
-        self.app = app
-        self.host = host_of(app)
-        self.note = ""  # what the pane should say about the source (none configured, a bad settings file)
-        self.rounds = 0
-        self._lock = threading.Lock()
+        super().__init__(app)
         from cockpit.service.slo_files import CachedLibrary
 
         self._library = CachedLibrary()
@@ -35,32 +32,18 @@ class SignalsRefresher:
         if settings is None:
             self.note = "No Prometheus configured (`cockpit slo source set URL`); figures shown are the last stored."
             return
-        self.app.set_interval(settings.refresh_seconds, self.round)
-        self.round()
+        self.every(settings.refresh_seconds)
 
-    def round(self) -> None:
-        self.app.run_worker(self._work, thread=True, group="signals", exit_on_error=False)
+    def work(self) -> None:
+        from cockpit.service.signals import Signals
+        from cockpit.service.slo_files import slo_folders
+        from cockpit.sources.refresh import configured_source, refresh
 
-    def _work(self) -> None:
-        if not self._lock.acquire(blocking=False):
-            return  # the previous refresh still runs
-        try:
-            from cockpit.service.signals import Signals
-            from cockpit.service.slo_files import slo_folders
-            from cockpit.sources.refresh import configured_source, refresh
-
-            library = self._library.get(slo_folders(self.host.config.slo_dirs))
-            source = configured_source()
-            if source is None or not library.slos:
-                return
-            with source:
-                # two at a time: in the background, gentler on the server (and on a small machine) beats faster
-                report = refresh(Signals(self.host.service), library, source, clock=self.host.clock, workers=2)
-            self.note = report.source_error or ""
-        except CockpitError as exc:
-            self.note = str(exc)
-        except Exception:
-            self.host.report_crash()
-        finally:
-            self.rounds += 1
-            self._lock.release()
+        library = self._library.get(slo_folders(self.host.config.slo_dirs))
+        source = configured_source()
+        if source is None or not library.slos:
+            return
+        with source:
+            # two at a time: in the background, gentler on the server (and on a small machine) beats faster
+            report = refresh(Signals(self.host.service), library, source, clock=self.host.clock, workers=2)
+        self.note = report.source_error or ""
