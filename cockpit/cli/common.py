@@ -60,6 +60,10 @@ class AppContext:
             self._service = IncidentService(Store.open(self.db_path()), author)
         return self._service
 
+    def use(self, service: IncidentService) -> None:
+        """Work on this service from now on (the demo's scratch database)."""
+        self._service = service
+
     def close(self) -> None:
         """The command is done: close the database (checkpointing its journal, as the end of a process does)."""
         if self._service is not None:

@@ -34,7 +34,7 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
     loaded = load_sample_data(store, now=datetime.now(UTC))
     app: AppContext = ctx.obj
     app.db = path
-    app._service = IncidentService(store, app.responder or app.config().responder)
+    app.use(IncidentService(store, app.responder or app.config().responder))
     click.echo(f"Demo: {len(loaded.incidents)} sample incidents loaded into {path} (a scratch database).")
     os.environ["COCKPIT_RUNBOOK_DIRS"] = str(SAMPLE_DIR / "runbooks")  # demo mode: the sample runbook library
     from cockpit.cli.improve import demo_dirs

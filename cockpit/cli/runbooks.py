@@ -133,14 +133,14 @@ def runbook_suggest(app: AppContext, ref: str, as_json: bool) -> None:
 def runbook_new(path: Path, title: str, alert_name: str) -> None:
     """Write a valid skeleton runbook to PATH (never overwrites)."""
     from cockpit.domain.runbook import SKELETON
-    from cockpit.service.runbooks import _default_id
+    from cockpit.service.runbooks import default_id
 
     if path.exists():
         raise InvalidInput(f"{path} already exists; choose another file name.")
     if not path.parent.is_dir():
         raise InvalidInput(f"The folder {path.parent} does not exist.")
     # json.dumps gives a double-quoted YAML string with every special character escaped
-    text = SKELETON.format(id=_default_id(path), title=json.dumps(title)[1:-1], alert=json.dumps(alert_name)[1:-1],
+    text = SKELETON.format(id=default_id(path), title=json.dumps(title)[1:-1], alert=json.dumps(alert_name)[1:-1],
                            today=datetime.now(UTC).date().isoformat(), path=path)
     try:
         path.write_text(text, encoding="utf-8")

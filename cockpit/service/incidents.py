@@ -68,7 +68,7 @@ def _clean_name(value: str, what: str) -> str:
     return name
 
 
-def _clean_text(value: str, what: str) -> str:
+def clean_text(value: str, what: str) -> str:
     text = value.strip()
     if not text:
         raise InvalidInput(f"The {what} is empty: write something.")
@@ -226,12 +226,12 @@ class IncidentService:
                                **({"started_at": started_at.isoformat()} if started_at else {})})
             if commander:
                 self._assign(session, incident, Role.IC, _clean_name(commander, "commander's name"), now)
-            return _snapshot(session, incident)
+            return snapshot_of(session, incident)
 
     def add_entry(self, query: str, text: str, kind: str = "note") -> Entry:
         if kind not in PERSON_KINDS:  # the other kinds are written by the use cases themselves
             raise InvalidInput(f"'{kind}' is not an entry kind: use one of {', '.join(PERSON_KINDS)}.")
-        text = _clean_text(text, "entry text")
+        text = clean_text(text, "entry text")
         now = self.clock()
         with self.store.write() as session:
             incident = self.find_in(session, query)
@@ -371,7 +371,7 @@ class IncidentService:
             return _entry(entry)
 
     def set_root_cause(self, query: str, text: str) -> Entry:
-        text = _clean_text(text, "root cause")
+        text = clean_text(text, "root cause")
         now = self.clock()
         with self.store.write() as session:
             incident = self.find_in(session, query)
@@ -383,7 +383,7 @@ class IncidentService:
     def render_comms(self, query: str, template: comms.Template) -> comms.RenderedComms:
         with self.store.read() as session:
             incident = self.find_in(session, query)
-            return comms.render(template, _snapshot(session, incident), self.clock())
+            return comms.render(template, snapshot_of(session, incident), self.clock())
 
     def record_comms_sent(self, query: str, template: comms.Template, text: str | None = None) -> Entry:
         """Log that a filled template went out (``text``: exactly what was copied, when given); it counts as
@@ -391,7 +391,7 @@ class IncidentService:
         now = self.clock()
         with self.store.write() as session:
             incident = self.find_in(session, query)
-            sent = text if text is not None else comms.render(template, _snapshot(session, incident), now).text
+            sent = text if text is not None else comms.render(template, snapshot_of(session, incident), now).text
             entry = self.append_in(session, incident, "comms", comms.sent_text(template, sent),
                                  now, {"template": template.value})
             return _entry(entry)
@@ -426,7 +426,7 @@ class IncidentService:
         now = self.clock()
         with self.store.read() as session:
             incident = self.find_in(session, query)
-            snapshot = _snapshot(session, incident)
+            snapshot = snapshot_of(session, incident)
             timeline = _timeline(session, incident.id) if with_timeline else []
             history = [_holding(a) for a in session.exec(
                 select(RoleAssignment).where(RoleAssignment.incident_id == incident.id)
@@ -494,7 +494,7 @@ def _timeline(session: Session, incident_id: str, after_hlc: int = 0) -> list[En
             for r in session.connection().execute(stmt)]
 
 
-def _snapshot(session: Session, incident: Incident) -> IncidentSnapshot:
+def snapshot_of(session: Session, incident: Incident) -> IncidentSnapshot:
     roles = current_assignments(session, incident.id)
     return IncidentSnapshot(
         id=incident.id, ref=ids.display_ref(incident.ref_key), title=incident.title,

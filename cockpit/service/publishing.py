@@ -22,7 +22,7 @@ from cockpit.domain.lifecycle import Phase
 from cockpit.domain.severity import Severity
 from cockpit.domain.statuspage import RESOLVED_WINDOW_DAYS, Component, check_publishable, components
 from cockpit.errors import InvalidInput
-from cockpit.service.incidents import MAX_TITLE, IncidentService, _clean_text, _snapshot
+from cockpit.service.incidents import MAX_TITLE, IncidentService, clean_text, snapshot_of
 from cockpit.store.models import Incident, PublishedUpdate, TimelineEntry
 from cockpit.textsafe import control_characters
 
@@ -92,9 +92,9 @@ def publish(
     now = svc.clock()
     with svc.store.write() as session:
         incident = svc.find_in(session, query)
-        snapshot = _snapshot(session, incident)
+        snapshot = snapshot_of(session, incident)
         check_publishable(template, snapshot.phase, snapshot.ref)
-        body = _clean_text(text if text is not None else comms.render(template, snapshot, now).text, "update text")
+        body = clean_text(text if text is not None else comms.render(template, snapshot, now).text, "update text")
         if title is None:
             updates = PublishedUpdate.__table__  # type: ignore[attr-defined]
             title = session.connection().execute(

@@ -14,7 +14,7 @@ from cockpit.yamldoc import Problem, format_path, read_yaml
 RUNBOOK_SUFFIXES = (".yaml", ".yml")
 
 
-def _default_id(path: Path) -> str:
+def default_id(path: Path) -> str:
     stem = "".join(c if c.isalnum() else "-" for c in path.stem.lower()).strip("-")
     return stem or "runbook"
 
@@ -30,7 +30,7 @@ def _load(path: Path, display: str | None) -> tuple[Runbook | None, list[Problem
     doc, problems = read_yaml(path, name)
     if doc is None:  # show "last_updated", not "runbook.last_updated", as the schema's problems do
         return None, [_unwrapped(p) for p in problems], (1, 1)
-    runbook, issues = validate(doc.data, _default_id(path), source=name)
+    runbook, issues = validate(doc.data, default_id(path), source=name)
     wrapped = isinstance(doc.data, dict) and "runbook" in doc.data
     for issue_path, message in issues:
         problem = doc.problem(issue_path, message, at_key=message.startswith("unknown"))

@@ -182,10 +182,10 @@ class Store:
         event.listen(engine, "begin", _begin)
         store = cls(path, engine)
         if revision != SCHEMA_HEAD:
-            store._migrate(revision)
+            store.migrate(revision)
         return store
 
-    def _migrate(self, revision: str | None) -> None:
+    def migrate(self, revision: str | None) -> None:
         backup: Path | None = None
         if revision is not None:
             if not _folder_writable(self.path):  # no backup, no journal: refuse before touching anything
