@@ -51,7 +51,8 @@ async def test_no_poll_before_the_first_load_lands_and_none_reads_the_whole_time
         assert 0 not in calls["since"]  # every poll asks only for what is newer than the screen shows
 
 
-async def test_a_poll_still_out_is_not_sent_again(make_app: Any, sample_db: Path) -> None:
+async def test_a_poll_still_out_is_not_sent_again_and_what_was_asked_meanwhile_follows_once(
+        make_app: Any, sample_db: Path) -> None:
     app = make_app(sample_db, poll_interval=60)  # the timer stays out of the way: the test polls by hand
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.detail is not None)
@@ -74,6 +75,9 @@ async def test_a_poll_still_out_is_not_sent_again(make_app: Any, sample_db: Path
             await pilot.pause(0.1)
         assert len(calls["token"]) == 1  # still one out
         held.set()
+        # the five asked for while it was out (a write wants its entry on screen) become one, sent on the answer
+        await wait_until(pilot, lambda: len(calls["token"]) == 2)
         await wait_until(pilot, lambda: screen._poll_sent is None)
-        screen.poll()
-        await wait_until(pilot, lambda: len(calls["token"]) == 2)  # answered: the next one goes
+        for _ in range(3):
+            await pilot.pause(0.1)
+        assert len(calls["token"]) == 2

@@ -78,6 +78,7 @@ class IncidentScreen(Screen[None]):
         self.last_hlc = 0
         self.polls = 0
         self._poll_sent: float | None = None  # when the poll in flight was sent (monotonic), None when none is
+        self._poll_again = False  # asked for while one was out (after a write): sent as soon as it answers
         self.kinds: frozenset[str] = frozenset()
         self.search_text = ""
         self.runs: list[RunState] = []
@@ -140,7 +141,9 @@ class IncidentScreen(Screen[None]):
             return
         now = time.monotonic()
         if self._poll_sent is not None and now - self._poll_sent < 10 * max(self.cockpit.poll_interval, 0.1):
+            self._poll_again = True  # the one out may have looked before a write: look again when it answers
             return
+        self._poll_again = False
         self._poll_sent = now
         self.polls += 1
         # the sync slot changes slowly: look every fifth poll (never in a demo, which does not sync)
@@ -168,6 +171,11 @@ class IncidentScreen(Screen[None]):
 
     def _poll_failed(self, _error: Exception) -> None:
         self._poll_sent = None
+        self._poll_answered()
+
+    def _poll_answered(self) -> None:
+        if self._poll_again:
+            self.poll()
 
     def apply_detail(self, detail: IncidentDetail) -> None:
         first = self.detail is None
@@ -184,6 +192,7 @@ class IncidentScreen(Screen[None]):
     def apply_changes(self, result: tuple[tuple[str, int], IncidentDetail | None, list[Any], int]) -> None:
         token, header, new_entries, count = result
         self._poll_sent = None
+        self.call_after_refresh(self._poll_answered)
         self.token = token
         if header is None:
             return
