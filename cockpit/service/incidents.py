@@ -160,7 +160,9 @@ class IncidentService:
             raise NotFound(f"No incident has the id {text}.")
         key = ids.normalize_ref_query(text)
         matches = session.exec(
-            select(Incident).where(col(Incident.ref_key).startswith(key)).order_by(col(Incident.ref_key)).limit(6)
+            # a range, not LIKE: the unique index on ref_key answers it ("~" sorts after every Crockford letter)
+            select(Incident).where(col(Incident.ref_key) >= key, col(Incident.ref_key) < key + "~")
+            .order_by(col(Incident.ref_key)).limit(6)
         ).all()
         if not matches:
             raise NotFound(f"No incident matches '{query}'; `cockpit incident list --all` shows every reference.")

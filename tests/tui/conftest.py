@@ -65,3 +65,42 @@ async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float =
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await pilot.pause(0.05)
+
+
+def _svg_rows(svg: str) -> list[str]:
+    """The screen's text rows from a Textual SVG screenshot (row = the ``terminal-line-N`` clip; column from x)."""
+    import html
+    import re
+
+    rows: dict[int, dict[int, str]] = {}
+    for x, width, line, text in re.findall(r'<text class="terminal-[^"]*" x="([\d.]+)" y="[\d.]+" '
+                                           r'textLength="([\d.]+)" clip-path="url\(#terminal-(?:\d+-)?line-(\d+)\)">'
+                                           r'([^<]*)</text>', svg):
+        chars = html.unescape(text).replace("\xa0", " ")
+        cell = float(width) / max(len(chars), 1)
+        start = round(float(x) / cell) if cell else 0
+        for offset, char in enumerate(chars):
+            rows.setdefault(int(line), {})[start + offset] = char
+    return ["".join(row.get(i, " ") for i in range(max(row) + 1)).rstrip() if row else ""
+            for row in (rows[n] for n in sorted(rows))]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A snapshot that does not match says which rows differ, in the test's output (a CI log has no report)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed or "snap_compare" not in getattr(item, "fixturenames", ()):
+        return
+    try:
+        import difflib
+        import pickle
+
+        from pytest_textual_snapshot import node_to_report_path
+
+        data = pickle.loads(node_to_report_path(item).read_bytes())
+        expected, actual = _svg_rows(str(data[1])), _svg_rows(str(data[2]))
+        diff = "\n".join(difflib.unified_diff(expected, actual, "expected", "actual", lineterm="", n=1))
+    except Exception as exc:  # the report is best effort: the assertion already failed
+        diff = f"(no text diff: {exc})"
+    report.sections.append(("snapshot rows that differ", diff or "(same text: colours or styles differ)"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +77,8 @@ class IncidentScreen(Screen[None]):
         self.token: tuple[str, int] | None = None
         self.last_hlc = 0
         self.polls = 0
+        self._poll_sent: float | None = None  # when the poll in flight was sent (monotonic), None when none is
+        self._poll_again = False  # asked for while one was out (after a write): sent as soon as it answers
         self.kinds: frozenset[str] = frozenset()
         self.search_text = ""
         self.runs: list[RunState] = []
@@ -131,6 +134,17 @@ class IncidentScreen(Screen[None]):
         self.cockpit.call_service(lambda svc: svc.get(self.incident_id), self.apply_detail)
 
     def poll(self) -> None:
+        """Ask what changed since the screen's last look. Never before the first load has landed (it would read
+        the whole timeline a second time), and never while the previous poll is still out (a slow database
+        would pile them up); a poll lost to a bug no longer counts as out after ten intervals."""
+        if self.detail is None:
+            return
+        now = time.monotonic()
+        if self._poll_sent is not None and now - self._poll_sent < 10 * max(self.cockpit.poll_interval, 0.1):
+            self._poll_again = True  # the one out may have looked before a write: look again when it answers
+            return
+        self._poll_again = False
+        self._poll_sent = now
         self.polls += 1
         # the sync slot changes slowly: look every fifth poll (never in a demo, which does not sync)
         refresh_sync = self.polls % 5 == 1 and self.cockpit.sync_interval > 0
@@ -153,7 +167,15 @@ class IncidentScreen(Screen[None]):
             return token, svc.get(self.incident_id, with_timeline=False), svc.timeline_since(
                 self.incident_id, self.last_hlc), svc.timeline_count(self.incident_id)
 
-        self.cockpit.call_service(check, self.apply_changes, group="poll", quiet=True)
+        self.cockpit.call_service(check, self.apply_changes, group="poll", quiet=True, on_error=self._poll_failed)
+
+    def _poll_failed(self, _error: Exception) -> None:
+        self._poll_sent = None
+        self._poll_answered()
+
+    def _poll_answered(self) -> None:
+        if self._poll_again:
+            self.poll()
 
     def apply_detail(self, detail: IncidentDetail) -> None:
         first = self.detail is None
@@ -169,6 +191,8 @@ class IncidentScreen(Screen[None]):
 
     def apply_changes(self, result: tuple[tuple[str, int], IncidentDetail | None, list[Any], int]) -> None:
         token, header, new_entries, count = result
+        self._poll_sent = None
+        self.call_after_refresh(self._poll_answered)
         self.token = token
         if header is None:
             return
