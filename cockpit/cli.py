@@ -1117,6 +1117,7 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
     app._service = IncidentService(store, app.responder or app.config().responder)
     click.echo(f"Demo: {len(loaded.incidents)} sample incidents loaded into {path} (a scratch database).")
     os.environ["COCKPIT_RUNBOOK_DIRS"] = str(SAMPLE_DIR / "runbooks")  # demo mode: the sample runbook library
+    os.environ["COCKPIT_SERVICE_DIRS"] = str(SAMPLE_DIR / "services")  # and the sample service catalog (#11)
     if not no_ui:
         from cockpit.cli_slo import demo_signals
 
@@ -1137,6 +1138,10 @@ register_web_commands(cli)  # status-page, serve, comms --publish (#15): cockpit
 from cockpit.cli_slo import slo as _slo_group  # noqa: E402  (the slo command group lives in its own module)
 
 cli.add_command(_slo_group)
+from cockpit.cli_catalog import assess, prr, review, service  # noqa: E402  (the catalog commands, #11)
+
+for _command in (service, assess, prr, review):
+    cli.add_command(_command)
 
 
 # --- entry point --------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from cockpit.yamldoc import YamlDocument, read_yaml
 
 APP_NAME = "incident-cockpit"
 KNOWN_KEYS = {"responder", "theme", "keymap", "runbook_dirs", "trackers", "handoff_ack_minutes", "status_page",
-              "slo_dirs", "slo_breach_horizon_hours"}
+              "slo_dirs", "slo_breach_horizon_hours", "service_dirs"}
 
 
 def config_dir() -> Path:
@@ -71,6 +71,7 @@ class Config:
     handoff_ack_minutes: int = 60
     slo_dirs: list[Path] = field(default_factory=list)
     slo_breach_horizon_hours: float = 24.0
+    service_dirs: list[Path] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
     #: where the responder name came from: "env", "config" or "login" (nobody said: the login name)
     responder_source: str = "config"
@@ -129,6 +130,11 @@ def load_config(path: Path | None = None) -> Config:
         if not isinstance(value, str) or not value.strip():
             assert doc is not None
             raise InvalidInput(f"Config file {doc.problem(('slo_dirs', index), 'must be a folder path')}")
+    service_dirs = need("service_dirs", list, "a list of folders") or []
+    for index, value in enumerate(service_dirs):
+        if not isinstance(value, str) or not value.strip():
+            assert doc is not None
+            raise InvalidInput(f"Config file {doc.problem(('service_dirs', index), 'must be a folder path')}")
     horizon = data.get("slo_breach_horizon_hours", 24)
     if isinstance(horizon, bool) or not isinstance(horizon, (int, float)) or not 0 < horizon <= 24 * 90:
         assert doc is not None
@@ -152,6 +158,7 @@ def load_config(path: Path | None = None) -> Config:
         handoff_ack_minutes=ack,
         slo_dirs=[Path(str(d)).expanduser() for d in slo_dirs],
         slo_breach_horizon_hours=float(horizon),
+        service_dirs=[Path(str(d)).expanduser() for d in service_dirs],
         raw=data,
     )
 
