@@ -1138,9 +1138,9 @@ register_web_commands(cli)  # status-page, serve, comms --publish (#15): cockpit
 from cockpit.cli_slo import slo as _slo_group  # noqa: E402  (the slo command group lives in its own module)
 
 cli.add_command(_slo_group)
-from cockpit.cli_catalog import assess, prr, review, service  # noqa: E402  (the catalog commands, #11)
+from cockpit.cli_catalog import COMMANDS as _catalog_commands  # noqa: E402  (service, assess, prr, review: #11)
 
-for _command in (service, assess, prr, review):
+for _command in _catalog_commands:
     cli.add_command(_command)
 
 

@@ -18,15 +18,10 @@ pass_ctx = click.make_pass_decorator(AppContext)
 
 def catalog_service(app: AppContext) -> Any:
     """The catalog (service_dirs, or COCKPIT_SERVICE_DIRS) joined with the store, SLO files and runbooks."""
-    from cockpit.service.catalog import CatalogService, load_catalog, service_folders
-    from cockpit.service.runbooks import library_folders, load_library
-    from cockpit.service.slo_files import load_library as load_slos
-    from cockpit.service.slo_files import slo_folders
+    from cockpit.service.catalog import open_catalog
 
     config = app.config()
-    catalog = load_catalog(service_folders(config.service_dirs))
-    return CatalogService(app.service(), catalog, load_slos(slo_folders(config.slo_dirs)),
-                          load_library(library_folders(config.runbook_dirs)))
+    return open_catalog(app.service(), config.service_dirs, config.slo_dirs, config.runbook_dirs)
 
 
 def _catalog_only(app: AppContext) -> Any:
@@ -334,3 +329,7 @@ def review_monthly(app: AppContext, month: str | None, fmt: str, highlights: tup
 
 def today_utc() -> date:
     return datetime.now(UTC).date()
+
+
+#: Typed here, not inferred: cockpit.cli imports this module to register them, and a cycle hides inferred types.
+COMMANDS: tuple[click.Command, ...] = (service, assess, prr, review)

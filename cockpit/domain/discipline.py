@@ -63,6 +63,7 @@ class PostmortemDue:
     title: str
     reasons: tuple[str, ...]
     state: str  # written | missing | due after resolution
+    services: tuple[str, ...] = ()
 
 
 def postmortem_state(snapshot: IncidentSnapshot, reasons: Sequence[str]) -> str | None:

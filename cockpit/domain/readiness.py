@@ -178,7 +178,10 @@ def to_markdown(review: Review) -> str:
     for c in CHECKLIST:
         answer = review.answers.get(c.id)
         status = answer.status.upper() if answer else "—"
-        lines.append(f"| {c.category} | {c.text} | {status} | {_cell(answer.evidence) if answer else ''} |")
+        evidence = _cell(answer.evidence) if answer else ""
+        if answer and answer.prefilled:
+            evidence += " _(from the store, to confirm)_"
+        lines.append(f"| {c.category} | {c.text} | {status} | {evidence} |")
     return "\n".join(lines) + "\n"
 
 
@@ -201,7 +204,7 @@ class ReadinessFacts:
     slos_measured: int = 0
     slos_with_runbook: int = 0
     rotation: str = ""
-    rotation_shifts: int = 0  # shifts held in the store for the rotation's responders
+    rotation_shifts: int = 0  # shifts in the store (of any rotation)
     runbooks: Sequence[tuple[str, str, str]] = ()  # (id, alert_name, escalation contact)
     alert_lint: str | None = None
 
@@ -225,7 +228,8 @@ def prefill(facts: ReadinessFacts) -> dict[str, Answer]:
         f"{len(alerts)} runbook(s) name an alert; {facts.slos_with_runbook} of {facts.slos} SLO burn alert set(s) "
         f"link a runbook{lint}")
     put("incidents.rotation", bool(facts.rotation) and facts.rotation_shifts > 0,
-        f"rotation {facts.rotation or '(none in the catalog)'}: {facts.rotation_shifts} shift(s) in the store")
+        f"the catalog names rotation {facts.rotation or '(none)'}; the store holds {facts.rotation_shifts} "
+        "shift(s) (of any rotation: shifts carry no rotation name)")
     contacts = [r for r in facts.runbooks if r[2]]
     put("incidents.escalation", bool(facts.runbooks) and len(contacts) == len(facts.runbooks),
         f"{len(contacts)} of {len(facts.runbooks)} runbook(s) name an escalation contact")

@@ -18,7 +18,7 @@ from sqlmodel import select
 from cockpit.domain import assessment as am
 from cockpit.domain import discipline as dc
 from cockpit.domain import readiness as rd
-from cockpit.domain.catalog import ServiceEntry, cross_check, validate_catalog
+from cockpit.domain.catalog import RegionAdvice, ServiceEntry, cross_check, region_strategy, validate_catalog
 from cockpit.domain.severity import Severity
 from cockpit.errors import InvalidInput, NotFound
 from cockpit.service.alert_figures import alert_figures
@@ -160,6 +160,18 @@ class ServiceRow:
     band: str | None
 
 
+@dataclass(frozen=True)
+class ServiceView:
+    row: ServiceRow
+    slo_target: float | None
+    region: RegionAdvice | None
+    trend: str
+    latest: am.Assessment | None
+    review: rd.Review | None
+    postmortems: list[dc.PostmortemDue]
+    neighbours: list[str]
+
+
 class CatalogService:
     """The catalog joined with the store: figures for the services screen, the evidence for assessments and
     readiness reviews, and the open incidents around an incident's services."""
@@ -219,6 +231,20 @@ class CatalogService:
                                          f"({s.ref}: {s.title})")
         return list(dict.fromkeys(lines))
 
+    def views(self) -> list[ServiceView]:
+        """Everything the services screen shows, for every service (the store read once)."""
+        dues = self.postmortems()
+        out = []
+        for row in self.rows():
+            name = row.entry.name
+            target = self.slo_target(name)
+            out.append(ServiceView(
+                row=row, slo_target=target, region=region_strategy(target) if target is not None else None,
+                trend=am.trend(self.catalog.assessments.get(name, [])).text(),
+                latest=self.catalog.latest_assessment(name), review=self.catalog.latest_review(name),
+                postmortems=[d for d in dues if name in d.services], neighbours=self.neighbours([name])))
+        return out
+
     # --- evidence ------------------------------------------------------------------------------------
     def _slo_counts(self, name: str) -> tuple[int, int, int, float | None]:
         slos = self.slos.for_services([name]) if self.slos is not None else []  # type: ignore[attr-defined]
@@ -241,11 +267,11 @@ class CatalogService:
         for summary in self.incidents.list_incidents(include_closed=True):
             if name is not None and name not in summary.services:
                 continue
-            detail = self.incidents.get(summary.id)
+            detail = self.incidents.get(summary.id)  # the timeline: a person may have flagged it #near-miss
             reasons = dc.postmortem_reasons(detail.snapshot, now, dc.flags_in(detail.timeline))
             state = dc.postmortem_state(detail.snapshot, reasons)
             if state is not None:
-                out.append(dc.PostmortemDue(summary.ref, summary.title, tuple(reasons), state))
+                out.append(dc.PostmortemDue(summary.ref, summary.title, tuple(reasons), state, summary.services))
         return out
 
     def _pages(self, name: str, since: datetime, until: datetime) -> tuple[int | None, int]:
@@ -350,3 +376,15 @@ def _tier_order(catalog: Catalog) -> Callable[[str], tuple[int, str]]:
         return order.get(catalog.services[name].tier, 9), name
 
     return key
+
+
+def open_catalog(incidents: IncidentService, service_dirs: Sequence[Path], slo_dirs: Sequence[Path],
+                 runbook_dirs: Sequence[Path]) -> CatalogService:
+    """The catalog (``service_dirs`` or COCKPIT_SERVICE_DIRS) joined with the store, SLO files and runbooks (their
+    own folders or environment variables), for the CLI and the screens alike."""
+    from cockpit.service.runbooks import library_folders, load_library
+    from cockpit.service.slo_files import load_library as load_slos
+    from cockpit.service.slo_files import slo_folders
+
+    return CatalogService(incidents, load_catalog(service_folders(service_dirs)), load_slos(slo_folders(slo_dirs)),
+                          load_library(library_folders(runbook_dirs)))

@@ -48,6 +48,8 @@ class CockpitApp(App[None]):
         Binding("o", "handoff", "Handoff", id="app.handoff"),
         Binding("m", "report", "Report", id="app.report"),
         Binding("C", "conflicts", "Sync conflicts & failures", show=False, id="app.conflicts"),
+        Binding("V", "services", "Services", show=False, id="app.services"),
+        Binding("W", "weekly", "Weekly review", show=False, id="app.weekly"),
     ]
 
     def __init__(
@@ -312,6 +314,16 @@ class CockpitApp(App[None]):
         from cockpit.tui.screens.aftercare import ReportScreen
 
         self.push_screen(ReportScreen())
+
+    def action_services(self) -> None:
+        from cockpit.tui.screens.services import ServicesScreen
+
+        self.push_screen(ServicesScreen())
+
+    def action_weekly(self) -> None:
+        from cockpit.tui.screens.services import WeeklyScreen
+
+        self.push_screen(WeeklyScreen())
 
     def action_conflicts(self) -> None:
         from cockpit.tui.screens.conflicts import ConflictsScreen

@@ -31,6 +31,10 @@ READ_ONLY_SAFE: frozenset[str] = frozenset({
     "postmortem.copy", "postmortem.full", "postmortem.back",
     "report.previous", "report.next", "report.go", "report.this_month", "report.back",
     "conflicts.back", "handoff.back", "declare.cancel",
+    "app.services", "app.weekly", "services.readiness", "services.copy", "services.back",
+    "readiness.copy", "readiness.back",
+    "weekly.previous", "weekly.next", "weekly.go", "weekly.this_week", "weekly.copy", "weekly.back",
+    "postmortem.meeting", "meeting.toggle", "meeting.next", "meeting.previous", "meeting.back",
     "help.close", "dialog.cancel", "dialog.no",
 })
 

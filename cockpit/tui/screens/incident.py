@@ -91,6 +91,7 @@ class IncidentScreen(Screen[None]):
         phase.border_title = "[4] Phase"
         yield phase
         yield Static(id="escalation")
+        yield Static(id="around")
         with Horizontal(id="body"):
             pane = Vertical(id="timeline-pane", classes="pane")
             pane.border_title = "[1] Timeline"
@@ -166,6 +167,8 @@ class IncidentScreen(Screen[None]):
         self._show_header(detail, reset=True)
         self.poll()
         self.load_budget()
+        if first:
+            self._load_around(detail.snapshot.services)
 
     def apply_changes(self, result: tuple[tuple[str, int], IncidentDetail | None, list[Any], int]) -> None:
         token, header, new_entries, count = result
@@ -226,6 +229,29 @@ class IncidentScreen(Screen[None]):
                            f"min{more} · contact {one_line(book.escalation.contact)} · b opens the walker, E records "
                            "it", no_wrap=True, overflow="ellipsis"))
         banner.add_class("-due")
+
+    def _load_around(self, services: tuple[str, ...]) -> None:
+        """The open incidents of the services this incident's services call or are called by (the catalog)."""
+        if not services:
+            return
+        from cockpit.service.catalog import open_catalog
+
+        config = self.cockpit.config
+
+        def work(svc: Any) -> list[str]:
+            catalog = open_catalog(svc, config.service_dirs, config.slo_dirs, config.runbook_dirs)
+            return catalog.neighbours(list(services)) if catalog.catalog.services else []
+
+        self.cockpit.call_service(work, self._show_around, group="poll", quiet=True)
+
+    def _show_around(self, lines: list[str]) -> None:
+        banner = self.query_one("#around", Static)
+        if not lines:
+            banner.remove_class("-shown")
+            return
+        more = f" (+{len(lines) - 1} more: V services)" if len(lines) > 1 else ""
+        banner.update(Text(f"Around: {one_line(lines[0])}{more}", no_wrap=True, overflow="ellipsis"))
+        banner.add_class("-shown")
 
     # --- error budget ---------------------------------------------------------------------
     def load_budget(self) -> None:
