@@ -52,7 +52,7 @@ async def open_services(pilot: Any) -> ServicesScreen:
 
 async def test_services_screen_lists_the_catalog(make_app, sample_db: Path, services_dir: Path) -> None:
     app = make_app(sample_db)
-    async with app.run_test(size=(140, 40)) as pilot:  # wide enough for every column
+    async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_services(pilot)
         table = screen.query_one(DataTable)
         assert table.row_count == 10

@@ -39,9 +39,10 @@ def catalog_for(app: CockpitApp, svc: IncidentService) -> CatalogService:
 NO_CATALOG = ("No service catalog: add service_dirs to the config file (or set COCKPIT_SERVICE_DIRS); "
               "`cockpit demo` shows the sample one.")
 #: (label, width); narrow terminals keep the first ones, the details below always show everything.
-COLUMNS: tuple[tuple[str, int], ...] = (("SERVICE", 23), ("TIER", 11), ("BUDGET", 11), ("OPEN", 10),
-                                        ("READINESS", 14), ("MATURITY", 10), ("OWNER", 15), ("ROTATION", 20),
-                                        ("LAST", 12))
+#: Each width is the longest sample value plus one column of gap.
+COLUMNS: tuple[tuple[str, int], ...] = (("SERVICE", 22), ("TIER", 10), ("BUDGET", 10), ("OPEN", 8),
+                                        ("READINESS", 13), ("MATURITY", 9), ("OWNER", 14), ("ROTATION", 19),
+                                        ("LAST", 11))
 
 
 class ServicesScreen(Screen[None]):
@@ -69,7 +70,7 @@ class ServicesScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(Text("Services · ↑↓ picks one · r walks its readiness review · W weekly review"),
                      id="services-title")
-        table: DataTable[Text] = DataTable(id="services", cursor_type="row", zebra_stripes=True, cell_padding=1)
+        table: DataTable[Text] = DataTable(id="services", cursor_type="row", zebra_stripes=True, cell_padding=0)
         yield table
         with VerticalScroll(id="service-detail"):
             yield Static(id="service-text")
@@ -100,7 +101,7 @@ class ServicesScreen(Screen[None]):
     def _add_columns(self) -> None:
         table = self.query_one(DataTable)
         for label, width in self._columns():
-            table.add_column(label, key=label, width=width - 2)
+            table.add_column(label, key=label, width=width)
 
     def on_resize(self) -> None:
         table = self.query_one(DataTable)
