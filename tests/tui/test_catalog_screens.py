@@ -270,3 +270,24 @@ def test_looks(snap_compare: Any, make_app: Any, sample_db: Path, services_dir: 
                size: tuple[int, int]) -> None:
     app = make_app(sample_db, poll_interval=60)
     assert snap_compare(app, terminal_size=size, run_before=LOOKS[screen])
+
+
+async def test_the_walker_shows_auto_remediation_and_runs_none(make_app, sample_db: Path,
+                                                               services_dir: Path) -> None:
+    from cockpit.tui.screens.dialogs import Pick
+    from cockpit.tui.screens.runbook import RunbookScreen
+
+    app = make_app(sample_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, RunbookScreen) and app.screen.loaded)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, Pick))
+        ids = [choice[0] for choice in app.screen.choices]
+        await pilot.press(*["down"] * ids.index("db-connection-pool-exhausted"), "enter")
+        await wait_until(pilot, lambda: "Auto-remediation" in shown(app))
+        text = shown(app)
+        assert ("connection_pool_exhausted: available_connections = 0 → Kill idle connections, increase pool "
+                "temporarily · escalate if Pool exhausted again within 1 hour") in text
+        assert "the cockpit never runs it" in text
