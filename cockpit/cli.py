@@ -204,20 +204,30 @@ def incident_list(app: AppContext, show_all: bool, as_json: bool) -> None:
 
     items = app.service().list_incidents(include_closed=show_all)
     if as_json:
+        missing = _postmortems_missing(app)
         emit_json([{
             "id": s.id, "ref": s.ref, "title": s.title, "severity": s.severity.label, "phase": s.phase.value,
             "ic": s.commander, "services": list(s.services), "declared_at": iso(s.declared_at),
-            "updated_at": iso(s.updated_at), "open": s.phase.is_open,
+            "updated_at": iso(s.updated_at), "open": s.phase.is_open, "postmortem_missing": s.ref in missing,
         } for s in items])
         return
     if not items:
         click.echo("No open incidents." if not show_all else "No incidents.")
         return
     now = datetime.now(UTC)
+    missing = _postmortems_missing(app) if show_all else {}
     click.echo(f"{'REF':<13} {'SEV':<4} {'PHASE':<8} {'AGE':>6}  {'IC':<12} TITLE")
     for s in items:
+        flag = f"  [postmortem missing: {missing[s.ref]}]" if s.ref in missing else ""
         click.echo(f"{s.ref:<13} {s.severity.label:<4} {s.phase.value:<8} {_age(now - s.declared_at):>6}  "
-                   f"{one_line(s.commander or '—')[:12]:<12} {one_line(s.title)}")
+                   f"{one_line(s.commander or '—')[:12]:<12} {one_line(s.title)}{flag}")
+
+
+def _postmortems_missing(app: AppContext) -> dict[str, str]:
+    """Resolved incidents whose required postmortem is not written (the seed's "when to write postmortems")."""
+    from cockpit.service.catalog import postmortem_dues
+
+    return {d.ref: "; ".join(d.reasons) for d in postmortem_dues(app.service(), only_missing=True)}
 
 
 def _age(delta: timedelta) -> str:
@@ -614,11 +624,14 @@ def action_add(app: AppContext, description: str, ref: str | None, type_: str, o
 
 
 def _action_json(item: Any) -> dict[str, Any]:
+    from cockpit.domain.discipline import orphan_gaps
+
     today = datetime.now(UTC).date()
     return {"id": item.key, "type": item.type, "description": item.description, "owner": item.owner,
             "priority": item.priority, "deadline": item.deadline.isoformat() if item.deadline else None,
             "status": item.status, "ticket": item.ticket, "incident": item.incident_ref or None,
-            "overdue": item.overdue(today)}
+            "overdue": item.overdue(today),
+            "orphan": [] if item.status == "done" else orphan_gaps(item.owner, item.deadline, item.ticket)}
 
 
 @action.command("list")
@@ -628,7 +641,8 @@ def _action_json(item: Any) -> dict[str, Any]:
 @json_option
 @pass_ctx
 def action_list(app: AppContext, ref: str | None, show_all: bool, overdue: bool, as_json: bool) -> None:
-    """Action items, open first; overdue ones are marked."""
+    """Action items, open first; overdue ones and orphans (no owner, date or ticket) are marked."""
+    from cockpit.domain.discipline import orphan_gaps, orphan_text
     from cockpit.service.aftercare import Aftercare
     from cockpit.textsafe import one_line
 
@@ -643,6 +657,8 @@ def action_list(app: AppContext, ref: str | None, show_all: bool, overdue: bool,
         click.echo("No action items.")
     for i in items:
         flag = " OVERDUE" if i.overdue(today) else ""
+        if i.status != "done" and (gaps := orphan_gaps(i.owner, i.deadline, i.ticket)):
+            flag += f" {orphan_text(gaps)}"  # the seed's anti-pattern: every item needs owner + date + ticket
         due = i.deadline.isoformat() if i.deadline else "no date"
         click.echo(f"{i.key} {i.priority} {i.type:<8} {i.status:<11} {due}{flag}  {one_line(i.owner) or '—'}: "
                    f"{one_line(i.description)}")

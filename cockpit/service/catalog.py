@@ -262,17 +262,7 @@ class CatalogService:
 
     def postmortems(self, name: str | None = None) -> list[dc.PostmortemDue]:
         """The incidents (of ``name``, or all) that need a postmortem, and whether it is written."""
-        now = self.incidents.clock()
-        out = []
-        for summary in self.incidents.list_incidents(include_closed=True):
-            if name is not None and name not in summary.services:
-                continue
-            detail = self.incidents.get(summary.id)  # the timeline: a person may have flagged it #near-miss
-            reasons = dc.postmortem_reasons(detail.snapshot, now, dc.flags_in(detail.timeline))
-            state = dc.postmortem_state(detail.snapshot, reasons)
-            if state is not None:
-                out.append(dc.PostmortemDue(summary.ref, summary.title, tuple(reasons), state, summary.services))
-        return out
+        return postmortem_dues(self.incidents, name)
 
     def _pages(self, name: str, since: datetime, until: datetime) -> tuple[int | None, int]:
         with self.incidents.store.read() as session:
@@ -343,6 +333,27 @@ class CatalogService:
     def write_review(self, review: rd.Review) -> Path:
         return _write_new(self.folder_of(review.service) / "readiness", f"{review.service}-{review.on.isoformat()}",
                           rd.to_yaml_text(review))
+
+
+def postmortem_dues(incidents: IncidentService, name: str | None = None,
+                    only_missing: bool = False) -> list[dc.PostmortemDue]:
+    """The incidents (of service ``name``, or all) whose postmortem is required, with its state; ``only_missing``
+    looks only at resolved incidents not in review (cheap enough for a list that refreshes)."""
+    from cockpit.domain.lifecycle import Phase
+
+    now = incidents.clock()
+    out = []
+    for summary in incidents.list_incidents(include_closed=True):
+        if name is not None and name not in summary.services:
+            continue
+        if only_missing and summary.phase is not Phase.RESOLVE:
+            continue
+        detail = incidents.get(summary.id)  # the timeline: a person may have flagged it #near-miss
+        reasons = dc.postmortem_reasons(detail.snapshot, now, dc.flags_in(detail.timeline))
+        state = dc.postmortem_state(detail.snapshot, reasons)
+        if state is not None:
+            out.append(dc.PostmortemDue(summary.ref, summary.title, tuple(reasons), state, summary.services))
+    return out
 
 
 def _write_new(folder: Path, stem: str, text: str) -> Path:

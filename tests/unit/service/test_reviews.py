@@ -135,3 +135,13 @@ def test_complete_monthly_report_known_answers(built: tuple[Reviews, dict[str, s
     for section in ("period", "slo_summary", "incidents", "error_budget", "toil", "on_call", "action_items",
                     "highlights", "concerns", "next_month_priorities"):
         assert section in body, section  # every section of the seed's monthly_report
+
+
+def test_the_postmortem_flags_orphan_action_items(built: tuple[Reviews, dict[str, str]]) -> None:
+    from cockpit.domain.postmortem import to_markdown as pm_markdown
+
+    reviews, refs = built
+    text = pm_markdown(Aftercare(reviews.incidents).postmortem(refs["A"]))
+    # AI-001 has owner, date and ticket; AI-002 has none; AI-003/004 are done
+    assert ("**Orphan action items** (every item needs an owner, a date and a ticket): AI-002 (no owner, no date, "
+            "no ticket)") in text
