@@ -183,3 +183,59 @@ def test_lists_name_missing_postmortems_and_orphan_action_items(capsys: pytest.C
     assert len(orphans) == 1 and orphans[0].startswith("AI-007 ") and "ORPHAN: no date" in orphans[0]
     items = json.loads(cockpit(capsys, "--db", str(sample), "action", "list", "--json")[1])
     assert {i["id"]: i["orphan"] for i in items if i["orphan"]} == {"AI-007": ["date"]}
+
+
+def test_review_weekly_json_on_the_sample(capsys: pytest.CaptureFixture[str], sample: Path) -> None:
+    code, out, err = cockpit(capsys, "--db", str(sample), "review", "weekly", "--week", "2026-W47", "--format", "json")
+    assert code == 0, err
+    w = json.loads(out)["weekly_review"]
+    # sample_data/README.md: 03 (SEV2, 11-18), 04 (SEV4), 05 (SEV3) and 06 (SEV1) on 11-22 fall in 11-16..11-22
+    assert w["incidents"]["by_severity"] == {"SEV1": 1, "SEV2": 1, "SEV3": 1, "SEV4": 1}
+    assert [i["postmortem"] for i in w["incidents"]["items"] if i["severity"] == "SEV2"] == ["missing"]
+    assert w["reliability_work"]["chaos_experiments_run"] is None
+
+
+def test_monthly_notes_from_the_command_line(capsys: pytest.CaptureFixture[str], sample: Path) -> None:
+    code, out, err = cockpit(capsys, "--db", str(sample), "review", "monthly", "--month", "2026-11",
+                             "--highlight", "Checkout recovered", "--concern", "Tracing gap", "--concern", "PSP")
+    assert code == 0, err
+    assert "Kept for 2026-11: 1 highlight(s), 2 concern(s), 0 priority(ies)." in err
+    assert "## Concerns\n1. Tracing gap\n2. PSP" in out
+    code, out, err = cockpit(capsys, "--db", str(sample), "review", "monthly", "--month", "2026-11",
+                             "--remove", "concerns:1", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["monthly_report"]["concerns"] == ["PSP"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--month", "2026-13"), "error: '2026-13' is not a month"),
+    (("--month", "2026-11", "--remove", "worries:1"), "error: 'worries:1' does not name an item to remove"),
+    (("--month", "2026-11", "--remove", "concerns:9"), "error: concerns of 2026-11 has 0 item(s); there is no item 9."),
+    (("--month", "2026-11", "--highlight", "bell\x07"), "error: The text contains a control character"),
+])
+def test_monthly_bad_input_is_one_sentence(capsys: pytest.CaptureFixture[str], sample: Path,
+                                           args: tuple[str, ...], message: str) -> None:
+    code, out, err = cockpit(capsys, "--db", str(sample), "review", "monthly", *args)
+    assert code != 0 and out == ""
+    assert err.startswith(message) and len(err.strip().splitlines()) == 1
+
+
+def test_prr_markdown_and_stored(capsys: pytest.CaptureFixture[str], sample: Path) -> None:
+    code, out, _ = cockpit(capsys, "--db", str(sample), "prr", "payment-gateway", "--stored", "--format", "md")
+    assert code == 1  # not ready: one failing item
+    assert out.startswith("# Production Readiness Review: payment-gateway\n\n**Date**: 2026-10-20 | **Reviewer**: "
+                          "marcus | **Result**: NOT READY")
+    assert "- Incidents: Runbooks for top 5 failure modes — 1 runbook (429s)" in out
+    code, _, err = cockpit(capsys, "--db", str(sample), "prr", "identity-api", "--stored")
+    assert code != 0 and err.startswith("error: identity-api has no stored readiness review yet")
+
+
+def test_a_config_service_dirs_that_is_not_a_list(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("service_dirs: ~/services\n")
+    monkeypatch.setenv("COCKPIT_CONFIG", str(config))
+    monkeypatch.delenv("COCKPIT_SERVICE_DIRS", raising=False)
+    code, _, err = cockpit(capsys, "--db", str(tmp_path / "x.db"), "service", "list")
+    assert code != 0
+    assert err.strip() == f"error: Config file {config}:1:15: service_dirs: must be a list of folders"
