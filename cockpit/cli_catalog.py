@@ -187,7 +187,7 @@ def assess(app: AppContext, name: str, propose_only: bool, as_json: bool) -> Non
     with the rubric's 1/3/5 and the store's proposed score and evidence; then the band, its advice and the
     quality score. The result is written as a new file under assessments/ after you confirm."""
     from cockpit.domain import assessment as am
-    from cockpit.textsafe import one_line
+    from cockpit.textsafe import control_characters, one_line
 
     _catalog_only(app)
     svc = catalog_service(app)
@@ -216,6 +216,8 @@ def assess(app: AppContext, name: str, propose_only: bool, as_json: bool) -> Non
         evidence = click.prompt("  evidence", default=s.evidence if s else None, show_default=False).strip()
         if not evidence:
             raise InvalidInput("Every score needs an evidence note.")
+        if found := control_characters(evidence):
+            raise InvalidInput(f"The evidence contains a control character ({found}); type it as plain text.")
         scores[d.key] = am.Score(score, evidence)
     made = am.Assessment(entry.name, datetime.now(UTC).date(), app.responder or app.config().responder, scores)
     band_name, advice = made.band

@@ -239,3 +239,14 @@ def test_a_config_service_dirs_that_is_not_a_list(capsys: pytest.CaptureFixture[
     code, _, err = cockpit(capsys, "--db", str(tmp_path / "x.db"), "service", "list")
     assert code != 0
     assert err.strip() == f"error: Config file {config}:1:15: service_dirs: must be a list of folders"
+
+
+def test_assess_refuses_control_characters_and_writes_nothing(capsys: pytest.CaptureFixture[str], sample: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = Path(str(sample)).parent / "services" / "assessments"
+    before = sorted(p.name for p in folder.iterdir())
+    code, _out, err = cockpit(capsys, "--db", str(sample), "assess", "identity-api", stdin="3\nred \x1b[31mtext\n",
+                              monkeypatch=monkeypatch)
+    assert code != 0
+    assert err.strip().splitlines()[-1].startswith("error: The evidence contains a control character")
+    assert sorted(p.name for p in folder.iterdir()) == before

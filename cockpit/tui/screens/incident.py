@@ -234,13 +234,14 @@ class IncidentScreen(Screen[None]):
         """The open incidents of the services this incident's services call or are called by (the catalog)."""
         if not services:
             return
-        from cockpit.service.catalog import open_catalog
+        from cockpit.service.catalog import CatalogService, load_catalog, service_folders
 
-        config = self.cockpit.config
+        folders = service_folders(self.cockpit.config.service_dirs)
+        if not folders:
+            return
 
-        def work(svc: Any) -> list[str]:
-            catalog = open_catalog(svc, config.service_dirs, config.slo_dirs, config.runbook_dirs)
-            return catalog.neighbours(list(services)) if catalog.catalog.services else []
+        def work(svc: Any) -> list[str]:  # the catalog only: no SLO or runbook file is read for this line
+            return CatalogService(svc, load_catalog(folders)).neighbours(list(services))
 
         self.cockpit.call_service(work, self._show_around, group="poll", quiet=True)
 

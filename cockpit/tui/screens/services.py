@@ -23,7 +23,7 @@ from cockpit.domain.weekly import week_label, week_window
 from cockpit.errors import CockpitError
 from cockpit.service.catalog import CatalogService, ServiceView, open_catalog
 from cockpit.service.incidents import IncidentService
-from cockpit.textsafe import literal, one_line
+from cockpit.textsafe import control_characters, literal, one_line
 from cockpit.tui.screens.dialogs import Confirm, CopyView, TextPrompt
 
 if TYPE_CHECKING:
@@ -362,6 +362,10 @@ class ReadinessScreen(Screen[None]):
 
         def typed(text: str | None) -> None:
             if text is None or self.review is None:
+                return
+            if found := control_characters(text):  # the file would not read back
+                self.notify(f"The evidence contains a control character ({found}); type it as plain text.",
+                            severity="error")
                 return
             current = self.review.answers[check.id]
             self.review.answers[check.id] = rd.Answer(current.status, " ".join(text.split()))
