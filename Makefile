@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint unit bench install clean system-deps
+.PHONY: demo test lint unit all-tests bench install clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,15 @@ lint: $(STAMP)
 system-deps:
 	@bash scripts/install-system-deps.sh
 
+# the quick loop while working: everything but the tests that start terminals, trackers and browsers
 unit: $(STAMP) system-deps
+	$(BIN)/pytest -n 2 --dist loadgroup -q -m "not slow"
+
+# what CI runs: the whole suite
+all-tests: $(STAMP) system-deps
 	$(BIN)/pytest -n 2 --dist loadgroup -q
 
-test: lint unit
+test: lint all-tests
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from cockpit import __version__
+from cockpit.domain.incident import PERSON_KINDS
 from cockpit.errors import CockpitError, InvalidInput
 from cockpit.web.commands import register as register_web_commands
 
@@ -28,7 +29,7 @@ IMPACT_CHOICES = ["core-down", "degraded", "non-core-down", "cosmetic"]
 SCOPE_CHOICES = ["one-user", "lt25", "gt25", "all"]
 ROLE_CHOICES = ["ic", "comms", "ops", "sme", "scribe"]
 PHASE_CHOICES = ["detect", "triage", "respond", "mitigate", "resolve", "review"]
-NOTE_KINDS = ["note", "decision", "action", "status", "change", "deploy"]
+NOTE_KINDS = list(PERSON_KINDS)  # the kinds a person writes, from the domain
 TEMPLATE_CHOICES = ["initial", "customer", "resolution"]
 
 
@@ -854,7 +855,7 @@ def tracker_add(name: str, kind: str, url: str | None, project: str) -> None:
 @pass_ctx
 def tracker_list(app: AppContext, as_json: bool) -> None:
     """Configured trackers and their login: logged in, refused (the tracker's last answer was 401), login needed."""
-    from cockpit.sync.runner import login_state
+    from cockpit.sync.control import login_state
     from cockpit.sync.settings import load_trackers
     from cockpit.textsafe import one_line
 
@@ -887,7 +888,7 @@ def tracker_login(app: AppContext, name: str, no_check: bool, allow_plaintext: b
     keeps secrets unencrypted (keyrings.alt's PlaintextKeyring) is refused unless --allow-plaintext-keyring."""
     import contextlib
 
-    from cockpit.sync.runner import check_login
+    from cockpit.sync.control import check_login
     from cockpit.sync.settings import get_tracker, plaintext_keyring, require_keyring, store_secret
     from cockpit.textsafe import one_line
 
@@ -906,7 +907,7 @@ def tracker_login(app: AppContext, name: str, no_check: bool, allow_plaintext: b
     if no_check:
         click.echo(f"Saved in the OS keyring for '{item.name}' (not checked).")
     elif caveat is None:
-        from cockpit.sync.runner import login_accepted
+        from cockpit.service.sync_ledger import login_accepted
 
         if app.db_path().exists():  # "login needed" no longer tells the truth (a busy database: the next pull)
             with contextlib.suppress(CockpitError):
@@ -967,7 +968,7 @@ def sync(ctx: click.Context, once: bool, tracker_name: str | None, interval: flo
         return
     import time as _time
 
-    from cockpit.sync.runner import open_relay
+    from cockpit.sync.control import open_relay
     from cockpit.textsafe import one_line
 
     app: AppContext = ctx.obj
@@ -996,7 +997,7 @@ def sync(ctx: click.Context, once: bool, tracker_name: str | None, interval: flo
 def sync_conflicts(app: AppContext, as_json: bool) -> None:
     """The conflict log: both sides changed a field; the losing value can be restored."""
     from cockpit.service.merge import Merger
-    from cockpit.sync.runner import choose_tracker
+    from cockpit.sync.control import choose_tracker
     from cockpit.textsafe import one_line
 
     conflicts = Merger(app.service(), choose_tracker(None).name).conflicts()
@@ -1085,7 +1086,7 @@ def sync_retry(app: AppContext, op_id: str | None, retry_all: bool) -> None:
 @pass_ctx
 def sync_status(app: AppContext, as_json: bool) -> None:
     """Per tracker: reachable, queued count, oldest queued age, dead letters, conflicts, last push and pull."""
-    from cockpit.sync.runner import status_rows
+    from cockpit.sync.control import status_rows
 
     rows = status_rows(app.service())
     if as_json:

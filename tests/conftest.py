@@ -117,3 +117,23 @@ def prometheus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[obje
     folder = tmp_path_factory.mktemp("prometheus")
     with local_prometheus.run_prometheus(build(folder)) as running:
         yield running
+
+
+# Markers by place, so `make unit` (``-m "not slow"``) leaves out what starts real terminals, trackers and browsers,
+# while `make test` (what CI runs) runs everything. A test file that starts such a thing belongs in this table.
+SLOW_PLACES = {
+    "tmux": ("tests/tui/test_tmux", "tests/tui/test_demo_journey"),
+    "tracker": ("tests/integration/test_github", "tests/integration/test_roundup_server",
+                "tests/integration/test_sync_", "tests/integration/test_hostile_tracker", "tests/chaos/"),
+    "browser": ("tests/web/test_browser",),
+}
+TESTS_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        where = Path(str(item.fspath)).resolve().relative_to(TESTS_ROOT).as_posix()
+        for marker, places in SLOW_PLACES.items():
+            if where.startswith(places):
+                item.add_marker(marker)
+                item.add_marker("slow")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from cockpit.errors import RuleViolation
@@ -17,6 +18,12 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("runbook_updates", "Runbook Updates", ("runbook", "note")),
 )
 DEFAULT_ACK_WINDOW = timedelta(minutes=60)
+
+
+class HandoffState(StrEnum):
+    DRAFT = "draft"  # being written
+    SIGNED = "signed"  # signed off by its author, waiting for the incoming engineer
+    ACKNOWLEDGED = "acknowledged"  # read and acknowledged: final
 
 
 @dataclass
@@ -37,10 +44,10 @@ class Handoff:
         return f"H-{self.number:03d}"
 
     @property
-    def state(self) -> str:
+    def state(self) -> HandoffState:
         if self.acknowledged_at:
-            return "acknowledged"
-        return "signed" if self.signed_at else "draft"
+            return HandoffState.ACKNOWLEDGED
+        return HandoffState.SIGNED if self.signed_at else HandoffState.DRAFT
 
     def overdue_ack(self, now: datetime, window: timedelta = DEFAULT_ACK_WINDOW) -> bool:
         """Signed off but not acknowledged within the window: flag it."""

@@ -4,19 +4,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from cockpit.domain.lifecycle import Phase
 from cockpit.domain.roles import Role, RoleHolding, current_holders
 from cockpit.domain.severity import Impact, Scope, Severity, Triggers
 
-#: Kinds of timeline entries. People write the first five; the cockpit writes the rest.
-ENTRY_KINDS: tuple[str, ...] = (
-    "note", "decision", "action", "status", "change",
-    "deploy", "phase", "severity", "role", "handover", "comms", "declared", "system", "runbook", "conflict",
-)
-PERSON_KINDS: tuple[str, ...] = ("note", "decision", "action", "status", "change", "deploy")
+
+class EntryKind(StrEnum):
+    """Kinds of timeline entries. People write the first six; the cockpit writes the rest."""
+
+    NOTE = "note"
+    DECISION = "decision"
+    ACTION = "action"
+    STATUS = "status"
+    CHANGE = "change"
+    DEPLOY = "deploy"
+    PHASE = "phase"
+    SEVERITY = "severity"
+    ROLE = "role"
+    HANDOVER = "handover"
+    COMMS = "comms"
+    DECLARED = "declared"
+    SYSTEM = "system"
+    RUNBOOK = "runbook"
+    CONFLICT = "conflict"
+
+
+ENTRY_KINDS: tuple[str, ...] = tuple(kind.value for kind in EntryKind)
+#: What a person may type (``cockpit note --kind``, the entry line's /d /a /s /c prefixes).
+PERSON_KINDS: tuple[str, ...] = tuple(kind.value for kind in EntryKind)[:6]
+#: Written by the cockpit's own rules: shown alike as "system" lines in the timeline.
+RULE_KINDS: frozenset[str] = frozenset({EntryKind.PHASE, EntryKind.SEVERITY, EntryKind.ROLE, EntryKind.HANDOVER,
+                                        EntryKind.DECLARED, EntryKind.SYSTEM, EntryKind.CONFLICT})
 #: Kinds that count as a status update for the check-in cadence.
-CHECK_IN_KINDS: frozenset[str] = frozenset({"status", "comms"})
+CHECK_IN_KINDS: frozenset[str] = frozenset({EntryKind.STATUS, EntryKind.COMMS})
 
 
 @dataclass(frozen=True)
@@ -63,3 +85,11 @@ class IncidentSnapshot:
     @property
     def check_in_base(self) -> datetime:
         return self.last_update_at or self.declared_at
+
+
+class OutboxState(StrEnum):
+    """Where a queued change to the tracker stands."""
+
+    PENDING = "pending"  # waiting to be sent (or to be sent again)
+    SENT = "sent"  # the tracker has it
+    DEAD = "dead"  # refused for good: shown until a person retries it

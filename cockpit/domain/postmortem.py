@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from cockpit.domain.discipline import orphan_gaps
@@ -16,7 +17,15 @@ from cockpit.errors import InvalidInput
 
 ACTION_TYPES = ("prevent", "detect", "mitigate", "process")
 PRIORITIES = ("P0", "P1", "P2")
-ACTION_STATUSES = ("open", "in-progress", "done")
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in-progress"
+    DONE = "done"
+
+
+ACTION_STATUSES = tuple(status.value for status in ActionStatus)
 
 
 @dataclass(frozen=True)

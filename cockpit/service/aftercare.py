@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 from sqlalchemy import func
@@ -48,14 +47,14 @@ class Aftercare:
         svc = self.incidents
         now = svc.clock()
         with svc.store.write() as session:
-            incident = svc._find(session, query) if query else None
+            incident = svc.find_in(session, query) if query else None
             number = int(session.exec(select(func.max(ActionItemRow.number))).one() or 0) + 1
-            row = ActionItemRow(id=str(uuid.uuid4()), number=number, incident_id=incident.id if incident else None,
+            row = ActionItemRow(id=svc.new_id(now), number=number, incident_id=incident.id if incident else None,
                                 type=type_, description=description, owner=owner.strip(), priority=priority,
                                 deadline=due, ticket=ticket.strip(), source_entry_id=source_entry_id, created_at=now)
             session.add(row)
             if incident is not None:
-                svc._append(session, incident, "system", pm.action_entry_text(_item(row)), now,
+                svc.append_in(session, incident, "system", pm.action_entry_text(_item(row)), now,
                             {"action_item": f"AI-{number:03d}"})
             return _item(row)
 
@@ -65,7 +64,7 @@ class Aftercare:
             stmt = select(ActionItemRow, Incident.ref_key).join(
                 Incident, col(ActionItemRow.incident_id) == col(Incident.id), isouter=True)
             if query:
-                stmt = stmt.where(ActionItemRow.incident_id == svc._find(session, query).id)
+                stmt = stmt.where(ActionItemRow.incident_id == svc.find_in(session, query).id)
             if not include_done:
                 stmt = stmt.where(ActionItemRow.status != "done")
             rows = session.exec(stmt.order_by(col(ActionItemRow.number))).all()
@@ -83,8 +82,8 @@ class Aftercare:
             row.done_at = now if status == "done" else None
             session.add(row)
             if row.incident_id is not None:
-                incident = svc._find(session, row.incident_id)
-                svc._append(session, incident, "system", f"Action item AI-{row.number:03d} is now {status}: "
+                incident = svc.find_in(session, row.incident_id)
+                svc.append_in(session, incident, "system", f"Action item AI-{row.number:03d} is now {status}: "
                             f"{row.description}", now, {"action_item": f"AI-{row.number:03d}", "status": status})
             return _item(row)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -99,7 +98,7 @@ class Handoffs:
         with svc.store.write() as session:
             number = int(session.exec(select(func.max(HandoffRow.number))).one() or 0) + 1
             for_whom = _clean_recipient(recipient) if recipient else _next_on_call(session, now, svc.author)
-            row = HandoffRow(id=str(uuid.uuid4()), number=number, author=svc.author, created_at=now, updated_at=now,
+            row = HandoffRow(id=svc.new_id(now), number=number, author=svc.author, created_at=now, updated_at=now,
                              sections=sections, recipient=for_whom)
             session.add(row)
             return _handoff(row)

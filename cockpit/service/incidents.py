@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,13 +13,14 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from cockpit.domain import cadence, comms, ids
-from cockpit.domain.incident import CHECK_IN_KINDS, PERSON_KINDS, Entry, IncidentSnapshot
+from cockpit.domain.incident import CHECK_IN_KINDS, PERSON_KINDS, Entry, IncidentSnapshot, OutboxState
 from cockpit.domain.lifecycle import Direction, Phase, plan_transition
 from cockpit.domain.metrics import IncidentMetrics, compute_metrics
 from cockpit.domain.roles import Role, RoleHolding, RoleWarning, check_roles
 from cockpit.domain.severity import Assessment, Impact, Scope, Severity, Triggers, classify, override
 from cockpit.errors import Ambiguous, InvalidInput, NotFound, RuleViolation
 from cockpit.service.clock import Clock, random_bytes, utc_now
+from cockpit.service.role_holders import commanders, current_assignments, holders_by_role
 from cockpit.store.db import Store
 from cockpit.store.models import Incident, OutboxOp, RoleAssignment, TimelineEntry
 from cockpit.textsafe import control_characters
@@ -54,7 +55,6 @@ class IncidentDetail:
     warnings: Sequence[RoleWarning]
     check_in: cadence.CheckIn | None
     metrics: IncidentMetrics
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _clean_name(value: str, what: str) -> str:
@@ -97,7 +97,7 @@ class IncidentService:
         self.author = _clean_name(name, "responder name")
 
     # --- identities -------------------------------------------------------------------
-    def _new_id(self, now: datetime) -> str:
+    def new_id(self, now: datetime) -> str:
         return str(ids.uuid7(int(now.timestamp() * 1000), self.rand(10)))
 
     def _next_hlc(self, session: Session, now: datetime) -> int:
@@ -105,7 +105,7 @@ class IncidentService:
         return ids.hlc_tick(int(last), int(now.timestamp() * 1000))
 
     # --- writing helpers (always inside one write transaction) ----------------------------
-    def _append(
+    def append_in(
         self,
         session: Session,
         incident: Incident,
@@ -116,7 +116,7 @@ class IncidentService:
         author: str | None = None,
     ) -> TimelineEntry:
         entry = TimelineEntry(
-            id=self._new_id(now),
+            id=self.new_id(now),
             incident_id=incident.id,
             hlc=self._next_hlc(session, now),
             at=now,
@@ -130,26 +130,26 @@ class IncidentService:
         if kind in CHECK_IN_KINDS:
             incident.last_update_at = now
         session.add(incident)
-        self._enqueue(session, incident, "add_entry", entry.id, {
+        self.enqueue_in(session, incident, "add_entry", entry.id, {
             "id": entry.id, "at": entry.at.isoformat(), "hlc": entry.hlc, "kind": kind,
             "author": entry.author, "text": text, "data": entry.data,
         }, now)
         return entry
 
-    def _enqueue(
+    def enqueue_in(
         self, session: Session, incident: Incident, op: str, entity_id: str,
         payload: dict[str, Any], now: datetime,
     ) -> None:
         session.add(OutboxOp(
-            id=self._new_id(now), incident_id=incident.id, op=op, entity_id=entity_id,
+            id=self.new_id(now), incident_id=incident.id, op=op, entity_id=entity_id,
             payload=payload, created_at=now,
         ))
 
     def _update_fields(self, session: Session, incident: Incident, fields: dict[str, Any], now: datetime) -> None:
-        self._enqueue(session, incident, "update_incident", incident.id, fields, now)
+        self.enqueue_in(session, incident, "update_incident", incident.id, fields, now)
 
     # --- lookup -----------------------------------------------------------------------
-    def _find(self, session: Session, query: str) -> Incident:
+    def find_in(self, session: Session, query: str) -> Incident:
         text = query.strip()
         if len(text) == 36 and text.count("-") == 4:
             found = session.get(Incident, text.lower())
@@ -171,7 +171,7 @@ class IncidentService:
     def resolve(self, query: str) -> str:
         """The incident id for a reference, a unique prefix of one, or a full id."""
         with self.store.read() as session:
-            return self._find(session, query).id
+            return self.find_in(session, query).id
 
     # --- use cases --------------------------------------------------------------------
     def open_incident(
@@ -196,10 +196,10 @@ class IncidentService:
         if started_at is not None and started_at > now:
             raise InvalidInput("The impact start time is in the future; give a time before now.")
         with self.store.write() as session:
-            incident_id = self._new_id(now)
+            incident_id = self.new_id(now)
             ref_key = ids.ref_key_from_uuid(uuid.UUID(incident_id))
             while session.exec(select(Incident.id).where(Incident.ref_key == ref_key)).first():
-                incident_id = self._new_id(now)
+                incident_id = self.new_id(now)
                 ref_key = ids.ref_key_from_uuid(uuid.UUID(incident_id))
             incident = Incident(
                 id=incident_id, ref_key=ref_key, title=title, services=service_list,
@@ -210,8 +210,8 @@ class IncidentService:
             )
             session.add(incident)
             session.flush()
-            self._enqueue(session, incident, "create_incident", incident.id, _incident_payload(incident), now)
-            self._append(session, incident, "declared", f"Incident declared: {title}. {assessment.explanation}",
+            self.enqueue_in(session, incident, "create_incident", incident.id, _incident_payload(incident), now)
+            self.append_in(session, incident, "declared", f"Incident declared: {title}. {assessment.explanation}",
                          now, {"severity": assessment.severity.label, "impact": impact.value,
                                "scope": scope.value, "triggers": triggers.as_dict(), "services": service_list,
                                **({"started_at": started_at.isoformat()} if started_at else {})})
@@ -225,14 +225,14 @@ class IncidentService:
         text = _clean_text(text, "entry text")
         now = self.clock()
         with self.store.write() as session:
-            incident = self._find(session, query)
-            entry = self._append(session, incident, kind, text, now)
+            incident = self.find_in(session, query)
+            entry = self.append_in(session, incident, kind, text, now)
             return _entry(entry)
 
     def set_phase(self, query: str, target: Phase) -> Entry:
         now = self.clock()
         with self.store.write() as session:
-            incident = self._find(session, query)
+            incident = self.find_in(session, query)
             transition = plan_transition(Phase(incident.phase), target)
             incident.phase = target.value
             if transition.direction is Direction.ADVANCE:
@@ -247,7 +247,7 @@ class IncidentService:
                     incident.mitigated_at = None
                 if target.index < Phase.RESOLVE.index:
                     incident.resolved_at = None
-            entry = self._append(session, incident, "phase", transition.description, now, {
+            entry = self.append_in(session, incident, "phase", transition.description, now, {
                 "from": transition.source.value, "to": target.value,
                 "direction": transition.direction.value,
             })
@@ -256,7 +256,7 @@ class IncidentService:
 
     def advance_phase(self, query: str) -> Entry:
         with self.store.read() as session:
-            phase = Phase(self._find(session, query).phase)
+            phase = Phase(self.find_in(session, query).phase)
         target = phase.next()
         if target is None:
             raise RuleViolation(f"The incident is already in {phase.value}, the last phase.")
@@ -264,7 +264,7 @@ class IncidentService:
 
     def step_back_phase(self, query: str) -> Entry:
         with self.store.read() as session:
-            phase = Phase(self._find(session, query).phase)
+            phase = Phase(self.find_in(session, query).phase)
         target = phase.previous()
         if target is None:
             raise RuleViolation(f"The incident is in {phase.value}, the first phase.")
@@ -286,7 +286,7 @@ class IncidentService:
     ) -> Assessment:
         now = self.clock()
         with self.store.write() as session:
-            incident = self._find(session, query)
+            incident = self.find_in(session, query)
             before = Severity(incident.severity)
             incident.severity = int(assessment.severity)
             incident.severity_reason = assessment.explanation
@@ -303,7 +303,7 @@ class IncidentService:
             if evidence:
                 text += f". Evidence: {evidence}"
                 data["evidence"] = evidence
-            self._append(session, incident, "severity", text, now, data)
+            self.append_in(session, incident, "severity", text, now, data)
             self._update_fields(session, incident, fields, now)
             return assessment
 
@@ -311,11 +311,11 @@ class IncidentService:
         holder = _clean_name(name, "holder's name")
         now = self.clock()
         with self.store.write() as session:
-            incident = self._find(session, query)
+            incident = self.find_in(session, query)
             return _entry(self._assign(session, incident, role, holder, now))
 
     def _assign(self, session: Session, incident: Incident, role: Role, holder: str, now: datetime) -> TimelineEntry:
-        current = _current(session, incident.id, role)
+        current = current_assignments(session, incident.id, role)
         if any(a.holder.casefold() == holder.casefold() for a in current):
             raise RuleViolation(f"{holder} already holds {role.title} on this incident.")
         data: dict[str, Any] = {"role": role.value, "holder": holder}
@@ -330,18 +330,19 @@ class IncidentService:
             kind = "role"
             text = f"{holder} is now {role.title}"
         session.add(RoleAssignment(
-            id=self._new_id(now), incident_id=incident.id, role=role.value, holder=holder,
+            id=self.new_id(now), incident_id=incident.id, role=role.value, holder=holder,
             assigned_by=self.author, since=now,
         ))
-        entry = self._append(session, incident, kind, text, now, data)
-        self._update_fields(session, incident, {"roles": _roles_payload(session, incident.id)}, now)
+        entry = self.append_in(session, incident, kind, text, now, data)
+        roles = holders_by_role(session, incident.id, every_role=True)
+        self._update_fields(session, incident, {"roles": roles}, now)
         return entry
 
     def release_role(self, query: str, role: Role, name: str | None = None) -> Entry:
         now = self.clock()
         with self.store.write() as session:
-            incident = self._find(session, query)
-            current = _current(session, incident.id, role)
+            incident = self.find_in(session, query)
+            current = current_assignments(session, incident.id, role)
             if name:
                 current = [a for a in current if a.holder.casefold() == name.strip().casefold()]
                 if not current:
@@ -354,24 +355,25 @@ class IncidentService:
             holding = current[0]
             holding.until = now
             session.add(holding)
-            entry = self._append(session, incident, "role", role.release_text(holding.holder), now,
+            entry = self.append_in(session, incident, "role", role.release_text(holding.holder), now,
                                  {"role": role.value, "released": holding.holder})
-            self._update_fields(session, incident, {"roles": _roles_payload(session, incident.id)}, now)
+            roles = holders_by_role(session, incident.id, every_role=True)
+            self._update_fields(session, incident, {"roles": roles}, now)
             return _entry(entry)
 
     def set_root_cause(self, query: str, text: str) -> Entry:
         text = _clean_text(text, "root cause")
         now = self.clock()
         with self.store.write() as session:
-            incident = self._find(session, query)
+            incident = self.find_in(session, query)
             incident.root_cause = text
-            entry = self._append(session, incident, "decision", f"Root cause: {text}", now, {"root_cause": text})
+            entry = self.append_in(session, incident, "decision", f"Root cause: {text}", now, {"root_cause": text})
             self._update_fields(session, incident, {"root_cause": text}, now)
             return _entry(entry)
 
     def render_comms(self, query: str, template: comms.Template) -> comms.RenderedComms:
         with self.store.read() as session:
-            incident = self._find(session, query)
+            incident = self.find_in(session, query)
             return comms.render(template, _snapshot(session, incident), self.clock())
 
     def record_comms_sent(self, query: str, template: comms.Template, text: str | None = None) -> Entry:
@@ -379,9 +381,9 @@ class IncidentService:
         a status update (restarts the countdown)."""
         now = self.clock()
         with self.store.write() as session:
-            incident = self._find(session, query)
+            incident = self.find_in(session, query)
             sent = text if text is not None else comms.render(template, _snapshot(session, incident), now).text
-            entry = self._append(session, incident, "comms", comms.sent_text(template, sent),
+            entry = self.append_in(session, incident, "comms", comms.sent_text(template, sent),
                                  now, {"template": template.value})
             return _entry(entry)
 
@@ -399,7 +401,7 @@ class IncidentService:
             if limit:
                 stmt = stmt.limit(limit)
             incidents = session.exec(stmt).all()
-            ics = _commanders(session, [i.id for i in incidents])
+            ics = commanders(session, [i.id for i in incidents])
             summaries = [
                 IncidentSummary(
                     id=i.id, ref=ids.display_ref(i.ref_key), title=i.title, severity=Severity(i.severity),
@@ -414,7 +416,7 @@ class IncidentService:
     def get(self, query: str, with_timeline: bool = True) -> IncidentDetail:
         now = self.clock()
         with self.store.read() as session:
-            incident = self._find(session, query)
+            incident = self.find_in(session, query)
             snapshot = _snapshot(session, incident)
             timeline = _timeline(session, incident.id) if with_timeline else []
             history = [_holding(a) for a in session.exec(
@@ -456,40 +458,12 @@ class IncidentService:
     def pending_outbox(self) -> int:
         with self.store.read() as session:
             return int(session.exec(
-                select(func.count()).select_from(OutboxOp).where(OutboxOp.state == "pending")).one())
+                select(func.count()).select_from(OutboxOp).where(OutboxOp.state == OutboxState.PENDING)).one())
 
 
 # --- mapping rows to domain pictures ------------------------------------------------------
-def _current(session: Session, incident_id: str, role: Role) -> list[RoleAssignment]:
-    return list(session.exec(
-        select(RoleAssignment).where(
-            RoleAssignment.incident_id == incident_id, RoleAssignment.role == role.value,
-            col(RoleAssignment.until).is_(None),
-        ).order_by(col(RoleAssignment.since))
-    ).all())
-
-
 def _holding(a: RoleAssignment) -> RoleHolding:
     return RoleHolding(role=Role(a.role), holder=a.holder, since=a.since, until=a.until)
-
-
-def _roles_payload(session: Session, incident_id: str) -> dict[str, list[str]]:
-    session.flush()
-    rows = session.exec(select(RoleAssignment).where(
-        RoleAssignment.incident_id == incident_id, col(RoleAssignment.until).is_(None))).all()
-    payload: dict[str, list[str]] = {role.value: [] for role in Role}
-    for row in rows:
-        payload[row.role].append(row.holder)
-    return payload
-
-
-def _commanders(session: Session, incident_ids: list[str]) -> dict[str, str]:
-    if not incident_ids:
-        return {}
-    rows = session.exec(select(RoleAssignment.incident_id, RoleAssignment.holder).where(
-        col(RoleAssignment.incident_id).in_(incident_ids), RoleAssignment.role == Role.IC.value,
-        col(RoleAssignment.until).is_(None))).all()
-    return {incident_id: holder for incident_id, holder in rows}
 
 
 def _entry(row: TimelineEntry) -> Entry:
@@ -512,9 +486,7 @@ def _timeline(session: Session, incident_id: str, after_hlc: int = 0) -> list[En
 
 
 def _snapshot(session: Session, incident: Incident) -> IncidentSnapshot:
-    roles = session.exec(select(RoleAssignment).where(
-        RoleAssignment.incident_id == incident.id, col(RoleAssignment.until).is_(None))
-        .order_by(col(RoleAssignment.since))).all()
+    roles = current_assignments(session, incident.id)
     return IncidentSnapshot(
         id=incident.id, ref=ids.display_ref(incident.ref_key), title=incident.title,
         services=tuple(incident.services), impact=Impact(incident.impact), scope=Scope(incident.scope),

@@ -38,6 +38,7 @@ from cockpit.domain.roles import Role, check_board
 from cockpit.domain.severity import Impact, Scope, Severity, Triggers
 from cockpit.errors import InvalidInput, RuleViolation, StoreConflict
 from cockpit.service.incidents import MAX_TEXT, MAX_TITLE, IncidentService
+from cockpit.service.role_holders import current_assignments, holders_by_role
 from cockpit.store.models import (
     Conflict,
     Incident,
@@ -115,14 +116,6 @@ def parse_roles(text: str) -> dict[str, list[str]]:
         role, _, names = part.partition(":")
         if role.strip() in known and names.strip():
             roles[role.strip()] = [n.strip() for n in names.split(",") if n.strip()]
-    return roles
-
-
-def _current_roles(session: Session, incident_id: str) -> dict[str, list[str]]:
-    roles: dict[str, list[str]] = {}
-    for assignment in session.exec(select(RoleAssignment).where(
-            RoleAssignment.incident_id == incident_id, col(RoleAssignment.until).is_(None))).all():
-        roles.setdefault(assignment.role, []).append(assignment.holder)
     return roles
 
 
@@ -451,7 +444,7 @@ class Merger:
         state = self.state(session)
         agreed: dict[str, Any] = dict(state.remote_state.get(incident.id, {}))
         local = {"severity": Severity(incident.severity).label, "phase": incident.phase,
-                 "roles": roles_text(_current_roles(session, incident.id))}
+                 "roles": roles_text(holders_by_role(session, incident.id))}
         effects: set[str] = set()
         for name in SYNCED_FIELDS:
             raw = remote.fields.get(name)
@@ -493,11 +486,11 @@ class Merger:
                 continue
             kept = theirs if remote_wins else mine
             me = local_who or self.incidents.author
-            session.add(Conflict(id=str(uuid.uuid4()), incident_id=incident.id, field=name, local_value=mine,
+            session.add(Conflict(id=self.incidents.new_id(now), incident_id=incident.id, field=name, local_value=mine,
                                  remote_value=theirs, kept="remote" if remote_wins else "local", local_at=local_at,
                                  remote_at=remote_at, remote_author=who, local_author=me, at=now))
             when_mine = f" at {_stamp(local_at)}" if local_at else ""
-            self.incidents._append(session, incident, "conflict",
+            self.incidents.append_in(session, incident, "conflict",
                                    f"Conflict on {name}: {me} set {mine}{when_mine}, {who or 'someone'} "
                                    f"set {theirs} at {_stamp(remote_at)} — kept {kept}", now,
                                    {"field": name, "local": mine, "remote": theirs, "kept": kept})
@@ -534,9 +527,7 @@ class Merger:
     def _check_ic_handover(self, session: Session, incident: Incident, wanted: list[str]) -> None:
         """A new Incident Commander comes with the handover a cockpit recorded (the incoming IC confirms it
         there); a name typed into the tracker's roles field does not make anyone IC."""
-        current = {a.holder.casefold() for a in session.exec(select(RoleAssignment).where(
-            RoleAssignment.incident_id == incident.id, RoleAssignment.role == Role.IC.value,
-            col(RoleAssignment.until).is_(None))).all()}
+        current = {a.holder.casefold() for a in current_assignments(session, incident.id, Role.IC)}
         texts = session.exec(select(TimelineEntry.text).where(
             TimelineEntry.incident_id == incident.id, col(TimelineEntry.kind).in_(["role", "handover"]))).all()
         title = Role.IC.title
@@ -614,8 +605,7 @@ class Merger:
         session.add(incident)
 
     def _apply_roles(self, session: Session, incident_id: str, wanted: dict[str, list[str]], now: datetime) -> None:
-        current = session.exec(select(RoleAssignment).where(
-            RoleAssignment.incident_id == incident_id, col(RoleAssignment.until).is_(None))).all()
+        current = current_assignments(session, incident_id)
         held = {(a.role, a.holder) for a in current}
         target = {(role, name) for role, names in wanted.items() for name in names}
         for assignment in current:
@@ -623,7 +613,7 @@ class Merger:
                 assignment.until = now
                 session.add(assignment)
         for role, name in sorted(target - held):
-            session.add(RoleAssignment(id=str(uuid.uuid4()), incident_id=incident_id, role=role, holder=name,
+            session.add(RoleAssignment(id=self.incidents.new_id(now), incident_id=incident_id, role=role, holder=name,
                                        assigned_by=self.tracker, since=now))
 
     def agree(self, incident_id: str, fields: dict[str, str]) -> None:
@@ -798,7 +788,7 @@ def restore_conflict(incidents: IncidentService, conflict_id: str) -> str:
 def _restore_roles(incidents: IncidentService, incident_id: str, wanted: dict[str, list[str]]) -> None:
     """Make the role board hold exactly ``wanted`` again: release who should not hold a role, then assign."""
     with incidents.store.read() as session:
-        current = _current_roles(session, incident_id)
+        current = holders_by_role(session, incident_id)
     for role, holders in current.items():
         for holder in holders:
             if holder not in wanted.get(role, []):

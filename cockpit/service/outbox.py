@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlmodel import col, select
 
 from cockpit.domain import ids
+from cockpit.domain.incident import OutboxState
 from cockpit.errors import Ambiguous, NotFound
 from cockpit.service.incidents import IncidentService
 from cockpit.store.models import Incident, OutboxOp
@@ -44,7 +45,7 @@ def dead_letters(incidents: IncidentService) -> list[DeadLetter]:
     with incidents.store.read() as session:
         rows = session.exec(select(OutboxOp, Incident.ref_key).join(
             Incident, col(OutboxOp.incident_id) == col(Incident.id)).where(
-            OutboxOp.state == "dead").order_by(col(OutboxOp.seq))).all()
+            OutboxOp.state == OutboxState.DEAD).order_by(col(OutboxOp.seq))).all()
         return [DeadLetter(op.id, ids.display_ref(key), _what(op), op.last_error or "refused", op.attempts,
                            op.created_at) for op, key in rows]
 
@@ -52,7 +53,7 @@ def dead_letters(incidents: IncidentService) -> list[DeadLetter]:
 def retry_dead(incidents: IncidentService, op_id: str | None) -> int:
     """Queue dead letters again (one by id prefix, or all with None); returns how many."""
     with incidents.store.write() as session:
-        query = select(OutboxOp).where(OutboxOp.state == "dead")
+        query = select(OutboxOp).where(OutboxOp.state == OutboxState.DEAD)
         if op_id is not None:
             prefix = op_id.strip().lower()
             if not prefix:
@@ -64,6 +65,6 @@ def retry_dead(incidents: IncidentService, op_id: str | None) -> int:
         if op_id is not None and len(rows) > 1:
             raise Ambiguous(f"'{op_id}' matches {len(rows)} dead letters; type more of its id.")
         for row in rows:
-            row.state, row.next_attempt_at, row.last_error = "pending", None, None
+            row.state, row.next_attempt_at, row.last_error = OutboxState.PENDING, None, None
             session.add(row)
         return len(rows)

@@ -91,7 +91,7 @@ def publish(
     title = _public_title(public_title) if public_title is not None else None
     now = svc.clock()
     with svc.store.write() as session:
-        incident = svc._find(session, query)
+        incident = svc.find_in(session, query)
         snapshot = _snapshot(session, incident)
         check_publishable(template, snapshot.phase, snapshot.ref)
         body = _clean_text(text if text is not None else comms.render(template, snapshot, now).text, "update text")
@@ -101,8 +101,8 @@ def publish(
                 sa_select(updates.c.public_title).where(updates.c.incident_id == incident.id)
                 .order_by(updates.c.published_at.desc(), updates.c.id.desc()).limit(1)
             ).scalar() or incident.title
-        notice_id = svc._new_id(now)
-        entry = svc._append(session, incident, "comms", comms.published_text(template, body),
+        notice_id = svc.new_id(now)
+        entry = svc.append_in(session, incident, "comms", comms.published_text(template, body),
                             now, {"template": template.value, "public": True, "publication": notice_id})
         session.flush()
         session.add(PublishedUpdate(

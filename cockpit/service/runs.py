@@ -58,24 +58,24 @@ class RunbookRuns:
         svc = self.incidents
         now = svc.clock()
         with svc.store.write() as session:
-            incident = svc._find(session, query)
+            incident = svc.find_in(session, query)
             active = session.exec(select(RunbookRun).where(
                 RunbookRun.incident_id == incident.id, RunbookRun.runbook_id == runbook.id,
                 RunbookRun.section != "done")).first()
             if active is not None:
                 raise RuleViolation(f"Runbook '{runbook.id}' is already running on this incident; resume it.")
-            row = RunbookRun(id=svc._new_id(now), incident_id=incident.id, runbook_id=runbook.id,
+            row = RunbookRun(id=svc.new_id(now), incident_id=incident.id, runbook_id=runbook.id,
                              runbook_title=runbook.title, started_by=svc.author, started_at=now, updated_at=now,
                              runbook=as_data(runbook))
             session.add(row)
-            svc._append(session, incident, "runbook", f"Runbook started: {runbook.title} ({runbook.id})", now,
+            svc.append_in(session, incident, "runbook", f"Runbook started: {runbook.title} ({runbook.id})", now,
                         {"run_id": row.id, "runbook": runbook.id, "event": "started"})
             return _state(row)
 
     def runs(self, query: str) -> list[RunState]:
         svc = self.incidents
         with svc.store.read() as session:
-            incident = svc._find(session, query)
+            incident = svc.find_in(session, query)
             rows = session.exec(select(RunbookRun).where(RunbookRun.incident_id == incident.id)
                                 .order_by(col(RunbookRun.started_at))).all()
             return [_state(r) for r in rows]
@@ -124,8 +124,8 @@ class RunbookRuns:
             row.section, row.option, row.step_index = walk.position.section, walk.position.option, walk.position.index
             row.updated_at = now
             session.add(row)
-            incident = svc._find(session, row.incident_id)
-            svc._append(session, incident, "runbook", text, now, data)
+            incident = svc.find_in(session, row.incident_id)
+            svc.append_in(session, incident, "runbook", text, now, data)
             return _state(row)
 
     def choose(self, run_id: str, runbook: Runbook, option: int) -> RunState:
@@ -147,8 +147,8 @@ class RunbookRuns:
             row.section, row.option, row.step_index = walk.position.section, walk.position.option, walk.position.index
             row.updated_at = now
             session.add(row)
-            incident = svc._find(session, row.incident_id)
-            svc._append(session, incident, "runbook", text, now,
+            incident = svc.find_in(session, row.incident_id)
+            svc.append_in(session, incident, "runbook", text, now,
                         {"run_id": row.id, "runbook": runbook.id, "event": "mitigation", "option": option})
             return _state(row)
 
@@ -163,7 +163,7 @@ class RunbookRuns:
         from cockpit.domain.ids import display_ref
         from cockpit.domain.severity import Severity
 
-        incident = self.incidents._find(session, row.incident_id)
+        incident = self.incidents.find_in(session, row.incident_id)
         last_status = session.exec(
             select(TimelineEntry.text).where(TimelineEntry.incident_id == incident.id,
                                              TimelineEntry.kind == "status")
@@ -181,11 +181,11 @@ class RunbookRuns:
             row = self._row(session, run_id)
             if row.escalated_at is not None:
                 raise RuleViolation(f"This run was already escalated at {row.escalated_at:%H:%M} UTC.")
-            incident = svc._find(session, row.incident_id)
+            incident = svc.find_in(session, row.incident_id)
             text = self._escalation_text(session, row, runbook, now)
             row.escalated_at = now
             session.add(row)
-            svc._append(session, incident, "runbook", text, now,
+            svc.append_in(session, incident, "runbook", text, now,
                         {"run_id": row.id, "runbook": runbook.id, "event": "escalated",
                          "contact": runbook.escalation.contact})
             return text

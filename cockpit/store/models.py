@@ -87,7 +87,7 @@ class OutboxOp(SQLModel, table=True):
     entity_id: str
     payload: dict[str, Any] = _json(dict)
     created_at: datetime = _time()
-    state: str = Field(default="pending", index=True)
+    state: str = Field(default="pending", index=True)  # an OutboxState (cockpit.domain.incident)
     attempts: int = 0
     next_attempt_at: datetime | None = _time(nullable=True)
     last_error: str | None = None

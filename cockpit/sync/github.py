@@ -28,16 +28,8 @@ from cockpit.domain.lifecycle import Phase
 from cockpit.errors import InvalidInput
 from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id, roles_text
 from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent, RateLimited
-from cockpit.sync.common import (
-    MAX_WAIT_S,
-    asked_wait,
-    entry_content,
-    parse_entry_content,
-    raise_for,
-    request_seconds,
-    retry_after,
-    wait_words,
-)
+from cockpit.sync.answers import MAX_WAIT_S, asked_wait, raise_for, request_seconds, retry_after, wait_words
+from cockpit.sync.entry_text import entry_content, parse_entry_content
 from cockpit.sync.http import Limits, TrackerHttp
 
 INCIDENT_LABEL = "cockpit"
@@ -293,7 +285,8 @@ class GitHubAdapter:
 
     def find_incident(self, cockpit_uuid: str) -> str | None:
         numbers = [number for issue in self._incident_issues()
-                   if _meta(issue).get("id") == cockpit_uuid and (number := _int(issue.get("number"))) is not None]
+                   if issue_marker(issue).get("id") == cockpit_uuid
+                   and (number := _int(issue.get("number"))) is not None]
         return str(min(numbers)) if numbers else None
 
     def find_entry(self, remote_incident: str, cockpit_uuid: str) -> str | None:
@@ -316,8 +309,8 @@ class GitHubAdapter:
 
     def update_fields(self, remote_incident: str, fields: dict[str, Any]) -> None:
         issue = self._object(self._call("GET", self._repo(f"/issues/{remote_incident}")))
-        meta = _meta(issue)
-        severity, phase = _label_fields(issue)
+        meta = issue_marker(issue)
+        severity, phase = label_fields(issue)
         if "severity" in fields:
             severity = str(fields["severity"]).upper()
         if "phase" in fields:
@@ -354,7 +347,7 @@ class GitHubAdapter:
                 comments.setdefault(number, []).append(comment)
         by_incident: dict[str, list[int]] = {}
         for number, issue in issues.items():
-            uuid = str(_meta(issue).get("id") or "")
+            uuid = str(issue_marker(issue).get("id") or "")
             by_incident.setdefault(uuid or f"#{number}", []).append(number)
         if since is not None:
             self._add_older_twins(since, issues, by_incident)
@@ -377,13 +370,13 @@ class GitHubAdapter:
         """An issue created in this window may be the late twin of an older one (a create that landed after its
         retry made another): bring the older issues with the same marker in, so the sweep and the merge see
         both and every cockpit keeps the same one (the lowest number)."""
-        fresh = {str(_meta(issue).get("id") or "") for issue in issues.values()
+        fresh = {str(issue_marker(issue).get("id") or "") for issue in issues.values()
                  if (_time(issue.get("created_at")) or since) >= since}
         fresh.discard("")
         if not fresh:
             return
         for issue in self._incident_issues():
-            number, uuid = _int(issue.get("number")), str(_meta(issue).get("id") or "")
+            number, uuid = _int(issue.get("number")), str(issue_marker(issue).get("id") or "")
             if number is not None and uuid in fresh and number not in issues:
                 issues[number] = issue
                 by_incident.setdefault(uuid, []).append(number)
@@ -458,8 +451,8 @@ class GitHubAdapter:
         return entries
 
     def _remote(self, issue: dict[str, Any], entries: list[RemoteEntry]) -> RemoteIncident:
-        meta = _meta(issue)
-        severity, phase = _label_fields(issue)
+        meta = issue_marker(issue)
+        severity, phase = label_fields(issue)
         changed_at = _time(issue.get("updated_at")) or datetime.now(UTC)
         changed_by = ""
         number = _int(issue.get("number"))
@@ -498,7 +491,7 @@ def _ours(label: str) -> bool:
             or folded in (INCIDENT_LABEL, DUPLICATE_LABEL))
 
 
-def _label_fields(issue: dict[str, Any]) -> tuple[str, str]:
+def label_fields(issue: dict[str, Any]) -> tuple[str, str]:
     """Severity and phase from the labels; with two of a kind, the more severe and the later phase count."""
     names = _label_names(issue)
     severities = sorted(n.upper() for n in names if n.upper() in SEVERITIES)
@@ -521,7 +514,7 @@ def _phase(text: str) -> Phase | None:
         return None
 
 
-def _meta(issue: dict[str, Any]) -> dict[str, Any]:
+def issue_marker(issue: dict[str, Any]) -> dict[str, Any]:
     match = INCIDENT_MARKER.match(str(issue.get("body") or ""))
     if match is None:
         return {}

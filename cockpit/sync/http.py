@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from cockpit.sync.adapter import Permanent, Retryable, TrackerError
-from cockpit.sync.common import request_seconds, request_timeout
+from cockpit.sync.answers import request_seconds, request_timeout
 from cockpit.textsafe import is_number_text, one_line
 
 DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import col, select
-
+from cockpit.domain.incident import OutboxState
 from cockpit.service.incidents import IncidentService
 from cockpit.service.merge import Merger, RemoteProblem
-from cockpit.store.models import Incident, OutboxOp, RemoteLink, SyncState
+from cockpit.service.sync_ledger import QueuedChange, SyncLedger, queue_status
 from cockpit.sync.adapter import (
     AuthFailed,
     Misconfigured,
@@ -71,10 +70,6 @@ class Breaker:
         if self.failures >= self.threshold:
             self.opened_at = now
 
-    @property
-    def state(self) -> str:
-        return "open" if self.opened_at else "closed"
-
 
 @dataclass
 class Report:
@@ -93,36 +88,10 @@ class Relay:
         self.incidents = incidents
         self.adapter = adapter
         self.merger = Merger(incidents, adapter.name)
+        self.ledger = SyncLedger(incidents, adapter.name)  # every write about the sync goes through it
         self.breaker = breaker or Breaker()
-
-    # --- bookkeeping ----------------------------------------------------------------------
-    def _note(self, **changes: Any) -> None:
-        with self.incidents.store.write() as session:
-            state = self.merger.state(session)
-            for key, value in changes.items():
-                setattr(state, key, value)
-            session.add(state)
-
-    def _finish(self, op_id: str, state: str, error: str | None = None, payload: dict[str, Any] | None = None,
-                next_at: datetime | None = None, attempts_inc: int = 0) -> None:
-        with self.incidents.store.write() as session:
-            op = session.exec(select(OutboxOp).where(OutboxOp.id == op_id)).one()
-            op.state = state
-            op.last_error = error
-            op.next_attempt_at = next_at
-            op.attempts += attempts_inc
-            if payload is not None:
-                op.payload = payload
-            session.add(op)
-
-    def _save(self, op: OutboxOp, **changes: Any) -> None:
-        """Persist payload bookkeeping (``_token``, ``_sent_at``...) before it is relied on."""
-        payload = {**op.payload, **changes}
-        with self.incidents.store.write() as session:
-            row = session.exec(select(OutboxOp).where(OutboxOp.id == op.id)).one()
-            row.payload = payload
-            session.add(row)
-        op.payload = payload
+        self._note = self.ledger.note
+        self._save = self.ledger.save
 
     # --- push -----------------------------------------------------------------------------
     def push(self, limit: int = 10_000, healthy: bool = False) -> Report:
@@ -131,10 +100,7 @@ class Relay:
         report = Report()
         now = self.incidents.clock()
         blocked: set[str] = set()  # incidents whose earlier op must go first
-        with self.incidents.store.read() as session:
-            ops = session.exec(select(OutboxOp).where(OutboxOp.state == "pending")
-                               .order_by(col(OutboxOp.seq)).limit(limit)).all()
-        for op in ops:
+        for op in self.ledger.pending(limit):
             if op.incident_id in blocked:
                 continue
             waits = op.next_attempt_at is not None and op.next_attempt_at > now
@@ -148,7 +114,7 @@ class Relay:
             try:
                 self._send(op)
             except Settling as exc:
-                self._finish(op.id, "pending", str(exc), next_at=self.incidents.clock()
+                self.ledger.finish(op, OutboxState.PENDING, str(exc), next_at=self.incidents.clock()
                              + timedelta(seconds=exc.retry_after or 0.0), payload={**op.payload, "_wait": "settling"})
                 report.waiting += 1
                 blocked.add(op.incident_id)
@@ -165,7 +131,7 @@ class Relay:
                 report.url_wrong = True
                 break
             except Permanent as exc:
-                self._finish(op.id, "dead", str(exc), attempts_inc=1)
+                self.ledger.finish(op, OutboxState.DEAD, str(exc), attempts_inc=1)
                 self._note(last_error=str(exc), last_attempt_at=self.incidents.clock())
                 report.dead += 1
                 report.errors.append(str(exc))
@@ -178,15 +144,15 @@ class Relay:
                 ended = {**op.payload, "_wait": "rate" if isinstance(exc, RateLimited) else "backoff"}
                 if "_sent_at" in op.payload:
                     ended["_sent_at"] = self.incidents.clock().isoformat()
-                self._finish(op.id, "pending", str(exc), next_at=self.incidents.clock() + timedelta(seconds=delay),
-                             attempts_inc=1, payload=ended)
+                self.ledger.finish(op, OutboxState.PENDING, str(exc), attempts_inc=1, payload=ended,
+                                   next_at=self.incidents.clock() + timedelta(seconds=delay))
                 self._note(reachable=isinstance(exc, Stale), last_error=str(exc),
                            last_attempt_at=self.incidents.clock())
                 report.errors.append(str(exc))
                 blocked.add(op.incident_id)
             else:
                 self.breaker.success()
-                self._finish(op.id, "sent", attempts_inc=1)
+                self.ledger.finish(op, OutboxState.SENT, attempts_inc=1)
                 report.pushed += 1
                 healthy = True
         if report.pushed and not report.errors:
@@ -196,7 +162,7 @@ class Relay:
             self._note(last_push_at=self.incidents.clock(), login_needed=False, url_wrong=False)
         return report
 
-    def _token(self, op: OutboxOp, klass: str) -> str | None:
+    def _token(self, op: QueuedChange, klass: str) -> str | None:
         """The create's idempotency token, persisted with the outbox row before it is used."""
         token = op.payload.get("_token")
         if token is not None:
@@ -211,7 +177,7 @@ class Relay:
         """How long an attempt the client gave up on may still land on the tracker."""
         return float(getattr(self.adapter, "in_flight_seconds", self.adapter.settle_seconds))
 
-    def _create(self, op: OutboxOp, klass: str, send: Callable[[str | None], str],
+    def _create(self, op: QueuedChange, klass: str, send: Callable[[str | None], str],
                 lookup: Callable[[], str | None]) -> str:
         """A create, sent at most once. With a server token (Roundup's Post-Once-Exactly link) the token makes a
         retry safe; a refused token (expired, used, another login's) is dropped for a fresh one once no earlier
@@ -226,7 +192,7 @@ class Relay:
         except TokenRefused as exc:
             return self._renew(op, klass, send, previous, exc)
 
-    def _renew(self, op: OutboxOp, klass: str, send: Callable[[str | None], str], previous: Any,
+    def _renew(self, op: QueuedChange, klass: str, send: Callable[[str | None], str], previous: Any,
                refused: TokenRefused) -> str:
         now = self.incidents.clock()
         if previous is not None:
@@ -246,7 +212,7 @@ class Relay:
         self._save(op, _token=fresh, _renewals=renewals + 1, _sent_at=now.isoformat())
         return send(fresh)
 
-    def _settled_lookup(self, op: OutboxOp, lookup: Callable[[], str | None]) -> str | None:
+    def _settled_lookup(self, op: QueuedChange, lookup: Callable[[], str | None]) -> str | None:
         """Idempotency without server tokens. The time of each attempt is saved before it is sent; a retry
         first waits until that attempt can no longer land (the adapter's ``settle_seconds``), then looks for
         the marker it carried, and only sends again when it is not there."""
@@ -264,20 +230,18 @@ class Relay:
         return None
 
     @staticmethod
-    def _outgoing(op: OutboxOp) -> dict[str, Any]:
+    def _outgoing(op: QueuedChange) -> dict[str, Any]:
         return {k: v for k, v in op.payload.items() if not k.startswith("_")}
 
-    def _send(self, op: OutboxOp) -> None:
-        adapter, merger, svc = self.adapter, self.merger, self.incidents
-        with svc.store.read() as session:
-            remote_incident = merger.link(session, "incident", op.incident_id)
+    def _send(self, op: QueuedChange) -> None:
+        adapter, merger, ledger = self.adapter, self.merger, self.ledger
+        remote_incident = ledger.link("incident", op.incident_id)
         if op.op == "create_incident":
             if remote_incident is not None:
                 return
             remote_id = self._create(op, "issue", lambda token: adapter.create_incident(self._outgoing(op), token),
                                      lambda: adapter.find_incident(op.incident_id))
-            with svc.store.write() as session:
-                merger.set_link(session, "incident", op.incident_id, remote_id)
+            ledger.set_link("incident", op.incident_id, remote_id)
             merger.agree(op.incident_id, {"severity": op.payload.get("severity", ""),
                                           "phase": op.payload.get("phase", ""), "roles": ""})
             return
@@ -285,38 +249,27 @@ class Relay:
             remote_incident = adapter.find_incident(op.incident_id)
             if remote_incident is None:
                 raise Permanent(f"The incident of this change is not in {adapter.name} yet.")
-            with svc.store.write() as session:
-                merger.set_link(session, "incident", op.incident_id, remote_incident)
+            ledger.set_link("incident", op.incident_id, remote_incident)
         if op.op == "add_entry":
-            with svc.store.read() as session:
-                if merger.link(session, "entry", op.entity_id) is not None:
-                    return  # already there (pulled back, or an earlier attempt landed)
+            if ledger.link("entry", op.entity_id) is not None:
+                return  # already there (pulled back, or an earlier attempt landed)
             target = remote_incident
             remote_entry = self._create(op, "msg", lambda token: adapter.add_entry(target, self._outgoing(op), token),
                                         lambda: adapter.find_entry(target, op.entity_id))
-            with svc.store.write() as session:
-                merger.set_link(session, "entry", op.entity_id, remote_entry)
+            ledger.set_link("entry", op.entity_id, remote_entry)
         elif op.op == "update_incident":
             fields = self._current_fields(op)
             if fields:
                 adapter.update_fields(remote_incident, fields)
                 merger.agree(op.incident_id, {k: str(v) for k, v in fields.items()})
 
-    def _current_fields(self, op: OutboxOp) -> dict[str, Any]:
+    def _current_fields(self, op: QueuedChange) -> dict[str, Any]:
         """What to send for a queued field change: the incident's value now (a conflict may have kept the
         tracker's), and nothing for a field the tracker already holds."""
-        from cockpit.domain.severity import Severity
-        from cockpit.service.merge import _current_roles, roles_text
-        from cockpit.store.models import Incident as IncidentRow
-
-        with self.incidents.store.read() as session:
-            incident = session.get(IncidentRow, op.incident_id)
-            state = session.get(SyncState, self.adapter.name)
-            agreed = dict(state.remote_state.get(op.incident_id, {})) if state else {}
-            roles_now = roles_text(_current_roles(session, op.incident_id))
-        if incident is None:
+        now = self.ledger.fields_now(op.incident_id)
+        if now is None:
             return {}
-        current = {"severity": Severity(incident.severity).label, "phase": incident.phase, "roles": roles_now}
+        current, agreed = now
         fields = self._outgoing(op)
         for name, value in current.items():
             if name in fields:
@@ -333,13 +286,11 @@ class Relay:
         host's link, endless pages, too large) parks the pull with its reason and leaves the cursor: the push
         goes on, and the next round reads again. One bad record parks that record only."""
         report = Report()
-        with self.incidents.store.read() as session:
-            state = session.get(SyncState, self.adapter.name)
-            cursor = state.pull_cursor if state else None
+        cursor = self.ledger.pull_cursor()
         started = self.incidents.clock()
         since = cursor - PULL_OVERLAP if cursor else None
         try:
-            pulled = self.adapter.pull(since, self._known_entries)
+            pulled = self.adapter.pull(since, self.ledger.known_entries)
         except (ReadLimit, Permanent) as exc:
             self.merger.park(RemoteProblem("listing", "pull", f"the pull from {self.adapter.name}", str(exc)))
             self._note(reachable=True, login_needed=False, url_wrong=False, last_error=str(exc),
@@ -348,7 +299,7 @@ class Relay:
             report.parked += 1
             return report
         parks, new_parks = self.merger.parks, self.merger.new_parks
-        held = self._known_entries({p.remote_id for p in pulled.problems if p.kind == "entry"})
+        held = self.ledger.known_entries({p.remote_id for p in pulled.problems if p.kind == "entry"})
         for problem in pulled.problems:
             if problem.kind == "entry" and problem.remote_id in held:
                 continue  # an entry this cockpit already has, garbled on the way back: nothing to set aside
@@ -366,16 +317,6 @@ class Relay:
         self._note(pull_cursor=cursor_now, last_pull_at=started, reachable=True, login_needed=False,
                    url_wrong=False)
         return report
-
-    def _known_entries(self, remote_ids: set[str]) -> set[str]:
-        found: set[str] = set()
-        items = sorted(remote_ids)
-        with self.incidents.store.read() as session:
-            for start in range(0, len(items), 500):
-                found.update(session.exec(select(RemoteLink.remote_id).where(
-                    RemoteLink.tracker == self.adapter.name, RemoteLink.kind == "entry",
-                    col(RemoteLink.remote_id).in_(items[start:start + 500]))).all())
-        return found
 
     def run_once(self) -> Report:
         """Pull first (so conflicts are seen before our queued changes overwrite anything), then push.
@@ -404,17 +345,3 @@ class Relay:
             self._note(last_error=None)
         return pushed
 
-
-def queue_status(incidents: IncidentService) -> dict[str, Any]:
-    with incidents.store.read() as session:
-        pending = session.exec(select(OutboxOp).where(OutboxOp.state == "pending")
-                               .order_by(col(OutboxOp.created_at))).all()
-        dead = session.exec(select(OutboxOp).where(OutboxOp.state == "dead")).all()
-        total = len(session.exec(select(Incident.id)).all())
-    oldest = pending[0].created_at if pending else None
-    waiting = [(op.next_attempt_at, op.seq or 0, op) for op in pending if op.next_attempt_at is not None]
-    first = min(waiting, key=lambda item: (item[0], item[1]))[2] if waiting else None
-    return {"queued": len(pending), "oldest_queued_at": oldest, "dead_letters": len(dead), "incidents": total,
-            "next_attempt_at": first.next_attempt_at if first else None,
-            "waiting_reason": (first.last_error or "") if first else "",
-            "waiting_kind": str(first.payload.get("_wait", "backoff")) if first else ""}

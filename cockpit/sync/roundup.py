@@ -26,7 +26,8 @@ import httpx
 from cockpit.domain.ids import tracker_identity
 from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id, roles_text
 from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent, Stale, TokenRefused
-from cockpit.sync.common import entry_content, parse_entry_content, raise_for, request_seconds
+from cockpit.sync.answers import raise_for, request_seconds
+from cockpit.sync.entry_text import entry_content, parse_entry_content
 from cockpit.sync.http import Limits, TrackerHttp
 from cockpit.textsafe import is_number_text, one_line
 

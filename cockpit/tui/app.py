@@ -26,6 +26,7 @@ from cockpit.service.clock import Clock, utc_now
 from cockpit.service.drafts import Drafts
 from cockpit.service.incidents import IncidentService
 from cockpit.textsafe import clipboard_text, literal
+from cockpit.tui.host import CockpitHost
 from cockpit.tui.readonly import SENTENCE, refusal
 from cockpit.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, monochrome_variant
 
@@ -178,7 +179,7 @@ class CockpitApp(App[None]):
         across rounds so its circuit breaker and the tracker's rate-limit pause carry over. A round runs in a
         daemon thread of its own, never in the workers' pool: quitting waits for the pool, and must never wait
         on the network (``on_unmount`` cancels the round's requests and leaves the thread behind)."""
-        from cockpit.sync.runner import open_relay
+        from cockpit.sync.control import open_relay
         from cockpit.sync.settings import load_trackers
 
         def work(svc: IncidentService) -> None:
@@ -226,7 +227,7 @@ class CockpitApp(App[None]):
         except CockpitError:
             pass  # login needed / no keyring: the status line says so
         except Exception:
-            self._log_crash()
+            self.report_crash()
 
     def _ask_who(self) -> None:
         """First start: every entry carries its author's name, so ask for it rather than write as the login."""
@@ -264,7 +265,7 @@ class CockpitApp(App[None]):
             except CockpitError:
                 pass  # the database refused (busy): the local draft keeps it for the next start
             except Exception:
-                self._log_crash()
+                self.report_crash()
         self.exit()
 
     def _land(self, open_incidents: list[Any]) -> None:
@@ -397,7 +398,7 @@ class CockpitApp(App[None]):
                     self.call_from_thread(on_error, exc)
                 return
             except Exception:
-                where = self._log_crash()
+                where = self.report_crash()
                 self.call_from_thread(self.notify, f"An unexpected problem (a bug); details are in {where}. "
                                       "Your data is safe.", severity="error", timeout=15)
                 return
@@ -414,15 +415,20 @@ class CockpitApp(App[None]):
         except NoMatches:
             if isinstance(origin, DOMNode) and not origin.is_attached:
                 return
-            where = self._log_crash()
+            where = self.report_crash()
             self.notify(f"An unexpected problem (a bug); details are in {where}. Your data is safe.",
                         severity="error", timeout=15)
         except CockpitError as exc:
             self.notify(str(exc), severity="error", timeout=8)
         except Exception:
-            where = self._log_crash()
+            where = self.report_crash()
             self.notify(f"An unexpected problem (a bug); details are in {where}. Your data is safe.",
                         severity="error", timeout=15)
 
-    def _log_crash(self) -> Path | str:
+    def report_crash(self) -> Path | str:
         return log_crash("unexpected error in the cockpit screen") or "the log (not writable)"
+
+
+def _hosts(app: CockpitApp) -> CockpitHost:
+    """Never called: mypy checks here that the app offers everything a screen may ask of it."""
+    return app

@@ -5,17 +5,18 @@ ever reads the store, so a slow or dead Prometheus never holds up a key."""
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import Any
+
+from textual.app import App
 
 from cockpit.errors import CockpitError
-
-if TYPE_CHECKING:
-    from cockpit.tui.app import CockpitApp
+from cockpit.tui.host import host_of
 
 
 class SignalsRefresher:
-    def __init__(self, app: CockpitApp) -> None:
+    def __init__(self, app: App[Any]) -> None:
         self.app = app
+        self.host = host_of(app)
         self.note = ""  # what the pane should say about the source (none configured, a bad settings file)
         self.rounds = 0
         self._lock = threading.Lock()
@@ -48,18 +49,18 @@ class SignalsRefresher:
             from cockpit.service.slo_files import slo_folders
             from cockpit.sources.refresh import configured_source, refresh
 
-            library = self._library.get(slo_folders(self.app.config.slo_dirs))
+            library = self._library.get(slo_folders(self.host.config.slo_dirs))
             source = configured_source()
             if source is None or not library.slos:
                 return
             with source:
                 # two at a time: in the background, gentler on the server (and on a small machine) beats faster
-                report = refresh(Signals(self.app.service), library, source, clock=self.app.clock, workers=2)
+                report = refresh(Signals(self.host.service), library, source, clock=self.host.clock, workers=2)
             self.note = report.source_error or ""
         except CockpitError as exc:
             self.note = str(exc)
         except Exception:
-            self.app._log_crash()
+            self.host.report_crash()
         finally:
             self.rounds += 1
             self._lock.release()

@@ -484,9 +484,8 @@ def test_a_token_without_access_pauses_the_tracker_instead_of_refusing_each_chan
         ("status", 403, "Resource not accessible by personal access token")]
     report = relay.run_once()
     assert report.dead == 0 and "may not do this in acme/incidents" in report.errors[0]
-    from cockpit.store.models import SyncState
-    from cockpit.sync.runner import summary
+    from cockpit.service.sync_ledger import tracker_state
+    from cockpit.sync.control import summary
 
-    with svc.store.read() as session:
-        assert summary(session.get(SyncState, "gh"), 1, 0) == "login needed"
+    assert summary(tracker_state(svc, "gh"), 1, 0) == "login needed"
     assert [o.state for o in outbox(svc)].count("pending") == 1  # nothing lost, nothing dead-lettered

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable, Input
 
 from cockpit.domain.lifecycle import Phase
@@ -343,6 +344,7 @@ async def test_hostile_text_renders_literally(make_app, tmp_path: Path, tui_cloc
         assert "\\u202eevil" in str(app.screen.query("Static")[1].render())
 
 
+@pytest.mark.slow  # 100,000 entries written and read: seconds, not milliseconds
 async def test_a_huge_timeline_scrolls(make_app, tmp_path: Path) -> None:
     from benchmarks.common import fill_timeline
 

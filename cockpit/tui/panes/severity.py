@@ -162,8 +162,8 @@ class SeverityPane(Widget, can_focus=True):
         text.append("\n")
         if self.proposing:
             more = f" (+{len(self.proposal) - 1} more)" if len(self.proposal) > 1 else ""
-            # the key first: at 80x24 the pane cuts the end of this line
-            text.append(f"⚠ v: review proposed SLA breach imminent: {literal(self.proposal[0])}{more}\n",
+            # the key early: at 80x24 the pane cuts the end of this line; the trigger's name stays on one row
+            text.append(f"⚠ SLA breach imminent (v: review): {literal(self.proposal[0])}{more}\n",
                         style("matrix--proposal", partial=True))
         if self.pending:
             text.append(f"Enter applies: {self.preview.explanation}", style("matrix--why", partial=True))

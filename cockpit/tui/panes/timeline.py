@@ -18,7 +18,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from cockpit.domain.incident import Entry
+from cockpit.domain.incident import RULE_KINDS, Entry
 from cockpit.textsafe import one_line
 
 #: What the kind filter offers (``system`` covers everything the cockpit writes itself).
@@ -27,7 +27,7 @@ KIND_CHOICES: tuple[tuple[str, str], ...] = (
     ("change", "changes"), ("deploy", "deploys"), ("runbook", "runbook steps"), ("comms", "comms sent"),
     ("system", "phase, severity, roles and other cockpit entries"),
 )
-SYSTEM_KINDS = frozenset({"phase", "severity", "role", "handover", "declared", "system", "conflict"})
+SYSTEM_KINDS = RULE_KINDS
 WIDE = 100  # from this width the UTC time gets its own column with seconds
 LEAD = 12  # characters of context kept before a search match that would sit past the right edge
 

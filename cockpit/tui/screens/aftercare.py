@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from markdown_it import MarkdownIt
 from rich.text import Text
@@ -24,12 +24,10 @@ from cockpit.service.aftercare import Aftercare
 from cockpit.service.handoffs import Handoffs
 from cockpit.service.runbooks import library_folders, load_library
 from cockpit.textsafe import literal
+from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.panes.status import StatusLine
 from cockpit.tui.screens.dialogs import Confirm, CopyView, TextPrompt
 from cockpit.tui.screens.header import IncidentHeaderScreen
-
-if TYPE_CHECKING:
-    from cockpit.tui.app import CockpitApp
 
 SEPARATOR = " | "
 SAVE_DELAY_S = 0.3
@@ -74,8 +72,8 @@ class HandoffScreen(Screen[None]):
         self._stored: dict[str, str] = {}
 
     @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
+    def cockpit(self) -> CockpitHost:
+        return host_of(self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="handoff-head")
@@ -446,8 +444,8 @@ class ReportScreen(Screen[None]):
         self.year, self.month = 0, 0
 
     @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
+    def cockpit(self) -> CockpitHost:
+        return host_of(self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="report-month")

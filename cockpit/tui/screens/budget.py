@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,13 +11,11 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from cockpit.textsafe import one_line
+from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.panes.budget import ErrorBudgetPane
 
-if TYPE_CHECKING:
-    from cockpit.tui.app import CockpitApp
 
-
-def load_readings(app: CockpitApp, services: tuple[str, ...], done: Callable[[Any], None]) -> None:
+def load_readings(app: CockpitHost, services: tuple[str, ...], done: Callable[[Any], None]) -> None:
     """The stored SLO figures of ``services``, read off the screen's thread."""
     from cockpit.service.signals import Signals
 
@@ -34,8 +32,8 @@ class BudgetScreen(Screen[None]):
         self.services = services
 
     @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
+    def cockpit(self) -> CockpitHost:
+        return host_of(self.app)
 
     def compose(self) -> ComposeResult:
         pane = ErrorBudgetPane(id="budget-full")

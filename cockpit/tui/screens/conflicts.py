@@ -6,7 +6,7 @@ next sync reads it again). Each r asks first, saying what a yes does."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,10 +18,8 @@ from textual.widgets.option_list import Option
 from cockpit.service.merge import ConflictView, Merger, ParkedView, parked_records, release_parked, restore_conflict
 from cockpit.service.outbox import DeadLetter, dead_letters, retry_dead
 from cockpit.textsafe import one_line
+from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.screens.dialogs import Confirm
-
-if TYPE_CHECKING:
-    from cockpit.tui.app import CockpitApp
 
 
 class ConflictsScreen(Screen[None]):
@@ -37,8 +35,8 @@ class ConflictsScreen(Screen[None]):
         self.parked: list[ParkedView] = []
 
     @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
+    def cockpit(self) -> CockpitHost:
+        return host_of(self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Sync conflicts, failed changes and parked records · r restores the value that lost, "

@@ -7,7 +7,6 @@ field.
 from __future__ import annotations
 
 from datetime import UTC
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
@@ -24,9 +23,7 @@ from cockpit.domain.severity import IMPACTS, SCOPES, TRIGGER_LABELS, Impact, Sco
 from cockpit.domain.when import parse_started
 from cockpit.errors import InvalidInput
 from cockpit.textsafe import one_line
-
-if TYPE_CHECKING:
-    from cockpit.tui.app import CockpitApp
+from cockpit.tui.host import CockpitHost, host_of
 
 TRIGGER_SHORT = {"data_loss": "Data loss", "security_pii": "PII breach", "revenue": "Revenue",
                  "sla_breach": "SLA breach"}
@@ -51,8 +48,8 @@ class DeclareScreen(Screen[None]):
     ]
 
     @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
+    def cockpit(self) -> CockpitHost:
+        return host_of(self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="preview")

@@ -3,16 +3,14 @@ severity and an overdue check-in never hide behind a full-screen view."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from cockpit.service.incidents import IncidentDetail
+from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.panes.status import StatusLine
-
-if TYPE_CHECKING:
-    from cockpit.tui.app import CockpitApp
 
 
 class IncidentHeaderScreen(Screen[None]):
@@ -21,8 +19,8 @@ class IncidentHeaderScreen(Screen[None]):
     incident_id: str
 
     @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
+    def cockpit(self) -> CockpitHost:
+        return host_of(self.app)
 
     def start_header(self) -> None:
         self._header_token: tuple[str, int] | None = None

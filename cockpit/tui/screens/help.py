@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,8 +11,7 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-if TYPE_CHECKING:
-    from cockpit.tui.app import CockpitApp
+from cockpit.tui.host import host_of
 
 
 def bindings_of(node: DOMNode) -> list[Binding]:
@@ -52,7 +48,7 @@ class HelpScreen(ModalScreen[None]):
         self.rows: list[tuple[str, str, str]] = []  # (keys, what it does, binding id)
 
     def compose(self) -> ComposeResult:
-        cockpit: CockpitApp = self.app  # type: ignore[assignment]
+        cockpit = host_of(self.app)
         table = Table(box=None, expand=True, show_header=True, header_style="bold")
         table.add_column("Key", no_wrap=True)
         table.add_column("Does")
@@ -76,10 +72,3 @@ class HelpScreen(ModalScreen[None]):
 def _pretty(keys: str) -> str:
     names = {"right_square_bracket": "]", "left_square_bracket": "[", "slash": "/", "question_mark": "?"}
     return ", ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
-
-
-def iter_ids(groups: Iterable[tuple[str, list[Binding]]]) -> Iterable[str]:
-    for _, bindings in groups:
-        for binding in bindings:
-            if binding.id:
-                yield binding.id

@@ -20,6 +20,7 @@ from cockpit.domain.severity import Severity, classify
 from cockpit.errors import InvalidInput
 from cockpit.service.incidents import IncidentDetail
 from cockpit.textsafe import literal, one_line
+from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.panes.budget import ErrorBudgetPane
 from cockpit.tui.panes.phase import PhaseBar
 from cockpit.tui.panes.roles import RolesPane
@@ -30,7 +31,6 @@ from cockpit.tui.screens.dialogs import Confirm, EntryDetail, PickSeveral, TextP
 
 if TYPE_CHECKING:
     from cockpit.service.runs import RunState
-    from cockpit.tui.app import CockpitApp
 
 #: Quick prefixes in the entry line: "/d Roll back" logs a decision.
 PREFIXES: dict[str, str] = {"/d": "decision", "/a": "action", "/s": "status", "/n": "note", "/c": "change",
@@ -82,8 +82,8 @@ class IncidentScreen(Screen[None]):
         self._sending = False
 
     @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
+    def cockpit(self) -> CockpitHost:
+        return host_of(self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -138,7 +138,7 @@ class IncidentScreen(Screen[None]):
 
         def check(svc: Any) -> tuple[tuple[str, int], IncidentDetail | None, list[Any], int]:
             if refresh_sync:
-                from cockpit.sync.runner import status_line
+                from cockpit.sync.control import status_line
                 from cockpit.sync.settings import trackers_path
 
                 try:

@@ -5,7 +5,7 @@ declare."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,9 +16,7 @@ from textual.widgets.data_table import ColumnKey
 
 from cockpit.service.incidents import IncidentSummary
 from cockpit.textsafe import one_line
-
-if TYPE_CHECKING:
-    from cockpit.tui.app import CockpitApp
+from cockpit.tui.host import CockpitHost, host_of
 
 
 def minutes(delta: timedelta) -> str:
@@ -57,8 +55,8 @@ class IncidentListScreen(Screen[None]):
         self.missing: set[str] = set()  # resolved incidents whose required postmortem is not written
 
     @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
+    def cockpit(self) -> CockpitHost:
+        return host_of(self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Incidents · open ones first, most severe first · Enter opens · n declares"),

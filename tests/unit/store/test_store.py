@@ -65,7 +65,7 @@ def test_a_failed_use_case_leaves_nothing_behind(svc: IncidentService, db_path: 
     def broken_enqueue(*args: object, **kwargs: object) -> None:
         raise RuntimeError("outbox write failed")
 
-    monkeypatch.setattr(svc, "_enqueue", broken_enqueue)
+    monkeypatch.setattr(svc, "enqueue_in", broken_enqueue)
     with pytest.raises(RuntimeError):
         svc.add_entry(snap.ref, "this must not be half-written")
     raw = sqlite3.connect(db_path)

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cockpit.sync.common import capped_wait, entry_content, parse_entry_content, wait_words
+from cockpit.sync.answers import capped_wait, wait_words
+from cockpit.sync.entry_text import entry_content, parse_entry_content
 from cockpit.sync.http import OriginRefused, TrackerHttp, origin_of
 
 

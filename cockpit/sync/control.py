@@ -1,4 +1,5 @@
-"""Wiring: the configured tracker, its credential and adapter, a relay; and the sync status summary."""
+"""How the CLI and the TUI control the sync: the configured tracker, its credential and adapter, a relay; logins
+checked before they are saved; and the sync status summary and its sentences."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Any
 from cockpit.errors import InvalidInput
 from cockpit.service.incidents import IncidentService
 from cockpit.service.merge import Merger
-from cockpit.store.models import SyncState
-from cockpit.sync.relay import Relay, queue_status
+from cockpit.service.sync_ledger import TrackerState, queue_status, tracker_state
+from cockpit.sync.relay import Relay
 from cockpit.sync.settings import Tracker, load_trackers, secret_for
 from cockpit.textsafe import one_line
 
@@ -55,7 +56,7 @@ def _minutes_since(moment: datetime | None, now: datetime) -> int | None:
     return None if moment is None else int((now - moment).total_seconds() // 60)
 
 
-def summary(state: SyncState | None, queued: int, oldest_minutes: int | None, dead: int = 0, parked: int = 0) -> str:
+def summary(state: TrackerState | None, queued: int, oldest_minutes: int | None, dead: int = 0, parked: int = 0) -> str:
     """The status line's words: synced / N queued, oldest 12 min / tracker unreachable / login needed / tracker
     URL looks wrong; with ", N failed" when changes were refused for good (``cockpit sync failed``) and ", N parked"
     when records from the tracker were set aside (``cockpit sync status`` says why)."""
@@ -64,7 +65,7 @@ def summary(state: SyncState | None, queued: int, oldest_minutes: int | None, de
     return f"{words}, {parked} parked" if parked else words
 
 
-def _summary(state: SyncState | None, queued: int, oldest_minutes: int | None) -> str:
+def _summary(state: TrackerState | None, queued: int, oldest_minutes: int | None) -> str:
     if state is not None and state.login_needed:
         return "login needed"
     if state is not None and state.url_wrong:
@@ -84,8 +85,7 @@ def status_rows(incidents: IncidentService) -> list[dict[str, Any]]:
     oldest = _minutes_since(queue["oldest_queued_at"], now)
     rows = []
     for tracker in load_trackers():
-        with incidents.store.read() as session:
-            state = session.get(SyncState, tracker.name)
+        state = tracker_state(incidents, tracker.name)
         merger = Merger(incidents, tracker.name)
         conflicts = merger.conflicts()
         parked = merger.parked()
@@ -108,7 +108,7 @@ def status_rows(incidents: IncidentService) -> list[dict[str, Any]]:
     return rows
 
 
-def waiting_for(state: SyncState | None, queue: dict[str, Any], now: datetime) -> str | None:
+def waiting_for(state: TrackerState | None, queue: dict[str, Any], now: datetime) -> str | None:
     """What the queue waits for, in a sentence (None when nothing waits)."""
     if not queue["queued"]:
         return None
@@ -158,15 +158,6 @@ def check_login(tracker: Tracker, secret: str) -> str | None:
     return None
 
 
-def login_accepted(incidents: IncidentService, name: str) -> None:
-    """The tracker accepted a secret just now: "login needed" no longer tells the truth."""
-    with incidents.store.write() as session:
-        state = session.get(SyncState, name)
-        if state is not None and (state.login_needed or state.last_error):
-            state.login_needed, state.last_error = False, None
-            session.add(state)
-
-
 def login_state(tracker: Tracker, incidents: IncidentService | None) -> str:
     """How ``tracker list`` describes the login: "logged in", "login needed" (no secret), or "refused" (there is
     a secret, but the tracker's last answer to it was 401)."""
@@ -177,8 +168,7 @@ def login_state(tracker: Tracker, incidents: IncidentService | None) -> str:
     except LoginNeeded:
         return "login needed"
     if incidents is not None:
-        with incidents.store.read() as session:
-            state = session.get(SyncState, tracker.name)
+        state = tracker_state(incidents, tracker.name)
         if state is not None and state.login_needed:
             return "refused"
     return "logged in"
