@@ -6,7 +6,7 @@ The weekly SRE review (W) is here too."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -24,13 +24,11 @@ from cockpit.errors import CockpitError
 from cockpit.service.catalog import CatalogService, ServiceView, open_catalog
 from cockpit.service.incidents import IncidentService
 from cockpit.textsafe import control_characters, literal, one_line
+from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.screens.dialogs import Confirm, CopyView, TextPrompt
 
-if TYPE_CHECKING:
-    from cockpit.tui.app import CockpitApp
 
-
-def catalog_for(app: CockpitApp, svc: IncidentService) -> CatalogService:
+def catalog_for(app: CockpitHost, svc: IncidentService) -> CatalogService:
     """The catalog joined with the store (run in a worker: it reads files)."""
     config = app.config
     return open_catalog(svc, config.service_dirs, config.slo_dirs, config.runbook_dirs)
@@ -64,8 +62,8 @@ class ServicesScreen(Screen[None]):
         self.problems: list[str] = []
 
     @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
+    def cockpit(self) -> CockpitHost:
+        return host_of(self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Services · ↑↓ picks one · r walks its readiness review · W weekly review"),
@@ -255,8 +253,8 @@ class ReadinessScreen(Screen[None]):
         self.saved_to: str | None = None
 
     @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
+    def cockpit(self) -> CockpitHost:
+        return host_of(self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="prr-title")
@@ -461,8 +459,8 @@ class WeeklyScreen(Screen[None]):
         self.markdown = ""
 
     @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
+    def cockpit(self) -> CockpitHost:
+        return host_of(self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="weekly-week")
@@ -542,7 +540,7 @@ class ServiceSuggester(Suggester):
         return None
 
 
-def catalog_names(app: CockpitApp, svc: IncidentService) -> list[str]:
+def catalog_names(app: CockpitHost, svc: IncidentService) -> list[str]:
     from cockpit.service.catalog import load_catalog, service_folders
 
     return sorted(load_catalog(service_folders(app.config.service_dirs)).services)
