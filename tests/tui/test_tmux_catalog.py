@@ -31,6 +31,20 @@ def wait_any(tmux: Tmux, *texts: str, timeout: float = 15.0) -> str:
     raise AssertionError(f"none of {texts} appeared; the screen shows:\n{tmux.screen()}")
 
 
+def typed_in(tmux: Tmux, text: str) -> None:
+    """Type into the evidence prompt until the text shows: keys sent while the prompt is still taking focus (a
+    loaded machine) reach no field, so they are sent again, never assumed."""
+    for _ in range(5):
+        tmux.keys("C-u")  # the old evidence is offered: replace it
+        tmux.type(text)
+        try:
+            wait_any(tmux, text, timeout=3)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"'{text}' never reached the evidence field")
+
+
 def test_readiness_walk_in_the_real_terminal(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
     store = Store.open(db)
@@ -56,8 +70,7 @@ def test_readiness_walk_in_the_real_terminal(tmp_path: Path) -> None:
             tmux.keys("f" if check.id == "deploy.canary" else "n" if check.id.startswith("data.") else "p")
             following = f"item {index + 2}/28" if index < len(rd.CHECKLIST) - 1 else "PASS (answered)"
             if wait_any(tmux, "Evidence for", following) == "Evidence for":
-                tmux.keys("C-u")  # the old evidence is offered: replace it
-                tmux.type(f"checked {index + 1}")
+                typed_in(tmux, f"checked {index + 1}")
                 tmux.keys("Enter")
                 tmux.wait_for(following)
         tmux.keys("C-s")
