@@ -291,3 +291,34 @@ async def test_the_walker_shows_auto_remediation_and_runs_none(make_app, sample_
         assert ("connection_pool_exhausted: available_connections = 0 → Kill idle connections, increase pool "
                 "temporarily · escalate if Pool exhausted again within 1 hour") in text
         assert "the cockpit never runs it" in text
+
+
+async def test_in_a_browser_the_walk_reads_and_writes_no_file(make_app, sample_db: Path, services_dir: Path) -> None:
+    from cockpit.tui.readonly import SENTENCE
+
+    app = make_app(sample_db, read_only=True)
+    said: list[str] = []
+    original = app.notify
+
+    def notify(message: str, **kwargs: Any) -> None:
+        said.append(message)
+        original(message, **kwargs)
+
+    app.notify = notify  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await open_services(pilot)
+        await pilot.press("down", "r")  # reading the review is fine
+        await wait_until(pilot, lambda: isinstance(app.screen, ReadinessScreen) and app.screen.review is not None)
+        walk: ReadinessScreen = app.screen  # type: ignore[assignment]
+        before = dict(walk.review.answers)  # type: ignore[union-attr]
+        await pilot.press("p", "f", "n", "e", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ReadinessScreen) and walk.review is not None
+        assert walk.review.answers == before and not walk.changed
+        await pilot.press("y")  # copying the Markdown is reading
+        await settle(pilot)
+        assert isinstance(app.screen, CopyView)
+    for name in ("Pass", "Fail", "N/A", "Evidence", "Save file"):
+        assert f"“{name}” is off: {SENTENCE}" in said, name
+    assert sorted(p.name for p in (services_dir / "readiness").iterdir()) == [
+        "checkout-api-2026-11-20.yaml", "payment-gateway-2026-10-20.yaml"]
