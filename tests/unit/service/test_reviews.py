@@ -145,3 +145,38 @@ def test_the_postmortem_flags_orphan_action_items(built: tuple[Reviews, dict[str
     # AI-001 has owner, date and ticket; AI-002 has none; AI-003/004 are done
     assert ("**Orphan action items** (every item needs an owner, a date and a ticket): AI-002 (no owner, no date, "
             "no ticket)") in text
+
+
+def test_the_commands_give_the_same_known_answers(built: tuple[Reviews, dict[str, str]],
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from cockpit.cli import main
+
+    reviews, refs = built
+    monkeypatch.delenv("COCKPIT_SERVICE_DIRS", raising=False)  # the reviews need no catalog
+    db = str(reviews.incidents.store.path)
+
+    def run(*args: str) -> dict[str, object]:
+        with pytest.raises(SystemExit) as exited:
+            main(["--db", db, *args])
+        out = capsys.readouterr()
+        assert exited.value.code in (0, None), out.err
+        loaded = json.loads(out.out)
+        assert isinstance(loaded, dict)
+        return loaded
+
+    w = run("review", "weekly", "--week", "2026-W47", "--format", "json")["weekly_review"]
+    assert isinstance(w, dict)
+    assert w["incidents"]["by_severity"] == {"SEV1": 1, "SEV2": 0, "SEV3": 1, "SEV4": 1}
+    assert [(i["ref"], i["duration_minutes"], i["postmortem"]) for i in w["incidents"]["items"]] == [
+        (refs["A"], 70.0, "missing"), (refs["B"], 10.0, None), (refs["C"], 5.0, "written")]
+    assert (w["on_call"]["pages"], w["on_call"]["off_hours"], w["on_call"]["pages_per_shift"]) == (3, 2, 1.5)
+    assert w["action_items"]["orphans"] == 1 and w["reliability_work"]["automation_shipped"] == 1
+    m = run("review", "monthly", "--month", "2026-11", "--format", "json")["monthly_report"]
+    assert isinstance(m, dict)
+    assert m["incidents"]["total"] == 4 and m["incidents"]["mttr_minutes"] == 23.8
+    assert m["postmortems"] == {"required": 3, "written": 1, "missing": m["postmortems"]["missing"]}
+    assert sorted(m["postmortems"]["missing"]) == sorted([refs["A"], refs["D"]])
+    assert m["toil"]["hours_spent"] is None and m["slo_summary"] is None
