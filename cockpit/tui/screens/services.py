@@ -235,9 +235,9 @@ class ReadinessScreen(Screen[None]):
     """
 
     BINDINGS = [
-        Binding("p", "answer('pass')", "Pass", id="readiness.pass"),
-        Binding("f", "answer('fail')", "Fail", id="readiness.fail"),
-        Binding("n", "answer('na')", "N/A", id="readiness.na"),
+        Binding("p", "verdict('pass')", "Pass", id="readiness.pass"),
+        Binding("f", "verdict('fail')", "Fail", id="readiness.fail"),
+        Binding("n", "verdict('na')", "N/A", id="readiness.na"),
         Binding("e", "evidence", "Evidence", id="readiness.evidence"),
         Binding("ctrl+s", "save", "Save file", id="readiness.save", priority=True),
         Binding("y", "copy", "Copy Markdown", id="readiness.copy"),
@@ -328,7 +328,7 @@ class ReadinessScreen(Screen[None]):
         for column, cell in zip(("STATUS", "CAT", "CHECK"), self._cells(check), strict=True):
             table.update_cell(check.id, column, cell)
 
-    def action_answer(self, key: str) -> None:
+    def action_verdict(self, key: str) -> None:
         review, check = self.review, self.current()
         if review is None or check is None:
             return
