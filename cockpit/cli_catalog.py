@@ -213,7 +213,8 @@ def assess(app: AppContext, name: str, propose_only: bool, as_json: bool) -> Non
         s = proposal.get(d.key)
         click.echo(f"  store: {s.score} — {one_line(s.evidence)}" if s else f"  store: {am.no_evidence(d.key)}")
         score = click.prompt("  score", type=click.IntRange(1, 5), default=s.score if s else None)
-        evidence = click.prompt("  evidence", default=s.evidence if s else None, show_default=False).strip()
+        evidence = click.prompt("  evidence (Enter keeps the store's)" if s else "  evidence",
+                                default=s.evidence if s else None, show_default=False).strip()
         if not evidence:
             raise InvalidInput("Every score needs an evidence note.")
         if found := control_characters(evidence):
