@@ -229,12 +229,14 @@ class Facts:
     shifts: int = 0
     deployment_frequency: str = ""
     alert_lint: str | None = None  # from the alerts issue, when it is wired; None: not available
+    readiness: Mapping[str, str] = field(default_factory=dict)  # the latest readiness review: item id -> status
+    readiness_date: str = ""
 
 
 def propose(facts: Facts) -> dict[str, Score]:
-    """A proposed score with its evidence for each dimension the store has facts on. Dimensions without facts
-    (chaos, capacity, toil) get no number: their evidence says what is missing, under the key with score 0
-    left out (see ``no_evidence``)."""
+    """A proposed score with its evidence for each dimension the store (or the latest readiness review) has facts
+    on. Dimensions without facts (chaos and toil; capacity without a review) get no number: ``no_evidence`` says
+    what is missing."""
     out: dict[str, Score] = {}
     # SLOs
     if facts.slos == 0:
@@ -251,8 +253,17 @@ def propose(facts: Facts) -> dict[str, Score]:
                                f"({facts.budget_state}); {facts.slos - facts.slos_with_runbook} without a runbook")
     # Monitoring
     lint = facts.alert_lint or "alert lint not available"
-    if facts.slos_measured:
-        out["monitoring"] = Score(3, f"SLIs measured from Prometheus ({facts.slos_measured}); {lint}")
+    observability = ("monitoring.golden_signals", "monitoring.structured_logging", "monitoring.tracing")
+    seen = [key for key in observability if facts.readiness.get(key) == "pass"]
+    if facts.slos_measured and len(seen) == len(observability):
+        out["monitoring"] = Score(4, f"SLIs measured from Prometheus ({facts.slos_measured}); golden signals, "
+                                     f"structured logs and tracing passed the readiness review of "
+                                     f"{facts.readiness_date}; {lint}")
+    elif facts.slos_measured:
+        gaps = [key.split(".")[1].replace("_", " ") for key in observability if key not in seen]
+        review = (f"; not passed in the readiness review of {facts.readiness_date}: {', '.join(gaps)}"
+                  if facts.readiness else "")
+        out["monitoring"] = Score(3, f"SLIs measured from Prometheus ({facts.slos_measured}){review}; {lint}")
     elif facts.pages:
         out["monitoring"] = Score(2, f"alerts page ({facts.pages} page(s)) but no SLI is measured; {lint}")
     # Incident response
@@ -277,6 +288,15 @@ def propose(facts: Facts) -> dict[str, Score]:
         out["automation"] = Score(3, f"deploys {deploys} (a pipeline); no auto-remediation in its runbooks")
     elif deploys:
         out["automation"] = Score(2, f"deploys {deploys}; no auto-remediation in its runbooks")
+    # Capacity planning: the readiness review's load test and auto-scaling items
+    load, scaling = facts.readiness.get("capacity.load_tested"), facts.readiness.get("capacity.autoscaling")
+    if load or scaling:
+        passed = [name for name, status in (("load tested to 2x peak", load), ("auto-scaling tested", scaling))
+                  if status == "pass"]
+        score = {2: 4, 1: 3}.get(len(passed), 2)
+        out["capacity"] = Score(score, f"readiness review of {facts.readiness_date}: "
+                                       + (", ".join(passed) if passed else "neither load tested nor auto-scaling "
+                                                                           "tested (reactive)"))
     # On-call health: the seed's pages per shift (< 2 healthy, 2-5 warning, > 5 critical)
     if facts.pages is not None and facts.shifts:
         per_shift = facts.pages / facts.shifts
@@ -296,7 +316,7 @@ def propose(facts: Facts) -> dict[str, Score]:
 
 NO_EVIDENCE = {
     "chaos": "the cockpit holds no chaos experiments: score from your Game Day records",
-    "capacity": "the cockpit holds no capacity model: score from your forecasting",
+    "capacity": "no readiness review answers the load test or auto-scaling: score from your forecasting",
     "toil": "the cockpit holds no toil inventory: score from your toil tracking",
 }
 

@@ -289,6 +289,7 @@ class CatalogService:
         dues = self.postmortems(name)
         pages, shifts = self._pages(name, now - timedelta(days=28), now)
         figures = alert_figures(name, now - timedelta(days=28), now)
+        review = self.catalog.latest_review(name)
         return am.Facts(
             service=name, slos=slos, slos_measured=measured, slos_with_runbook=linked,
             budget_state=self._states().get(name), runbooks=len(books), runbooks_current=current,
@@ -298,6 +299,8 @@ class CatalogService:
             orphan_actions=self._orphans(name), pages=pages, shifts=shifts,
             deployment_frequency=entry.deployment_frequency,
             alert_lint=figures.lint_text if figures else None,
+            readiness={k: a.status for k, a in review.answers.items()} if review else {},
+            readiness_date=review.on.isoformat() if review else "",
         )
 
     def readiness_facts(self, name: str) -> rd.ReadinessFacts:

@@ -216,3 +216,21 @@ def test_proposals_for_monitoring_automation_and_the_rest() -> None:
     assert "chaos" not in made and "toil" not in made and "capacity" not in made
     assert "no chaos experiments" in am.no_evidence("chaos")
     assert am.propose(am.Facts("s"))["slos"] == am.Score(1, "no SLO file names s")
+
+
+@pytest.mark.parametrize(("load", "scaling", "score"), [("pass", "pass", 4), ("pass", None, 3), ("fail", "fail", 2),
+                                                        (None, None, None)])
+def test_capacity_proposal_from_the_readiness_review(load: str | None, scaling: str | None,
+                                                     score: int | None) -> None:
+    answers = {k: v for k, v in (("capacity.load_tested", load), ("capacity.autoscaling", scaling)) if v}
+    made = am.propose(am.Facts("s", readiness=answers, readiness_date="2026-11-20"))
+    assert (made["capacity"].score if "capacity" in made else None) == score
+
+
+def test_monitoring_reaches_4_only_with_observability_passed_in_review() -> None:
+    all_three = {"monitoring.golden_signals": "pass", "monitoring.structured_logging": "pass",
+                 "monitoring.tracing": "pass"}
+    assert am.propose(am.Facts("s", slos_measured=1, readiness=all_three))["monitoring"].score == 4
+    two = {**all_three, "monitoring.tracing": "fail"}
+    made = am.propose(am.Facts("s", slos_measured=1, readiness=two, readiness_date="2026-11-20"))["monitoring"]
+    assert made.score == 3 and "not passed in the readiness review of 2026-11-20: tracing" in made.evidence

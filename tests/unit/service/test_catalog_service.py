@@ -88,3 +88,12 @@ def test_monthly_notes_are_kept_and_edited(catalog: CatalogService) -> None:
                      "next_month_priorities": ["Top-5 runbooks"]}
     assert Reviews(catalog).notes("2026-11") == notes  # read back through the store
     assert Reviews(catalog).notes("2026-10") == {"highlights": [], "concerns": [], "next_month_priorities": []}
+
+
+def test_capacity_and_monitoring_evidence_from_the_stored_review(catalog: CatalogService) -> None:
+    made = am.propose(catalog.facts("checkout-api"))
+    # sample_data/services/readiness/checkout-api-2026-11-20.yaml: load test passed, auto-scaling not answered,
+    # golden signals and structured logging passed, tracing failed
+    assert made["capacity"] == am.Score(3, "readiness review of 2026-11-20: load tested to 2x peak")
+    assert made["monitoring"].score == 3
+    assert "not passed in the readiness review of 2026-11-20: tracing" in made["monitoring"].evidence
