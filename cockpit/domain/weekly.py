@@ -161,7 +161,7 @@ def to_markdown(data: Mapping[str, Any]) -> str:
             lines.append(f"| {_md(item['ref'])} {_md(item['title'])} | {item['severity']} | {dur} | "
                          f"{item['postmortem'] or 'not required'} |")
     if inc["postmortems_missing"]:
-        lines.append(f"\nPostmortems missing: {', '.join(inc['postmortems_missing'])}")
+        lines.append(f"\nPostmortems still missing (any week): {', '.join(inc['postmortems_missing'])}")
     ai = w["action_items"]
     lines += ["", f"Open postmortem action items: {ai['open']} (overdue {ai['overdue']}, orphan {ai['orphans']})"]
     for row in ai["items"]:
