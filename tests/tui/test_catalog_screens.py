@@ -175,7 +175,7 @@ async def test_meeting_timer_counts_each_part(make_app, sample_db: Path, service
         await pilot.press("n")
         tui_clock.advance(minutes=16)
         meeting.show()
-        assert "2. Timeline (15 min): over by 01:00 · running · 20 min in" in shown(app)
+        assert "2. Timeline (15 min): over by 01:00 · running · 20 of 60 min in" in shown(app)
         await pilot.press("space")  # pause: time stands still
         tui_clock.advance(minutes=5)
         meeting.show()

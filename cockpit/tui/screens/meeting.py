@@ -69,8 +69,9 @@ class MeetingScreen(IncidentHeaderScreen):
         name, minutes, _ = MEETING[self.part]
         state = "running" if self.running_since is not None else "paused (space starts)"
         total = sum(self._spent(i) for i in range(len(MEETING)))
-        head = Text(f"Postmortem review meeting (60 min) · {self.part + 1}. {name} ({minutes} min): "
-                    f"{clock.text()} · {state} · {int(total // 60)} min in", no_wrap=True, overflow="ellipsis")
+        # the part and its clock first: a narrow terminal cuts the end of the line
+        head = Text(f"{self.part + 1}. {name} ({minutes} min): {clock.text()} · {state} · {int(total // 60)} of 60 "
+                    "min in · postmortem review meeting", no_wrap=True, overflow="ellipsis")
         if clock.over:
             head.stylize("reverse")
         self.query_one("#meeting-head", Static).update(head)
