@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import platform
 
-from benchmarks import bench_runbooks, bench_slo, bench_store, bench_sync, bench_tui, bench_web
+from benchmarks import bench_alerts, bench_runbooks, bench_slo, bench_store, bench_sync, bench_tui, bench_web
 
 
 def main() -> None:
@@ -20,6 +20,7 @@ def main() -> None:
     bench_sync.main(quick=args.quick)
     bench_web.main(quick=args.quick)
     bench_slo.main(quick=args.quick)
+    bench_alerts.main(quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -65,17 +65,43 @@ def svc(store: Store, clock: FakeClock) -> IncidentService:
     return IncidentService(store, "alice", clock=clock)
 
 
+#: Commands that keep a real child process: keyring backends chosen once per process, loops stopped by signals,
+#: servers. Everything else runs in this process (the same ``main``, the same exit codes), which is much quicker.
+REAL_PROCESS_COMMANDS = frozenset({"tracker", "sync", "serve", "demo"})
+
+
 def run_cli(*args: str, db: Path | None = None, env: dict[str, str] | None = None,
             input_text: str | None = None, timeout: float = 60,
-            prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
-    """Run the real ``cockpit`` command in a child process (``prefix``: a wrapper such as setpriv)."""
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    argv = [*prefix, sys.executable, "-m", "cockpit"]
-    if db is not None:
-        argv += ["--db", str(db)]
-    return subprocess.run([*argv, *args], capture_output=True, text=True, env=full_env, input=input_text,
-                          timeout=timeout, cwd=ROOT)
+            prefix: tuple[str, ...] = (), real_process: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run the ``cockpit`` command: in this process through its real entry point, or the real command in a child
+    process (``prefix``: a wrapper such as setpriv; typed input; the commands above; ``real_process``)."""
+    argv = [*(["--db", str(db)] if db is not None else []), *args]
+    if real_process or prefix or input_text is not None or (args and args[0] in REAL_PROCESS_COMMANDS):
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        return subprocess.run([*prefix, sys.executable, "-m", "cockpit", *argv], capture_output=True, text=True,
+                              env=full_env, input=input_text, timeout=timeout, cwd=ROOT)
+    return _run_in_process(argv, env or {})
+
+
+def _run_in_process(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    from click.testing import CliRunner
+
+    from cockpit.cli.main import main
+
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        with CliRunner().isolation(env=env) as (out, err, _):
+            try:
+                main(argv)
+                code = 0
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+            stdout, stderr = out.getvalue().decode(), err.getvalue().decode()
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(["cockpit", *argv], code, stdout, stderr)
 
 
 def without_root_powers() -> tuple[str, ...]:
@@ -116,6 +142,19 @@ def prometheus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[obje
 
     folder = tmp_path_factory.mktemp("prometheus")
     with local_prometheus.run_prometheus(build(folder)) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def alertmanager_server() -> Iterator[object]:
+    """A real Alertmanager (Debian's prometheus-alertmanager) on a free loopback port, no gossip, a temporary storage
+    path; started once per test session (per xdist worker). Tests tell their alerts apart by a label of their own."""
+    from cockpit.sources import local_alertmanager
+
+    if not local_alertmanager.available():
+        pytest.skip("Debian's prometheus-alertmanager is not installed; scripts/install-system-deps.sh installs it "
+                    "when run as root")
+    with local_alertmanager.run_alertmanager() as running:
         yield running
 
 

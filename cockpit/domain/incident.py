@@ -29,6 +29,7 @@ class EntryKind(StrEnum):
     SYSTEM = "system"
     RUNBOOK = "runbook"
     CONFLICT = "conflict"
+    ALERT = "alert"  # from Alertmanager: fired, attached, silenced, resolved
 
 
 ENTRY_KINDS: tuple[str, ...] = tuple(kind.value for kind in EntryKind)

@@ -16,6 +16,10 @@ from typing import Any
 from cockpit.domain.slo import alert_windows, error_budget, format_duration
 from cockpit.domain.slo_spec import WINDOW_PLACEHOLDER, Measure, SloDefinition
 
+#: How long a burn-rate condition holds before its alert fires (the multi-window pair already smooths; this only
+#: keeps a single odd evaluation from paging).
+ALERT_FOR = "2m"
+
 #: The label the cockpit's batched queries put on each part of the answer.
 PART_LABEL = "cockpit_q"
 
@@ -126,6 +130,8 @@ def rule_groups(slos: Sequence[SloDefinition], runbook_base: str = "") -> dict[s
                 "alert": f"SLOBurnRate_{_slug(slo.service)}_{_slug(slo.sli)}_{_slug(alert.name)}",
                 "expr": (f"slo:sli_error:ratio_rate{short}{selector} >= {threshold}\n"
                          f"and\nslo:sli_error:ratio_rate{long}{selector} >= {threshold}"),
+                # the seed's alert design rules (`cockpit alerts lint`): a `for:`, so one odd evaluation never pages
+                "for": ALERT_FOR,
                 "labels": {**labels, "severity": alert.severity, "burn_rate_alert": alert.name},
                 "annotations": {
                     "summary": (f"{slo.service} {slo.sli}: error budget burning at {alert.factor:g}x or faster "

@@ -159,6 +159,9 @@ class Aftercare:
         for incident_id in ids:
             detail = svc.get(incident_id, with_timeline=False)
             incidents.append((detail.snapshot, detail.metrics))
+        from cockpit.service.alerts import AlertLog
+
+        pages += AlertLog(svc).page_records()  # real pages from the alert log (#10); sample pages stay for the demo
         report = rp.monthly(period, incidents, pages, shifts, actions, today, proposed=proposed)
         from cockpit.service.signals import Signals
 

@@ -27,8 +27,9 @@ from sqlmodel import Session
 from cockpit.errors import ReadOnly, StoreConflict, StoreError, StoreLocked
 
 #: The newest migration. ``tests/unit/test_migrations.py`` checks it against alembic's head.
-SCHEMA_HEAD = "0009_safe3am"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006_web", "0007_slo", "0008_sync", "0009_safe3am")
+SCHEMA_HEAD = "0010_alerts"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006_web", "0007_slo", "0008_sync", "0009_safe3am",
+                    "0010_alerts")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DEFAULT_BUSY_TIMEOUT_S = 5.0
 

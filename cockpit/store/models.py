@@ -300,3 +300,64 @@ class IncidentBudget(SQLModel, table=True):
     consumed_pct: float | None = None
     consumed_until: datetime | None = _time(nullable=True)
     resolved: bool = False  # the figures at resolution are in: nothing more to read
+
+
+class AlertLogRow(SQLModel, table=True):
+    """One alert as Alertmanager reported it, by fingerprint (added by migration 0010_alerts): fired, silenced or
+    resolved, first and last seen, the incident it belongs to. Kept so the alerts show, with their age, offline."""
+
+    __tablename__ = "alert_log"
+
+    fingerprint: str = Field(primary_key=True, max_length=32)
+    name: str
+    service: str
+    level: str | None = None  # P0..P3, or None when the severity label names no level
+    group_key: str = Field(index=True)
+    labels: dict[str, str] = _json(dict)
+    annotations: dict[str, str] = _json(dict)
+    state: str = Field(index=True)  # firing | silenced | resolved
+    starts_at: datetime = _time(index=True)
+    first_seen_at: datetime = _time()
+    last_seen_at: datetime = _time()
+    resolved_at: datetime | None = _time(nullable=True)
+    incident_id: str | None = Field(default=None, foreign_key="incident.id")
+    acknowledged_at: datetime | None = _time(nullable=True)
+    acknowledged_by: str | None = None
+    false_positive: bool = False
+    fired_count: int = 1
+
+
+class AlertSilenceRow(SQLModel, table=True):
+    """An acknowledgement's silence (added by migration 0010_alerts). Written before it is sent: ``pending`` until
+    Alertmanager holds it (``active``), ``expiring`` once the incident resolved, then ``expired``. The comment
+    carries ``[cockpit:<id>]``, looked for before creating, so it exists at most once however often it is sent."""
+
+    __tablename__ = "alert_silence"
+
+    id: str = Field(primary_key=True, max_length=36)
+    incident_id: str | None = Field(default=None, foreign_key="incident.id")
+    reference: str
+    target: str  # "alert <fingerprint>" or "group <key>"
+    matchers: list[dict[str, Any]] = _json(list)
+    created_by: str
+    comment: str
+    starts_at: datetime = _time()
+    ends_at: datetime = _time()
+    state: str = Field(default="pending", index=True)
+    remote_id: str | None = None
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime = _time()
+
+
+class AlertSourceState(SQLModel, table=True):
+    """The alert source's last poll (added by migration 0010_alerts): when it last answered, why not since, and the
+    records it sent that could not be read."""
+
+    __tablename__ = "alert_source_state"
+
+    name: str = Field(primary_key=True)
+    last_ok_at: datetime | None = _time(nullable=True)
+    attempted_at: datetime | None = _time(nullable=True)
+    error: str | None = None
+    quarantined: list[str] = _json(list)

@@ -33,6 +33,7 @@ from cockpit.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, mo
 if TYPE_CHECKING:
     from cockpit.sync.relay import Relay
     from cockpit.sync.settings import Tracker
+    from cockpit.tui.alerts import AlertsPoller
     from cockpit.tui.signals import SignalsRefresher
 
 
@@ -51,6 +52,7 @@ class CockpitApp(App[None]):
         Binding("C", "conflicts", "Sync conflicts & failures", show=False, id="app.conflicts"),
         Binding("V", "services", "Services", show=False, id="app.services"),
         Binding("W", "weekly", "Weekly review", show=False, id="app.weekly"),
+        Binding("A", "alerts", "Alerts", show=False, id="app.alerts"),
     ]
 
     def __init__(
@@ -83,6 +85,7 @@ class CockpitApp(App[None]):
         self.last_incident_id: str | None = None  # the incident the list was opened from
         self.responder = service.author
         self.signals: SignalsRefresher | None = None
+        self.alerts: AlertsPoller | None = None
         self.drafts = Drafts(drafts_dir(), service.store.path)
         folders = theme_dirs if theme_dirs is not None else [data_folder("themes"), config_dir() / "themes"]
         themes, self.theme_problems = load_themes(folders)
@@ -171,6 +174,11 @@ class CockpitApp(App[None]):
 
         self.signals = SignalsRefresher(self)  # SLO figures from Prometheus, in the background
         self.signals.start()
+        from cockpit.tui.alerts import AlertsPoller
+
+        self.alerts = AlertsPoller(self)  # alerts from Alertmanager, in the background (#10)
+        if not self.read_only:
+            self.alerts.start()
         if self.sync_interval:
             self.set_interval(self.sync_interval, self._sync_round)
 
@@ -210,6 +218,8 @@ class CockpitApp(App[None]):
 
     def on_unmount(self) -> None:
         self._quitting = True
+        if self.alerts is not None:
+            self.alerts.stop()
         relay = self._relay
         if relay is not None:
             cancel = getattr(relay.adapter, "cancel", None)
@@ -325,6 +335,16 @@ class CockpitApp(App[None]):
         from cockpit.tui.screens.services import WeeklyScreen
 
         self.push_screen(WeeklyScreen())
+
+    def action_alerts(self) -> None:
+        from cockpit.tui.screens.alerts import AlertsScreen
+
+        for screen in reversed(self.screen_stack):  # `a` attaches to the incident the alerts were opened from
+            if isinstance(getattr(screen, "incident_id", None), str):
+                self.last_incident_id = screen.incident_id
+                break
+        if not isinstance(self.screen, AlertsScreen):
+            self.push_screen(AlertsScreen())
 
     def action_conflicts(self) -> None:
         from cockpit.tui.screens.conflicts import ConflictsScreen

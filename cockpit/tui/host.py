@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from cockpit.config import Config
 from cockpit.errors import CockpitError
+from cockpit.service.alerts import AlertLog
 from cockpit.service.clock import Clock
 from cockpit.service.drafts import Drafts
 from cockpit.service.incidents import IncidentService
@@ -20,6 +21,17 @@ if TYPE_CHECKING:
 
 class SignalsNote(Protocol):
     note: str  # what the budget pane says about the live source (none configured, unreachable, ...)
+
+
+class AlertsFeed(Protocol):
+    note: str  # what the alerts screen says about the source
+    settings: Any
+
+    def log(self) -> AlertLog: ...
+
+    def seen(self) -> None: ...
+
+    def round(self) -> None: ...
 
 
 class CockpitHost(Protocol):
@@ -35,6 +47,9 @@ class CockpitHost(Protocol):
     last_incident_id: str | None
     @property
     def signals(self) -> SignalsNote | None: ...
+
+    @property
+    def alerts(self) -> AlertsFeed | None: ...
 
     def call_service(self, work: Callable[[IncidentService], Any], on_done: Callable[[Any], None] | None = None,
                      *, group: str = "db", quiet: bool = False,

@@ -36,6 +36,8 @@ READ_ONLY_SAFE: frozenset[str] = frozenset({
     "weekly.previous", "weekly.next", "weekly.go", "weekly.this_week", "weekly.copy", "weekly.back",
     "postmortem.meeting", "meeting.toggle", "meeting.next", "meeting.previous", "meeting.back",
     "help.close", "dialog.cancel", "dialog.no",
+    "app.alerts", "alerts.back", "alerts.open", "alerts.up", "alerts.down", "alerts.page_up", "alerts.page_down",
+    "alerts.first", "alerts.last",
 })
 
 SENTENCE = ("This cockpit is open in a browser, read-only: changes are made from the cockpit in a terminal "

@@ -22,7 +22,7 @@ def cockpit(capsys: pytest.CaptureFixture[str], *args: str, stdin: str | None = 
             monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str, str]:
     import io
 
-    from cockpit.cli import main
+    from cockpit.cli.main import main
 
     if stdin is not None and monkeypatch is not None:
         monkeypatch.setattr("sys.stdin", io.StringIO(stdin))

@@ -21,7 +21,7 @@ NASTY = ["a\x1b[31mb", "nul\x00name", "bell\x07", "del\x7f", "c1\x9b31m", "rlo\u
 
 
 def cockpit(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    from cockpit.cli import main
+    from cockpit.cli.main import main
 
     with pytest.raises(SystemExit) as exited:
         main(list(args))

@@ -30,7 +30,7 @@ SAMPLE_RUNBOOKS = ROOT / "sample_data" / "runbooks"
 
 def cockpit(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """The real command's entry point in process: its exit code, standard output and standard error."""
-    from cockpit.cli import main
+    from cockpit.cli.main import main
 
     with pytest.raises(SystemExit) as exited:
         main(list(args))

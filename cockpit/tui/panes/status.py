@@ -62,12 +62,19 @@ class StatusLine(Widget):
             (f" {due} ", "status--overdue" if overdue else "status--due"),
             (f" {compact_sync(self.sync_state)}" if compact else f" sync: {self.sync_state} ", "status--sync"),
         ]
+        pages = int(getattr(getattr(self.app, "alerts", None), "new_pages", 0) or 0)
+        if pages:  # page-level alerts that arrived while the person was elsewhere: a count, never a dialog
+            word = "page" if pages == 1 else "pages"
+            tail.insert(0, (f" {pages} {word} (A) " if compact else f" {pages} new {word}: A ", "status--overdue"))
         if not compact and self.responder:  # who is writing (at 80 columns the phase bar says it)
             tail.append((f" you: {one_line(self.responder)[:24]} ", "status--you"))
         fixed = sum(len(chunk) for chunk, _ in head + tail) + 2
+        if pages and not compact and self.responder and self.size.width - fixed < 24:
+            fixed -= len(tail.pop()[0])  # the page count and the title come before who is writing
         if fixed > self.size.width and compact:  # still too wide without a title: the elapsed time goes next
-            fixed -= len(tail[1][0])
-            tail.pop(1)
+            at = 2 if pages else 1  # the elapsed time (after the page count, when there is one)
+            fixed -= len(tail[at][0])
+            tail.pop(at)
         room = self.size.width - fixed
         title = one_line(snap.title)
         if len(title) > room:  # the title gives way first: the state on the right must stay whole

@@ -152,7 +152,7 @@ def test_the_commands_give_the_same_known_answers(built: tuple[Reviews, dict[str
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
-    from cockpit.cli import main
+    from cockpit.cli.main import main
 
     reviews, refs = built
     monkeypatch.delenv("COCKPIT_SERVICE_DIRS", raising=False)  # the reviews need no catalog

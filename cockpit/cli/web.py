@@ -1,7 +1,6 @@
 """Command line of the web side: ``status-page build``, ``serve``, and ``comms ... --publish``.
 
-``register(cli)`` adds them to the main group (one line in ``cockpit.cli``). Nothing here imports ``cockpit.cli``:
-the group's context object is used through the small protocol below. Heavy imports (Jinja2, textual-serve) wait
+``extend_comms`` gives the main group's ``comms`` command its ``--publish``. Heavy imports (Jinja2, textual-serve) wait
 until a command runs, so the CLI's start-up stays as it was.
 """
 
@@ -20,7 +19,7 @@ from cockpit.errors import InvalidInput
 
 
 class Context(Protocol):
-    """What the main group's context object (``cockpit.cli.AppContext``) offers."""
+    """What the main group's context object (``cockpit.cli.common.AppContext``) offers."""
 
     def config(self) -> Any: ...
 
@@ -154,7 +153,7 @@ def _publish_comms(app: Context, ref: str, template: str, public_title: str | No
     click.echo(f"Published as “{one_line(notice.public_title)}” and logged as sent; {where}.", err=True)
 
 
-def _extend_comms(group: click.Group) -> None:
+def extend_comms(group: click.Group) -> None:
     """Give the main group's ``comms`` command ``--publish`` and ``--public-title``, keeping the rest as it is."""
     command = group.commands.get("comms")
     if command is None or command.callback is None:
@@ -184,8 +183,4 @@ def _extend_comms(group: click.Group) -> None:
     command.callback = callback
 
 
-def register(group: click.Group) -> None:
-    """Add the web commands to the main ``cockpit`` group."""
-    group.add_command(status_page)
-    group.add_command(serve)
-    _extend_comms(group)
+COMMANDS: list[click.Command] = [status_page, serve]

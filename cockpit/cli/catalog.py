@@ -10,10 +10,8 @@ from typing import Any
 
 import click
 
-from cockpit.cli import AppContext, emit_json
+from cockpit.cli.common import AppContext, emit_json, pass_ctx
 from cockpit.errors import InvalidInput
-
-pass_ctx = click.make_pass_decorator(AppContext)
 
 
 def catalog_service(app: AppContext) -> Any:
@@ -42,7 +40,6 @@ def _service() -> None:
     config file (or COCKPIT_SERVICE_DIRS), with assessments/ and readiness/ beside them."""
 
 
-#: Typed here, not inferred: cockpit.cli imports this module to register it, and a cycle hides inferred types.
 service: click.Group = click.group("service")(_service)
 
 
@@ -334,5 +331,4 @@ def today_utc() -> date:
     return datetime.now(UTC).date()
 
 
-#: Typed here, not inferred: cockpit.cli imports this module to register them, and a cycle hides inferred types.
-COMMANDS: tuple[click.Command, ...] = (service, assess, prr, review)
+COMMANDS: list[click.Command] = [service, assess, prr, review]

@@ -7,14 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from cockpit.cli import AppContext, emit_json, iso, json_option, parse_when
+from cockpit.cli.common import AppContext, emit_json, iso, json_option, parse_when, pass_ctx
 from cockpit.errors import InvalidInput
 
-pass_ctx = click.make_pass_decorator(AppContext)
+if TYPE_CHECKING:  # imported when a command runs: the CLI starts quickly
+    from cockpit.service.slo_files import SloLibrary
 
 
 def _slo() -> None:
@@ -26,11 +27,10 @@ def _slo() -> None:
     """
 
 
-#: Typed here, not inferred: cockpit.cli imports this module to register it, and a cycle hides inferred types.
 slo: click.Group = click.group("slo")(_slo)
 
 
-def _library(app: AppContext) -> Any:
+def _library(app: AppContext) -> SloLibrary:
     from cockpit.service.slo_files import load_library, slo_folders
 
     return load_library(slo_folders(app.config().slo_dirs))
@@ -369,3 +369,6 @@ def demo_signals(shift: timedelta) -> Iterator[str]:
             yield f"Demo Prometheus on {running.url} over the sample data (stopped when the demo ends)."
         finally:
             os.environ.pop(URL_VARIABLE, None)
+
+
+COMMANDS: list[click.Command] = [slo]

@@ -1,0 +1,110 @@
+"""What every command group shares: the context (database, responder, config), JSON output, times, and the
+choices built from the domain's enums."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from cockpit.domain.incident import PERSON_KINDS
+from cockpit.domain.lifecycle import Phase
+from cockpit.domain.roles import Role
+
+if TYPE_CHECKING:  # imported when a command runs: `cockpit --help` stays quick
+    from cockpit.config import Config
+    from cockpit.service.incidents import IncidentService
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+IMPACT_CHOICES = ["core-down", "degraded", "non-core-down", "cosmetic"]  # option spellings of Impact
+SCOPE_CHOICES = ["one-user", "lt25", "gt25", "all"]  # option spellings of Scope
+ROLE_CHOICES = [role.value for role in Role]
+PHASE_CHOICES = [phase.value.lower() for phase in Phase]
+NOTE_KINDS = list(PERSON_KINDS)  # the kinds a person writes, from the domain
+TEMPLATE_CHOICES = ["initial", "customer", "resolution"]
+
+
+@dataclass
+class AppContext:
+    db: Path | None
+    responder: str | None
+    _service: IncidentService | None = None
+
+    def config(self) -> Config:
+        from cockpit.config import load_config
+
+        return load_config()
+
+    def db_path(self) -> Path:
+        from cockpit.config import default_db_path
+
+        if self.db is not None:
+            return self.db
+        path = default_db_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def service(self) -> IncidentService:
+        if self._service is None:
+            from cockpit.service.incidents import IncidentService
+            from cockpit.store.db import Store
+
+            author = self.responder or self.config().responder
+            self._service = IncidentService(Store.open(self.db_path()), author)
+        return self._service
+
+    def close(self) -> None:
+        """The command is done: close the database (checkpointing its journal, as the end of a process does)."""
+        if self._service is not None:
+            self._service.store.close()
+            self._service = None
+
+
+pass_ctx = click.make_pass_decorator(AppContext)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
+
+
+def emit_json(data: Any) -> None:
+    from cockpit.textsafe import json_safe
+
+    click.echo(json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
+
+
+def iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def local_and_utc(moment: datetime, seconds: bool = True) -> str:
+    fmt = "%H:%M:%S" if seconds else "%H:%M"
+    local = moment.astimezone()
+    return f"{local:%Y-%m-%d} {local.strftime(fmt)} ({moment.astimezone(UTC).strftime(fmt)}Z)"
+
+
+def parse_when(text: str) -> datetime:
+    """An ISO 8601 time (UTC if no zone), a relative one like ``-15m`` or ``15 min ago``, or a UTC clock time."""
+    from cockpit.domain.when import parse_started
+
+    return parse_started(text, datetime.now(UTC))
+
+
+
+def run_tui(app: AppContext, demo: bool = False) -> None:
+    """Open the cockpit screen on the context's database (a demo never syncs with a real tracker)."""
+    from cockpit.tui.app import CockpitApp
+
+    service = app.service()
+    config = app.config()
+    if demo:
+        CockpitApp(service, config, sync_interval=0, sync_state="demo: no sync").run()
+    else:  # nobody said who is typing (no --as, COCKPIT_RESPONDER or config): the cockpit asks once
+        CockpitApp(service, config, ask_responder=app.responder is None and config.responder_source == "login").run()
+

@@ -1,0 +1,112 @@
+"""The ``cockpit`` command: the root group, one module per command group registered below, and the entry
+point that turns every error a person can cause into one sentence and an exit code.
+
+Every error a person can cause prints one sentence on standard error and exits non-zero;
+``--json`` prints machine-readable data where a command prints data.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from cockpit import __version__
+from cockpit.cli import actions, alerts, catalog, demo, handoffs, incidents, postmortems, runbooks, slo, sync, web
+from cockpit.cli.common import AppContext, run_tui
+from cockpit.errors import CockpitError, InvalidInput
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             invoke_without_command=True)
+@click.option("--db", type=click.Path(readable=False, path_type=Path), default=None, metavar="PATH",
+              help="Database file (default: $COCKPIT_DB, else the user data directory).")
+@click.option("--as", "responder", default=None, metavar="NAME",
+              help="Responder name for this command (default: $COCKPIT_RESPONDER, config, login name).")
+@click.version_option(__version__, prog_name="cockpit")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None, responder: str | None) -> None:
+    """Incident Cockpit: run a live incident from the terminal, offline-first.
+
+    With no command, opens the cockpit screen: the most severe open incident (then the most recently
+    active), or the incident list when none is open (ctrl+q quits, ? lists every key). On first start
+    with no --as, COCKPIT_RESPONDER or config name, it asks who you are.
+
+    \b
+    Quick start:
+      cockpit incident open "Checkout 500s" --impact core-down --scope gt25 --revenue
+      cockpit note K7Q2 "Rolled back v2.14.2" --kind action
+      cockpit role assign K7Q2 ic priya
+      cockpit incident phase K7Q2 triage
+      cockpit incident show K7Q2 --json
+
+    References look like INC-K7Q2M9XF; any unique prefix (K7Q2) works.
+    """
+    if responder is not None:
+        from cockpit.textsafe import control_characters
+
+        if found := control_characters(responder):
+            raise InvalidInput(f"--as NAME contains a control character ({found}); type the name as plain text.")
+    ctx.obj = AppContext(db=db.expanduser() if db else None, responder=responder)
+    ctx.call_on_close(ctx.obj.close)
+    if ctx.invoked_subcommand is None:
+        run_tui(ctx.obj)
+
+
+
+#: One line per command group: a new group is a module in this package with its COMMANDS, added here.
+GROUPS = (incidents, runbooks, actions, postmortems, handoffs, sync, slo, alerts, catalog, web, demo)
+for _group in GROUPS:
+    for _command in _group.COMMANDS:
+        cli.add_command(_command)
+web.extend_comms(cli)  # comms ... --publish
+
+
+def main(argv: list[str] | None = None) -> None:
+    from cockpit.textsafe import literal, one_line
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        result = cli.main(args=argv, prog_name="cockpit", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "cockpit"
+        click.echo(f"error: {literal(exc.format_message())} (see '{where} --help')", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"error: {literal(exc.format_message())}", err=True)
+        sys.exit(exc.exit_code)
+    except CockpitError as exc:
+        click.echo(f"error: {one_line(str(exc))}", err=True)
+        sys.exit(exc.exit_code)
+    except UnicodeEncodeError:
+        click.echo("error: an argument is not valid text in this system's encoding (UTF-8); retype it.", err=True)
+        sys.exit(2)
+    except RuntimeError as exc:
+        if "home directory" not in str(exc):
+            raise
+        click.echo(f"error: {one_line(str(exc))}; write the path out in full instead of using ~user.", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("Interrupted; nothing half-written was kept.", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(0)
+    except Exception:
+        from cockpit.config import log_crash
+
+        path = log_crash()
+        where = f"; details are in {path}" if path else ""
+        click.echo(f"error: an unexpected problem stopped the cockpit (a bug){where}. Your data is safe.",
+                   err=True)
+        sys.exit(70)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+if __name__ == "__main__":
+    main()
