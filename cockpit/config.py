@@ -20,7 +20,8 @@ from cockpit.yamldoc import YamlDocument, read_yaml
 
 APP_NAME = "incident-cockpit"
 KNOWN_KEYS = {"responder", "theme", "keymap", "runbook_dirs", "trackers", "handoff_ack_minutes", "status_page",
-              "slo_dirs", "slo_breach_horizon_hours", "chaos_dirs", "toil_dirs", "capacity_dirs"}
+              "slo_dirs", "slo_breach_horizon_hours", "chaos_dirs", "toil_dirs", "capacity_dirs",
+              "service_dirs"}
 
 
 def config_dir() -> Path:
@@ -71,6 +72,7 @@ class Config:
     handoff_ack_minutes: int = 60
     slo_dirs: list[Path] = field(default_factory=list)
     slo_breach_horizon_hours: float = 24.0
+    service_dirs: list[Path] = field(default_factory=list)
     chaos_dirs: list[Path] = field(default_factory=list)
     toil_dirs: list[Path] = field(default_factory=list)
     capacity_dirs: list[Path] = field(default_factory=list)
@@ -132,14 +134,14 @@ def load_config(path: Path | None = None) -> Config:
         if not isinstance(value, str) or not value.strip():
             assert doc is not None
             raise InvalidInput(f"Config file {doc.problem(('slo_dirs', index), 'must be a folder path')}")
-    improve_dirs: dict[str, list[Path]] = {}
-    for kind in ("chaos_dirs", "toil_dirs", "capacity_dirs"):
+    listed_dirs: dict[str, list[Path]] = {}
+    for kind in ("service_dirs", "chaos_dirs", "toil_dirs", "capacity_dirs"):
         listed = need(kind, list, "a list of folders") or []
         for index, value in enumerate(listed):
             if not isinstance(value, str) or not value.strip():
                 assert doc is not None
                 raise InvalidInput(f"Config file {doc.problem((kind, index), 'must be a folder path')}")
-        improve_dirs[kind] = [Path(str(d)).expanduser() for d in listed]
+        listed_dirs[kind] = [Path(str(d)).expanduser() for d in listed]
     horizon = data.get("slo_breach_horizon_hours", 24)
     if isinstance(horizon, bool) or not isinstance(horizon, (int, float)) or not 0 < horizon <= 24 * 90:
         assert doc is not None
@@ -163,9 +165,10 @@ def load_config(path: Path | None = None) -> Config:
         handoff_ack_minutes=ack,
         slo_dirs=[Path(str(d)).expanduser() for d in slo_dirs],
         slo_breach_horizon_hours=float(horizon),
-        chaos_dirs=improve_dirs["chaos_dirs"],
-        toil_dirs=improve_dirs["toil_dirs"],
-        capacity_dirs=improve_dirs["capacity_dirs"],
+        service_dirs=listed_dirs["service_dirs"],
+        chaos_dirs=listed_dirs["chaos_dirs"],
+        toil_dirs=listed_dirs["toil_dirs"],
+        capacity_dirs=listed_dirs["capacity_dirs"],
         raw=data,
     )
 

@@ -45,11 +45,14 @@ def action_add(app: AppContext, description: str, ref: str | None, type_: str, o
 
 
 def _action_json(item: Any) -> dict[str, Any]:
+    from cockpit.domain.discipline import orphan_gaps
+
     today = datetime.now(UTC).date()
     return {"id": item.key, "type": item.type, "description": item.description, "owner": item.owner,
             "priority": item.priority, "deadline": item.deadline.isoformat() if item.deadline else None,
             "status": item.status, "ticket": item.ticket, "incident": item.incident_ref or None,
-            "overdue": item.overdue(today)}
+            "overdue": item.overdue(today),
+            "orphan": [] if item.status == "done" else orphan_gaps(item.owner, item.deadline, item.ticket)}
 
 
 @action.command("list")
@@ -59,7 +62,8 @@ def _action_json(item: Any) -> dict[str, Any]:
 @json_option
 @pass_ctx
 def action_list(app: AppContext, ref: str | None, show_all: bool, overdue: bool, as_json: bool) -> None:
-    """Action items, open first; overdue ones are marked."""
+    """Action items, open first; overdue ones and orphans (no owner, date or ticket) are marked."""
+    from cockpit.domain.discipline import orphan_gaps, orphan_text
     from cockpit.service.aftercare import Aftercare
     from cockpit.textsafe import one_line
 
@@ -74,6 +78,8 @@ def action_list(app: AppContext, ref: str | None, show_all: bool, overdue: bool,
         click.echo("No action items.")
     for i in items:
         flag = " OVERDUE" if i.overdue(today) else ""
+        if i.status != "done" and (gaps := orphan_gaps(i.owner, i.deadline, i.ticket)):
+            flag += f" {orphan_text(gaps)}"  # the seed's anti-pattern: every item needs owner + date + ticket
         due = i.deadline.isoformat() if i.deadline else "no date"
         click.echo(f"{i.key} {i.priority} {i.type:<8} {i.status:<11} {due}{flag}  {one_line(i.owner) or '—'}: "
                    f"{one_line(i.description)}")

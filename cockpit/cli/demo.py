@@ -40,6 +40,7 @@ def demo(ctx: click.Context, no_ui: bool) -> None:
     from cockpit.cli.improve import demo_dirs
 
     demo_dirs(folder / "demo-improve")  # copies of the sample experiments, toil and capacity files
+    os.environ["COCKPIT_SERVICE_DIRS"] = str(SAMPLE_DIR / "services")  # and the sample service catalog (#11)
     if not no_ui:
         from cockpit.cli.slo import demo_signals
         from cockpit.sources.local_alertmanager import demo_alerts

@@ -93,20 +93,30 @@ def incident_list(app: AppContext, show_all: bool, as_json: bool) -> None:
 
     items = app.service().list_incidents(include_closed=show_all)
     if as_json:
+        missing = _postmortems_missing(app)
         emit_json([{
             "id": s.id, "ref": s.ref, "title": s.title, "severity": s.severity.label, "phase": s.phase.value,
             "ic": s.commander, "services": list(s.services), "declared_at": iso(s.declared_at),
-            "updated_at": iso(s.updated_at), "open": s.phase.is_open,
+            "updated_at": iso(s.updated_at), "open": s.phase.is_open, "postmortem_missing": s.ref in missing,
         } for s in items])
         return
     if not items:
         click.echo("No open incidents." if not show_all else "No incidents.")
         return
     now = datetime.now(UTC)
+    missing = _postmortems_missing(app) if show_all else {}
     click.echo(f"{'REF':<13} {'SEV':<4} {'PHASE':<8} {'AGE':>6}  {'IC':<12} TITLE")
     for s in items:
+        flag = f"  [postmortem missing: {missing[s.ref]}]" if s.ref in missing else ""
         click.echo(f"{s.ref:<13} {s.severity.label:<4} {s.phase.value:<8} {age_words(s.declared_at, now):>6}  "
-                   f"{one_line(s.commander or '—')[:12]:<12} {one_line(s.title)}")
+                   f"{one_line(s.commander or '—')[:12]:<12} {one_line(s.title)}{flag}")
+
+
+def _postmortems_missing(app: AppContext) -> dict[str, str]:
+    """Resolved incidents whose required postmortem is not written (the seed's "when to write postmortems")."""
+    from cockpit.service.catalog import postmortem_dues
+
+    return {d.ref: "; ".join(d.reasons) for d in postmortem_dues(app.service(), only_missing=True)}
 
 
 def _show_json(detail: IncidentDetail) -> dict[str, Any]:

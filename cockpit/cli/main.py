@@ -14,7 +14,20 @@ from pathlib import Path
 import click
 
 from cockpit import __version__
-from cockpit.cli import actions, alerts, demo, handoffs, improve, incidents, postmortems, runbooks, slo, sync, web
+from cockpit.cli import (
+    actions,
+    alerts,
+    catalog,
+    demo,
+    handoffs,
+    improve,
+    incidents,
+    postmortems,
+    runbooks,
+    slo,
+    sync,
+    web,
+)
 from cockpit.cli.common import AppContext, run_tui
 from cockpit.errors import CockpitError, InvalidInput
 
@@ -57,7 +70,7 @@ def cli(ctx: click.Context, db: Path | None, responder: str | None) -> None:
 
 
 #: One line per command group: a new group is a module in this package with its COMMANDS, added here.
-GROUPS = (incidents, runbooks, actions, postmortems, handoffs, sync, slo, alerts, improve, web, demo)
+GROUPS = (incidents, runbooks, actions, postmortems, handoffs, sync, slo, alerts, catalog, improve, web, demo)
 for _group in GROUPS:
     for _command in _group.COMMANDS:
         cli.add_command(_command)

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from cockpit.domain.discipline import orphan_gaps
 from cockpit.domain.incident import Entry, IncidentSnapshot
 from cockpit.domain.metrics import IncidentMetrics, format_duration
 from cockpit.domain.severity import Severity
@@ -248,6 +249,11 @@ def to_markdown(pm: Postmortem) -> str:
                   f"{' (proposed)' if a.proposed else ''} | {_md_escape(a.owner)} | "
                   f"{a.deadline.isoformat() if a.deadline else ''} | {a.status} | {_md_escape(a.ticket)} |"
                   for a in pm.action_items]
+        orphans = [(a.key, orphan_gaps(a.owner, a.deadline, a.ticket)) for a in pm.action_items
+                   if not a.proposed and a.status != "done"]
+        if found := [f"{key} ({', '.join(f'no {g}' for g in gaps)})" for key, gaps in orphans if gaps]:
+            lines += ["", f"**Orphan action items** (every item needs an owner, a date and a ticket): "
+                          f"{', '.join(found)}"]
     if pm.blame_flags:
         lines += ["", "## Blameless check (advice)"]
         lines += [f"- “{_md_escape(f.sentence)}” — {f.suggestion}" for f in pm.blame_flags]

@@ -201,7 +201,7 @@ def to_markdown(report: dict[str, object]) -> str:
              "", "## Incidents per week", "", "| Week of | SEV1 | SEV2 | SEV3 | SEV4 |", "|---|---|---|---|---|"]
     for week in data["weekly_incidents"]:
         lines.append(f"| {week['week_of']} | {week['SEV1']} | {week['SEV2']} | {week['SEV3']} | {week['SEV4']} |")
-    if "slo_summary" in data and "error_budget" in data:
+    if data.get("slo_summary") and data.get("error_budget"):
         slo, eb = data["slo_summary"], data["error_budget"]
         lines += ["", f"## SLOs (latest figures, as of {slo['as_of']})",
                   f"- Services meeting their SLOs: {slo['services_meeting_slo']} · breaching: "

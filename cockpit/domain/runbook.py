@@ -44,6 +44,17 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class AutoRemediation:
+    """The seed's "Self-Healing Automation" entry: what a remediation system does on its own. The cockpit shows
+    these in the walker (what already happened before the page) and never runs them."""
+
+    trigger: str
+    condition: str
+    action: str
+    escalate_if: str
+
+
+@dataclass(frozen=True)
 class Runbook:
     id: str
     title: str
@@ -58,19 +69,21 @@ class Runbook:
     services: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     source: str = ""  # the file it came from
+    auto_remediation: tuple[AutoRemediation, ...] = ()
 
     def option(self, index: int) -> MitigationOption:
         return self.mitigation[index]
 
 
 TOP_KEYS = {"id", "title", "alert_name", "last_updated", "owner", "overview", "impact", "diagnosis",
-            "mitigation", "escalation", "services", "tags"}
+            "mitigation", "escalation", "services", "tags", "auto_remediation"}
 TOP_REQUIRED = ("title", "alert_name", "last_updated", "owner", "overview", "impact", "diagnosis", "mitigation",
                 "escalation")
 STEP_KEYS = {"step", "command", "expected", "if_unexpected", "shell", "timeout_seconds"}
 DIAGNOSIS_REQUIRED = ("step", "command", "expected", "if_unexpected")
 OPTION_KEYS = {"option", "when", "steps"}
 ESCALATION_KEYS = {"after_minutes", "contact", "context_to_provide"}
+REMEDIATION_KEYS = ("trigger", "condition", "action", "escalate_if")
 
 
 class _Checker(BaseChecker):
@@ -205,12 +218,26 @@ def validate(data: object, default_id: str, source: str = "") -> tuple[Runbook |
                                     contact=check.text(esc, "contact", (*root, "escalation")),
                                     context_to_provide=check.text(esc, "context_to_provide", (*root, "escalation")))
 
+    remediations: list[AutoRemediation] = []
+    raw_auto = body.get("auto_remediation")
+    if raw_auto is not None and not isinstance(raw_auto, list):
+        check.add((*root, "auto_remediation"), f"must be a list of entries (trigger, condition, action, escalate_if), "
+                                               f"not {type_name(raw_auto)}")
+    for i, item in enumerate(raw_auto if isinstance(raw_auto, list) else []):
+        path = (*root, "auto_remediation", i)
+        entry = check.mapping(item, path, "an auto-remediation entry")
+        if entry is None:
+            continue
+        check.keys(entry, path, set(REMEDIATION_KEYS), REMEDIATION_KEYS)
+        remediations.append(AutoRemediation(*(check.text(entry, key, path) for key in REMEDIATION_KEYS)))
+
     runbook = Runbook(
         id=str(runbook_id), title=check.text(body, "title", root), alert_name=check.text(body, "alert_name", root),
         last_updated=check.text(body, "last_updated", root), owner=check.text(body, "owner", root),
         overview=check.text(body, "overview", root), impact=check.text(body, "impact", root),
         diagnosis=tuple(diagnosis), mitigation=tuple(options), escalation=escalation,
         services=check.text_list(body, "services", root), tags=check.text_list(body, "tags", root), source=source,
+        auto_remediation=tuple(remediations),
     )
     return (None if check.issues else runbook), check.issues
 
@@ -237,6 +264,9 @@ def as_data(runbook: Runbook) -> dict[str, Any]:
                        for o in runbook.mitigation],
         "escalation": {"after_minutes": runbook.escalation.after_minutes, "contact": runbook.escalation.contact,
                        "context_to_provide": runbook.escalation.context_to_provide},
+        **({"auto_remediation": [{"trigger": a.trigger, "condition": a.condition, "action": a.action,
+                                  "escalate_if": a.escalate_if} for a in runbook.auto_remediation]}
+           if runbook.auto_remediation else {}),
     }}
 
 

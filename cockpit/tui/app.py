@@ -50,6 +50,8 @@ class CockpitApp(App[None]):
         Binding("o", "handoff", "Handoff", id="app.handoff"),
         Binding("m", "report", "Report", id="app.report"),
         Binding("C", "conflicts", "Sync conflicts & failures", show=False, id="app.conflicts"),
+        Binding("V", "services", "Services", show=False, id="app.services"),
+        Binding("W", "weekly", "Weekly review", show=False, id="app.weekly"),
         Binding("A", "alerts", "Alerts", show=False, id="app.alerts"),
         Binding("G", "improve", "Game Days, toil & capacity", show=False, id="app.improve"),
     ]
@@ -324,6 +326,16 @@ class CockpitApp(App[None]):
         from cockpit.tui.screens.aftercare import ReportScreen
 
         self.push_screen(ReportScreen())
+
+    def action_services(self) -> None:
+        from cockpit.tui.screens.services import ServicesScreen
+
+        self.push_screen(ServicesScreen())
+
+    def action_weekly(self) -> None:
+        from cockpit.tui.screens.services import WeeklyScreen
+
+        self.push_screen(WeeklyScreen())
 
     def action_alerts(self) -> None:
         from cockpit.tui.screens.alerts import AlertsScreen

@@ -309,6 +309,7 @@ class PostmortemScreen(IncidentHeaderScreen):
         Binding("a", "accept", "Accept proposed", id="postmortem.accept"),
         Binding("n", "new_action", "New action", id="postmortem.new_action"),
         Binding("d", "done", "Action done", id="postmortem.done"),
+        Binding("M", "meeting", "Meeting", id="postmortem.meeting"),
         Binding("escape", "back", "Back", id="postmortem.back"),
     ]
 
@@ -389,6 +390,12 @@ class PostmortemScreen(IncidentHeaderScreen):
                                           lambda item: self._changed(f"{item.key} done."))
 
         self.app.push_screen(TextPrompt("Mark which action item done?", "AI-001"), done)
+
+    def action_meeting(self) -> None:
+        from cockpit.tui.screens.meeting import MeetingScreen
+
+        title = f"Postmortem: {self.draft.title}" if self.draft is not None else ""
+        self.app.push_screen(MeetingScreen(self.incident_id, title))
 
     def action_toggle_full(self) -> None:
         self.full = not (self.full if self.full is not None else "Quick Postmortem" not in self.markdown)

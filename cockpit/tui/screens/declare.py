@@ -88,6 +88,23 @@ class DeclareScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()
         self._preview()
+        from cockpit.service.catalog import service_folders
+
+        if service_folders(self.cockpit.config.service_dirs):  # the catalog offers its services (#11)
+            from cockpit.tui.screens.services import catalog_names
+
+            self.cockpit.call_service(lambda svc: catalog_names(self.cockpit, svc), self._offer_services,
+                                      group="poll", quiet=True)
+
+    def _offer_services(self, names: list[str]) -> None:
+        if not names:
+            return
+        from cockpit.tui.screens.services import ServiceSuggester
+
+        field = self.query_one("#services", Input)
+        field.suggester = ServiceSuggester(names)
+        shown = ", ".join(names[:3])
+        field.placeholder = f"{len(names)} in the catalog, e.g. {shown} (→ completes; comma-separated)"
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """The field being filled in is pointed at, so it is clear where the next keys go."""

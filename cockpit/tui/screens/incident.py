@@ -94,6 +94,7 @@ class IncidentScreen(Screen[None]):
         phase.border_title = "[4] Phase"
         yield phase
         yield Static(id="escalation")
+        yield Static(id="around")
         with Horizontal(id="body"):
             pane = Vertical(id="timeline-pane", classes="pane")
             pane.border_title = "[1] Timeline"
@@ -188,6 +189,8 @@ class IncidentScreen(Screen[None]):
         self._show_header(detail, reset=True)
         self.poll()
         self.load_budget()
+        if first:
+            self._load_around(detail.snapshot.services)
 
     def apply_changes(self, result: tuple[tuple[str, int], IncidentDetail | None, list[Any], int]) -> None:
         token, header, new_entries, count = result
@@ -250,6 +253,30 @@ class IncidentScreen(Screen[None]):
                            f"min{more} · contact {one_line(book.escalation.contact)} · b opens the walker, E records "
                            "it", no_wrap=True, overflow="ellipsis"))
         banner.add_class("-due")
+
+    def _load_around(self, services: tuple[str, ...]) -> None:
+        """The open incidents of the services this incident's services call or are called by (the catalog)."""
+        if not services:
+            return
+        from cockpit.service.catalog import CatalogService, load_catalog, service_folders
+
+        folders = service_folders(self.cockpit.config.service_dirs)
+        if not folders:
+            return
+
+        def work(svc: Any) -> list[str]:  # the catalog only: no SLO or runbook file is read for this line
+            return CatalogService(svc, load_catalog(folders)).neighbours(list(services))
+
+        self.cockpit.call_service(work, self._show_around, group="poll", quiet=True)
+
+    def _show_around(self, lines: list[str]) -> None:
+        banner = self.query_one("#around", Static)
+        if not lines:
+            banner.remove_class("-shown")
+            return
+        more = f" (+{len(lines) - 1} more: V services)" if len(lines) > 1 else ""
+        banner.update(Text(f"Around: {one_line(lines[0])}{more}", no_wrap=True, overflow="ellipsis"))
+        banner.add_class("-shown")
 
     # --- error budget ---------------------------------------------------------------------
     def load_budget(self) -> None:

@@ -1,5 +1,6 @@
 """The incident list: open incidents first (most severe, then most active), with when each one's next status
-update is due, then closed ones; open, switch, declare."""
+update is due, then closed ones (PM MISSING: resolved, a postmortem is required and not written); open, switch,
+declare."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ class IncidentListScreen(Screen[None]):
         super().__init__()
         self.items: list[IncidentSummary] = []
         self.token: tuple[str, int] | None = None
+        self.missing: set[str] = set()  # resolved incidents whose required postmortem is not written
 
     @property
     def cockpit(self) -> CockpitHost:
@@ -65,8 +67,13 @@ class IncidentListScreen(Screen[None]):
 
     def poll(self) -> None:
         def check(svc: Any) -> tuple[tuple[str, int], list[IncidentSummary] | None]:
+            from cockpit.service.catalog import postmortem_dues
+
             token = svc.change_token()
-            return token, (None if token == self.token else svc.list_incidents(include_closed=True, limit=500))
+            if token == self.token:
+                return token, None
+            self.missing = {d.ref for d in postmortem_dues(svc, only_missing=True)}
+            return token, svc.list_incidents(include_closed=True, limit=500)
 
         self.cockpit.call_service(check, self._changed, group="poll", quiet=True)
 
@@ -97,7 +104,10 @@ class IncidentListScreen(Screen[None]):
             cells = [Text(item.ref), sev, Text(item.phase.value), due, Text(one_line(item.commander or "—")[:8]),
                      Text(age_words(item.declared_at, now))]
             cells = [cell for (label, _), cell in zip(FIXED_COLUMNS, cells, strict=True) if label in shown]
-            table.add_row(*cells, Text(one_line(item.title)), key=item.id)
+            title = Text(one_line(item.title))
+            if item.ref in self.missing:  # in words, not colour alone
+                title = Text.assemble(("PM MISSING", "bold reverse"), " ", title)
+            table.add_row(*cells, title, key=item.id)
         if items:
             table.move_cursor(row=min(selected, len(items) - 1))
         empty = self.query_one("#list-empty", Static)

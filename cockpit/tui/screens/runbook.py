@@ -205,6 +205,13 @@ class RunbookScreen(IncidentHeaderScreen):
             for i, option in enumerate(book.mitigation, 1):
                 body.append(f"  {i}) {literal(option.option)}", style="bold")
                 body.append(f" — when {literal(option.when)} ({plural(len(option.steps), 'step')})\n")
+        if book.auto_remediation:
+            body.append("\nAuto-remediation (automation did this before paging; the cockpit never runs it):\n",
+                        style="bold")
+            for auto in book.auto_remediation:
+                body.append(f"  {literal(auto.trigger)}", style="bold")
+                body.append(f": {literal(auto.condition)} → {literal(auto.action)} · escalate if "
+                            f"{literal(auto.escalate_if)}\n")
         step_view.update(body)
         out = self.last_output
         self.query_one("#walker-output", Static).update(

@@ -35,6 +35,12 @@ def validate(*paths: Path):
     ("empty.yaml", "empty.yaml:1:1: the file is empty"),
     ("binary.yaml", "binary.yaml:1:1: this is a binary file, not YAML"),
     ("python_tag.yaml", "python_tag.yaml:3:10: YAML syntax error: unsafe or unknown YAML tag refused"),
+    ("auto_remediation_bad.yaml", "auto_remediation_bad.yaml:16:7: auto_remediation[0].acton: unknown field (did "
+                                  "you mean 'action'?)"),
+    ("auto_remediation_bad.yaml", "auto_remediation_bad.yaml:14:7: auto_remediation[0].action: this field is "
+                                  "required"),
+    ("auto_remediation_bad.yaml", "auto_remediation_bad.yaml:18:7: auto_remediation[1]: must be an "
+                                  "auto-remediation entry"),
 ])
 def test_each_broken_runbook_is_reported(name: str, expected: str) -> None:
     result = validate(BAD / name)
@@ -151,3 +157,15 @@ def test_a_billion_laughs_is_cheap(tmp_path: Path) -> None:
     started = time.monotonic()
     result = validate(path)
     assert result.returncode == 1 and time.monotonic() - started < 10
+
+
+def test_auto_remediation_entries_are_read_and_kept_with_a_run() -> None:
+    from cockpit.domain.runbook import AutoRemediation, as_data, from_data
+    from cockpit.service.runbooks import load_library
+
+    book = load_library([SAMPLES]).get("pod-crash-loop")
+    assert book.auto_remediation == (AutoRemediation("pod_crash_loop", "restart_count > 3 in 10 min",
+                                                     "Delete pod, let scheduler reschedule",
+                                                     "Still crashing after 3 auto-remediations"),)
+    again = from_data(as_data(book))  # a run keeps its own copy of the runbook
+    assert again is not None and again.auto_remediation == book.auto_remediation

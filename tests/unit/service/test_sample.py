@@ -40,7 +40,7 @@ def test_every_severity_and_believable_timelines(loaded: IncidentService) -> Non
 
 
 def test_the_services_named_by_incidents_are_in_the_catalog(loaded: IncidentService) -> None:
-    catalog = yaml.safe_load((SAMPLE_DIR / "services.yaml").read_text())
+    catalog = yaml.safe_load((SAMPLE_DIR / "services" / "catalog.yaml").read_text())
     entries = [item["service"] for item in catalog["services"]]
     seed_fields = {"name", "tier", "owner_team", "oncall_rotation", "dependencies", "data_classification",
                    "deployment_frequency", "architecture", "language", "infra", "traffic_pattern", "peak_rps",
