@@ -318,12 +318,12 @@ class CockpitApp(App[None]):
         self.push_screen(DeclareScreen())
 
     def action_handoff(self) -> None:
-        from cockpit.tui.screens.aftercare import HandoffScreen
+        from cockpit.tui.screens.handoff import HandoffScreen
 
         self.push_screen(HandoffScreen())
 
     def action_report(self) -> None:
-        from cockpit.tui.screens.aftercare import ReportScreen
+        from cockpit.tui.screens.report import ReportScreen
 
         self.push_screen(ReportScreen())
 

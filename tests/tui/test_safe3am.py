@@ -139,8 +139,8 @@ async def test_13_1_releasing_a_role_and_applying_a_severity_ask_first(make_app,
 # --- #17.7 the clipboard carries no control characters -------------------------------------------------------
 async def test_17_7_every_copy_is_free_of_control_characters(make_app, tmp_path: Path, tui_clock,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from cockpit.tui.screens.aftercare import PostmortemScreen
     from cockpit.tui.screens.comms import CommsScreen
+    from cockpit.tui.screens.postmortem import PostmortemScreen
     from cockpit.tui.screens.runbook import RunbookScreen
 
     library = tmp_path / "runbooks"
@@ -313,7 +313,7 @@ async def test_13_2_a_mitigation_can_be_picked_during_diagnosis_after_a_confirma
 
 # --- #13.3 handoffs -------------------------------------------------------------------------------------------
 async def open_handoff(pilot: Any) -> Any:
-    from cockpit.tui.screens.aftercare import HandoffScreen
+    from cockpit.tui.screens.handoff import HandoffScreen
 
     await pilot.press("o")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, HandoffScreen)
@@ -612,7 +612,7 @@ async def test_13_7_postmortem_renders_markdown_and_no_python_values_leak(make_a
 
 
 async def test_13_7_report_has_a_month_picker_and_a_coloured_legend(make_app, sample_db: Path) -> None:
-    from cockpit.tui.screens.aftercare import chart
+    from cockpit.tui.screens.report import chart
 
     week = {"week_of": "2026-11-16", "SEV1": 1, "SEV2": 0, "SEV3": 2, "SEV4": 0}
     text = chart([week])

@@ -426,7 +426,7 @@ class IncidentScreen(Screen[None]):
         self.app.push_screen(RunbookScreen(self.incident_id), lambda _: self.poll())
 
     def action_postmortem(self) -> None:
-        from cockpit.tui.screens.aftercare import PostmortemScreen
+        from cockpit.tui.screens.postmortem import PostmortemScreen
 
         self.app.push_screen(PostmortemScreen(self.incident_id))
 

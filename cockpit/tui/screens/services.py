@@ -465,7 +465,7 @@ class WeeklyScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="weekly-week")
         with VerticalScroll(id="weekly-body"):
-            from cockpit.tui.screens.aftercare import safe_markdown
+            from cockpit.tui.markdown import safe_markdown
 
             yield Markdown(id="weekly-text", parser_factory=safe_markdown, open_links=False)
         yield Footer()

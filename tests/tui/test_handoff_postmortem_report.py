@@ -9,8 +9,10 @@ from textual.widgets import TextArea
 from cockpit.service.handoffs import Handoffs
 from cockpit.service.incidents import IncidentService
 from cockpit.store.db import Store
-from cockpit.tui.screens.aftercare import HandoffScreen, PostmortemScreen, ReportScreen, parse_section, section_text
 from cockpit.tui.screens.dialogs import Confirm
+from cockpit.tui.screens.handoff import HandoffScreen, parse_section, section_text
+from cockpit.tui.screens.postmortem import PostmortemScreen
+from cockpit.tui.screens.report import ReportScreen
 from tests.tui.conftest import settle, wait_until
 
 

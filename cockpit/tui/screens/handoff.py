@@ -1,11 +1,9 @@
-"""After the incident: the handoff editor (saved as you type), the postmortem view, the monthly report."""
+"""The handoff editor: sections saved as you type, signed off and acknowledged with a key that asks first."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, timedelta
 
-from markdown_it import MarkdownIt
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -13,21 +11,15 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Markdown, Static, TextArea
+from textual.widgets import Footer, Input, Label, Static, TextArea
 
-from cockpit.domain import postmortem as pm
 from cockpit.domain.handoff import SECTIONS, Handoff, check_acknowledge
-from cockpit.domain.report import month_window
-from cockpit.domain.report import to_markdown as report_md
 from cockpit.errors import CockpitError
-from cockpit.service.aftercare import Aftercare
 from cockpit.service.handoffs import Handoffs
 from cockpit.service.runbooks import library_folders, load_library
 from cockpit.textsafe import literal
 from cockpit.tui.host import CockpitHost, host_of
-from cockpit.tui.panes.status import StatusLine
-from cockpit.tui.screens.dialogs import Confirm, CopyView, TextPrompt
-from cockpit.tui.screens.header import IncidentHeaderScreen
+from cockpit.tui.screens.dialogs import Confirm
 
 SEPARATOR = " | "
 SAVE_DELAY_S = 0.3
@@ -292,216 +284,4 @@ class HandoffScreen(Screen[None]):
     def action_back(self) -> None:
         if self._editable():
             self.action_save()
-        self.app.pop_screen()
-
-
-def safe_markdown() -> MarkdownIt:
-    """The parser for shown Markdown: no raw HTML, so text from people and trackers stays text."""
-    return MarkdownIt("gfm-like", {"html": False})
-
-
-class PostmortemScreen(IncidentHeaderScreen):
-    """The postmortem draft of one incident, rendered, with the blameless check; y copies the Markdown."""
-
-    BINDINGS = [
-        Binding("y", "copy", "Copy Markdown", id="postmortem.copy"),
-        Binding("f", "toggle_full", "Full/quick", id="postmortem.full"),
-        Binding("a", "accept", "Accept proposed", id="postmortem.accept"),
-        Binding("n", "new_action", "New action", id="postmortem.new_action"),
-        Binding("d", "done", "Action done", id="postmortem.done"),
-        Binding("M", "meeting", "Meeting", id="postmortem.meeting"),
-        Binding("escape", "back", "Back", id="postmortem.back"),
-    ]
-
-    def __init__(self, incident_id: str) -> None:
-        super().__init__()
-        self.incident_id = incident_id
-        self.full: bool | None = None
-        self.markdown = ""
-        self.draft: pm.Postmortem | None = None
-
-    def compose(self) -> ComposeResult:
-        yield StatusLine(id="status")
-        yield Static(id="pm-head")
-        with VerticalScroll(id="pm-body"):
-            yield Markdown(id="pm-text", parser_factory=safe_markdown, open_links=False)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.start_header()
-        self._load()
-
-    def _load(self) -> None:
-        full = self.full
-        self.cockpit.call_service(lambda svc: Aftercare(svc).postmortem(self.incident_id, full=full), self._show)
-
-    def _show(self, draft: pm.Postmortem) -> None:
-        self.draft = draft
-        self.markdown = pm.to_markdown(draft)
-        head = Text(f"Postmortem draft · {draft.severity} · {'quick' if draft.quick else 'full'} template",
-                    style="bold")
-        if draft.unresolved:
-            head.append(" · DRAFT OF AN UNRESOLVED INCIDENT", style="bold reverse")
-        if draft.blame_flags:
-            head.append(f" · blameless check: {len(draft.blame_flags)} sentence(s) to reframe")
-        self.query_one("#pm-head", Static).update(head)
-        self.query_one("#pm-text", Markdown).update(literal(self.markdown))
-
-    def action_copy(self) -> None:
-        self.app.copy_to_clipboard(self.markdown)
-        self.app.push_screen(CopyView("Postmortem Markdown (also: cockpit postmortem REF)", self.markdown))
-
-    def _changed(self, message: str) -> None:
-        self.notify(message)
-        self._load()
-
-    def action_accept(self) -> None:
-        """Store every proposed action item (from action entries) as a real one."""
-        proposed = [a for a in (self.draft.action_items if self.draft else []) if a.proposed]
-        if not proposed:
-            self.notify("No proposed action items left.", severity="warning")
-            return
-        listing = "\n".join(pm.action_entry_text(a) for a in proposed)
-        incident_id = self.incident_id
-
-        def accept(svc: Any) -> int:
-            return len(Aftercare(svc).accept_proposed(incident_id))
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.cockpit.call_service(accept, lambda n: self._changed(f"{n} action item(s) added."))
-
-        self.app.push_screen(Confirm(f"Accept {len(proposed)} proposed action item(s) as real ones (owner, priority "
-                                     "and due date: cockpit action add/list)?", writes=listing), confirmed)
-
-    def action_new_action(self) -> None:
-        def made(text: str | None) -> None:
-            if text:
-                self.cockpit.call_service(lambda svc: Aftercare(svc).add_action(text, query=self.incident_id),
-                                          lambda item: self._changed(f"{item.key} added."))
-
-        self.app.push_screen(TextPrompt("New action item (owner, priority and date: cockpit action add)",
-                                        "what must change"), made)
-
-    def action_done(self) -> None:
-        def done(key: str | None) -> None:
-            if key:
-                self.cockpit.call_service(lambda svc: Aftercare(svc).set_status(key, "done"),
-                                          lambda item: self._changed(f"{item.key} done."))
-
-        self.app.push_screen(TextPrompt("Mark which action item done?", "AI-001"), done)
-
-    def action_meeting(self) -> None:
-        from cockpit.tui.screens.meeting import MeetingScreen
-
-        title = f"Postmortem: {self.draft.title}" if self.draft is not None else ""
-        self.app.push_screen(MeetingScreen(self.incident_id, title))
-
-    def action_toggle_full(self) -> None:
-        self.full = not (self.full if self.full is not None else "Quick Postmortem" not in self.markdown)
-        self._load()
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-
-SEV_BLOCKS = {"SEV1": "█", "SEV2": "▓", "SEV3": "▒", "SEV4": "░"}
-_SEV_COLOURS = {"SEV1": "red", "SEV2": "dark_orange", "SEV3": "yellow", "SEV4": "blue"}
-
-
-def chart(weeks: list[dict[str, Any]], colours: dict[str, str] | None = None) -> Text:
-    """Incidents per week, one bar per week, each severity its own pattern and colour (the legend too), with
-    counts written out, so the chart reads without colour."""
-    colours = colours or _SEV_COLOURS
-    text = Text()
-    for week in weeks:
-        text.append(f"{week['week_of']} ")
-        for sev in ("SEV1", "SEV2", "SEV3", "SEV4"):
-            text.append(SEV_BLOCKS[sev] * 2 * int(week[sev]), style=f"bold {colours[sev]}")
-        counts = " ".join(f"{sev} {week[sev]}" for sev in ("SEV1", "SEV2", "SEV3", "SEV4") if week[sev])
-        text.append(f"  {counts or 'none'}\n")
-    text.append("legend: ")
-    for sev, glyph in SEV_BLOCKS.items():
-        text.append(glyph * 2, style=f"bold {colours[sev]}")
-        text.append(f" {sev}  ")
-    text.rstrip()
-    return text
-
-
-class ReportScreen(Screen[None]):
-    """The monthly reliability report, rendered, with a chart of incidents per week; ←/→ or g pick the month."""
-
-    BINDINGS = [
-        Binding("left", "month(-1)", "Previous month", id="report.previous"),
-        Binding("right", "month(1)", "Next month", id="report.next"),
-        Binding("g", "go_to_month", "Go to month", id="report.go"),
-        Binding("t", "this_month", "This month", id="report.this_month"),
-        Binding("escape", "back", "Back", id="report.back"),
-    ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.year, self.month = 0, 0
-
-    @property
-    def cockpit(self) -> CockpitHost:
-        return host_of(self.app)
-
-    def compose(self) -> ComposeResult:
-        yield Static(id="report-month")
-        with VerticalScroll(id="report-body"):
-            yield Static(id="report-chart")
-            yield Markdown(id="report-text", parser_factory=safe_markdown, open_links=False)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.action_this_month()
-
-    def _load(self) -> None:
-        period = f"{self.year:04d}-{self.month:02d}"
-        today = self.cockpit.clock().date()
-        name = datetime(self.year, self.month, 1).strftime("%B %Y")
-        picker = Text(" ◀ ← ", style="bold")
-        picker.append(f" {name} ", style="bold reverse")
-        picker.append(" → ▶", style="bold")
-        picker.append("   g goes to a month (YYYY-MM) · t this month")
-        self.query_one("#report-month", Static).update(picker)
-        self.cockpit.call_service(lambda svc: Aftercare(svc).monthly_report(period, today), self._show)
-
-    def _show(self, data: dict[str, Any]) -> None:
-        body = data["monthly_report"]
-        title = Text(f"Incidents per week, {body['period']}\n", style="bold")
-        variables = self.app.theme_variables
-        title.append_text(chart(body["weekly_incidents"],
-                                {f"SEV{n}": variables.get(f"sev{n}", _SEV_COLOURS[f"SEV{n}"]) for n in range(1, 5)}))
-        self.query_one("#report-chart", Static).update(title)
-        self.query_one("#report-text", Markdown).update(literal(report_md(data)))
-
-    def action_month(self, step: int) -> None:
-        index = self.year * 12 + (self.month - 1) + step
-        self.year, self.month = divmod(index, 12)
-        self.month += 1
-        self._load()
-
-    def action_this_month(self) -> None:
-        today = self.cockpit.clock().date()
-        self.year, self.month = today.year, today.month
-        self._load()
-
-    def action_go_to_month(self) -> None:
-        def chosen(text: str | None) -> None:
-            if not text:
-                return
-            try:
-                start, _ = month_window(text)
-            except CockpitError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.year, self.month = start.year, start.month
-            self._load()
-
-        self.app.push_screen(TextPrompt("Go to month", "YYYY-MM, for example 2026-10",
-                                        f"{self.year:04d}-{self.month:02d}"), chosen)
-
-    def action_back(self) -> None:
         self.app.pop_screen()
