@@ -104,3 +104,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     except Exception as exc:  # the report is best effort: the assertion already failed
         diff = f"(no text diff: {exc})"
     report.sections.append(("snapshot rows that differ", diff or "(same text: colours or styles differ)"))
+
+
+async def steady(pilot: Any, timeout: float = 5.0) -> None:
+    """Wait until two frames in a row are the same: data lands first and the layout pass a moment later, so a
+    snapshot taken in between shows panes at their old heights (seen under load)."""
+    last = None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        await pilot.pause(0.05)
+        frame = pilot.app.export_screenshot()
+        if frame == last:
+            return
+        last = frame
+    raise AssertionError("the screen kept changing")

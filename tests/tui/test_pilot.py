@@ -561,9 +561,11 @@ async def test_a_reload_keeps_the_reader_on_the_entry_they_read(make_app, tmp_pa
     fill_timeline(db, snap.id, 200)
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen)
+        # the screen is pushed first and composed a moment later: wait for its timeline to exist, then fill
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen) and bool(app.screen.query(TimelineView))
                          and len(app.screen.query_one(TimelineView).entries) == 202, timeout=10)
         view = app.screen.query_one(TimelineView)
+        await settle(pilot)
         await pilot.press("home", "down", "down")
         reading = view.selected
         assert reading is view.entries[2]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from textual.widgets import Input, TextArea
 
-from tests.tui.conftest import settle, wait_until
+from tests.tui.conftest import settle, steady, wait_until
 
 SIZES = [(60, 20), (80, 24), (120, 40)]
 THEMES = ["cockpit-dark", "cockpit-light", "cockpit-high-contrast", "no-color"]
@@ -141,4 +141,9 @@ def test_looks(snap_compare: Any, make_app: Any, sample_db: Path, screen: str, s
     if theme == "no-color":
         monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(sample_db, theme="cockpit-dark" if theme == "no-color" else theme, poll_interval=60)
-    assert snap_compare(app, terminal_size=size, run_before=SCREENS[screen])
+
+    async def then_steady(pilot: Any) -> None:
+        await SCREENS[screen](pilot)
+        await steady(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=then_steady)

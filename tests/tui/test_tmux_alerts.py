@@ -24,7 +24,9 @@ def test_declare_and_acknowledge_from_an_alert_in_the_real_terminal(alertmanager
                                                                      size: tuple[int, int]) -> None:
     tag = uuid.uuid4().hex[:12]
     alertmanager_server.post_alerts([alert(
-        {"alertname": "CheckoutErrorRateHigh", "service": "checkout", "severity": "page", "test": tag},
+        # a service of its own: a silence of another test (same Alertmanager, matchers alertname and service)
+        # would otherwise silence this alert before it is acknowledged
+        {"alertname": "CheckoutErrorRateHigh", "service": f"checkout-{tag}", "severity": "page", "test": tag},
         {"summary": "Checkout 5xx above 5 % [red]now[/]"})])
     config = tmp_path / "cfg"
     config.mkdir()

@@ -127,8 +127,16 @@ class TimelineView(ScrollView, can_focus=True):
             self.call_after_refresh(self._scroll_to_end)
         self.refresh()
 
-    def _scroll_to_end(self) -> None:
+    def _scroll_to_end(self, tries: int = 0) -> None:
+        """Follow the newest entry. A new virtual size reaches the scroll range one layout pass later, and on a
+        loaded machine that pass can come after this call: until the view really is at the end, try again after
+        the next refresh (a bounded number of times)."""
+        if not self._follow:
+            return
         self.scroll_end(animate=False, immediate=True)
+        wanted = max(0, len(self.rows) - self.scrollable_content_region.height)
+        if self.scroll_offset.y < wanted and tries < 20:
+            self.call_after_refresh(self._scroll_to_end, tries + 1)
 
     def set_filter(self, kinds: frozenset[str], query: str) -> None:
         self.kinds, self.query_text = kinds, query
