@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from cockpit.domain.catalog import Checker, Issue, Path_, type_name
+from cockpit.domain.catalog import Checker
+from cockpit.domain.checks import Issue, Path_, type_name
 from cockpit.errors import InvalidInput
 
 

@@ -18,8 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-Path_ = tuple[str | int, ...]
-Issue = tuple[Path_, str]
+from cockpit.domain.checks import BaseChecker, Issue, Path_, type_name
 
 TIERS = ("critical", "important", "standard", "experimental")
 DATA_CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
@@ -67,39 +66,10 @@ class CatalogFile:
     entries: list[tuple[ServiceEntry, Path_]] = field(default_factory=list)
 
 
-def type_name(value: object) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", int: "a number", float: "a number",
-            bool: "true/false", type(None): "empty"}.get(type(value), type(value).__name__)
-
-
-def unknown_field(key: object, known: set[str]) -> str:
-    close = difflib.get_close_matches(str(key), sorted(known), n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(known))})"
-    return f"unknown field{hint}"
-
-
-class Checker:
+class Checker(BaseChecker):
     """Collects every problem of one file as (field path, message)."""
 
-    def __init__(self) -> None:
-        self.issues: list[Issue] = []
-
-    def add(self, path: Path_, message: str) -> None:
-        self.issues.append((path, message))
-
-    def mapping(self, value: object, path: Path_, what: str) -> Mapping[str, Any] | None:
-        if not isinstance(value, dict):
-            self.add(path, f"must be {what} (a mapping of fields), not {type_name(value)}")
-            return None
-        return value
-
-    def keys(self, data: Mapping[str, Any], path: Path_, known: set[str], required: Sequence[str] = ()) -> None:
-        for key in data:
-            if key not in known:
-                self.add((*path, str(key)), unknown_field(key, known))
-        for key in required:
-            if key not in data or data[key] is None or data[key] == "":
-                self.add((*path, key), "this field is required")
+    blank_is_missing = True
 
     def text(self, data: Mapping[str, Any], key: str, path: Path_, limit: int = MAX_TEXT) -> str:
         value = data.get(key)

@@ -26,6 +26,7 @@ class BaseChecker:
     """Collects problems; ``none_is_missing``: a required field left empty (``key:``) counts as missing."""
 
     none_is_missing = True
+    blank_is_missing = False  # a required field given as "" counts as missing too
 
     def __init__(self) -> None:
         self.issues: list[Issue] = []
@@ -44,5 +45,6 @@ class BaseChecker:
             if key not in known:
                 self.add((*path, str(key)), unknown_field(key, known))
         for key in required:
-            if key not in data or (self.none_is_missing and data[key] is None):
+            value = data.get(key)
+            if key not in data or (self.none_is_missing and value is None) or (self.blank_is_missing and value == ""):
                 self.add((*path, key), "this field is required")

@@ -20,7 +20,8 @@ from datetime import date
 from typing import Any
 
 from cockpit.domain.assessment import parse_date
-from cockpit.domain.catalog import Checker, Issue, Path_
+from cockpit.domain.catalog import Checker
+from cockpit.domain.checks import Issue, Path_
 
 STATUSES = ("pass", "fail", "n/a")
 
