@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from cockpit.domain.catalog import Checker
@@ -145,16 +145,6 @@ def trend(history: Sequence[Assessment]) -> Trend:
     return Trend([(a.on, a.maturity_total, a.quality) for a in ordered])
 
 
-def parse_date(value: object) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return None
     return None
 
 
@@ -174,9 +164,7 @@ def validate_assessment(data: object, source: str = "") -> tuple[Assessment | No
     root: Path_ = ("assessment",)
     check.keys(body, root, ASSESSMENT_KEYS, ("service", "date", "scores"))
     service = check.name(body, "service", root)
-    on = parse_date(body.get("date"))
-    if "date" in body and on is None:
-        check.add((*root, "date"), f"'{body.get('date')}' is not a date: use YYYY-MM-DD")
+    on = check.calendar_date(body, "date", root)
     assessor = check.text(body, "assessor", root)
     scores: dict[str, Score] = {}
     raw = body.get("scores")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 Path_ = tuple[str | int, ...]
@@ -48,3 +49,23 @@ class BaseChecker:
             value = data.get(key)
             if key not in data or (self.none_is_missing and value is None) or (self.blank_is_missing and value == ""):
                 self.add((*path, key), "this field is required")
+
+    def calendar_date(self, data: Mapping[str, Any], key: str, path: Path_) -> date | None:
+        """A calendar date (YYYY-MM-DD, or what YAML already read as a date); a problem when given but not one."""
+        on = parse_date(data.get(key))
+        if key in data and on is None:
+            self.add((*path, key), f"'{data.get(key)}' is not a date: use YYYY-MM-DD")
+        return on
+
+
+def parse_date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None

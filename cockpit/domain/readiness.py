@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from cockpit.domain.assessment import parse_date
 from cockpit.domain.catalog import Checker
 from cockpit.domain.checks import Issue, Path_
 
@@ -117,9 +116,7 @@ def validate_review(data: object, source: str = "") -> tuple[Review | None, list
     root: Path_ = ("readiness",)
     check.keys(body, root, {"service", "date", "reviewer", "items"}, ("service", "date"))
     service = check.name(body, "service", root)
-    on = parse_date(body.get("date"))
-    if "date" in body and on is None:
-        check.add((*root, "date"), f"'{body.get('date')}' is not a date: use YYYY-MM-DD")
+    on = check.calendar_date(body, "date", root)
     reviewer = check.text(body, "reviewer", root)
     answers: dict[str, Answer] = {}
     items = body.get("items")
