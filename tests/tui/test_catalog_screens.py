@@ -259,6 +259,11 @@ async def _meeting(pilot: Any) -> None:
     pilot.app.clock.advance(minutes=3, seconds=20)
     pilot.app.screen.show()
     await settle(pilot)
+    from cockpit.tui.panes.status import StatusLine
+
+    # the status line ticks once a second: wait for it to show the advanced clock too (2:08:00 + 3:20)
+    await wait_until(pilot, lambda: "2:11:20" in str(pilot.app.screen.query_one(StatusLine).render()))
+    await settle(pilot)
 
 
 LOOKS = {"services": _services, "readiness": _readiness, "weekly": _weekly, "meeting": _meeting}

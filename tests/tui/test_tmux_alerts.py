@@ -52,6 +52,7 @@ def test_declare_and_acknowledge_from_an_alert_in_the_real_terminal(alertmanager
         tmux.wait_for("INC-")
         tmux.keys("A")
         tmux.wait_for(" · runbook")  # the alert now shows its incident beside its runbook
+        tmux.wait_for("P0/Page · respond")  # and the alert is selected (its details below): k acts on it
         tmux.keys("k")
         tmux.wait_for("Acknowledge: create a silence")
         tmux.keys("y")

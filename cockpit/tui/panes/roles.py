@@ -58,6 +58,12 @@ class RolesPane(Widget, can_focus=True):
     def action_release(self) -> None:
         self.post_message(self.Requested("release", self.role))
 
+    def on_resize(self) -> None:
+        # what is drawn depends on the width (shorter labels when narrow), and so does the height it needs: the
+        # height measured before the width settled would stay, with blank rows or cut ones, until something else
+        # asked for a layout
+        self.refresh(layout=True)
+
     def render(self) -> Text:
         text = Text()
         snap = self.snapshot

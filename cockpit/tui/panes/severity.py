@@ -123,6 +123,12 @@ class SeverityPane(Widget, can_focus=True):
     def action_override(self) -> None:
         self.post_message(self.Override())
 
+    def on_resize(self) -> None:
+        # what is drawn depends on the width (shorter labels when narrow), and so does the height it needs: the
+        # height measured before the width settled would stay, with blank rows or cut ones, until something else
+        # asked for a layout
+        self.refresh(layout=True)
+
     def render(self) -> Text:
         snap = self.snapshot
         if snap is None:
