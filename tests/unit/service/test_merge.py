@@ -61,3 +61,16 @@ def test_an_ic_typed_into_the_tracker_without_a_handover_is_refused_and_shown(sv
     assert "mallory set ic: mallory" in conflict.sentence and conflict.sentence.endswith("Kept ic: alice")
     merger.merge(remote_of(svc, ref, "ic: mallory", "mallory", clock))  # pulled again: logged once
     assert len(merger.conflicts()) == 1
+
+
+def test_an_alert_entry_from_another_cockpit_is_taken_not_set_aside(svc: IncidentService, clock: FakeClock) -> None:
+    """Alert entries (#10) travel like any other: another cockpit's must join the timeline, not be parked."""
+    import uuid
+
+    ref = svc.open_incident("Checkout 5xx", Impact.CORE_DOWN, Scope.GT25, commander="alice").ref
+    entry = RemoteEntry(id=str(uuid.uuid4()), remote_id="8", at=clock(), author="alertmanager", kind="alert",
+                        text="CheckoutErrorRateHigh fired")
+    merger = Merger(svc, "team")
+    merger.merge(remote_of(svc, ref, "ic: alice", "bob", clock, (entry,)))
+    assert merger.parked() == []
+    assert [e.kind for e in svc.get(ref).timeline if e.text == "CheckoutErrorRateHigh fired"] == ["alert"]
