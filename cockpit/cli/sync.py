@@ -14,6 +14,7 @@ from cockpit.cli.common import (
     pass_ctx,
 )
 from cockpit.errors import CockpitError, InvalidInput
+from cockpit.sync.kinds import KINDS
 
 
 @click.group()
@@ -22,19 +23,29 @@ def tracker() -> None:
     the cockpit's files)."""
 
 
+def _options(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for value in values:
+        key, sep, text = value.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"'{value}' is not KEY=VALUE.")
+        found[key.strip()] = text
+    return found
+
+
 @tracker.command("add")
 @click.argument("name")
-@click.option("--kind", type=click.Choice(["roundup", "github"]), required=True, help="What kind of tracker.")
-@click.option("--url", default=None, help="Roundup: the tracker's address (https://host/NAME/). GitHub: the API, "
+@click.option("--kind", type=click.Choice(KINDS), required=True, help="What kind of tracker.")
+@click.option("--url", default="", help="Roundup: the tracker's address (https://host/NAME/). GitHub: the API, "
               "default https://api.github.com; Gitea/Forgejo: https://HOST/api/v1.")
 @click.option("--project", default="", help="GitHub/Gitea/Forgejo: OWNER/REPO whose issues hold the incidents.")
-def tracker_add(name: str, kind: str, url: str | None, project: str) -> None:
+@click.option("--option", "options", multiple=True, callback=_options, metavar="KEY=VALUE",
+              help="A setting of this kind of tracker (repeatable); see the README's tracker table.")
+def tracker_add(name: str, kind: str, url: str, project: str, options: dict[str, str]) -> None:
     """Add (or replace) a tracker."""
     from cockpit.sync.settings import add_tracker, trackers_path
 
-    if url is None and kind == "roundup":
-        raise InvalidInput("A Roundup tracker needs --url, e.g. https://tracker.example.com/incidents/.")
-    made = add_tracker(name, kind, url or "https://api.github.com", project)
+    made = add_tracker(name, kind, url, project, options)
     click.echo(f"Tracker '{made.name}' ({made.kind}) saved in {trackers_path()}. "
                f"Next: cockpit tracker login {made.name}")
 
@@ -78,12 +89,12 @@ def tracker_login(app: AppContext, name: str, no_check: bool, allow_plaintext: b
     import contextlib
 
     from cockpit.sync.control import check_login
-    from cockpit.sync.settings import get_tracker, plaintext_keyring, require_keyring, store_secret
+    from cockpit.sync.settings import get_tracker, plaintext_keyring, require_keyring, secret_label, store_secret
     from cockpit.textsafe import one_line
 
     item = get_tracker(name)
     require_keyring(item, allow_plaintext)
-    what = "user:password" if item.kind == "roundup" else "token"
+    what = secret_label(item)
     secret = click.prompt(f"{what} for {item.name}", hide_input=True, default="", show_default=False).strip()
     if not secret:
         raise InvalidInput("Nothing was typed; the login is unchanged.")

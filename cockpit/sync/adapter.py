@@ -91,6 +91,10 @@ class TrackerAdapter(Protocol):
         with its reason: one bad record never stops a pull). ``known`` tells which remote entry ids this cockpit
         already holds, so an adapter may skip reading them again."""
 
+    def check(self) -> None:
+        """Try the credential with one cheap authenticated read (AuthFailed when refused); used before a login is
+        saved."""
+
     def cancel(self) -> None:
         """From another thread: abandon the request in progress and send nothing more (the cockpit is quitting)."""
 

@@ -3,6 +3,7 @@ checked before they are saved; and the sync status summary and its sentences."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from cockpit.errors import InvalidInput
 from cockpit.service.incidents import IncidentService
 from cockpit.service.merge import Merger
 from cockpit.service.sync_ledger import TrackerState, queue_status, tracker_state
+from cockpit.sync.adapter import Permanent, TrackerAdapter
 from cockpit.sync.relay import Relay
 from cockpit.sync.settings import Tracker, load_trackers, secret_for
 from cockpit.textsafe import one_line
@@ -30,22 +32,36 @@ def choose_tracker(name: str | None) -> Tracker:
     raise InvalidInput(f"No tracker named '{name}'.")
 
 
-def make_adapter(tracker: Tracker, secret: str | None = None) -> Any:
+def _roundup(tracker: Tracker, secret: str) -> TrackerAdapter:
+    from cockpit.sync.roundup import RoundupAdapter
+
+    user, _, password = secret.partition(":")
+    return RoundupAdapter(tracker.name, tracker.url, user, password)
+
+
+def _github(tracker: Tracker, secret: str) -> TrackerAdapter:
+    from cockpit.sync.github import GitHubAdapter
+
+    return GitHubAdapter(tracker.name, tracker.url, tracker.project, secret)
+
+
+# One factory per tracker kind (cockpit/sync/kinds.py names the kinds and their settings).
+ADAPTERS: dict[str, Callable[[Tracker, str], TrackerAdapter]] = {
+    "roundup": _roundup,
+    "github": _github,
+}
+
+
+def make_adapter(tracker: Tracker, secret: str | None = None) -> TrackerAdapter:
     secret = secret_for(tracker) if secret is None else secret
-    if tracker.kind == "roundup":
-        from cockpit.sync.roundup import RoundupAdapter
-
-        user, _, password = secret.partition(":")
-        return RoundupAdapter(tracker.name, tracker.url, user, password)
-    if tracker.kind == "github":
-        from cockpit.sync.adapter import Permanent
-        from cockpit.sync.github import GitHubAdapter
-
-        try:
-            return GitHubAdapter(tracker.name, tracker.url, tracker.project, secret)
-        except Permanent as exc:
-            raise InvalidInput(str(exc)) from None
-    raise InvalidInput(f"'{tracker.kind}' is not a tracker kind this release can sync with (roundup, github).")
+    factory = ADAPTERS.get(tracker.kind)
+    if factory is None:
+        raise InvalidInput(f"'{tracker.kind}' is not a tracker kind this release can sync with "
+                           f"({', '.join(ADAPTERS)}).")
+    try:
+        return factory(tracker, secret)
+    except Permanent as exc:  # settings the adapter cannot work with (a malformed project, say)
+        raise InvalidInput(str(exc)) from None
 
 
 def open_relay(incidents: IncidentService, name: str | None) -> Relay:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,9 @@ from cockpit.config import config_path
 from cockpit.errors import CockpitError, InvalidInput, NotFound
 from cockpit.keyring_store import KEYRING_SERVICE, keyring_usable
 from cockpit.keyring_store import delete_secret as forget_secret
+from cockpit.sync.kinds import KIND_RULES, KINDS
 from cockpit.yamldoc import read_yaml
 
-KINDS = ("roundup", "github")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 
 
@@ -35,10 +36,14 @@ class Tracker:
     kind: str
     url: str
     project: str = ""
+    options: tuple[tuple[str, str], ...] = ()  # kind-specific settings, sorted by name (see KindRule.options)
 
     @property
     def env_var(self) -> str:
         return token_variable(self.name)
+
+    def option(self, name: str, default: str = "") -> str:
+        return dict(self.options).get(name, default)
 
 
 def token_variable(name: str) -> str:
@@ -64,7 +69,12 @@ def load_trackers(path: Path | None = None) -> list[Tracker]:
     for index, item in enumerate(items):
         if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("name", "kind", "url")):
             raise InvalidInput(f"Tracker settings {doc.problem(('trackers', index), 'needs name, kind and url')}")
-        found.append(Tracker(item["name"], item["kind"], item["url"], str(item.get("project", "") or "")))
+        options = item.get("options") or {}
+        if not isinstance(options, dict) or not all(isinstance(v, str | int) for v in options.values()):
+            where = doc.problem(("trackers", index, "options"), "must map names to text")
+            raise InvalidInput(f"Tracker settings {where}")
+        found.append(Tracker(item["name"], item["kind"], item["url"], str(item.get("project", "") or ""),
+                             tuple(sorted((str(k), str(v)) for k, v in options.items()))))
     return found
 
 
@@ -72,7 +82,8 @@ def save_trackers(trackers: list[Tracker], path: Path | None = None) -> None:
     path = path or trackers_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     data: dict[str, Any] = {"trackers": [
-        {"name": t.name, "kind": t.kind, "url": t.url, **({"project": t.project} if t.project else {})}
+        {"name": t.name, "kind": t.kind, "url": t.url, **({"project": t.project} if t.project else {}),
+         **({"options": dict(t.options)} if t.options else {})}
         for t in trackers]}
     temp = path.with_suffix(".yaml.tmp")
     temp.write_text("# Trackers Incident Cockpit syncs with. Secrets are never stored here: see `cockpit tracker "
@@ -80,20 +91,35 @@ def save_trackers(trackers: list[Tracker], path: Path | None = None) -> None:
     temp.replace(path)
 
 
-def add_tracker(name: str, kind: str, url: str, project: str = "") -> Tracker:
+def add_tracker(name: str, kind: str, url: str = "", project: str = "",
+                options: Mapping[str, str] | None = None) -> Tracker:
+    """Check and save a tracker's settings (replacing one of the same name). ``url`` empty: the kind's default."""
     if not NAME_PATTERN.fullmatch(name):
         raise InvalidInput(f"'{name}' is not a tracker name: use letters, digits, '-', '_' or '.'.")
-    if kind not in KINDS:
+    rule = KIND_RULES.get(kind)
+    if rule is None:
         raise InvalidInput(f"'{kind}' is not a tracker kind: use one of {', '.join(KINDS)}.")
+    url = url or rule.default_url
+    if not url:
+        raise InvalidInput(f"A {kind} tracker needs --url, e.g. {rule.url_example}.")
     check_url_holds_no_credentials(url)
     if not re.match(r"https?://[^/\s]+", url):
         raise InvalidInput(f"'{url}' is not a tracker URL: give its http(s) address.")
-    if kind == "github" and not project:
-        raise InvalidInput("A GitHub tracker needs --project OWNER/REPO (the repository whose issues hold incidents).")
-    if kind == "github" and not re.fullmatch(r"[\w.-]+/[\w.-]+", project.strip().strip("/")):
-        raise InvalidInput(f"'{project}' is not a project: give it as OWNER/REPO, e.g. acme/incidents.")
+    project = project.strip().strip("/")
+    if rule.project and not project:
+        raise InvalidInput(f"A {kind} tracker needs --project {rule.project}.")
+    if rule.project and not re.fullmatch(rule.project_pattern, project):
+        raise InvalidInput(f"'{project}' is not a project: give it as {rule.project.split(' (')[0]}, "
+                           f"e.g. {rule.project_example}.")
+    given = dict(options or {})
+    if unknown := sorted(set(given) - set(rule.options)):
+        known = ", ".join(rule.options) or "none"
+        raise InvalidInput(f"'{unknown[0]}' is not an option of a {kind} tracker (its options: {known}).")
+    if missing := [key for key in rule.required if not given.get(key, "").strip()]:
+        raise InvalidInput(f"A {kind} tracker needs --option {missing[0]}=… ({rule.options[missing[0]]}).")
     trackers = [t for t in load_trackers() if t.name != name]
-    tracker = Tracker(name, kind, url.rstrip("/") + "/", project.strip().strip("/") if kind == "github" else "")
+    tracker = Tracker(name, kind, url.rstrip("/") + "/", project if rule.project else "",
+                      tuple(sorted((key, value.strip()) for key, value in given.items())))
     save_trackers([*trackers, tracker])
     return tracker
 
@@ -140,7 +166,13 @@ def remove_tracker(name: str) -> None:
 # --- credentials -------------------------------------------------------------------------------
 def no_keyring_message(tracker: Tracker) -> str:
     return (f"No usable OS keyring on this machine; set the environment variable {tracker.env_var} to the "
-            f"{'user:password' if tracker.kind == 'roundup' else 'token'} instead.")
+            f"{secret_label(tracker)} instead.")
+
+
+def secret_label(tracker: Tracker) -> str:
+    """What the tracker's secret is, in the words the login prompt and messages use."""
+    rule = KIND_RULES.get(tracker.kind)
+    return rule.secret if rule is not None else "token"
 
 
 def plaintext_keyring() -> str | None:

@@ -73,12 +73,33 @@ def test_add_list_and_refuse_bad_settings(config_home: Path) -> None:
     assert [t.name for t in load_trackers()] == ["team-roundup"]
     assert get_tracker("team-roundup").url == "http://127.0.0.1:8080/cockpit/"
     with pytest.raises(Exception, match="not a tracker kind"):
-        add_tracker("x", "jira", "https://x")
+        add_tracker("x", "bugzilla", "https://x")
     with pytest.raises(Exception, match="no user name or password in the URL"):
         add_tracker("x", "roundup", "https://alice:secret@tracker.example.com/")
     with pytest.raises(Exception, match="needs --project"):
         add_tracker("gh", "github", "https://api.github.com")
     assert token_variable("team-roundup") == "COCKPIT_TRACKER_TOKEN_TEAM_ROUNDUP"
+
+
+def test_kind_options_are_checked_saved_and_read_back(config_home: Path) -> None:
+    with pytest.raises(Exception, match="'issue_type' is not an option of a roundup tracker"):
+        add_tracker("team", "roundup", "http://127.0.0.1:8080/cockpit", options={"issue_type": "Incident"})
+    with pytest.raises(Exception, match="A roundup tracker needs --url"):
+        add_tracker("team", "roundup")
+    assert load_trackers() == []  # nothing saved by a refused add
+    gh = add_tracker("gh", "github", project="acme/incidents")
+    assert gh.url == "https://api.github.com/" and gh.options == ()
+    (config_home / "trackers.yaml").write_text("trackers:\n- name: gh\n  kind: github\n  url: https://x/\n"
+                                               "  options: [a, b]\n")
+    with pytest.raises(Exception, match=r"trackers.yaml:5:.*options.*must map names to text"):
+        load_trackers()
+    (config_home / "trackers.yaml").write_text("trackers:\n- name: gh\n  kind: github\n  url: https://x/\n"
+                                               "  options: {b: '2', a: 1}\n")
+    assert load_trackers()[0].options == (("a", "1"), ("b", "2"))
+    assert load_trackers()[0].option("a") == "1" and load_trackers()[0].option("zz", "d") == "d"
+    cli = run_cli("tracker", "add", "t", "--kind", "roundup", "--url", "http://127.0.0.1:9/t", "--option", "novalue",
+                  env={"COCKPIT_CONFIG": str(config_home / "config.yaml")}, db=config_home / "c.db")
+    assert cli.returncode != 0 and "'novalue' is not KEY=VALUE" in cli.stderr and "Traceback" not in cli.stderr
 
 
 def test_secret_from_keyring_then_environment(config_home: Path, memory_keyring: MemoryKeyring,

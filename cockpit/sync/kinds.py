@@ -1,0 +1,32 @@
+"""The kinds of tracker the cockpit syncs with and what each asks of its settings (no I/O, cheap to import:
+the CLI builds its ``--kind`` choices from it). Each adapter's kind adds one ``KindRule`` here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class KindRule:
+    """What a tracker kind asks of its settings: the secret it takes, its default address, whether it names a
+    project (and how one looks), and the extra options (``--option KEY=VALUE``) it understands."""
+
+    secret: str = "token"
+    default_url: str = ""  # empty: --url is required
+    url_example: str = "https://tracker.example.com/"
+    project: str = ""  # what --project means for this kind; empty: the kind takes no project
+    project_pattern: str = r".+"
+    project_example: str = ""
+    options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # name -> what it means
+    required: tuple[str, ...] = ()
+
+
+KIND_RULES: dict[str, KindRule] = {
+    "roundup": KindRule(secret="user:password", url_example="https://tracker.example.com/incidents/"),
+    "github": KindRule(default_url="https://api.github.com", url_example="https://HOST/api/v1",
+                       project="OWNER/REPO (the repository whose issues hold incidents)",
+                       project_pattern=r"[\w.-]+/[\w.-]+", project_example="acme/incidents"),
+}
+KINDS = tuple(KIND_RULES)
