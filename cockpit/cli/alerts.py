@@ -10,7 +10,16 @@ from typing import Any
 
 import click
 
-from cockpit.cli.common import AppContext, emit_json, iso, json_option, login_to_source, pass_ctx
+from cockpit.cli.common import (
+    AppContext,
+    allow_plaintext_option,
+    emit_json,
+    iso,
+    json_option,
+    login_to_source,
+    pass_ctx,
+    show_source,
+)
 from cockpit.domain.when import age_words
 from cockpit.errors import InvalidInput
 
@@ -316,40 +325,26 @@ def source_set(url: str) -> None:
 @json_option
 def source_show(as_json: bool) -> None:
     """The configured source and whether a token is available (never the token)."""
-    from cockpit.sources.alert_settings import load_settings, with_token
+    from cockpit.sources.alert_settings import AlertmanagerSettings, load_settings, with_token
 
-    settings = load_settings()
-    if settings is None:
-        if as_json:
-            emit_json(None)
-        else:
-            click.echo("No Alertmanager configured: `cockpit alerts source set URL` (or COCKPIT_ALERTMANAGER_URL).")
-        return
-    data = {"url": settings.url, "refresh_seconds": settings.refresh_seconds, "group_by": list(settings.group_by),
-            "filters": list(settings.filters), "receiver": settings.receiver,
-            "token": "set" if with_token(settings).token else "none"}
-    if as_json:
-        emit_json(data)
-    else:
-        click.echo(f"Alertmanager {settings.url} (poll every {settings.refresh_seconds:g} s, groups by "
-                   f"{', '.join(settings.group_by)}, token: {data['token']})")
+    def data(settings: AlertmanagerSettings) -> dict[str, Any]:
+        return {"url": settings.url, "refresh_seconds": settings.refresh_seconds, "group_by": list(settings.group_by),
+                "filters": list(settings.filters), "receiver": settings.receiver,
+                "token": "set" if with_token(settings).token else "none"}
+
+    show_source(load_settings(), "alerts", "Alertmanager", data, lambda settings, data: (
+        f"Alertmanager {settings.url} (poll every {settings.refresh_seconds:g} s, groups by "
+        f"{', '.join(settings.group_by)}, token: {data['token']})"), as_json)
 
 
 @source.command("login")
-def source_login() -> None:
+@allow_plaintext_option
+def source_login(allow_plaintext: bool) -> None:
     """Store a bearer token (or user:password) for the configured Alertmanager in the OS keyring."""
-    from dataclasses import replace
-
-    from cockpit.sources.alert_settings import AlertmanagerSettings, load_settings, store_token
+    from cockpit.sources.alert_settings import TOKEN_VARIABLE, load_settings, store_token
     from cockpit.sources.alertmanager import AlertmanagerSource
 
-    settings = load_settings()
-
-    def check(settings: AlertmanagerSettings, token: str) -> None:
-        with AlertmanagerSource(replace(settings, token=token)) as am:
-            am.check()
-
-    login_to_source(settings, "alerts", check, store_token)
+    login_to_source(load_settings(), "alerts", AlertmanagerSource, store_token, TOKEN_VARIABLE, allow_plaintext)
 
 
 COMMANDS: list[click.Command] = [alerts]

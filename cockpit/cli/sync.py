@@ -88,8 +88,9 @@ def tracker_login(app: AppContext, name: str, no_check: bool, allow_plaintext: b
     keeps secrets unencrypted (keyrings.alt's PlaintextKeyring) is refused unless --allow-plaintext-keyring."""
     import contextlib
 
+    from cockpit.keyring_store import plaintext_keyring
     from cockpit.sync.control import check_login
-    from cockpit.sync.settings import get_tracker, plaintext_keyring, require_keyring, secret_label, store_secret
+    from cockpit.sync.settings import get_tracker, require_keyring, secret_label, store_secret
     from cockpit.textsafe import one_line
 
     item = get_tracker(name)
