@@ -85,3 +85,10 @@ def test_source_login_asks_nothing_a_keyring_cannot_keep(tmp_path: Path, group: 
         assert "token for" not in refused.stdout + refused.stderr  # refused before anyone typed the token
         assert "Traceback" not in refused.stderr
     assert "tok-123" not in "".join(p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file())
+
+
+def test_an_unreachable_alertmanager_is_named_once(tmp_path: Path):
+    result = run_cli("alerts", "source", "set", "http://127.0.0.1:1/", env={"COCKPIT_CONFIG": str(tmp_path / "c.yaml")})
+    assert result.returncode == 0
+    assert "note: Alertmanager at http://127.0.0.1:1/ unreachable (ConnectError). It is saved anyway" in result.stderr
+    assert result.stderr.count("http://127.0.0.1:1/") == 1
