@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,6 +14,7 @@ from cockpit.cli.common import (
     AppContext,
     allow_plaintext_option,
     emit_json,
+    emit_rows,
     iso,
     json_option,
     login_to_source,
@@ -22,6 +23,9 @@ from cockpit.cli.common import (
 )
 from cockpit.domain.when import age_words
 from cockpit.errors import InvalidInput
+
+if TYPE_CHECKING:  # imported when a command runs: the CLI starts quickly
+    from cockpit.service.alerts import SilenceRecord
 
 
 def _alerts() -> None:
@@ -212,17 +216,14 @@ def alerts_ack(app: AppContext, target: str, incident_ref: str | None, hours: fl
 def alerts_silences(app: AppContext, as_json: bool) -> None:
     """The acknowledgements' silences: waiting, active, expiring, expired."""
     rows = alert_log(app).silences()
-    if as_json:
-        emit_json([{"id": s.id, "reference": s.reference, "target": s.target, "state": s.state,
-                    "remote_id": s.remote_id, "created_by": s.created_by, "ends_at": iso(s.ends_at),
-                    "attempts": s.attempts, "last_error": s.last_error, "matchers": s.matchers} for s in rows])
-        return
-    if not rows:
-        click.echo("No acknowledgements yet.")
-    for s in rows:
+    def line(s: SilenceRecord) -> str:
         tail = f" — {_safe(s.last_error, 80)}" if s.last_error and s.state in ("pending", "refused") else ""
-        click.echo(f"{s.id[:8]}  {s.state:<9} {s.reference}  {_safe(s.target, 50)}  "
-                   f"{s.remote_id or '-'}{tail}")
+        return f"{s.id[:8]}  {s.state:<9} {s.reference}  {_safe(s.target, 50)}  {s.remote_id or '-'}{tail}"
+
+    emit_rows(rows, as_json, lambda s: {
+        "id": s.id, "reference": s.reference, "target": s.target, "state": s.state, "remote_id": s.remote_id,
+        "created_by": s.created_by, "ends_at": iso(s.ends_at), "attempts": s.attempts, "last_error": s.last_error,
+        "matchers": s.matchers}, "No acknowledgements yet.", line)
 
 
 @alerts.command("unsilence")

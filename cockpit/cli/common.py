@@ -4,7 +4,7 @@ choices built from the domain's enums."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -83,6 +83,22 @@ def emit_json(data: Any) -> None:
     from cockpit.textsafe import json_safe
 
     click.echo(json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
+
+
+T = TypeVar("T")
+
+
+def emit_rows(items: Sequence[T], as_json: bool, to_json: Callable[[T], Any], empty: str,
+              line: Callable[[T], str]) -> None:
+    """A listing command's output: a JSON array (``[]`` when empty), or one line per item, or ``empty`` (a
+    sentence saying there is nothing, and often what makes something)."""
+    if as_json:
+        emit_json([to_json(item) for item in items])
+        return
+    if not items:
+        click.echo(empty)
+    for item in items:
+        click.echo(line(item))
 
 
 def iso(moment: datetime | None) -> str | None:
