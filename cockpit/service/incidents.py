@@ -77,6 +77,17 @@ def clean_text(value: str, what: str) -> str:
     return text
 
 
+def clean_title(value: str, what: str, hint: str) -> str:
+    """A one-line title: runs of white space made one space; empty or over MAX_TITLE refused (``hint`` says what a
+    title should say)."""
+    title = " ".join(value.split())
+    if not title:
+        raise InvalidInput(f"The {what} is empty: {hint}.")
+    if len(title) > MAX_TITLE:
+        raise InvalidInput(f"The {what} is longer than {MAX_TITLE} characters; shorten it.")
+    return title
+
+
 class IncidentService:
     """What a responder can do to incidents. The TUI and the CLI both call this."""
 
@@ -194,11 +205,7 @@ class IncidentService:
         ``to_tracker``."""
         if kind not in ("incident", "exercise"):
             raise InvalidInput(f"'{kind}' is not an incident kind: incident or exercise.")
-        title = " ".join(title.split())
-        if not title:
-            raise InvalidInput("The incident title is empty: say in a few words what is wrong.")
-        if len(title) > MAX_TITLE:
-            raise InvalidInput(f"The incident title is longer than {MAX_TITLE} characters; shorten it.")
+        title = clean_title(title, "incident title", "say in a few words what is wrong")
         service_list = [_clean_name(s, "service name") for s in services]
         triggers = triggers or Triggers()
         assessment = classify(impact, scope, triggers)
