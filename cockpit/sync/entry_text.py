@@ -26,7 +26,7 @@ def entry_content(entry: dict[str, Any]) -> str:
     extras: list[tuple[str, str]] = []
     if isinstance(entry.get("hlc"), int):
         extras.append(("hlc", str(entry["hlc"])))
-    data = entry.get("data") if isinstance(entry.get("data"), dict) else {}
+    data: dict[str, Any] = entry["data"] if isinstance(entry.get("data"), dict) else {}
     if entry.get("kind") == "declared" and data:
         services = data.get("services") or []
         if services:

@@ -33,7 +33,7 @@ def test_piped_text_becomes_an_evidence_entry_with_its_hash_and_without_colour(t
     result = run_cli("note", ref, "-", db=db, input_text=piped)
     digest = hashlib.sha256(piped.encode()).hexdigest()
     assert result.returncode == 0, result.stderr
-    assert f"Added evidence at" in result.stdout and f"sha256 {digest}" in result.stdout
+    assert "Added evidence at" in result.stdout and f"sha256 {digest}" in result.stdout
     entry = timeline(db, ref)[-1]
     assert entry["kind"] == "evidence" and entry["sha256"] == digest
     assert entry["text"] == "NAME     READY\napi-1    0/1\nweb-1    1/1"

@@ -86,7 +86,7 @@ def test_nothing_local_only_or_unredacted_reaches_roundup(roundup: RoundupTracke
 @pytest.mark.tracker
 def test_nothing_local_only_or_unredacted_reaches_github(tmp_path: Path) -> None:
     github = FakeGitHub()
-    db, ref, _ = write_through_cli(tmp_path)
+    db, _, _ = write_through_cli(tmp_path)
     svc = IncidentService(Store.open(db), "priya")
     adapter = GitHubAdapter("gh", github.base, f"{github.owner}/{github.repo}", "tok-alice",
                             transport=github.transport(), write_interval=0)
