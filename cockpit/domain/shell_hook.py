@@ -1,7 +1,8 @@
 """The start-up files of ``cockpit shell``: the user's own rc file, then a hook that hands each command line to the
 cockpit through a FIFO (a pipe: the line is never written to disk).
 
-A record is three NUL-terminated fields: the exit status, the working directory, the command line as typed. The
+A record is three NUL-terminated fields: the exit status, the working directory the command started in (where it
+was typed: ``cd /tmp && make`` is recorded in the folder before), the command line as typed. The
 files hold no secret and no environment value: only the FIFO's path and the incident's reference.
 
 bash: ``PROMPT_COMMAND`` runs before each prompt; ``history 1`` gives the line just run, and its number tells a new
@@ -48,12 +49,13 @@ __cockpit_record() {{
   __cockpit_last=$(HISTTIMEFORMAT= builtin history 1)
   if [[ $__cockpit_last =~ ^\\ *([0-9]+)\\*?\\ \\ (.*)$ ]]; then
     if [[ -n $__cockpit_seen && ${{BASH_REMATCH[1]}} != "$__cockpit_seen" ]]; then
-      builtin printf '%s\\0%s\\0%s\\0' "$__cockpit_status" "$PWD" "${{BASH_REMATCH[2]}}" >> "$__cockpit_fifo"
+      builtin printf '%s\\0%s\\0%s\\0' "$__cockpit_status" "$__cockpit_pwd" "${{BASH_REMATCH[2]}}" >> "$__cockpit_fifo"
     fi
     __cockpit_seen=${{BASH_REMATCH[1]}}
   else
     __cockpit_seen=${{__cockpit_seen:-0}}
   fi
+  __cockpit_pwd=$PWD  # where the next command is typed, so where it starts
   return $__cockpit_status
 }}
 PROMPT_COMMAND="__cockpit_record${{PROMPT_COMMAND:+;$PROMPT_COMMAND}}"
@@ -71,11 +73,11 @@ __cockpit_here=$ZDOTDIR
 ZDOTDIR={home}
 [ -f {home}/.zshrc ] && . {home}/.zshrc
 __cockpit_fifo={shlex.quote(fifo)}
-__cockpit_preexec() {{ __cockpit_line=$1 }}
+__cockpit_preexec() {{ __cockpit_line=$1; __cockpit_pwd=$PWD }}
 __cockpit_precmd() {{
   local __cockpit_status=$?
   if [[ -n ${{__cockpit_line+x}} ]]; then
-    builtin print -rn -- "$__cockpit_status"$'\\0'"$PWD"$'\\0'"$__cockpit_line"$'\\0' >> "$__cockpit_fifo"
+    builtin print -rn -- "$__cockpit_status"$'\\0'"$__cockpit_pwd"$'\\0'"$__cockpit_line"$'\\0' >> "$__cockpit_fifo"
     unset __cockpit_line
   fi
   return $__cockpit_status

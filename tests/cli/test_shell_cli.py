@@ -7,6 +7,7 @@ import json
 import os
 import pty
 import select
+import shutil
 import subprocess
 import sys
 import time
@@ -104,12 +105,46 @@ def test_typed_commands_are_recorded_with_secrets_redacted(tmp_path: Path) -> No
         f"$ true [redacted]  {where}",  # the keyring holds "alice:<token>": both parts are known
         f"$ true [redacted] && echo 'Authorization: Bearer [redacted]' > /dev/null  {where}",
         f'$ echo "prometheus=${{COCKPIT_PROMETHEUS_TOKEN:-absent}}"  {where}',
-        "$ cd /tmp && false  (in /tmp, exit 1)",
+        f"$ cd /tmp && false  (in {ROOT}, exit 1)",  # where it was typed
         "$ cd /tmp && false  (in /tmp, exit 1)",
     ]
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("c.db*"))
     assert KEYRING_TOKEN.encode() not in stored and ENV_TOKEN.encode() not in stored
     assert list(temp.iterdir()) == []  # the rc file and the FIFO are gone
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed (scripts/install-system-deps.sh)")
+def test_zsh_records_through_its_preexec_and_precmd_hooks(tmp_path: Path) -> None:
+    home, temp = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    temp.mkdir()
+    (home / ".zshrc").write_text("export FROM_USER_RC=yes\n", encoding="utf-8")
+    env = {**os.environ, "HOME": str(home), "SHELL": str(shutil.which("zsh")), "TMPDIR": str(temp), "TERM": "dumb",
+           "COCKPIT_CONFIG": str(tmp_path / "config.yaml"), "COCKPIT_ALERTMANAGER_TOKEN": ENV_TOKEN}
+    env.pop("ZDOTDIR", None)
+    db = tmp_path / "c.db"
+    cli_env = {"COCKPIT_CONFIG": env["COCKPIT_CONFIG"]}
+    ref = run_cli("incident", "open", "Disk full", "--impact", "degraded", "--scope", "lt25", db=db,
+                  env=cli_env).stdout.strip().splitlines()[-1]
+    term = Terminal([sys.executable, "-m", "cockpit", "--db", str(db), "shell", ref], env, ROOT)
+    prompt = f"(rec {ref}) "
+    term.wait_for(prompt)
+    for number, command in enumerate(['echo "$FROM_USER_RC" user-rc-read', f"print -r -- {ENV_TOKEN} >/dev/null",
+                                      "cd /tmp", "pwd"], start=2):
+        term.type(command)
+        term.wait_for(prompt, count=number)
+    term.wait_for("yes user-rc-read")
+    term.type("exit")
+    assert term.finish() == 0
+    assert f"Recorded 4 commands into {ref}; 1 with secrets redacted." in term.seen
+    timeline = json.loads(run_cli("incident", "show", ref, "--json", db=db, env=cli_env).stdout)["timeline"]
+    assert [e["text"] for e in timeline if e["kind"] == "command"] == [
+        f'$ echo "$FROM_USER_RC" user-rc-read  (in {ROOT})',
+        f"$ print -r -- [redacted] >/dev/null  (in {ROOT})",
+        f"$ cd /tmp  (in {ROOT})",  # where it was typed
+        "$ pwd  (in /tmp)",
+    ]
+    assert list(temp.iterdir()) == []
 
 
 def test_an_unknown_incident_starts_no_shell(tmp_path: Path) -> None:
