@@ -367,6 +367,8 @@ def _read_evidence(path: Path | None) -> Evidence:
 
     reader = EvidenceReader()
     source = "Standard input" if path is None else f"The file {one_line(str(path))}"
+    if path is None and sys.stdin.isatty():  # nothing piped: the person types (or forgot the pipe)
+        click.echo("Reading the evidence from the terminal: end it with ctrl+d (ctrl+c adds nothing).", err=True)
     try:
         stream = sys.stdin.buffer if path is None else path.open("rb")
         with stream:
