@@ -1,11 +1,12 @@
 """Evidence folded in the timeline, the local-only mark, and ctrl+l in the entry line, driven with Pilot; and how a
-timeline with both looks at 80×24."""
+timeline with both looks at 80×24 and 120×40 (where the selected entry's pane says it stays local)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from cockpit.domain.evidence import EvidenceReader
@@ -102,8 +103,9 @@ async def test_ctrl_l_marks_the_entry_local_only_and_nothing_is_queued(make_app,
     assert "Bridge number 555-0100" not in queued and "Customer ACME-4411 is on the bridge" not in queued
 
 
-def test_a_folded_evidence_entry_and_a_local_mark_at_80x24(snap_compare: Any, make_app: Any, tmp_path: Path,
-                                                          tui_clock: Any) -> None:
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_a_folded_evidence_entry_and_a_local_mark(snap_compare: Any, make_app: Any, tmp_path: Path, tui_clock: Any,
+                                                  size: tuple[int, int]) -> None:
     db = tmp_path / "c.db"
     incident_with_evidence(db, tui_clock)
     app = make_app(db, poll_interval=60)
@@ -121,4 +123,4 @@ def test_a_folded_evidence_entry_and_a_local_mark_at_80x24(snap_compare: Any, ma
         await settle(pilot)
         await steady(pilot)
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=ready)
+    assert snap_compare(app, terminal_size=size, run_before=ready)
