@@ -3,6 +3,7 @@ timeline with both looks at 80×24 and 120×40 (where the selected entry's pane 
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ EVENTS = ("LAST SEEN   TYPE      REASON     OBJECT\n"
 
 
 def incident_with_evidence(db: Path, clock: Any) -> tuple[IncidentService, str]:
-    svc = IncidentService(Store.open(db), "priya", clock=clock)
+    svc = IncidentService(Store.open(db), "priya", clock=clock, rand=random.Random(20).randbytes)  # fixed ids: the ref
     ref = svc.open_incident("Checkout pods crash-looping", Impact.DEGRADED, Scope.LT25, commander="priya").ref
     reader = EvidenceReader()
     reader.feed(EVENTS.encode())
