@@ -54,11 +54,14 @@ class AppContext:
 
     def service(self) -> IncidentService:
         if self._service is None:
+            from cockpit.redact import SYNC_PATTERNS, Redactor
             from cockpit.service.incidents import IncidentService
             from cockpit.store.db import Store
 
-            author = self.responder or self.config().responder
-            self._service = IncidentService(Store.open(self.db_path()), author)
+            config = self.config()
+            author = self.responder or config.responder
+            redactor = Redactor.build(SYNC_PATTERNS, config.redact_patterns, label="name")
+            self._service = IncidentService(Store.open(self.db_path()), author, redactor=redactor)
         return self._service
 
     def use(self, service: IncidentService) -> None:
