@@ -28,6 +28,7 @@ from cockpit.textsafe import one_line
 KIND_CHOICES: tuple[tuple[str, str], ...] = (
     ("status", "status updates"), ("decision", "decisions"), ("action", "actions"), ("note", "notes"),
     ("change", "changes"), ("deploy", "deploys"), ("runbook", "runbook steps"), ("comms", "comms sent"),
+    ("alert", "alerts"), ("evidence", "evidence piped in"), ("command", "shell commands"),
     ("system", "phase, severity, roles and other cockpit entries"),
 )
 SYSTEM_KINDS = RULE_KINDS
