@@ -30,6 +30,8 @@ class EntryKind(StrEnum):
     RUNBOOK = "runbook"
     CONFLICT = "conflict"
     ALERT = "alert"  # from Alertmanager: fired, attached, silenced, resolved
+    CHECKIN = "checkin"  # a role's check-in set, done or overdue (domain/role_watch.py)
+    FATIGUE = "fatigue"  # the role board suggested an IC handover (domain/role_watch.py)
 
 
 ENTRY_KINDS: tuple[str, ...] = tuple(kind.value for kind in EntryKind)
@@ -37,7 +39,8 @@ ENTRY_KINDS: tuple[str, ...] = tuple(kind.value for kind in EntryKind)
 PERSON_KINDS: tuple[str, ...] = tuple(kind.value for kind in EntryKind)[:6]
 #: Written by the cockpit's own rules: shown alike as "system" lines in the timeline.
 RULE_KINDS: frozenset[str] = frozenset({EntryKind.PHASE, EntryKind.SEVERITY, EntryKind.ROLE, EntryKind.HANDOVER,
-                                        EntryKind.DECLARED, EntryKind.SYSTEM, EntryKind.CONFLICT})
+                                        EntryKind.DECLARED, EntryKind.SYSTEM, EntryKind.CONFLICT,
+                                        EntryKind.FATIGUE})
 #: Kinds that count as a status update for the check-in cadence.
 CHECK_IN_KINDS: frozenset[str] = frozenset({EntryKind.STATUS, EntryKind.COMMS})
 
