@@ -90,6 +90,13 @@ class FatigueAdvice:
     def text(self) -> str:
         return fatigue_text(self.level, self.holder, self.role, self.held)
 
+    @property
+    def short_text(self) -> str:
+        """The role board's line (narrow; the holder's name is on the role's line above it)."""
+        if self.level is Fatigue.LIMIT:
+            return "IC past 3h: hand over now (h)"
+        return f"IC {format_held(self.held)}: time to hand over (h)"
+
 
 def _recorded_fatigue(entries: Iterable[Entry]) -> list[tuple[datetime, Fatigue, str, Role]]:
     found = []

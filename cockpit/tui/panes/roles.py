@@ -106,8 +106,11 @@ class RolesPane(Widget, can_focus=True):
                     held = held_for(holders[0], self.now)
                     tired = any(a.role is role for a in self.advice)
                     style = "roles--tired" if tired else "roles--since"
-                    since = f" since {holders[0].since.astimezone():%H:%M}" if self.size.width >= 44 else ""
-                    line.append(f"{since} {format_held(held)}", self.get_component_rich_style(style, partial=True))
+                    held_text = f" {format_held(held)}"
+                    since = f" since {holders[0].since.astimezone():%H:%M}"
+                    if line.cell_len + len(since) + len(held_text) > self.size.width:
+                        since = ""  # how long comes before since when
+                    line.append(f"{since}{held_text}", self.get_component_rich_style(style, partial=True))
             if cursor:
                 line.stylize(self.get_component_rich_style("roles--cursor", partial=True))
             line.truncate(max(1, self.size.width), overflow="ellipsis")  # one line per role, whatever the width
@@ -119,11 +122,11 @@ class RolesPane(Widget, can_focus=True):
             overdue = checkin.overdue(self.now)
             left = format_clock(checkin.remaining(self.now))
             when = f"OVERDUE {left}" if overdue else f"back in {left}"
-            self._line(text, f"⏱ {SHORT_TITLES[checkin.role]} {when}: {literal(one_line(checkin.note))}",
+            self._line(text, f"◷ {SHORT_TITLES[checkin.role]} {when}: {literal(one_line(checkin.note))}",
                        "roles--overdue" if overdue else "roles--checkin")
         for advice in self.advice:
             mark = "‼" if advice.level is Fatigue.LIMIT else "⚠"
-            self._line(text, f"{mark} {literal(one_line(advice.text))}", "roles--tired")
+            self._line(text, f"{mark} {literal(one_line(advice.short_text))}", "roles--tired")
         for warning in self.warnings:
             self._line(text, f"⚠ {literal(warning.message)}", "roles--warning")
         text.rstrip()

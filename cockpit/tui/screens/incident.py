@@ -194,6 +194,7 @@ class IncidentScreen(Screen[None]):
         self.load_budget()
         if first:
             self._load_around(detail.snapshot.services)
+            self.refresh_role_watch()
 
     def apply_changes(self, result: tuple[tuple[str, int], IncidentDetail | None, list[Any], int]) -> None:
         token, header, new_entries, count = result
