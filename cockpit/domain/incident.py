@@ -96,6 +96,11 @@ class IncidentSnapshot:
         return self.last_update_at or self.declared_at
 
 
+#: In a queued create's payload: look for it on the tracker (by its cockpit id) before sending it, because it may be
+#: there already (an imported incident: ``service/exchange.py``).
+LOOK_FIRST = "_look_first"
+
+
 class OutboxState(StrEnum):
     """Where a queued change to the tracker stands."""
 

@@ -130,10 +130,7 @@ class IncidentService:
         if kind in CHECK_IN_KINDS:
             incident.last_update_at = now
         session.add(incident)
-        self.enqueue_in(session, incident, "add_entry", entry.id, {
-            "id": entry.id, "at": entry.at.isoformat(), "hlc": entry.hlc, "kind": kind,
-            "author": entry.author, "text": text, "data": entry.data,
-        }, now)
+        self.enqueue_in(session, incident, "add_entry", entry.id, entry_payload(entry), now)
         return entry
 
     def enqueue_in(
@@ -221,7 +218,7 @@ class IncidentService:
             )
             session.add(incident)
             session.flush()
-            self.enqueue_in(session, incident, "create_incident", incident.id, _incident_payload(incident), now)
+            self.enqueue_in(session, incident, "create_incident", incident.id, incident_payload(incident), now)
             self.append_in(session, incident, "declared", f"Incident declared: {title}. {assessment.explanation}",
                          now, {"severity": assessment.severity.label, "impact": impact.value,
                                "scope": scope.value, "triggers": triggers.as_dict(), "services": service_list,
@@ -510,7 +507,14 @@ def snapshot_of(session: Session, incident: Incident) -> IncidentSnapshot:
     )
 
 
-def _incident_payload(incident: Incident) -> dict[str, Any]:
+def entry_payload(entry: TimelineEntry) -> dict[str, Any]:
+    """What an ``add_entry`` outbox row carries to the tracker."""
+    return {"id": entry.id, "at": entry.at.isoformat(), "hlc": entry.hlc, "kind": entry.kind,
+            "author": entry.author, "text": entry.text, "data": entry.data}
+
+
+def incident_payload(incident: Incident) -> dict[str, Any]:
+    """What a ``create_incident`` outbox row carries to the tracker."""
     return {
         "id": incident.id, "ref": ids.display_ref(incident.ref_key), "title": incident.title,
         "services": incident.services, "impact": incident.impact, "scope": incident.scope,
