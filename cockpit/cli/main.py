@@ -25,6 +25,7 @@ from cockpit.cli import (
     improve,
     incidents,
     postmortems,
+    replay,
     runbooks,
     slo,
     sync,
@@ -73,7 +74,7 @@ def cli(ctx: click.Context, db: Path | None, responder: str | None) -> None:
 
 #: One line per command group: a new group is a module in this package with its COMMANDS, added here.
 GROUPS = (incidents, runbooks, actions, postmortems, handoffs, sync, slo, alerts, catalog, improve, web, demo,
-          checkins, exchange)
+          checkins, exchange, replay)
 for _group in GROUPS:
     for _command in _group.COMMANDS:
         cli.add_command(_command)

@@ -19,7 +19,8 @@ def test_checkin_is_written_and_cleared(db_path: Path) -> None:
     ref = opened(db_path)
     result = run_cli("checkin", ref, "ops", "5", "checking the replica", db=db_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[0] == "Check-in set: Operations Lead, back to you in 5 minutes: checking the replica"
+    assert result.stdout.splitlines()[0] == ("Check-in set: Operations Lead, back to you in 5 minutes: checking the "
+                                             "replica")
     done = run_cli("checkin", ref, "ops-lead", "0", "back", "--json", db=db_path)
     assert json.loads(done.stdout)["text"] == "Check-in done: Operations Lead: back"
     shown = json.loads(run_cli("incident", "show", ref, "--json", db=db_path).stdout)

@@ -104,7 +104,8 @@ def test_import_refuses_malformed_files_with_file_and_line(tmp_path: Path) -> No
         assert result.returncode != 0 and "Traceback" not in result.stderr
         return result.stderr.strip()
 
-    assert refused("".join(lines[:2]) + "{not json\n") == f"error: {timeline}:3:2: not JSON (Expecting property name enclosed in double quotes)."
+    assert refused("".join(lines[:2]) + "{not json\n") == \
+        f"error: {timeline}:3:2: not JSON (Expecting property name enclosed in double quotes)."
     record = json.loads(lines[1])
     assert refused(lines[0] + json.dumps({**record, "hlc": "12"}) + "\n") == \
         f"error: {timeline}:2: hlc: must be a whole number."

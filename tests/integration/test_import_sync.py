@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from cockpit.domain.roles import Role
@@ -25,9 +26,6 @@ def cockpit(tmp_path: Path, name: str, server: FakeGitHub) -> tuple[IncidentServ
                             transport=server.transport(), write_interval=0)
     adapter.settle_seconds = 0
     return svc, Relay(svc, adapter)
-
-
-import pytest
 
 
 @pytest.mark.parametrize("pull_first", [True, False], ids=["sync-round", "push-only"])
