@@ -31,7 +31,7 @@ from cockpit.domain import replay as rules
 from cockpit.domain.incident import Entry
 from cockpit.domain.lifecycle import Phase
 from cockpit.domain.roles import Role
-from cockpit.domain.severity import Severity
+from cockpit.domain.severity import Impact, Scope, Severity, Triggers
 from cockpit.errors import InvalidInput, RuleViolation
 from cockpit.service.incidents import IncidentService
 from cockpit.store.db import Store
@@ -105,11 +105,13 @@ class Replay:
         declared = next((self._data.get(e.id, {}) for e in self.entries if e.kind == "declared"), {})
         severity = Severity.parse(declared["severity"]) if isinstance(declared.get("severity"), str) else \
             Severity(first.severity)
+        opening = next((e.text for e in self.entries if e.kind == "declared"), "")
+        reason = opening.split(f"{first.title}. ", 1)[1] if f"{first.title}. " in opening else ""
         with self.scratch.write() as session:
             session.add(Incident(
                 id=first.id, ref_key=first.ref_key, title=first.title, services=first.services,
                 impact=first.impact, scope=first.scope, triggers=first.triggers, severity=int(severity),
-                severity_reason=first.severity_reason, phase=Phase.DETECT.value, declared_by=first.declared_by,
+                severity_reason=reason or first.severity_reason, phase=Phase.DETECT.value, declared_by=first.declared_by,
                 declared_at=first.declared_at, started_at=first.started_at, updated_at=first.declared_at,
                 kind="exercise", to_tracker=False,
             ))
@@ -189,8 +191,15 @@ def start_drill(svc: IncidentService, query: str, count: int = rules.DEFAULT_OPE
     detail = svc.get(query)
     past = detail.snapshot
     opening = rules.opening_entries(detail.timeline, count)
-    drill = svc.open_incident(f"Drill: {past.title}"[:200], past.impact, past.scope,
-                              past.triggers, services=past.services,
+    with svc.store.read() as session:  # as it was declared (impact, scope, triggers), not as it ended
+        declared = session.exec(select(TimelineEntry.data).where(
+            TimelineEntry.incident_id == past.id, TimelineEntry.kind == "declared")).first() or {}
+    try:
+        impact, scope = Impact(declared.get("impact")), Scope(declared.get("scope"))
+        triggers = Triggers.from_dict(declared.get("triggers") or {})
+    except (ValueError, TypeError, AttributeError):
+        impact, scope, triggers = past.impact, past.scope, past.triggers
+    drill = svc.open_incident(f"Drill: {past.title}"[:200], impact, scope, triggers, services=past.services,
                               kind="exercise", to_tracker=to_tracker)
     now = svc.clock()
     with svc.store.write() as session:

@@ -113,6 +113,8 @@ def test_replay_refusals(db_path: Path) -> None:
 
 def test_drill_starts_an_exercise_from_the_opening_never_sent(db_path: Path) -> None:
     ref = two_minute_incident(db_path)
+    lowered = run_cli("incident", "severity", ref, "--sev", "3", "--reason", "contained", db=db_path)
+    assert lowered.returncode == 0, lowered.stderr
     before = outbox_count(db_path)
     result = run_cli("drill", ref, "--no-tui", db=db_path)
     assert result.returncode == 0, result.stderr
@@ -124,6 +126,7 @@ def test_drill_starts_an_exercise_from_the_opening_never_sent(db_path: Path) -> 
     assert [(e["kind"], e["text"]) for e in shown["timeline"]][1:] == [
         ("note", f"[{ref} at 14:00Z, priya] pgbouncer at 160/160")]
     assert shown["phase"] == "DETECT"
+    assert shown["severity"] == "SEV1"  # as the past incident was declared, not as it ended
     assert outbox_count(db_path) == before  # an exercise stays here
     sent = run_cli("drill", ref, "--no-tui", "--to-tracker", "--entries", "0", db=db_path)
     assert "(sent to the tracker)" in sent.stdout
