@@ -139,3 +139,15 @@ def test_roles_pane_look(snap_compare: Any, make_app: Any, tmp_path: Path, size:
     seeded(db, with_checkin=True)
     app = make_app(db, poll_interval=60)
     assert snap_compare(app, terminal_size=size, run_before=_roles_with_watch)
+
+
+def test_the_kind_filter_offers_check_ins_and_counts_fatigue_as_the_cockpit_s() -> None:
+    from cockpit.domain.incident import Entry
+    from cockpit.tui.panes.timeline import KIND_CHOICES, entry_matches
+
+    checkin = Entry(id="1", at=NOW, kind="checkin", author="a", text="Check-in set: ...")
+    fatigue = Entry(id="2", at=NOW, kind="fatigue", author="a", text="Handover suggested: ...")
+    assert ("checkin", "role check-ins") in KIND_CHOICES
+    assert entry_matches(checkin, frozenset({"checkin"}), "")
+    assert not entry_matches(checkin, frozenset({"system"}), "")
+    assert entry_matches(fatigue, frozenset({"system"}), "")

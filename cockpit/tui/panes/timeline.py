@@ -25,6 +25,7 @@ from cockpit.textsafe import one_line
 KIND_CHOICES: tuple[tuple[str, str], ...] = (
     ("status", "status updates"), ("decision", "decisions"), ("action", "actions"), ("note", "notes"),
     ("change", "changes"), ("deploy", "deploys"), ("runbook", "runbook steps"), ("comms", "comms sent"),
+    ("checkin", "role check-ins"),
     ("system", "phase, severity, roles and other cockpit entries"),
 )
 SYSTEM_KINDS = RULE_KINDS
