@@ -111,9 +111,9 @@ class Replay:
             session.add(Incident(
                 id=first.id, ref_key=first.ref_key, title=first.title, services=first.services,
                 impact=first.impact, scope=first.scope, triggers=first.triggers, severity=int(severity),
-                severity_reason=reason or first.severity_reason, phase=Phase.DETECT.value, declared_by=first.declared_by,
-                declared_at=first.declared_at, started_at=first.started_at, updated_at=first.declared_at,
-                kind="exercise", to_tracker=False,
+                severity_reason=reason or first.severity_reason, phase=Phase.DETECT.value,
+                declared_by=first.declared_by, declared_at=first.declared_at, started_at=first.started_at,
+                updated_at=first.declared_at, kind="exercise", to_tracker=False,
             ))
         return str(first.id)
 
