@@ -17,14 +17,14 @@ from cockpit.store.db import Store
 from cockpit.tui.panes.roles import RolesPane
 from cockpit.tui.screens.dialogs import TextPrompt
 from cockpit.tui.screens.incident import IncidentScreen
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, seeded_rand
 from tests.tui.conftest import NOW, settle, steady, wait_until
 
 
 def seeded(db: Path, with_checkin: bool = False) -> str:
     """An incident whose IC (the cockpit's own responder) took command 65 minutes before NOW."""
     clock = FakeClock(NOW - timedelta(minutes=65))
-    svc = IncidentService(Store.open(db), "ic-tester", clock=clock)
+    svc = IncidentService(Store.open(db), "ic-tester", clock=clock, rand=seeded_rand("role-watch"))
     ref = svc.open_incident("Checkout 500s after deploy", Impact.CORE_DOWN, Scope.GT25, services=["checkout-api"],
                             commander="ic-tester").ref
     clock.advance(minutes=3)
