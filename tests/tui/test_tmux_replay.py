@@ -3,16 +3,14 @@ arriving on the incident screen at the pace, the real database untouched, the sc
 
 from __future__ import annotations
 
-import shlex
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.cli.test_replay_cli import outbox_count, two_minute_incident
-from tests.tui.test_tmux import ROOT, Tmux
+from tests.tui.test_tmux import Tmux, cockpit_command
 
 pytestmark = [pytest.mark.tmux,
               pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")]
@@ -24,13 +22,8 @@ def test_replay_in_a_terminal(tmp_path: Path) -> None:
     before = outbox_count(db)
     scratch_root = tmp_path / "tmp"
     scratch_root.mkdir()
-    env = {"COCKPIT_DB": str(db), "COCKPIT_RESPONDER": "trainee", "TZ": "UTC", "TMPDIR": str(scratch_root),
-           "COCKPIT_CONFIG": str(tmp_path / "none.yaml"), "XDG_CACHE_HOME": str(tmp_path / "cache"),
-           "XDG_STATE_HOME": str(tmp_path / "state"), "TERM": "xterm-256color"}
-    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-    marker = tmp_path / "exited"
-    command = (f"cd {shlex.quote(str(ROOT))} && env {exports} {shlex.quote(sys.executable)} -m cockpit replay {ref} "
-               f"--speed 60; echo $? > {shlex.quote(str(marker))}; sleep 5")
+    command, marker = cockpit_command(tmp_path, db, f"replay {ref} --speed 60", responder="trainee",
+                                      TMPDIR=str(scratch_root))
     session = Tmux(command, 80, 24)
     try:
         first = session.wait_for("EXERCISE", timeout=30)
