@@ -62,3 +62,27 @@ def test_an_imported_incident_links_to_what_is_on_the_tracker(tmp_path: Path, pu
     assert b.run_once().errors == []
     assert len(github.incident_issues()) == 1
     assert len(entry_markers(github, issue["number"])) == 5
+
+
+def test_an_imported_incident_pushed_to_roundup_is_not_created_twice(roundup, tmp_path: Path) -> None:
+    """Roundup's creates carry a Post-Once-Exactly token, which would not stop a second copy of something another
+    cockpit created: the look-first (``filter cockpit_uuid:``) is what finds it."""
+    from cockpit.sync.roundup import RoundupAdapter
+    from tests.integration.test_sync_e2e import tracker_messages
+
+    def roundup_cockpit(name: str, user: str) -> tuple[IncidentService, Relay]:
+        svc = IncidentService(Store.open(tmp_path / f"{name}.db"), name)
+        return svc, Relay(svc, RoundupAdapter("team", roundup.url, user, roundup.users[user]))
+
+    a_svc, a = roundup_cockpit("priya", "alice")
+    ref = a_svc.open_incident("Checkout 500s", Impact.CORE_DOWN, Scope.LT25, commander="priya").ref
+    a_svc.add_entry(ref, "pgbouncer at 160/160", "note")
+    assert a.run_once().errors == []
+    Exchange(a_svc).export(ref, tmp_path / "out")
+    b_svc, b = roundup_cockpit("marcus", "bob")
+    Exchange(b_svc).import_folder(tmp_path / "out")
+    assert b.push().errors == []
+    with roundup.client("alice") as client:
+        issues = client.get("data/issue", params={"@fields": "cockpit_uuid"}).json()["data"]["collection"]
+    assert len(issues) == 1
+    assert len(tracker_messages(roundup, issues[0]["id"])) == 3  # declared, role, note: once each
