@@ -151,3 +151,14 @@ def test_the_kind_filter_offers_check_ins_and_counts_fatigue_as_the_cockpit_s() 
     assert entry_matches(checkin, frozenset({"checkin"}), "")
     assert not entry_matches(checkin, frozenset({"system"}), "")
     assert entry_matches(fatigue, frozenset({"system"}), "")
+
+
+async def test_a_read_only_cockpit_shows_the_advice_and_writes_nothing(make_app: Any, tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    ref = seeded(db)
+    app = make_app(db, read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: "time to hand over (h)" in pane_text(app))
+        app.screen.refresh_role_watch()
+        await settle(pilot, rounds=3)
+    assert entries(db, ref, "fatigue") == []
