@@ -21,7 +21,7 @@ from cockpit.yamldoc import YamlDocument, read_yaml
 APP_NAME = "incident-cockpit"
 KNOWN_KEYS = {"responder", "theme", "keymap", "runbook_dirs", "trackers", "handoff_ack_minutes", "status_page",
               "slo_dirs", "slo_breach_horizon_hours", "chaos_dirs", "toil_dirs", "capacity_dirs",
-              "service_dirs", "redact_patterns", "secret_patterns"}
+              "service_dirs", "redact_patterns", "secret_patterns", "ic_handover_minutes"}
 
 
 def config_dir() -> Path:
@@ -70,6 +70,9 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
     runbook_dirs: list[Path] = field(default_factory=list)
     handoff_ack_minutes: int = 60
+    #: after this long in the role the role board suggests an Incident Commander handover (at most 180: three hours
+    #: is the limit in any case)
+    ic_handover_minutes: int = 60
     slo_dirs: list[Path] = field(default_factory=list)
     slo_breach_horizon_hours: float = 24.0
     service_dirs: list[Path] = field(default_factory=list)
@@ -158,6 +161,10 @@ def load_config(path: Path | None = None) -> Config:
         raise InvalidInput(f"Config file {doc.problem(('handoff_ack_minutes',), 'must be minutes from 1 to 10080')}")
     patterns = {key: _patterns(doc, key, need(key, dict, "a mapping of name to regular expression") or {})
                 for key in ("redact_patterns", "secret_patterns")}
+    handover = data.get("ic_handover_minutes", 60)
+    if isinstance(handover, bool) or not isinstance(handover, int) or not 1 <= handover <= 180:
+        assert doc is not None
+        raise InvalidInput(f"Config file {doc.problem(('ic_handover_minutes',), 'must be minutes from 1 to 180')}")
     env_name = os.environ.get("COCKPIT_RESPONDER", "").strip()
     if found := control_characters(env_name):
         raise InvalidInput(f"COCKPIT_RESPONDER contains a control character ({found}); set it to a plain name.")
@@ -169,6 +176,7 @@ def load_config(path: Path | None = None) -> Config:
         keymap={str(k): str(v) for k, v in keymap.items()},
         runbook_dirs=[Path(str(d)).expanduser() for d in dirs],
         handoff_ack_minutes=ack,
+        ic_handover_minutes=handover,
         slo_dirs=[Path(str(d)).expanduser() for d in slo_dirs],
         slo_breach_horizon_hours=float(horizon),
         service_dirs=listed_dirs["service_dirs"],

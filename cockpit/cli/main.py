@@ -18,11 +18,14 @@ from cockpit.cli import (
     actions,
     alerts,
     catalog,
+    checkins,
     demo,
+    exchange,
     handoffs,
     improve,
     incidents,
     postmortems,
+    replay,
     runbooks,
     shell,
     slo,
@@ -72,7 +75,7 @@ def cli(ctx: click.Context, db: Path | None, responder: str | None) -> None:
 
 #: One line per command group: a new group is a module in this package with its COMMANDS, added here.
 GROUPS = (incidents, runbooks, actions, postmortems, handoffs, sync, slo, alerts, catalog, improve, web, demo,
-          shell)
+          shell, checkins, exchange, replay)
 for _group in GROUPS:
     for _command in _group.COMMANDS:
         cli.add_command(_command)

@@ -32,6 +32,8 @@ class EntryKind(StrEnum):
     ALERT = "alert"  # from Alertmanager: fired, attached, silenced, resolved
     EVIDENCE = "evidence"  # text piped in (`cockpit note REF -`, `--file`): folded in the timeline
     COMMAND = "command"  # a command line typed in `cockpit shell REF`, secrets redacted
+    CHECKIN = "checkin"  # a role's check-in set, done or overdue (domain/role_watch.py)
+    FATIGUE = "fatigue"  # the role board suggested an IC handover (domain/role_watch.py)
 
 
 ENTRY_KINDS: tuple[str, ...] = tuple(kind.value for kind in EntryKind)
@@ -39,7 +41,8 @@ ENTRY_KINDS: tuple[str, ...] = tuple(kind.value for kind in EntryKind)
 PERSON_KINDS: tuple[str, ...] = tuple(kind.value for kind in EntryKind)[:6]
 #: Written by the cockpit's own rules: shown alike as "system" lines in the timeline.
 RULE_KINDS: frozenset[str] = frozenset({EntryKind.PHASE, EntryKind.SEVERITY, EntryKind.ROLE, EntryKind.HANDOVER,
-                                        EntryKind.DECLARED, EntryKind.SYSTEM, EntryKind.CONFLICT})
+                                        EntryKind.DECLARED, EntryKind.SYSTEM, EntryKind.CONFLICT,
+                                        EntryKind.FATIGUE})
 #: Kinds that count as a status update for the check-in cadence.
 CHECK_IN_KINDS: frozenset[str] = frozenset({EntryKind.STATUS, EntryKind.COMMS})
 
@@ -110,6 +113,11 @@ class IncidentSnapshot:
     @property
     def check_in_base(self) -> datetime:
         return self.last_update_at or self.declared_at
+
+
+#: In a queued create's payload: look for it on the tracker (by its cockpit id) before sending it, because it may be
+#: there already (an imported incident: ``service/exchange.py``).
+LOOK_FIRST = "_look_first"
 
 
 class OutboxState(StrEnum):

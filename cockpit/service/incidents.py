@@ -136,11 +136,8 @@ class IncidentService:
         """Write one entry and queue it for the tracker: redacted (what was replaced is kept in its data, shown
         locally), or not at all when it is local-only."""
         data = dict(data or {})
-        sent = text
-        if not data.get("local_only"):
-            sent, counts = self.redactor.apply(text)
-            if counts:
-                data["redacted"] = counts
+        if not data.get("local_only") and (counts := self.redactor.apply(text)[1]):
+            data["redacted"] = counts
         entry = TimelineEntry(
             id=self.new_id(now),
             incident_id=incident.id,
@@ -156,13 +153,18 @@ class IncidentService:
         if kind in CHECK_IN_KINDS:
             incident.last_update_at = now
         session.add(incident)
-        if data.get("local_only"):
-            return entry  # never leaves this machine: no outbox row at all
-        self.enqueue_in(session, incident, "add_entry", entry.id, {
-            "id": entry.id, "at": entry.at.isoformat(), "hlc": entry.hlc, "kind": kind,
-            "author": entry.author, "text": sent, "data": entry.data,
-        }, now)
+        self.queue_entry_in(session, incident, entry, now)
         return entry
+
+    def queue_entry_in(self, session: Session, incident: Incident, entry: TimelineEntry, now: datetime,
+                       extra: dict[str, Any] | None = None) -> bool:
+        """Queue an entry for the tracker, redacted; a local-only entry gets no outbox row at all (False)."""
+        if (entry.data or {}).get("local_only"):
+            return False
+        sent, _counts = self.redactor.apply(entry.text)
+        self.enqueue_in(session, incident, "add_entry", entry.id, {**entry_payload(entry), "text": sent,
+                                                                   **(extra or {})}, now)
+        return True
 
     def enqueue_in(
         self, session: Session, incident: Incident, op: str, entity_id: str,
@@ -245,7 +247,7 @@ class IncidentService:
             )
             session.add(incident)
             session.flush()
-            self.enqueue_in(session, incident, "create_incident", incident.id, _incident_payload(incident), now)
+            self.enqueue_in(session, incident, "create_incident", incident.id, incident_payload(incident), now)
             self.append_in(session, incident, "declared", f"Incident declared: {title}. {assessment.explanation}",
                          now, {"severity": assessment.severity.label, "impact": impact.value,
                                "scope": scope.value, "triggers": triggers.as_dict(), "services": service_list,
@@ -566,7 +568,14 @@ def snapshot_of(session: Session, incident: Incident) -> IncidentSnapshot:
     )
 
 
-def _incident_payload(incident: Incident) -> dict[str, Any]:
+def entry_payload(entry: TimelineEntry) -> dict[str, Any]:
+    """What an ``add_entry`` outbox row carries to the tracker."""
+    return {"id": entry.id, "at": entry.at.isoformat(), "hlc": entry.hlc, "kind": entry.kind,
+            "author": entry.author, "text": entry.text, "data": entry.data}
+
+
+def incident_payload(incident: Incident) -> dict[str, Any]:
+    """What a ``create_incident`` outbox row carries to the tracker."""
     return {
         "id": incident.id, "ref": ids.display_ref(incident.ref_key), "title": incident.title,
         "services": incident.services, "impact": incident.impact, "scope": incident.scope,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from cockpit.domain.incident import OutboxState
+from cockpit.domain.incident import LOOK_FIRST, OutboxState
 from cockpit.service.incidents import IncidentService
 from cockpit.service.merge import Merger, RemoteProblem
 from cockpit.service.sync_ledger import QueuedChange, SyncLedger, queue_status
@@ -177,6 +177,10 @@ class Relay:
         """A create, sent at most once. With a server token (Roundup's Post-Once-Exactly link) the token makes a
         retry safe; a refused token (expired, used, another login's) is dropped for a fresh one once no earlier
         attempt with it can still land and the entry is not there. Without tokens, see ``_settled_lookup``."""
+        if op.payload.get(LOOK_FIRST):  # imported: it may be on the tracker already
+            found = lookup()
+            if found is not None:
+                return found
         token = self._token(op, klass)
         if token is None:
             return self._settled_lookup(op, lookup) or send(None)

@@ -68,6 +68,7 @@ class CockpitApp(App[None]):
         sync_interval: float = 5.0,
         read_only: bool | None = None,
         ask_responder: bool = False,
+        land_on: str | None = None,
     ) -> None:
         super().__init__()
         self.service = service
@@ -78,6 +79,7 @@ class CockpitApp(App[None]):
         self.sync_interval = sync_interval
         self._read_only = read_only  # None: read-only exactly when served to a browser (App.is_web)
         self.ask_responder = ask_responder  # nobody said who is typing: ask once, keep it in the config file
+        self.land_on = land_on  # the incident to open first (a drill, a replay), else the most severe open one
         self._relay: Relay | None = None
         self._relay_for: Tracker | None = None
         self._sync_lock = threading.Lock()
@@ -170,7 +172,9 @@ class CockpitApp(App[None]):
         from cockpit.tui.screens.incidents import IncidentListScreen
 
         self.push_screen(IncidentListScreen())
-        self.call_service(lambda svc: svc.list_incidents(limit=1), self._land)
+        land_on = self.land_on
+        self.call_service(lambda svc: [svc.get(land_on, with_timeline=False).snapshot] if land_on
+                          else svc.list_incidents(limit=1), self._land)
         from cockpit.tui.signals import SignalsRefresher
 
         self.signals = SignalsRefresher(self)  # SLO figures from Prometheus, in the background

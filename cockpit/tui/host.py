@@ -49,6 +49,9 @@ class CockpitHost(Protocol):
     def signals(self) -> SignalsNote | None: ...
 
     @property
+    def read_only(self) -> bool: ...
+
+    @property
     def alerts(self) -> AlertsFeed | None: ...
 
     def call_service(self, work: Callable[[IncidentService], Any], on_done: Callable[[Any], None] | None = None,

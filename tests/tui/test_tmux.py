@@ -64,16 +64,24 @@ class Tmux:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
 
 
+def cockpit_command(tmp_path: Path, db: Path, args: str = "", responder: str = "dana",
+                    **more_env: str) -> tuple[str, Path]:
+    """The shell command that runs ``cockpit ARGS`` on ``db`` with its own folders, and the file its exit code is
+    written to."""
+    env = {"COCKPIT_DB": str(db), "COCKPIT_RESPONDER": responder, "TZ": "UTC",
+           "COCKPIT_CONFIG": str(tmp_path / "none.yaml"), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "XDG_STATE_HOME": str(tmp_path / "state"), "TERM": "xterm-256color", **more_env}
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    marker = tmp_path / "exited"
+    command = (f"cd {shlex.quote(str(ROOT))} && env {exports} {shlex.quote(sys.executable)} -m cockpit {args}; "
+               f"echo $? > {shlex.quote(str(marker))}; sleep 5")
+    return command, marker
+
+
 @pytest.fixture
 def cockpit_in_tmux(tmp_path: Path):
     db = tmp_path / "journey.db"
-    env = {"COCKPIT_DB": str(db), "COCKPIT_RESPONDER": "dana", "TZ": "UTC",
-           "COCKPIT_CONFIG": str(tmp_path / "none.yaml"), "XDG_CACHE_HOME": str(tmp_path / "cache"),
-           "XDG_STATE_HOME": str(tmp_path / "state"), "TERM": "xterm-256color"}
-    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-    marker = tmp_path / "exited"
-    command = (f"cd {shlex.quote(str(ROOT))} && env {exports} {shlex.quote(sys.executable)} -m cockpit; "
-               f"echo $? > {shlex.quote(str(marker))}; sleep 5")
+    command, marker = cockpit_command(tmp_path, db)
     session = Tmux(command, 80, 24)
     yield session, db, marker
     session.close()

@@ -14,7 +14,8 @@ from cockpit.textsafe import one_line
 
 class StatusLine(Widget):
     COMPONENT_CLASSES = {"status--ref", "status--sev1", "status--sev2", "status--sev3", "status--sev4",
-                         "status--phase", "status--overdue", "status--due", "status--sync", "status--you"}
+                         "status--phase", "status--overdue", "status--due", "status--sync", "status--you",
+                         "status--exercise"}
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -56,6 +57,8 @@ class StatusLine(Widget):
         sev = snap.severity
         style = self.get_component_rich_style
         head = [(f" {sev.label} ", f"status--sev{sev.value}"), (" ", ""), (snap.ref, "status--ref"), (" ", "")]
+        if snap.exercise:  # a drill, a Game Day or a replay: never mistaken for the real thing
+            head.insert(0, (" EXERCISE ", "status--exercise"))
         tail = [
             (f" {snap.phase.value} ", "status--phase"),
             (f"{elapsed} ", ""),

@@ -29,6 +29,7 @@ KIND_CHOICES: tuple[tuple[str, str], ...] = (
     ("status", "status updates"), ("decision", "decisions"), ("action", "actions"), ("note", "notes"),
     ("change", "changes"), ("deploy", "deploys"), ("runbook", "runbook steps"), ("comms", "comms sent"),
     ("alert", "alerts"), ("evidence", "evidence piped in"), ("command", "shell commands"),
+    ("checkin", "role check-ins"),
     ("system", "phase, severity, roles and other cockpit entries"),
 )
 SYSTEM_KINDS = RULE_KINDS

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -21,7 +21,7 @@ from cockpit.domain.roles import Role
 from cockpit.domain.severity import Severity, classify
 from cockpit.errors import InvalidInput
 from cockpit.service.incidents import IncidentDetail
-from cockpit.textsafe import literal, one_line
+from cockpit.textsafe import is_number_text, literal, one_line
 from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.panes.budget import ErrorBudgetPane
 from cockpit.tui.panes.phase import PhaseBar
@@ -32,6 +32,8 @@ from cockpit.tui.panes.timeline import KIND_CHOICES, TimelineView
 from cockpit.tui.screens.dialogs import Confirm, EntryDetail, PickSeveral, TextPrompt, entry_facts
 
 if TYPE_CHECKING:
+    from cockpit.domain.incident import Entry
+    from cockpit.service.role_watch import RoleWatchState
     from cockpit.service.runs import RunState
 
 #: Quick prefixes in the entry line: "/d Roll back" logs a decision.
@@ -132,6 +134,7 @@ class IncidentScreen(Screen[None]):
         self.set_interval(self.cockpit.poll_interval, self.poll)
         self.set_interval(1.0, self.tick)
         self.set_interval(2.0, self.load_budget)
+        self.set_interval(max(self.cockpit.poll_interval, 1.0), self.refresh_role_watch)
 
     # --- data in ------------------------------------------------------------------------
     def reload(self) -> None:
@@ -194,6 +197,7 @@ class IncidentScreen(Screen[None]):
         self.load_budget()
         if first:
             self._load_around(detail.snapshot.services)
+            self.refresh_role_watch()
 
     def apply_changes(self, result: tuple[tuple[str, int], IncidentDetail | None, list[Any], int]) -> None:
         token, header, new_entries, count = result
@@ -219,14 +223,39 @@ class IncidentScreen(Screen[None]):
         snap = detail.snapshot
         self.query_one(StatusLine).show(snap, self.cockpit.clock(), self.cockpit.sync_state, self.cockpit.responder)
         self.query_one(PhaseBar).show(snap.phase, self.cockpit.responder)
-        self.query_one(RolesPane).show(snap, detail.warnings)
+        roles = self.query_one(RolesPane)
+        roles.show(snap, detail.warnings)
+        roles.tick(self.cockpit.clock())
         severity = self.query_one(SeverityPane)
         severity.show(snap, reset=reset or not severity.pending)
         self._update_timeline_title()
 
     def tick(self) -> None:
-        self.query_one(StatusLine).tick(self.cockpit.clock())
+        now = self.cockpit.clock()
+        self.query_one(StatusLine).tick(now)
+        self.query_one(RolesPane).tick(now)
         self._show_escalation()
+
+    def refresh_role_watch(self) -> None:
+        """Handover advice and check-ins: read from the timeline, and what fell due written once (see
+        ``service/role_watch.py`` for who writes it)."""
+        from cockpit.service.role_watch import RoleWatch
+
+        if self.detail is None:
+            return
+        minutes, read_only = self.cockpit.config.ic_handover_minutes, self.cockpit.read_only
+
+        def work(svc: Any) -> tuple[RoleWatchState, list[Entry]]:
+            watch = RoleWatch(svc, timedelta(minutes=minutes))
+            return (watch.state(self.incident_id), []) if read_only else watch.record_due(self.incident_id)
+
+        self.cockpit.call_service(work, self._roles_watched, group="watch", quiet=True)
+
+    def _roles_watched(self, result: tuple[RoleWatchState, list[Entry]]) -> None:
+        state, written = result
+        self.query_one(RolesPane).show_watch(state.advice, state.checkins)
+        if written:
+            self.poll()
 
     def _load_runs(self) -> None:
         from cockpit.service.runs import RunbookRuns
@@ -583,6 +612,35 @@ class IncidentScreen(Screen[None]):
                                              writes=role.release_text(holder)), release)
             else:
                 self.notify(f"Nobody holds {role.title}; a assigns someone.", severity="warning")
+        elif message.action == "checkin":
+            self._ask_checkin(role)
+
+    def _ask_checkin(self, role: Role) -> None:
+        """``t`` on a role: minutes, then the note, both typed; the entry says it word for word."""
+        def got_minutes(value: str | None) -> None:
+            if value is None:
+                return
+            text = value.strip().removesuffix("m").removesuffix("min").strip()
+            if not is_number_text(text) or len(text) > 4:
+                self.notify(f"'{one_line(value)[:20]}' is not a number of minutes (0 = checked in).",
+                            severity="error")
+                return
+            minutes = int(text)
+            ask = (f"{role.title} checked in: note" if minutes == 0
+                   else f"{role.title}, back to you in {minutes} minutes: about what?")
+
+            def got_note(note: str | None) -> None:
+                if note:
+                    self.cockpit.call_service(
+                        lambda svc: RoleWatch(svc).set_checkin(self.incident_id, role, minutes, note),
+                        self._role_done)
+
+            self.app.push_screen(TextPrompt(ask, "a few words, written to the timeline"), got_note)
+
+        from cockpit.service.role_watch import RoleWatch
+
+        self.app.push_screen(TextPrompt(f"Check-in for {role.title}: back in how many minutes?",
+                                        "minutes (0 = checked in, clears it)"), got_minutes)
 
     def action_handover(self) -> None:
         """Hand over Incident Commander: from any pane (and the command palette)."""
