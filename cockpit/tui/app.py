@@ -7,6 +7,7 @@ with its traceback and shown as one apologetic line.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -85,6 +86,7 @@ class CockpitApp(App[None]):
         self._sync_lock = threading.Lock()
         self._sync_thread: threading.Thread | None = None
         self._quitting = False
+        self._quit_asked = False  # ctrl+q pressed: quitting once the keys typed before it are handled
         self.last_incident_id: str | None = None  # the incident the list was opened from
         self.responder = service.author
         self.signals: SignalsRefresher | None = None
@@ -270,7 +272,25 @@ class CockpitApp(App[None]):
                                     f"your name (Esc: write as '{login}')"), answered)
 
     async def action_quit(self) -> None:
-        """Quit at once, after each open screen stored what is typed on it (nothing typed is lost to ctrl+q)."""
+        """Quit once the keys typed before ctrl+q were handled, after each open screen stored what is typed on it
+        (nothing typed is lost to ctrl+q).
+
+        ctrl+q is a priority key: on a busy machine it overtakes the keys already queued for the focused widget (an
+        Enter that posts a status update) and the messages those post on their way up. So the quitting runs beside
+        the message loop, which hands those on first; it waits for a quiet moment, never more than a second."""
+        if self._quit_asked:
+            return
+        self._quit_asked = True
+        self.run_worker(self._quit_in_turn(), group="quit", exit_on_error=False)
+
+    async def _quit_in_turn(self, limit: float = 1.0) -> None:
+        loop = asyncio.get_running_loop()
+        deadline, quiet = loop.time() + limit, 0
+        while quiet < 3 and loop.time() < deadline:  # three looks in a row with nothing waiting anywhere
+            busy = self.message_queue_size or any(
+                node.message_queue_size for screen in self.screen_stack for node in (screen, *screen.walk_children()))
+            quiet = 0 if busy else quiet + 1
+            await asyncio.sleep(0.005)
         for screen in reversed(self.screen_stack):
             flush = getattr(screen, "flush_unsaved", None)
             if flush is None:

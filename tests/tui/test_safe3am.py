@@ -90,6 +90,53 @@ async def test_13_1_a_status_update_needs_words_the_placeholder_is_never_posted(
         assert len(timeline(db, ref)) == before
 
 
+async def test_keys_typed_before_ctrl_q_are_handled_before_quitting(make_app, tmp_path: Path, tui_clock) -> None:
+    """On a busy machine ctrl+q (a priority key) overtook the Enter queued for the status line: the status update
+    typed and sent was not posted. Quitting now lets the keys already typed take their turn first."""
+    import time
+
+    from textual import events
+
+    db = tmp_path / "c.db"
+    ref = one_incident(db, tui_clock)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextPrompt))
+        await pilot.press(*"Failover done")
+        await settle(pilot)
+        app.post_message(events.Key("enter", "\r"))  # typed and queued, not yet handed to the field...
+        await app.run_action("quit")  # ...when ctrl+q arrives
+        await wait_until(pilot, lambda: not app.is_running, timeout=5)
+    deadline = time.monotonic() + 5
+    while ("status", "Failover done") not in timeline(db, ref) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the write finishes on its own thread after the screen is gone
+    assert ("status", "Failover done") in timeline(db, ref)
+
+
+async def test_typing_ahead_across_tab_on_the_declare_form_fills_each_field(make_app, tmp_path: Path,
+                                                                                tui_clock) -> None:
+    """A title, Tab, a service typed faster than a busy cockpit handles them: each lands in its own field (the
+    service once went into the title, a queued Tab moving the focus only after it)."""
+    from textual import events
+    from textual.widgets import Input
+
+    from cockpit.tui.screens.declare import DeclareScreen
+
+    app = make_app(tmp_path / "c.db")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, DeclareScreen))
+        await settle(pilot)
+        for key in [*"Login slow", "tab", *"auth-api"]:  # all waiting at once, as keys typed ahead do
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await settle(pilot, 4)
+        assert app.screen.query_one("#title", Input).value == "Login slow"
+        assert app.screen.query_one("#services", Input).value == "auth-api"
+
+
 async def test_13_1_copying_comms_is_not_sending_them(make_app, tmp_path: Path, tui_clock) -> None:
     from cockpit.tui.screens.comms import CommsScreen
 

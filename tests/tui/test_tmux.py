@@ -96,7 +96,11 @@ def test_a_whole_incident_in_the_real_terminal(cockpit_in_tmux) -> None:
     tmux.type("Login latency for EU users")
     tmux.keys("Tab")
     tmux.type("auth-api")
-    tmux.keys("Tab", "Tab", "Enter", "Down", "Enter")  # scope: <25% -> >25%
+    tmux.keys("Tab", "Tab")
+    tmux.wait_for("› Scope")
+    tmux.keys("Enter")  # scope: <25% -> >25%, once its menu is open (a loaded machine opens it late)
+    tmux.wait_for("all users")
+    tmux.keys("Down", "Enter")
     tmux.wait_for("SEV2 because: degraded performance × >25% of users")
     tmux.keys("C-s")
     screen = tmux.wait_for("SEV2  INC-")

@@ -45,6 +45,11 @@ class DeclareScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+s", "declare", "Declare", id="declare.submit", priority=True),
         Binding("escape", "cancel", "Cancel", id="declare.cancel"),
+        # Tab moves focus before the next key is handed on: a non-priority Tab is queued behind the keys typed
+        # ahead of it on a busy machine, so "title<Tab>service" put the service into the title
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True, id="declare.next"),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True,
+                id="declare.previous"),
     ]
 
     @property
