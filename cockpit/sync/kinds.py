@@ -28,5 +28,20 @@ KIND_RULES: dict[str, KindRule] = {
     "github": KindRule(default_url="https://api.github.com", url_example="https://HOST/api/v1",
                        project="OWNER/REPO (the repository whose issues hold incidents)",
                        project_pattern=r"[\w.-]+/[\w.-]+", project_example="acme/incidents"),
+    "jira": KindRule(secret="email:api-token (Jira Cloud) or personal access token (Data Center)",
+                     url_example="https://SITE.atlassian.net", project="KEY (the Jira project holding incidents)",
+                     project_pattern=r"[A-Z][A-Z0-9_]{0,49}", project_example="OPS",
+                     options=MappingProxyType({
+                         "api": "3 (Jira Cloud) or 2 (Data Center); default: 3 on *.atlassian.net, else 2",
+                         "issue_type": "the issue type of an incident (default Incident)",
+                         "severity": "labels (SEV2, the default), priority, or a custom field id (customfield_NNNNN)",
+                         "phase": "labels (phase:respond, the default) or a custom field id"})),
+    "gitlab": KindRule(secret="token (a personal, project or group access token with the api scope)",
+                       default_url="https://gitlab.com/api/v4", url_example="https://HOST/api/v4",
+                       project="GROUP/NAME (the project whose issues hold incidents)",
+                       project_pattern=r"[\w.-]+(/[\w.-]+)+", project_example="acme/ops",
+                       options=MappingProxyType({
+                           "issue_type": "issue (the default) or incident (GitLab's incident type)",
+                           "auth": "private-token (the PRIVATE-TOKEN header, the default) or bearer"})),
 }
 KINDS = tuple(KIND_RULES)

@@ -1,0 +1,109 @@
+"""The trackers without an idempotency key (GitLab, Jira Cloud, Jira Data Center) behind one test harness, so
+each adapter test runs against every kind: how to build the in-memory API and an adapter on it, what a person does
+in the tracker's web UI, and where the adapter writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from cockpit.sync.gitlab import GitLabAdapter
+from cockpit.sync.jira import JiraAdapter
+from cockpit.sync.marked import MarkedAdapter
+from tests.integration.fake_api import ScriptedApi
+from tests.integration.fake_gitlab import FakeGitLab
+from tests.integration.fake_jira import FakeJira
+
+
+@dataclass
+class Kind:
+    name: str
+    make: Callable[[], ScriptedApi]
+    secrets: dict[str, str]  # person -> the secret their cockpit logs in with
+
+    def adapter(self, server: ScriptedApi, who: str = "alice", settle: float = 0.0, secret: str | None = None,
+                url: str | None = None, transport: httpx.BaseTransport | None = None,
+                **options: Any) -> MarkedAdapter:
+        secret = self.secrets.get(who, "wrong") if secret is None else secret
+        transport = transport or server.transport()
+        adapter: MarkedAdapter
+        if isinstance(server, FakeGitLab):
+            adapter = GitLabAdapter("t", url or server.base, options.pop("project", server.project), secret,
+                                    transport=transport, **options)
+        else:
+            assert isinstance(server, FakeJira)
+            adapter = JiraAdapter("t", url or server.base, options.pop("project", server.project), secret,
+                                  transport=transport, api=server.api, **options)
+        adapter.settle_seconds = settle
+        return adapter
+
+    # --- the tracker's state, and its web UI -----------------------------------------------------
+    @staticmethod
+    def issues(server: ScriptedApi) -> list[dict[str, Any]]:
+        """Every issue, in order of creation."""
+        return [server.issues[n] for n in sorted(server.issues)]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def labels(server: ScriptedApi, number: int) -> set[str]:
+        issue = server.issues[number]  # type: ignore[attr-defined]
+        return set(issue["labels"] if isinstance(server, FakeGitLab) else issue["fields"]["labels"])
+
+    @staticmethod
+    def comments(server: ScriptedApi, number: int) -> list[str]:
+        """The comment texts on an issue, as the web UI shows them (without system notes)."""
+        if isinstance(server, FakeGitLab):
+            return [n["body"] for n in server.notes_on(number)]
+        assert isinstance(server, FakeJira)
+        return server.comment_texts(number)
+
+    @staticmethod
+    def comment_by_hand(server: ScriptedApi, number: int, text: str, user: str) -> None:
+        if isinstance(server, FakeGitLab):
+            server.note_by_hand(number, text, user)
+        else:
+            assert isinstance(server, FakeJira)
+            server.comment_by_hand(number, text, user)
+
+    @staticmethod
+    def set_labels_by_hand(server: ScriptedApi, number: int, labels: list[str], user: str) -> None:
+        """Replace the cockpit-managed labels, keeping the incident's own (``cockpit``, ``cockpit-<uuid>``)."""
+        keep = [x for x in Kind.labels(server, number) if x.startswith("cockpit")]
+        if isinstance(server, FakeGitLab):
+            server.set_labels_by_hand(number, keep + labels, user)
+        else:
+            assert isinstance(server, FakeJira)
+            server.set_labels_by_hand(number, keep + labels, user)
+
+    @staticmethod
+    def closed_or_marked(server: ScriptedApi, number: int) -> bool:
+        """Swept as a duplicate: GitLab closes it; Jira (whose workflows differ) labels it."""
+        issue = server.issues[number]  # type: ignore[attr-defined]
+        if isinstance(server, FakeGitLab):
+            return issue["state"] == "closed" and "cockpit-duplicate" in issue["labels"]
+        return "cockpit-duplicate" in issue["fields"]["labels"]
+
+    @staticmethod
+    def create_path(server: ScriptedApi) -> str:
+        if isinstance(server, FakeGitLab):
+            return f"{httpx.URL(server.base).path}/projects/{server.project}/issues"
+        assert isinstance(server, FakeJira)
+        return f"/rest/api/{server.api}/issue"
+
+    @staticmethod
+    def comment_path(server: ScriptedApi, number: int) -> str:
+        if isinstance(server, FakeGitLab):
+            return f"{httpx.URL(server.base).path}/projects/{server.project}/issues/{number}/notes"
+        assert isinstance(server, FakeJira)
+        return f"/rest/api/{server.api}/issue/{server.project}-{number}/comment"
+
+
+KINDS = {
+    "gitlab": Kind("gitlab", FakeGitLab, {"alice": "glpat-alice", "bob": "glpat-bob", "carol": "glpat-carol"}),
+    "jira-cloud": Kind("jira-cloud", lambda: FakeJira(api="3"),
+                       {"alice": "alice@example.com:atok-alice", "bob": "bob@example.com:atok-bob"}),
+    "jira-dc": Kind("jira-dc", lambda: FakeJira(api="2", base="https://jira.example.com"),
+                    {"alice": "pat-alice", "bob": "pat-bob"}),
+}
