@@ -37,8 +37,10 @@ def _options(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ..
 @click.argument("name")
 @click.option("--kind", type=click.Choice(KINDS), required=True, help="What kind of tracker.")
 @click.option("--url", default="", help="Roundup: the tracker's address (https://host/NAME/). GitHub: the API, "
-              "default https://api.github.com; Gitea/Forgejo: https://HOST/api/v1.")
-@click.option("--project", default="", help="GitHub/Gitea/Forgejo: OWNER/REPO whose issues hold the incidents.")
+              "default https://api.github.com; Gitea/Forgejo: https://HOST/api/v1. Jira: the site "
+              "(https://SITE.atlassian.net). GitLab: the API, default https://gitlab.com/api/v4.")
+@click.option("--project", default="", help="GitHub/Gitea/Forgejo: OWNER/REPO whose issues hold the incidents. "
+              "Jira: the project KEY. GitLab: GROUP/NAME.")
 @click.option("--option", "options", multiple=True, callback=_options, metavar="KEY=VALUE",
               help="A setting of this kind of tracker (repeatable); see the README's tracker table.")
 def tracker_add(name: str, kind: str, url: str, project: str, options: dict[str, str]) -> None:
@@ -81,7 +83,8 @@ def tracker_list(app: AppContext, as_json: bool) -> None:
                    "the COCKPIT_TRACKER_TOKEN_<NAME> variable is the alternative).")
 @pass_ctx
 def tracker_login(app: AppContext, name: str, no_check: bool, allow_plaintext: bool) -> None:
-    """Store the tracker's secret in the OS keyring (asked without echo; Roundup: user:password).
+    """Store the tracker's secret in the OS keyring (asked without echo; Roundup: user:password; Jira Cloud:
+    email:api-token).
 
     The secret is tried against the tracker first: a refused one is not saved. When the tracker cannot be
     reached (it may be the outage), the secret is saved anyway and used once the tracker answers. A keyring that
