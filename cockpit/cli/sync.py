@@ -117,7 +117,7 @@ def tracker_login(app: AppContext, name: str, no_check: bool, allow_plaintext: b
                 login_accepted(app.service(), item.name)
         click.echo(f"{item.name} accepted it; saved in the OS keyring.")
     else:
-        click.echo(f"{item.name}: {one_line(caveat)}.", err=True)
+        click.echo(f"{item.name}: {one_line(caveat).rstrip('.')}.", err=True)
 
 
 @tracker.command("logout")
