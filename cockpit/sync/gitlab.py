@@ -27,7 +27,6 @@ from urllib.parse import quote
 import httpx
 
 from cockpit.domain.ids import tracker_identity
-from cockpit.service.merge import roles_text
 from cockpit.sync.adapter import AuthFailed, Misconfigured, Permanent, RateLimited
 from cockpit.sync.answers import MAX_WAIT_S, asked_wait, raise_for, request_seconds, retry_after, wait_words
 from cockpit.sync.entry_text import entry_content
@@ -40,9 +39,12 @@ from cockpit.sync.marked import (
     Note,
     Ticket,
     as_int,
+    changed_meta,
+    created_meta,
     field_labels,
     hidden_data,
     hidden_json,
+    json_or_none,
     label_fields,
     ours,
     parse_time,
@@ -58,6 +60,9 @@ PAGE = 100
 
 
 class GitLabAdapter(MarkedAdapter):
+    api_words = "a GitLab API"
+    api_hint = f" (gitlab.com: {DEFAULT_URL}, self-managed: https://HOST/api/v4)"
+
     def __init__(self, name: str, url: str, project: str, token: str, transport: httpx.BaseTransport | None = None,
                  limits: Limits | None = None, issue_type: str = "issue", auth: str = "private-token") -> None:
         self.name = name
@@ -114,16 +119,6 @@ class GitLabAdapter(MarkedAdapter):
             raise Misconfigured(f"{self.name}: project {self.project} not found at {self.url} (or the token cannot "
                                 f"see it): check the project with `cockpit tracker list` and fix it with "
                                 f"`cockpit tracker add {self.name} --kind gitlab --project GROUP/NAME`.")
-
-    def _json(self, response: httpx.Response, kind: type[Any]) -> Any:
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, kind):
-            raise Misconfigured(f"{self.name} at {self.url} did not answer like a GitLab API: the URL looks wrong "
-                                f"(gitlab.com: {DEFAULT_URL}, self-managed: https://HOST/api/v4).")
-        return data
 
     def _pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Every item of a listing: ``Link: rel="next"`` when GitLab sends it, else ``X-Next-Page`` (bounded by the
@@ -235,7 +230,7 @@ class GitLabAdapter(MarkedAdapter):
 
     def create_incident(self, fields: dict[str, Any], token: str | None) -> str:
         del token
-        meta = _meta(fields)
+        meta = created_meta(fields)
         body: dict[str, Any] = {"title": str(fields.get("title") or "(untitled incident)"),
                                 "description": self._description(meta),
                                 "labels": ",".join([INCIDENT_LABEL, *field_labels(meta["severity"], meta["phase"])])}
@@ -260,27 +255,11 @@ class GitLabAdapter(MarkedAdapter):
         ticket = self._ticket(issue)
         if ticket is None:
             raise Permanent(f"{self.name}: issue {remote_incident} came back without its iid.")
-        meta = ticket.meta
-        severity = str(fields["severity"]).upper() if "severity" in fields else ticket.severity
-        phase = str(fields["phase"]).upper() if "phase" in fields else ticket.phase
-        if "roles" in fields:
-            roles = fields["roles"]
-            meta["roles"] = roles_text(roles) if isinstance(roles, dict) else str(roles)
-        meta.update({name: fields[name] for name in ("severity_reason", "impact", "scope")
-                     if isinstance(fields.get(name), str)})
-        meta.update({"severity": severity, "phase": phase})
+        meta = changed_meta(ticket, fields)
         others = [name for name in _labels(issue) if not ours(name)]
-        labels = [INCIDENT_LABEL, *field_labels(severity, phase), *others]
+        labels = [INCIDENT_LABEL, *field_labels(meta["severity"], meta["phase"]), *others]
         self._call("PUT", self._project(f"/issues/{remote_incident}"),
                    json={"labels": ",".join(labels), "description": self._description(meta)})
-
-
-def _meta(fields: dict[str, Any]) -> dict[str, Any]:
-    """What the cockpit keeps in an issue's hidden block when it creates it."""
-    return {"id": str(fields.get("id", "")), "ref": str(fields.get("ref") or ""),
-            "impact": str(fields.get("impact") or ""), "scope": str(fields.get("scope") or ""),
-            "severity": str(fields.get("severity") or "").upper(), "phase": str(fields.get("phase") or "").upper(),
-            "roles": "", "severity_reason": str(fields.get("severity_reason") or "")}
 
 
 def _labels(issue: dict[str, Any]) -> list[str]:
@@ -297,10 +276,7 @@ def _stamp(moment: datetime) -> str:
 
 
 def _error_text(response: httpx.Response) -> str:
-    try:
-        data = response.json()
-    except ValueError:
-        return ""
+    data = json_or_none(response)
     if not isinstance(data, dict):
         return ""
     return str(data.get("message") or data.get("error_description") or data.get("error") or "")[:200]

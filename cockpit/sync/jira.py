@@ -31,7 +31,6 @@ from typing import Any
 import httpx
 
 from cockpit.domain.ids import tracker_identity
-from cockpit.service.merge import roles_text
 from cockpit.sync.adapter import AuthFailed, Misconfigured, Permanent
 from cockpit.sync.answers import raise_for, request_seconds
 from cockpit.sync.entry_text import entry_content
@@ -45,7 +44,10 @@ from cockpit.sync.marked import (
     Note,
     Ticket,
     as_int,
+    changed_meta,
+    created_meta,
     field_labels,
+    json_or_none,
     label_fields,
     ours,
     parse_time,
@@ -67,6 +69,8 @@ def uuid_label(uuid: str) -> str:
 
 
 class JiraAdapter(MarkedAdapter):
+    api_hint = "; give the site's address (https://SITE.atlassian.net or the Data Center base URL)"
+
     def __init__(self, name: str, url: str, project: str, secret: str, transport: httpx.BaseTransport | None = None,
                  limits: Limits | None = None, api: str = "", issue_type: str = "Incident", severity: str = "labels",
                  phase: str = "labels") -> None:
@@ -89,6 +93,7 @@ class JiraAdapter(MarkedAdapter):
             raise Permanent(f"{name}: issue_type may not be empty.")
         self.project, self.issue_type, self.severity_in, self.phase_in = project, issue_type.strip(), severity, phase
         self.identity = tracker_identity("jira", self.url, project)
+        self.api_words = f"a Jira REST API (v{self.api})"
         user, colon, token = secret.partition(":")
         auth: dict[str, str] = {} if colon else {"Authorization": f"Bearer {secret}"}
         self.http = TrackerHttp(name, self.url, transport=transport, limits=limits,
@@ -121,17 +126,6 @@ class JiraAdapter(MarkedAdapter):
                   f"check the {'email:api-token' if self.api == '3' else 'personal access token'} and run "
                   f"`cockpit tracker login {self.name}`")
         return response
-
-    def _json(self, response: httpx.Response, kind: type[Any]) -> Any:
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, kind):
-            raise Misconfigured(f"{self.name} at {self.url} did not answer like a Jira REST API (v{self.api}): the URL "
-                                f"looks wrong; give the site's address (https://SITE.atlassian.net or the Data Center "
-                                f"base URL).")
-        return data
 
     def _check_project(self) -> dict[str, Any]:
         response = self.http.request("GET", self._path(f"project/{self.project}"))
@@ -338,10 +332,7 @@ class JiraAdapter(MarkedAdapter):
 
     def create_incident(self, fields: dict[str, Any], token: str | None) -> str:
         del token
-        meta = {"id": str(fields.get("id", "")), "ref": str(fields.get("ref") or ""),
-                "impact": str(fields.get("impact") or ""), "scope": str(fields.get("scope") or ""),
-                "severity": str(fields.get("severity") or "").upper(), "phase": str(fields.get("phase") or "").upper(),
-                "roles": "", "severity_reason": str(fields.get("severity_reason") or "")}
+        meta = created_meta(fields)
         values = self._field_values(meta["severity"], meta["phase"], [INCIDENT_LABEL, uuid_label(meta["id"])])
         made = self._json(self._call("POST", "issue", json={
             "fields": {"project": {"key": self.project}, "issuetype": {"name": self.issue_type},
@@ -358,19 +349,12 @@ class JiraAdapter(MarkedAdapter):
         ticket = self._ticket(issue)
         if ticket is None:
             raise Permanent(f"{self.name}: issue {remote_incident} came back without its key.")
-        meta = ticket.meta
-        severity = str(fields["severity"]).upper() if "severity" in fields else ticket.severity
-        phase = str(fields["phase"]).upper() if "phase" in fields else ticket.phase
-        if "roles" in fields:
-            roles = fields["roles"]
-            meta["roles"] = roles_text(roles) if isinstance(roles, dict) else str(roles)
-        meta.update({name: fields[name] for name in ("severity_reason", "impact", "scope")
-                     if isinstance(fields.get(name), str)})
-        meta.update({"severity": severity, "phase": phase})
+        meta = changed_meta(ticket, fields)
         raw_fields = issue.get("fields") if isinstance(issue.get("fields"), dict) else {}
         others = [str(x) for x in (raw_fields or {}).get("labels") or [] if isinstance(x, str) and not ours(x)]
         keep = [INCIDENT_LABEL, *([uuid_label(ticket.uuid)] if ticket.uuid else []), *others]
-        self._call("PUT", f"issue/{remote_incident}", json={"fields": {**self._field_values(severity, phase, keep),
+        values = self._field_values(meta["severity"], meta["phase"], keep)
+        self._call("PUT", f"issue/{remote_incident}", json={"fields": {**values,
                                                                        "description": self._description(meta)}})
         self._call("PUT", f"issue/{remote_incident}/properties/{PROPERTY}", json=meta)
 
@@ -426,20 +410,14 @@ def _ours_change(item: dict[str, Any]) -> bool:
 
 
 def _error_keys(response: httpx.Response) -> list[str]:
-    try:
-        data = response.json()
-    except ValueError:
-        return []
+    data = json_or_none(response)
     errors = data.get("errors") if isinstance(data, dict) else None
     return [str(k) for k in errors] if isinstance(errors, dict) else []
 
 
 def _error_text(response: httpx.Response) -> str:
     """Jira's ``{"errorMessages": [...], "errors": {"field": "why"}}`` as one line."""
-    try:
-        data = response.json()
-    except ValueError:
-        return ""
+    data = json_or_none(response)
     if not isinstance(data, dict):
         return ""
     messages = [str(m) for m in data.get("errorMessages") or [] if isinstance(m, str | int)]

@@ -21,10 +21,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+
 from cockpit.domain.lifecycle import Phase
 from cockpit.errors import InvalidInput
-from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id
-from cockpit.sync.adapter import AuthFailed, KnownIds, Permanent
+from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id, roles_text
+from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent
 from cockpit.sync.entry_text import parse_entry_content
 from cockpit.sync.http import TrackerHttp
 
@@ -71,6 +73,28 @@ class Note:
     skip: bool = False  # not an entry: a system note, the cockpit's own note on a duplicate
 
 
+def created_meta(fields: dict[str, Any]) -> dict[str, Any]:
+    """What the cockpit keeps in an incident's hidden block when it creates it."""
+    return {"id": str(fields.get("id", "")), "ref": str(fields.get("ref") or ""),
+            "impact": str(fields.get("impact") or ""), "scope": str(fields.get("scope") or ""),
+            "severity": str(fields.get("severity") or "").upper(), "phase": str(fields.get("phase") or "").upper(),
+            "roles": "", "severity_reason": str(fields.get("severity_reason") or "")}
+
+
+def changed_meta(ticket: Ticket, fields: dict[str, Any]) -> dict[str, Any]:
+    """The hidden block after a change of ``fields``: severity and phase as they will be (the tracker's own where
+    the change leaves them alone), roles in their one-line form, the other cockpit fields as given."""
+    meta = dict(ticket.meta)
+    if "roles" in fields:
+        roles = fields["roles"]
+        meta["roles"] = roles_text(roles) if isinstance(roles, dict) else str(roles)
+    meta.update({name: fields[name] for name in ("severity_reason", "impact", "scope")
+                 if isinstance(fields.get(name), str)})
+    meta["severity"] = str(fields["severity"]).upper() if "severity" in fields else ticket.severity
+    meta["phase"] = str(fields["phase"]).upper() if "phase" in fields else ticket.phase
+    return meta
+
+
 def split_entry_id(text: str) -> tuple[str | None, str]:
     """The entry id hidden in a note and the note's text without it (the line it sat on goes when nothing else
     is on it)."""
@@ -85,6 +109,13 @@ def split_entry_id(text: str) -> tuple[str | None, str]:
     else:
         text = text[:match.start()] + text[match.end():]
     return match["id"], text.strip("\n")
+
+
+def json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def hidden_json(data: dict[str, Any]) -> str:
@@ -163,10 +194,22 @@ class MarkedAdapter:
     """The common half of an adapter whose tracker has no idempotency key (see the module)."""
 
     name: str
+    url: str
     identity: str
     http: TrackerHttp
     settle_seconds: float
     swept: int
+    #: How the tracker's API is named in "did not answer like ..." (and where it lives, as a hint).
+    api_words: str = "the tracker's API"
+    api_hint: str = ""
+
+    def _json(self, response: httpx.Response, kind: type[Any]) -> Any:
+        """The answer's JSON, when it is a ``kind`` (dict or list); anything else says the URL looks wrong."""
+        data = json_or_none(response)
+        if not isinstance(data, kind):
+            raise Misconfigured(f"{self.name} at {self.url} did not answer like {self.api_words}: the URL looks "
+                                f"wrong{self.api_hint}.")
+        return data
 
     # --- the tracker-specific half -------------------------------------------------------------
     def tickets(self, since: datetime | None) -> Iterator[Ticket]:

@@ -21,8 +21,9 @@ class Served:
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self.fake: ScriptedApi = FakeGitLab() if kind == "gitlab" else FakeJira(api="3" if kind == "jira-cloud" else "2",
-                                                                                 issue_types=("Task", "Incident"))
+        api = "3" if kind == "jira-cloud" else "2"
+        types = ("Task", "Incident")
+        self.fake: ScriptedApi = FakeGitLab() if kind == "gitlab" else FakeJira(api=api, issue_types=types)
         self.server = HostileTracker(fake=self.fake)
         origin = self.server.origin
         if isinstance(self.fake, FakeGitLab):
