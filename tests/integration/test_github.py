@@ -15,11 +15,11 @@ from cockpit.domain.severity import Impact, Scope, Severity
 from cockpit.service.incidents import IncidentService
 from cockpit.service.merge import Merger
 from cockpit.store.db import Store
-from cockpit.store.models import OutboxOp
 from cockpit.sync.adapter import Misconfigured, Permanent, Retryable
 from cockpit.sync.github import GitHubAdapter
 from cockpit.sync.relay import Relay
 from tests.conftest import run_cli
+from tests.integration.cockpits import outbox, release_queue
 from tests.integration.fake_github import FakeGitHub
 
 
@@ -35,13 +35,6 @@ def cockpit(tmp_path: Path, name: str, server: FakeGitHub, token: str,
                             transport=server.transport(), write_interval=0)
     adapter.settle_seconds = settle
     return svc, Relay(svc, adapter)
-
-
-def outbox(svc: IncidentService) -> list[OutboxOp]:
-    from sqlmodel import select
-
-    with svc.store.read() as session:
-        return list(session.exec(select(OutboxOp)).all())
 
 
 def entry_markers(server: FakeGitHub, number: int) -> list[str]:
@@ -151,13 +144,13 @@ def test_a_retry_after_a_timeout_waits_for_the_late_request_and_finds_it(github:
     github.faults = [("late", 0.3)]  # the comment's POST lands 0.3 s after the client gave up
     first = relay.push()
     assert first.pushed == 0 and first.errors
-    _release(svc)  # skip the backoff: what is tested here is the wait for the earlier attempt
+    release_queue(svc)  # skip the backoff: what is tested here is the wait for the earlier attempt
     posts = len([r for r in github.requests if r[0] == "POST"])
     again = relay.push()  # too early: it must not send a second copy yet
     assert again.pushed == 0 and again.waiting == 1 and again.errors == []
     assert len([r for r in github.requests if r[0] == "POST"]) == posts
     time.sleep(2.1)  # the late request has landed by now; the next attempt looks for it first
-    _release(svc)
+    release_queue(svc)
     assert relay.push().pushed == 1
     assert len([r for r in github.requests if r[0] == "POST"]) == posts + 1  # only the one that landed late
     assert sum("first look" in c["body"] for c in github.comments_on(1)) == 1
@@ -172,7 +165,7 @@ def test_without_waiting_a_late_request_duplicates_and_the_pull_sweeps_it(github
     svc.add_entry(ref, "only once please", "note")
     github.faults = [("late", 30)]
     relay.push()
-    _release(svc)
+    release_queue(svc)
     assert relay.push().pushed == 1
     github.settle()  # the first POST finally lands: now the tracker holds two copies
     assert sum("only once please" in c["body"] for c in github.comments_on(1)) == 2
@@ -203,17 +196,7 @@ def _first_create_lands_late(github: FakeGitHub, svc: IncidentService, relay: Re
     """The issue create times out and lands only when the test calls ``github.settle()``; the retry is due."""
     github.faults_for[("POST", "/repos/acme/incidents/issues")] = [("late", 30)]
     relay.push()
-    _release(svc)
-
-
-def _release(svc: IncidentService) -> None:
-    """Make every queued change due now (skip the backoff the test is not about)."""
-    with svc.store.write() as session:
-        from sqlmodel import select
-
-        for row in session.exec(select(OutboxOp).where(OutboxOp.state == "pending")).all():
-            row.next_attempt_at = None
-            session.add(row)
+    release_queue(svc)
 
 
 @pytest.mark.parametrize(("fault", "at_least"), [(("429", 7), 7.0), ("secondary", 60.0)])

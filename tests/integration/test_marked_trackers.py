@@ -15,10 +15,10 @@ from cockpit.domain.severity import Impact, Scope, Severity
 from cockpit.service.incidents import IncidentService
 from cockpit.service.merge import Merger
 from cockpit.store.db import Store
-from cockpit.store.models import OutboxOp
 from cockpit.sync.adapter import AuthFailed, Misconfigured, Permanent, RateLimited
 from cockpit.sync.marked import ENTRY_ID
 from cockpit.sync.relay import Relay
+from tests.integration.cockpits import outbox, release_queue
 from tests.integration.fake_api import ScriptedApi
 from tests.integration.marked_kinds import KINDS, Kind
 
@@ -37,23 +37,6 @@ def cockpit(tmp_path: Path, name: str, kind: Kind, server: ScriptedApi, who: str
             settle: float = 0.0) -> tuple[IncidentService, Relay]:
     svc = IncidentService(Store.open(tmp_path / f"{name}.db"), name)
     return svc, Relay(svc, kind.adapter(server, who, settle))
-
-
-def outbox(svc: IncidentService) -> list[OutboxOp]:
-    from sqlmodel import select
-
-    with svc.store.read() as session:
-        return list(session.exec(select(OutboxOp)).all())
-
-
-def release(svc: IncidentService) -> None:
-    """Make every queued change due now (skip the backoff the test is not about)."""
-    from sqlmodel import select
-
-    with svc.store.write() as session:
-        for row in session.exec(select(OutboxOp).where(OutboxOp.state == "pending")).all():
-            row.next_attempt_at = None
-            session.add(row)
 
 
 def entry_ids(kind: Kind, server: ScriptedApi, number: int) -> list[str]:
@@ -135,7 +118,7 @@ def test_a_retry_after_a_timeout_waits_for_the_late_request_and_finds_it(kind: K
     server.faults = [("late", 0.3)]  # the comment's POST lands 0.3 s after the client gave up
     first = relay.push()
     assert first.pushed == 0 and first.errors
-    release(svc)
+    release_queue(svc)
     posts = len([r for r in server.requests if r[0] == "POST"])
     again = relay.push()  # too early: it must not send a second copy yet
     assert again.pushed == 0 and again.waiting == 1 and again.errors == []
@@ -143,7 +126,7 @@ def test_a_retry_after_a_timeout_waits_for_the_late_request_and_finds_it(kind: K
     deadline = time.monotonic() + 10
     while relay.push().pushed == 0:  # the late request lands; the next attempt after the window finds it
         assert time.monotonic() < deadline
-        release(svc)
+        release_queue(svc)
         time.sleep(0.1)
     assert len([r for r in server.requests if r[0] == "POST"]) == posts + 1  # only the one that landed late
     assert sum("first look" in text for text in kind.comments(server, 1)) == 1
@@ -157,7 +140,7 @@ def test_without_waiting_a_late_comment_duplicates_and_the_pull_sweeps_it(kind: 
     svc.add_entry(ref, "only once please", "note")
     server.faults = [("late", 30)]
     relay.push()
-    release(svc)
+    release_queue(svc)
     assert relay.push().pushed == 1
     server.settle()  # the first POST finally lands: now the tracker holds two copies
     assert sum("only once please" in t for t in kind.comments(server, 1)) == 2
@@ -172,7 +155,7 @@ def test_an_incident_created_twice_is_swept_and_merged_once(kind: Kind, server: 
     ref = svc.open_incident("Login errors", Impact.CORE_DOWN, Scope.ALL).ref
     server.faults_for[("POST", kind.create_path(server))] = [("late", 30)]
     relay.push()
-    release(svc)
+    release_queue(svc)
     relay.push()
     server.settle()
     assert len(kind.issues(server)) == 2
@@ -196,7 +179,7 @@ def test_a_create_that_landed_late_is_found_before_sending_again(kind: Kind, ser
     deadline = time.monotonic() + 10
     while relay.push().pushed == 0:
         assert time.monotonic() < deadline
-        release(svc)
+        release_queue(svc)
         time.sleep(0.1)
     relay.push()
     assert len(kind.issues(server)) == 1
