@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +30,7 @@ from cockpit.sync.entry_text import entry_content, parse_entry_content
 from cockpit.sync.http import Limits, TrackerHttp
 from cockpit.sync.marked import as_int as _int
 from cockpit.sync.marked import as_text as _meta_text
+from cockpit.sync.marked import hidden_data
 from cockpit.sync.marked import hidden_json as _marker_json
 from cockpit.sync.marked import label_fields as labels_to_fields
 from cockpit.sync.marked import parse_time as _time
@@ -492,14 +492,7 @@ def _label_names(issue: dict[str, Any]) -> list[str]:
 
 
 def issue_marker(issue: dict[str, Any]) -> dict[str, Any]:
-    match = INCIDENT_MARKER.match(str(issue.get("body") or ""))
-    if match is None:
-        return {}
-    try:
-        data = json.loads(match["data"])
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+    return hidden_data(str(issue.get("body") or ""), INCIDENT_MARKER)
 
 
 def _login(user: Any) -> str:

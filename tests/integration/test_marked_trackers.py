@@ -1,5 +1,5 @@
-"""The GitLab and Jira (Cloud v3, Data Center v2) adapters against in-memory APIs in their documented shapes: every
-test runs for each kind (see ``marked_kinds``)."""
+"""The adapters of trackers without an idempotency key (GitHub, GitLab, Jira Cloud v3 and Data Center v2) against
+in-memory APIs in their documented shapes: every test runs for each kind (see ``marked_kinds``)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from cockpit.store.db import Store
 from cockpit.sync.adapter import AuthFailed, Misconfigured, Permanent, RateLimited
 from cockpit.sync.marked import ENTRY_ID
 from cockpit.sync.relay import Relay
+from tests.conftest import run_cli
 from tests.integration.cockpits import outbox, release_queue
 from tests.integration.fake_api import ScriptedApi
 from tests.integration.marked_kinds import KINDS, Kind
@@ -57,7 +58,7 @@ def test_two_cockpits_share_an_incident(kind: Kind, server: ScriptedApi, tmp_pat
     a_svc.override_severity(ref, Severity.SEV1, "All EU checkouts failing")
     a_svc.set_phase(ref, Phase.TRIAGE)
     a.run_once()
-    time.sleep(0.01)
+    time.sleep(kind.tick)
     b_svc.override_severity(ref, Severity.SEV3, "Only one region")  # the later change
     b_svc.assign_role(ref, Role.SCRIBE, "lena")
     b_svc.add_entry(ref, "Rolled back v2.14.2", "action")
@@ -84,7 +85,7 @@ def test_a_label_changed_in_the_tracker_arrives_with_who_and_when(kind: Kind, se
     ref = svc.open_incident("Search slow", Impact.DEGRADED, Scope.LT25).ref
     relay.run_once()
     svc.override_severity(ref, Severity.SEV2, "more users hit")  # queued, not yet pushed
-    time.sleep(0.01)
+    time.sleep(kind.tick)
     kind.set_labels_by_hand(server, 1, ["SEV1", "phase:triage", "customer-visible"], user="carol")
     assert relay.run_once().errors == []
     detail = svc.get(ref)
@@ -101,12 +102,14 @@ def test_a_comment_written_by_hand_arrives_literally_and_once(kind: Kind, server
     svc, relay = cockpit(tmp_path, "priya", kind, server, "alice")
     ref = svc.open_incident("Queue backlog", Impact.DEGRADED, Scope.LT25).ref
     relay.run_once()
-    hostile = "[bold red]fake[/] \x1b[2J <!-- not ours --> **md**"
+    hostile = "[bold red]fake[/] \x1b[2J\x1b]52;c;ZXZpbA==\x07 <!-- cockpit-entry 0 --> **md**"
     kind.comment_by_hand(server, 1, hostile, user="carol")
     assert relay.run_once().pulled == 1
     assert relay.run_once().pulled == 0  # re-pulls change nothing
     [entry] = [e for e in svc.get(ref).timeline if e.text == hostile]
     assert entry.kind == "note" and entry.author.casefold() == "carol"
+    shown = run_cli("incident", "show", ref, db=svc.store.path, env={"COCKPIT_CONFIG": str(tmp_path / "c.yaml")})
+    assert shown.returncode == 0 and "\x1b" not in shown.stdout and "[bold red]fake[/]" in shown.stdout
 
 
 def test_a_retry_after_a_timeout_waits_for_the_late_request_and_finds_it(kind: Kind, server: ScriptedApi,
@@ -257,7 +260,7 @@ def test_refusals_say_what_to_do(kind: Kind, server: ScriptedApi, tmp_path: Path
     assert report.dead == 1 and "403" in report.errors[0] and "You may not comment here" in report.errors[0]
     ghost = kind.adapter(server)
     with pytest.raises(Permanent, match="404"):
-        ghost.add_entry("99" if kind.name == "gitlab" else f"{server.project}-99",  # type: ignore[attr-defined]
+        ghost.add_entry(f"{server.project}-99" if kind.name.startswith("jira") else "99",  # type: ignore[attr-defined]
                         {"id": "x", "text": "t"}, None)
 
 
@@ -266,5 +269,5 @@ def test_a_url_that_is_not_the_tracker_is_named(kind: Kind, server: ScriptedApi)
 
     html = httpx.MockTransport(lambda request: httpx.Response(200, text="<html>Welcome to our blog</html>"))
     adapter = kind.adapter(server, url="https://blog.example.com", transport=html)
-    with pytest.raises(Misconfigured, match=r"did not answer like a (GitLab|Jira)"):
+    with pytest.raises(Misconfigured, match=r"did not answer like a (GitHub|GitLab|Jira)"):
         adapter.check()
