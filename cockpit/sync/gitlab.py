@@ -10,7 +10,8 @@
 * A timeline entry is a note whose first line is a hidden HTML comment with the entry's UUID; system notes
   ("added ~SEV1 label") are not entries.
 * No idempotency key: the relay waits ``settle_seconds`` before looking for the marker (a ``search`` of the
-  descriptions for an incident), and every pull sweeps duplicates away.
+  descriptions for an incident, every incident issue when the search finds nothing), and every pull sweeps
+  duplicates away.
 * Pagination by ``Link: rel="next"``, else ``X-Next-Page``; rate limits by 429 (``Retry-After`` or
   ``RateLimit-Reset``) and ``RateLimit-Remaining: 0``, after which nothing is sent until the reset.
 """
@@ -177,8 +178,16 @@ class GitLabAdapter(MarkedAdapter):
         return self._issues({} if since is None else {"updated_after": _stamp(since)})
 
     def twins(self, uuids: set[str]) -> Iterator[Ticket]:
+        """A description search for each UUID; when it finds none (an instance whose search splits the UUID at
+        its hyphens, or has not indexed a new issue yet), every incident issue is read and compared instead."""
+        missing = set()
         for uuid in sorted(uuids):
-            yield from (t for t in self._issues({"search": uuid, "in": "description"}) if t.uuid == uuid)
+            found = [t for t in self._issues({"search": uuid, "in": "description"}) if t.uuid == uuid]
+            yield from found
+            if not found:
+                missing.add(uuid)
+        if missing:
+            yield from (t for t in self._issues({}) if t.uuid in missing)
 
     def notes(self, remote_id: str) -> Iterator[Note]:
         mine = None

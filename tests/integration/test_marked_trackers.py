@@ -271,3 +271,19 @@ def test_a_url_that_is_not_the_tracker_is_named(kind: Kind, server: ScriptedApi)
     adapter = kind.adapter(server, url="https://blog.example.com", transport=html)
     with pytest.raises(Misconfigured, match=r"did not answer like a (GitHub|GitLab|Jira)"):
         adapter.check()
+
+
+def test_gitlab_finds_an_incident_when_its_search_finds_nothing(tmp_path: Path) -> None:
+    kind = KINDS["gitlab"]
+    server = kind.make()
+    server.search_works = False  # type: ignore[attr-defined]
+    svc, relay = cockpit(tmp_path, "priya", kind, server, "alice", settle=0.5)
+    svc.open_incident("Search is down", Impact.DEGRADED, Scope.LT25)
+    server.faults_for[("POST", kind.create_path(server))] = [("late", 0.2)]
+    relay.push()
+    deadline = time.monotonic() + 10
+    while relay.push().pushed == 0:
+        assert time.monotonic() < deadline
+        release_queue(svc)
+        time.sleep(0.1)
+    assert len(kind.issues(server)) == 1  # found by reading the incident issues, not made twice
