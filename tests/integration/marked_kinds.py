@@ -28,10 +28,12 @@ class Kind:
     tick: float = 0.01  # how far apart two changes must be for the tracker to order them (GitHub: whole seconds)
 
     def adapter(self, server: ScriptedApi, who: str = "alice", settle: float = 0.0, secret: str | None = None,
-                url: str | None = None, transport: httpx.BaseTransport | None = None,
+                url: str | None = None, transport: httpx.BaseTransport | None = None, real_http: bool = False,
                 **options: Any) -> TrackerAdapter:
+        """An adapter on the in-memory API (through its MockTransport, or over real HTTP: ``real_http``, when
+        the API is served on 127.0.0.1)."""
         secret = self.secrets.get(who, "wrong") if secret is None else secret
-        transport = transport or server.transport()
+        transport = None if real_http else transport or server.transport()
         adapter: TrackerAdapter
         if isinstance(server, FakeGitHub):
             project = options.pop("project", f"{server.owner}/{server.repo}")
