@@ -103,6 +103,9 @@ def tracker_login(app: AppContext, name: str, no_check: bool, allow_plaintext: b
         raise InvalidInput("Nothing was typed; the login is unchanged.")
     if item.kind == "roundup" and ":" not in secret:
         raise InvalidInput("For Roundup, type user:password.")
+    cloud = item.option("api") == "3" or (not item.option("api") and ".atlassian.net/" in item.url)
+    if item.kind == "jira" and cloud and ":" not in secret:
+        raise InvalidInput("For Jira Cloud, type email:api-token (the account's email, a colon, the API token).")
     caveat = None if no_check else check_login(item, secret)
     store_secret(item, secret, allow_plaintext)
     if backend := plaintext_keyring():

@@ -250,6 +250,8 @@ class JiraAdapter(MarkedAdapter):
                     body = comment.get("body")
                     text = adf_text(body) if isinstance(body, dict) else str(body or "")
                     entry_id, text = split_entry_id(text)
+                    if entry_id is not None and self.api == "2":
+                        text = text.replace("\\[", "[").replace("\\]", "]")
                     found = comment.get("author")
                     author: dict[str, Any] = found if isinstance(found, dict) else {}
                     if entry_id is not None and me is None:
@@ -271,7 +273,10 @@ class JiraAdapter(MarkedAdapter):
 
     def add_entry(self, remote_incident: str, entry: dict[str, Any], token: str | None) -> str:
         del token
-        body = self._body(entry_content(entry).split("\n"), str(entry.get("id", "")))
+        content = entry_content(entry)
+        if self.api == "2":  # wiki markup would draw "[note]" as a link; the pull takes the escapes out again
+            content = content.replace("[", "\\[").replace("]", "\\]")
+        body = self._body(content.split("\n"), str(entry.get("id", "")))
         made = self._json(self._call("POST", f"issue/{remote_incident}/comment", json={"body": body}), dict)
         if made.get("id") is None:
             raise Permanent(f"{self.name} answered a comment without its id; check the URL points at Jira.")

@@ -115,3 +115,21 @@ def test_the_api_version_follows_the_address_unless_told() -> None:
     assert JiraAdapter("j", "https://acme.atlassian.net", "OPS", "a@b:c").api == "3"
     assert JiraAdapter("j", "https://jira.example.com/", "OPS", "pat").api == "2"
     assert JiraAdapter("j", "https://jira.example.com/", "OPS", "pat", api="3").api == "3"
+
+
+def test_data_center_comments_escape_brackets_and_read_back_exactly(tmp_path: Path) -> None:
+    server = FakeJira(api="2", base="https://jira.example.com")
+    svc, relay = relay_for(tmp_path, "priya", server, "pat-alice")
+    ref = svc.open_incident("Brackets", Impact.DEGRADED, Scope.LT25).ref
+    text = "[bold]not markup[/] \\[already escaped\\] ends in a backslash \\"
+    entry = svc.add_entry(ref, text, "note")
+    assert relay.run_once().errors == []
+    [body] = [c["body"] for c in server.comments_on(1) if "not markup" in c["body"]]
+    assert body.startswith("\\[note\\] priya") and "[note]" not in body.replace("\\[note\\]", "")
+    other_svc, other = relay_for(tmp_path, "marcus", server, "pat-bob")
+    assert other.run_once().errors == []
+    [arrived] = [e for e in other_svc.get(ref).timeline if e.id == entry.id]
+    assert arrived.text == text and arrived.kind == "note"
+    server.comment_by_hand(1, "typed \\[by hand\\]", "carol")  # a person's own escapes are left as typed
+    other.run_once()
+    assert any(e.text == "typed \\[by hand\\]" for e in other_svc.get(ref).timeline)

@@ -87,6 +87,11 @@ def test_login_checks_the_secret_the_project_and_the_address_first(served: Serve
     assert refused.returncode == 7 and "refused that secret (401)" in refused.stderr
     assert wrong not in refused.stdout + refused.stderr and state() == "login needed"  # not kept, not printed
 
+    if served.kind == "jira-cloud":  # a token without the email: said before anything is sent
+        bare = run_cli(*login, env=env, input_text="atok-alice\n")
+        assert bare.returncode != 0 and "For Jira Cloud, type email:api-token" in bare.stderr
+        assert "atok-alice" not in bare.stdout + bare.stderr and state() == "login needed"
+
     accepted = run_cli(*login, env=env, input_text=served.secret + "\n")
     assert accepted.returncode == 0 and "accepted it" in accepted.stdout, accepted.stderr
     assert state() == "logged in" and served.secret not in accepted.stdout + accepted.stderr
