@@ -29,7 +29,7 @@ class Kind:
 
     def adapter(self, server: ScriptedApi, who: str = "alice", settle: float = 0.0, secret: str | None = None,
                 url: str | None = None, transport: httpx.BaseTransport | None = None, real_http: bool = False,
-                **options: Any) -> TrackerAdapter:
+                name: str = "t", **options: Any) -> TrackerAdapter:
         """An adapter on the in-memory API (through its MockTransport, or over real HTTP: ``real_http``, when
         the API is served on 127.0.0.1)."""
         secret = self.secrets.get(who, "wrong") if secret is None else secret
@@ -37,13 +37,13 @@ class Kind:
         adapter: TrackerAdapter
         if isinstance(server, FakeGitHub):
             project = options.pop("project", f"{server.owner}/{server.repo}")
-            adapter = GitHubAdapter("t", url or server.base, project, secret, transport=transport, write_interval=0)
+            adapter = GitHubAdapter(name, url or server.base, project, secret, transport=transport, write_interval=0)
         elif isinstance(server, FakeGitLab):
-            adapter = GitLabAdapter("t", url or server.base, options.pop("project", server.project), secret,
+            adapter = GitLabAdapter(name, url or server.base, options.pop("project", server.project), secret,
                                     transport=transport, **options)
         else:
             assert isinstance(server, FakeJira)
-            adapter = JiraAdapter("t", url or server.base, options.pop("project", server.project), secret,
+            adapter = JiraAdapter(name, url or server.base, options.pop("project", server.project), secret,
                                   transport=transport, api=server.api, **options)
         adapter.settle_seconds = settle
         return adapter

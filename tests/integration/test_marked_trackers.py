@@ -287,3 +287,47 @@ def test_gitlab_finds_an_incident_when_its_search_finds_nothing(tmp_path: Path) 
         release_queue(svc)
         time.sleep(0.1)
     assert len(kind.issues(server)) == 1  # found by reading the incident issues, not made twice
+
+
+def test_two_cockpits_list_the_same_entries_in_the_same_order_and_export_the_same_postmortem(
+        kind: Kind, server: ScriptedApi, tmp_path: Path) -> None:
+    from cockpit.domain.severity import Triggers
+
+    a_svc, a = cockpit(tmp_path, "priya", kind, server, "alice")
+    b_svc, b = cockpit(tmp_path, "marcus", kind, server, "bob")
+    started = a_svc.clock() - timedelta(minutes=12)
+    ref = a_svc.open_incident("Checkout 500s", Impact.CORE_DOWN, Scope.LT25, Triggers(revenue=True),
+                              services=["checkout-api", "pg, primary"], commander="priya", started_at=started).ref
+    a_svc.add_entry(ref, "pgbouncer at [160/160]")
+    a.run_once()
+    b.run_once()
+    for i in range(4):  # both write while the other is not looking
+        a_svc.add_entry(ref, f"priya note {i}")
+        b_svc.add_entry(ref, f"marcus note {i}", "action" if i == 2 else "note")
+    a_svc.set_phase(ref, Phase.TRIAGE)
+    a_svc.set_root_cause(ref, "Migration 0142 added a column without an index")
+    for _ in range(2):
+        a.run_once()
+        b.run_once()
+    a_timeline, b_timeline = a_svc.get(ref).timeline, b_svc.get(ref).timeline
+    assert len(a_timeline) >= 12
+    assert [(e.id, e.at, e.author, e.kind, e.text) for e in a_timeline] == [(e.id, e.at, e.author, e.kind, e.text)
+                                                                            for e in b_timeline]
+    env = {"COCKPIT_CONFIG": str(tmp_path / "c.yaml")}
+    exports = [run_cli("postmortem", ref, "--full", db=svc.store.path, env=env).stdout for svc in (a_svc, b_svc)]
+    assert exports[0] == exports[1], "\n".join(exports)
+    assert "checkout-api" in exports[0] and "pg, primary" in exports[0] and "Migration 0142" in exports[0]
+
+
+def test_a_comment_written_in_the_tracker_has_one_id_whatever_the_tracker_is_called(
+        kind: Kind, server: ScriptedApi, tmp_path: Path) -> None:
+    a_svc, a = cockpit(tmp_path, "priya", kind, server, "alice")
+    b_svc = IncidentService(Store.open(tmp_path / "marcus.db"), "marcus")
+    b = Relay(b_svc, kind.adapter(server, "bob", name="ops"))
+    ref = a_svc.open_incident("Named twice", Impact.DEGRADED, Scope.LT25).ref
+    a.run_once()
+    kind.comment_by_hand(server, 1, "written on the web", user="carol")
+    a.run_once()
+    b.run_once()
+    a_ids = [e.id for e in a_svc.get(ref).timeline if e.text == "written on the web"]
+    assert len(a_ids) == 1 and a_ids == [e.id for e in b_svc.get(ref).timeline if e.text == "written on the web"]
