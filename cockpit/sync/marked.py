@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -296,6 +296,10 @@ class MarkedAdapter:
         for note in sorted(self.notes(ticket.remote_id), key=lambda n: n.number):
             if note.skip:
                 continue
+            if note.entry_id is not None and parse_entry_content(note.body) is None:
+                # an id without the entry's header: a person quoted the cockpit's comment in their own (the
+                # small id text comes along when copied); theirs is a note of its own, not a copy to sweep
+                note = replace(note, entry_id=None)
             if note.entry_id is not None and note.entry_id in seen:
                 try:
                     if note.mine:

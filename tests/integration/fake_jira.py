@@ -54,9 +54,10 @@ class FakeJira(ScriptedApi):
         return self._next
 
     # --- what a person does in Jira's web UI --------------------------------------------------
-    def comment_by_hand(self, number: int, text: str, user: str) -> dict[str, Any]:
+    def comment_by_hand(self, number: int, text: str | dict[str, Any], user: str) -> dict[str, Any]:
+        """A comment written in Jira's editor: text (one paragraph a line on Cloud) or an ADF document as is."""
         with self._lock:
-            body: Any = adf(text.split("\n")) if self.api == "3" else text
+            body: Any = adf(text.split("\n")) if self.api == "3" and isinstance(text, str) else text
             return self._comment(number, body, user)
 
     def set_labels_by_hand(self, number: int, labels: list[str], user: str) -> None:

@@ -133,3 +133,22 @@ def test_data_center_comments_escape_brackets_and_read_back_exactly(tmp_path: Pa
     server.comment_by_hand(1, "typed \\[by hand\\]", "carol")  # a person's own escapes are left as typed
     other.run_once()
     assert any(e.text == "typed \\[by hand\\]" for e in other_svc.get(ref).timeline)
+
+
+def test_a_reply_that_quotes_the_cockpits_comment_is_a_note_of_its_own(tmp_path: Path) -> None:
+    server = FakeJira()
+    svc, relay = relay_for(tmp_path, "priya", server, "alice@example.com:atok-alice")
+    ref = svc.open_incident("Quoted", Impact.DEGRADED, Scope.LT25).ref
+    entry = svc.add_entry(ref, "rolled back v2.14.2", "action")
+    assert relay.run_once().errors == []
+    [ours] = [c for c in server.comments_on(1) if "rolled back" in adf_text(c["body"])]
+    quote = {"type": "blockquote", "content": [ours["body"]["content"][-2], ours["body"]["content"][-1]]}
+    reply = adf(["Did that help?"])
+    reply["content"].insert(0, quote)  # Jira's editor copies the small id text along with the quote
+    server.comment_by_hand(1, reply, "carol")
+    assert relay.run_once().errors == []
+    timeline = svc.get(ref).timeline
+    assert [e.id for e in timeline].count(entry.id) == 1
+    [theirs] = [e for e in timeline if "Did that help?" in e.text]
+    assert theirs.author == "Carol" and theirs.kind == "note" and "rolled back v2.14.2" in theirs.text
+    assert len(server.comments_on(1)) == 3  # nothing was deleted as a duplicate
