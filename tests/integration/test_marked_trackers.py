@@ -40,6 +40,16 @@ def cockpit(tmp_path: Path, name: str, kind: Kind, server: ScriptedApi, who: str
     return svc, Relay(svc, kind.adapter(server, who, settle))
 
 
+def push_until_sent(svc: IncidentService, relay: Relay) -> None:
+    """Push until a change goes out, each round due at once: what is tested is the in-flight window, which the
+    relay keeps however often it is asked (a bounded wait, not a sleep of a guessed length)."""
+    deadline = time.monotonic() + 10
+    while relay.push().pushed == 0:
+        assert time.monotonic() < deadline
+        release_queue(svc)
+        time.sleep(0.1)
+
+
 def entry_ids(kind: Kind, server: ScriptedApi, number: int) -> list[str]:
     return [m["id"] for text in kind.comments(server, number) if (m := ENTRY_ID.search(text))]
 
@@ -126,11 +136,7 @@ def test_a_retry_after_a_timeout_waits_for_the_late_request_and_finds_it(kind: K
     again = relay.push()  # too early: it must not send a second copy yet
     assert again.pushed == 0 and again.waiting == 1 and again.errors == []
     assert len([r for r in server.requests if r[0] == "POST"]) == posts
-    deadline = time.monotonic() + 10
-    while relay.push().pushed == 0:  # the late request lands; the next attempt after the window finds it
-        assert time.monotonic() < deadline
-        release_queue(svc)
-        time.sleep(0.1)
+    push_until_sent(svc, relay)  # the late request lands; the next attempt after the window finds it
     assert len([r for r in server.requests if r[0] == "POST"]) == posts + 1  # only the one that landed late
     assert sum("first look" in text for text in kind.comments(server, 1)) == 1
 
@@ -179,11 +185,7 @@ def test_a_create_that_landed_late_is_found_before_sending_again(kind: Kind, ser
     svc.open_incident("Found, not made twice", Impact.DEGRADED, Scope.LT25)
     server.faults_for[("POST", kind.create_path(server))] = [("late", 0.2)]
     relay.push()
-    deadline = time.monotonic() + 10
-    while relay.push().pushed == 0:
-        assert time.monotonic() < deadline
-        release_queue(svc)
-        time.sleep(0.1)
+    push_until_sent(svc, relay)
     relay.push()
     assert len(kind.issues(server)) == 1
 
@@ -281,11 +283,7 @@ def test_gitlab_finds_an_incident_when_its_search_finds_nothing(tmp_path: Path) 
     svc.open_incident("Search is down", Impact.DEGRADED, Scope.LT25)
     server.faults_for[("POST", kind.create_path(server))] = [("late", 0.2)]
     relay.push()
-    deadline = time.monotonic() + 10
-    while relay.push().pushed == 0:
-        assert time.monotonic() < deadline
-        release_queue(svc)
-        time.sleep(0.1)
+    push_until_sent(svc, relay)
     assert len(kind.issues(server)) == 1  # found by reading the incident issues, not made twice
 
 
