@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ import httpx
 
 from cockpit.domain.ids import tracker_identity
 from cockpit.sync.adapter import AuthFailed, Misconfigured, Permanent, RateLimited
-from cockpit.sync.answers import MAX_WAIT_S, asked_wait, raise_for, request_seconds, retry_after, wait_words
+from cockpit.sync.answers import asked_wait, capped_wait, raise_for, request_seconds, retry_after, wait_words
 from cockpit.sync.entry_text import entry_content
 from cockpit.sync.http import Limits, TrackerHttp
 from cockpit.sync.marked import (
@@ -99,8 +100,7 @@ class GitLabAdapter(MarkedAdapter):
         response = self.http.request(method, path, **kwargs)
         if response.headers.get("RateLimit-Remaining") == "0":  # spent: send nothing more until the reset
             self.paced += 1
-            asked = asked_wait(response)
-            self._blocked_until = time.time() + (60.0 if asked is None else min(max(asked, 1.0), MAX_WAIT_S))
+            self._blocked_until = time.time() + _reset_wait(response)
         if response.status_code == 429:
             asked = retry_after(response)
             raise RateLimited(f"{self.name}: rate limited (429){wait_words(asked_wait(response))}",
@@ -269,6 +269,18 @@ class GitLabAdapter(MarkedAdapter):
         labels = [INCIDENT_LABEL, *field_labels(meta["severity"], meta["phase"]), *others]
         self._call("PUT", self._project(f"/issues/{remote_incident}"),
                    json={"labels": ",".join(labels), "description": self._description(meta)})
+
+
+def _reset_wait(response: httpx.Response) -> float:
+    """Seconds until ``RateLimit-Reset`` (an epoch on GitLab; seconds to go when small), at least one, at most an
+    hour; a minute when the header is missing or not a number."""
+    try:
+        reset = float(response.headers.get("RateLimit-Reset", ""))
+    except ValueError:
+        return 60.0
+    if math.isnan(reset):
+        return 60.0
+    return max(1.0, capped_wait(reset - time.time() if reset > 1e9 else reset))
 
 
 def _labels(issue: dict[str, Any]) -> list[str]:

@@ -36,6 +36,7 @@ class FakeGitLab(ScriptedApi):
     tokens: dict[str, str] = field(default_factory=lambda: {"glpat-alice": "alice", "glpat-bob": "bob",
                                                             "glpat-carol": "carol"})
     rate_limit: int = 2000
+    reset_in: float = 60.0  # seconds from now that RateLimit-Reset names
     search_works: bool = True  # False: a search finds nothing (an index that splits UUIDs, or lags behind)
     link_headers: bool = True  # False: pages say only X-Next-Page (as some listings and proxies do)
     used: int = 0
@@ -110,7 +111,7 @@ class FakeGitLab(ScriptedApi):
     def _answer(self, status: int, data: Any = None, headers: dict[str, str] | None = None) -> httpx.Response:
         limits = {"ratelimit-limit": str(self.rate_limit), "ratelimit-observed": str(self.used),
                   "ratelimit-remaining": str(max(0, self.rate_limit - self.used)),
-                  "ratelimit-reset": str(int(time.time()) + 60), "content-type": "application/json"}
+                  "ratelimit-reset": str(int(time.time() + self.reset_in)), "content-type": "application/json"}
         return httpx.Response(status, content=b"" if data is None else json.dumps(data).encode(),
                               headers={**limits, **(headers or {})})
 

@@ -206,7 +206,7 @@ def test_a_429_becomes_a_wait_of_the_asked_length(kind: Kind, server: ScriptedAp
 def test_a_spent_gitlab_budget_stops_sending_until_the_reset(tmp_path: Path) -> None:
     kind = KINDS["gitlab"]
     server = kind.make()
-    server.rate_limit = 4  # type: ignore[attr-defined]
+    server.rate_limit, server.reset_in = 4, 120  # type: ignore[attr-defined]
     svc, relay = cockpit(tmp_path, "priya", kind, server, "alice")
     for i in range(3):
         svc.open_incident(f"Incident {i}", Impact.DEGRADED, Scope.LT25)
@@ -214,6 +214,8 @@ def test_a_spent_gitlab_budget_stops_sending_until_the_reset(tmp_path: Path) -> 
     sent = len(server.requests)
     assert report.pushed >= 1 and report.errors and "rate limit" in report.errors[-1]
     assert relay.push().pushed == 0 and len(server.requests) == sent  # nothing sent until the reset
+    waits = [o.next_attempt_at - svc.clock() for o in outbox(svc) if o.state == "pending" and o.next_attempt_at]
+    assert waits and max(waits) >= timedelta(seconds=100)  # until RateLimit-Reset, not a guessed minute
     with pytest.raises(RateLimited):
         relay.adapter.check()
 
