@@ -21,7 +21,7 @@ from cockpit.yamldoc import YamlDocument, read_yaml
 APP_NAME = "incident-cockpit"
 KNOWN_KEYS = {"responder", "theme", "keymap", "runbook_dirs", "trackers", "handoff_ack_minutes", "status_page",
               "slo_dirs", "slo_breach_horizon_hours", "chaos_dirs", "toil_dirs", "capacity_dirs",
-              "service_dirs"}
+              "service_dirs", "redact_patterns", "secret_patterns"}
 
 
 def config_dir() -> Path:
@@ -76,6 +76,10 @@ class Config:
     chaos_dirs: list[Path] = field(default_factory=list)
     toil_dirs: list[Path] = field(default_factory=list)
     capacity_dirs: list[Path] = field(default_factory=list)
+    #: name -> regex replaced in what is sent to a tracker (besides email and ip); see ``cockpit.redact``
+    redact_patterns: dict[str, str] = field(default_factory=dict)
+    #: name -> regex never stored by ``cockpit shell`` (besides tokens, Bearer, password=, user:pass@ in URLs)
+    secret_patterns: dict[str, str] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     #: where the responder name came from: "env", "config" or "login" (nobody said: the login name)
     responder_source: str = "config"
@@ -152,6 +156,8 @@ def load_config(path: Path | None = None) -> Config:
     if isinstance(ack, bool) or not isinstance(ack, int) or not 1 <= ack <= 7 * 24 * 60:
         assert doc is not None
         raise InvalidInput(f"Config file {doc.problem(('handoff_ack_minutes',), 'must be minutes from 1 to 10080')}")
+    patterns = {key: _patterns(doc, key, need(key, dict, "a mapping of name to regular expression") or {})
+                for key in ("redact_patterns", "secret_patterns")}
     env_name = os.environ.get("COCKPIT_RESPONDER", "").strip()
     if found := control_characters(env_name):
         raise InvalidInput(f"COCKPIT_RESPONDER contains a control character ({found}); set it to a plain name.")
@@ -169,8 +175,25 @@ def load_config(path: Path | None = None) -> Config:
         chaos_dirs=listed_dirs["chaos_dirs"],
         toil_dirs=listed_dirs["toil_dirs"],
         capacity_dirs=listed_dirs["capacity_dirs"],
+        redact_patterns=patterns["redact_patterns"],
+        secret_patterns=patterns["secret_patterns"],
         raw=data,
     )
+
+
+def _patterns(doc: YamlDocument | None, key: str, given: dict[Any, Any]) -> dict[str, str]:
+    """``redact_patterns:`` / ``secret_patterns:``: each name a usable regular expression, or file:line: why."""
+    from cockpit.redact import PatternError, compile_pattern
+
+    for name, source in given.items():
+        try:
+            if not isinstance(source, str):
+                raise PatternError("must be a regular expression in quotes")
+            compile_pattern(str(name), source)
+        except PatternError as exc:
+            assert doc is not None
+            raise InvalidInput(f"Config file {doc.problem((key, name), str(exc))}") from None
+    return {str(name): str(source) for name, source in given.items()}
 
 
 def save_responder(path: Path, name: str) -> None:

@@ -4,7 +4,7 @@ Imported lazily: the keyring library costs start-up time."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 KEYRING_SERVICE = "incident-cockpit"
 
@@ -59,3 +59,37 @@ def delete_secret(name: str) -> bool:
         return True
     except (PasswordDeleteError, KeyringError):
         return False
+
+
+def plaintext_keyring() -> str | None:
+    """The keyring backend's name when it would keep a secret unencrypted, None for a proper OS keyring.
+
+    keyring rates every backend: a priority below 1 means "not recommended" (keyrings.alt's PlaintextKeyring is
+    0.5, "Scheme is unsecured"). A chain of backends stores into its first one, so that one is judged. A backend
+    whose rating cannot be read, or whose class says plaintext, counts as plaintext."""
+    import keyring
+    from keyring.backends.chainer import ChainerBackend
+
+    name = "the keyring backend"
+    try:
+        backend: Any = keyring.get_keyring()
+        if isinstance(backend, ChainerBackend):
+            chain = list(backend.backends)
+            backend = chain[0] if chain else backend
+        name = f"{type(backend).__module__}.{type(backend).__name__}"
+        priority = float(backend.priority)
+    except Exception:  # a third-party backend may fail in any way; then it cannot be trusted with a secret
+        return f"{name}, whose rating could not be read"
+    return name if priority < 1 or "plaintext" in name.lower() else None
+
+
+def keyring_refusal(variable: str, allow_plaintext: bool = False) -> str | None:
+    """Before anyone types a secret: why the keyring here cannot keep it (none usable, or one that may keep it
+    unencrypted, unless that was allowed), in one sentence naming the variable to use instead; None when fine."""
+    if not keyring_usable():
+        return f"No usable OS keyring on this machine; set {variable} instead."
+    if not allow_plaintext and (backend := plaintext_keyring()):
+        return (f"The keyring here ({backend}) is one keyring rates as not recommended: it may keep secrets "
+                f"unencrypted in a file, so nothing is asked or saved; set {variable} instead, or add "
+                f"--allow-plaintext-keyring to store it there anyway.")
+    return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 REDACTED = "[redacted]"
 #: Shorter values are not searched for in output: they would match ordinary text (they are still never passed on).
@@ -69,3 +70,79 @@ def redact(text: str, secrets: Iterable[str], cut: bool = False) -> str:
             if text.endswith(secret[:keep]):
                 return text[:-keep] + REDACTED
     return text
+
+
+# --- patterns: what is never stored (shell capture) and what never leaves the machine (sync) ----------------------
+#: A pattern with a group named ``secret`` replaces only that group (``Bearer [redacted]``); else the whole match.
+SECRET_PATTERNS: dict[str, str] = {
+    "github-token": r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})",
+    "bearer": r"(?i)\bbearer\s+(?P<secret>[A-Za-z0-9._~+/=-]{8,})",
+    "password": r"(?i)\b(?:password|passwd|pwd|secret|token|api[_-]?key)=(?P<secret>[^\s&'\"]+)",
+    "url-password": r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]+:(?P<secret>[^\s@/]+)@",
+}
+_IPV4_PART = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+#: What a tracker never receives (``redact_patterns:`` in the config adds more, such as customer ids).
+SYNC_PATTERNS: dict[str, str] = {
+    "email": r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b",
+    "ip": rf"(?<![\w.:])(?:{_IPV4_PART}\.){{3}}{_IPV4_PART}(?![\w.])"  # IPv4
+          r"|(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}(?![\w:])"  # IPv6, full
+          r"|(?<![\w:])(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4})*)?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4})*)?"
+          r"(?![\w:])(?<!::)",  # IPv6 with ::, but not a lone "::"
+}
+_NAME = re.compile(r"[a-z][a-z0-9-]{0,30}")
+
+
+class PatternError(ValueError):
+    """A configured pattern that is not a usable regular expression: the message says why."""
+
+
+@dataclass(frozen=True)
+class Redactor:
+    """Named regular expressions; ``apply`` replaces what they match and counts it by name."""
+
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    label: str = "redacted"  # what replaces a match: "[redacted]", or "[email]" with label="name"
+
+    @classmethod
+    def build(cls, defaults: Mapping[str, str], extra: Mapping[str, str] | None = None,
+              label: str = "redacted") -> Redactor:
+        """``defaults`` plus ``extra`` (an extra name replaces the default of that name). Raises PatternError."""
+        compiled: list[tuple[str, re.Pattern[str]]] = []
+        for name, source in {**defaults, **(extra or {})}.items():
+            compiled.append((name, compile_pattern(name, source)))
+        return cls(tuple(compiled), label)
+
+    def apply(self, text: str) -> tuple[str, dict[str, int]]:
+        counts: dict[str, int] = {}
+        for name, pattern in self.patterns:
+            mark = REDACTED if self.label == "redacted" else f"[{name}]"
+
+            def replace(match: re.Match[str], name: str = name, mark: str = mark) -> str:
+                if not match.group(0):
+                    return ""
+                counts[name] = counts.get(name, 0) + 1
+                if "secret" in match.re.groupindex and match.group("secret") is not None:
+                    start, end = match.span("secret")
+                    whole = match.group(0)
+                    offset = match.start()
+                    return whole[:start - offset] + mark + whole[end - offset:]
+                return mark
+
+            text = pattern.sub(replace, text)
+        return text, counts
+
+
+def compile_pattern(name: str, source: str) -> re.Pattern[str]:
+    """One named pattern, or PatternError saying what is wrong with it."""
+    if not _NAME.fullmatch(name):
+        raise PatternError(f"'{name}' is not a pattern name: use lowercase letters, digits and dashes")
+    if not source:
+        raise PatternError("is empty: write a regular expression")
+    try:
+        pattern = re.compile(source)
+    except re.error as exc:
+        raise PatternError(f"is not a regular expression ({exc})") from None
+    if pattern.match(""):
+        raise PatternError("matches empty text: it would match everywhere")
+    return pattern
+

@@ -4,7 +4,8 @@
 # (the browser tests, driven by Playwright through /usr/bin/chromium: no browser download) and
 # fonts-noto-color-emoji (so the status page's screenshots show the templates' emoji instead of empty boxes) and
 # prometheus-alertmanager (the live alert source: the alert tests post alerts to it and read its silences back;
-# `make demo` shows alerts when it is present; the package, not a copied binary: it needs its template file).
+# `make demo` shows alerts when it is present; the package, not a copied binary: it needs its template file) and
+# zsh (`cockpit shell` is tested in a pseudo-terminal with both bash and zsh).
 # Installs them when missing and when allowed to (root); otherwise says what is missing and goes on.
 set -u
 missing=()
@@ -13,6 +14,7 @@ command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
 { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+command -v zsh >/dev/null 2>&1 || missing+=(zsh)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing Debian packages: ${missing[*]}"

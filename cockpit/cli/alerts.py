@@ -6,13 +6,26 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from cockpit.cli.common import AppContext, emit_json, iso, json_option, login_to_source, pass_ctx
+from cockpit.cli.common import (
+    AppContext,
+    allow_plaintext_option,
+    emit_json,
+    emit_rows,
+    iso,
+    json_option,
+    login_to_source,
+    pass_ctx,
+    show_source,
+)
 from cockpit.domain.when import age_words
 from cockpit.errors import InvalidInput
+
+if TYPE_CHECKING:  # imported when a command runs: the CLI starts quickly
+    from cockpit.service.alerts import SilenceRecord
 
 
 def _alerts() -> None:
@@ -203,17 +216,14 @@ def alerts_ack(app: AppContext, target: str, incident_ref: str | None, hours: fl
 def alerts_silences(app: AppContext, as_json: bool) -> None:
     """The acknowledgements' silences: waiting, active, expiring, expired."""
     rows = alert_log(app).silences()
-    if as_json:
-        emit_json([{"id": s.id, "reference": s.reference, "target": s.target, "state": s.state,
-                    "remote_id": s.remote_id, "created_by": s.created_by, "ends_at": iso(s.ends_at),
-                    "attempts": s.attempts, "last_error": s.last_error, "matchers": s.matchers} for s in rows])
-        return
-    if not rows:
-        click.echo("No acknowledgements yet.")
-    for s in rows:
+    def line(s: SilenceRecord) -> str:
         tail = f" — {_safe(s.last_error, 80)}" if s.last_error and s.state in ("pending", "refused") else ""
-        click.echo(f"{s.id[:8]}  {s.state:<9} {s.reference}  {_safe(s.target, 50)}  "
-                   f"{s.remote_id or '-'}{tail}")
+        return f"{s.id[:8]}  {s.state:<9} {s.reference}  {_safe(s.target, 50)}  {s.remote_id or '-'}{tail}"
+
+    emit_rows(rows, as_json, lambda s: {
+        "id": s.id, "reference": s.reference, "target": s.target, "state": s.state, "remote_id": s.remote_id,
+        "created_by": s.created_by, "ends_at": iso(s.ends_at), "attempts": s.attempts, "last_error": s.last_error,
+        "matchers": s.matchers}, "No acknowledgements yet.", line)
 
 
 @alerts.command("unsilence")
@@ -316,40 +326,26 @@ def source_set(url: str) -> None:
 @json_option
 def source_show(as_json: bool) -> None:
     """The configured source and whether a token is available (never the token)."""
-    from cockpit.sources.alert_settings import load_settings, with_token
+    from cockpit.sources.alert_settings import AlertmanagerSettings, load_settings, with_token
 
-    settings = load_settings()
-    if settings is None:
-        if as_json:
-            emit_json(None)
-        else:
-            click.echo("No Alertmanager configured: `cockpit alerts source set URL` (or COCKPIT_ALERTMANAGER_URL).")
-        return
-    data = {"url": settings.url, "refresh_seconds": settings.refresh_seconds, "group_by": list(settings.group_by),
-            "filters": list(settings.filters), "receiver": settings.receiver,
-            "token": "set" if with_token(settings).token else "none"}
-    if as_json:
-        emit_json(data)
-    else:
-        click.echo(f"Alertmanager {settings.url} (poll every {settings.refresh_seconds:g} s, groups by "
-                   f"{', '.join(settings.group_by)}, token: {data['token']})")
+    def data(settings: AlertmanagerSettings) -> dict[str, Any]:
+        return {"url": settings.url, "refresh_seconds": settings.refresh_seconds, "group_by": list(settings.group_by),
+                "filters": list(settings.filters), "receiver": settings.receiver,
+                "token": "set" if with_token(settings).token else "none"}
+
+    show_source(load_settings(), "alerts", "Alertmanager", data, lambda settings, data: (
+        f"Alertmanager {settings.url} (poll every {settings.refresh_seconds:g} s, groups by "
+        f"{', '.join(settings.group_by)}, token: {data['token']})"), as_json)
 
 
 @source.command("login")
-def source_login() -> None:
+@allow_plaintext_option
+def source_login(allow_plaintext: bool) -> None:
     """Store a bearer token (or user:password) for the configured Alertmanager in the OS keyring."""
-    from dataclasses import replace
-
-    from cockpit.sources.alert_settings import AlertmanagerSettings, load_settings, store_token
+    from cockpit.sources.alert_settings import TOKEN_VARIABLE, load_settings, store_token
     from cockpit.sources.alertmanager import AlertmanagerSource
 
-    settings = load_settings()
-
-    def check(settings: AlertmanagerSettings, token: str) -> None:
-        with AlertmanagerSource(replace(settings, token=token)) as am:
-            am.check()
-
-    login_to_source(settings, "alerts", check, store_token)
+    login_to_source(load_settings(), "alerts", AlertmanagerSource, store_token, TOKEN_VARIABLE, allow_plaintext)
 
 
 COMMANDS: list[click.Command] = [alerts]

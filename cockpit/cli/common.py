@@ -4,7 +4,8 @@ choices built from the domain's enums."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,11 +54,14 @@ class AppContext:
 
     def service(self) -> IncidentService:
         if self._service is None:
+            from cockpit.redact import SYNC_PATTERNS, Redactor
             from cockpit.service.incidents import IncidentService
             from cockpit.store.db import Store
 
-            author = self.responder or self.config().responder
-            self._service = IncidentService(Store.open(self.db_path()), author)
+            config = self.config()
+            author = self.responder or config.responder
+            redactor = Redactor.build(SYNC_PATTERNS, config.redact_patterns, label="name")
+            self._service = IncidentService(Store.open(self.db_path()), author, redactor=redactor)
         return self._service
 
     def use(self, service: IncidentService) -> None:
@@ -82,6 +86,22 @@ def emit_json(data: Any) -> None:
     from cockpit.textsafe import json_safe
 
     click.echo(json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
+
+
+T = TypeVar("T")
+
+
+def emit_rows(items: Sequence[T], as_json: bool, to_json: Callable[[T], Any], empty: str,
+              line: Callable[[T], str]) -> None:
+    """A listing command's output: a JSON array (``[]`` when empty), or one line per item, or ``empty`` (a
+    sentence saying there is nothing, and often what makes something)."""
+    if as_json:
+        emit_json([to_json(item) for item in items])
+        return
+    if not items:
+        click.echo(empty)
+    for item in items:
+        click.echo(line(item))
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -119,22 +139,57 @@ class _Server(Protocol):
     def origin(self) -> str: ...
 
 
+class _Checked(Protocol):
+    def check(self) -> str: ...
+
+
 S = TypeVar("S", bound=_Server)
 
 
-def login_to_source(settings: S | None, group: str, check: Callable[[S, str], None],
-                    store: Callable[[S, str], None]) -> None:
+allow_plaintext_option = click.option(
+    "--allow-plaintext-keyring", "allow_plaintext", is_flag=True,
+    help="Store the secret even in a keyring that keeps it unencrypted in a file (refused otherwise; the "
+         "environment variable is the alternative).")
+
+
+def show_source(settings: S | None, group: str, name: str, data: Callable[[S], dict[str, Any]],
+                line: Callable[[S, dict[str, Any]], str], as_json: bool) -> None:
+    """``cockpit slo|alerts source show``: the configured source and whether a token is available (never the
+    token itself), as a line or as JSON (``null`` when none is set)."""
+    if settings is None:
+        if as_json:
+            emit_json(None)
+        else:
+            click.echo(f"No {name} configured: `cockpit {group} source set URL` "
+                       f"(or COCKPIT_{name.upper()}_URL).")
+        return
+    facts = data(settings)
+    if as_json:
+        emit_json(facts)
+    else:
+        click.echo(line(settings, facts))
+
+
+def login_to_source(settings: S | None, group: str, open_source: Callable[[S], AbstractContextManager[_Checked]],
+                    store: Callable[[S, str], None], variable: str, allow_plaintext: bool) -> None:
     """``cockpit slo|alerts source login``: ask for the token without echo, try it on the server, keep it in the
-    keyring. A token the server refuses is not kept; one that cannot be checked now is kept, and said so."""
+    keyring. A token the server refuses is not kept; one that cannot be checked now is kept, and said so. A
+    keyring that cannot keep it (or would keep it unencrypted) is found out before anyone types it."""
+    from dataclasses import replace
+
+    from cockpit.keyring_store import keyring_refusal
     from cockpit.textsafe import one_line
 
     if settings is None:
         raise InvalidInput(f"Set the source first: `cockpit {group} source set URL`.")
+    if refusal := keyring_refusal(variable, allow_plaintext):
+        raise InvalidInput(refusal)
     token = click.prompt(f"token for {settings.origin}", hide_input=True, default="", show_default=False).strip()
     if not token:
         raise InvalidInput("Nothing was typed; the token is unchanged.")
     try:
-        check(settings, token)
+        with open_source(replace(settings, token=token)) as source:  # type: ignore[type-var]
+            source.check()
     except CockpitError as exc:
         if "refused the credentials" in str(exc):
             raise InvalidInput(f"{exc} The token was not saved.") from None

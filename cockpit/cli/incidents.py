@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -21,10 +22,12 @@ from cockpit.cli.common import (
     parse_when,
     pass_ctx,
 )
+from cockpit.domain.evidence import MAX_EVIDENCE_BYTES
 from cockpit.domain.when import age_words
 from cockpit.errors import InvalidInput
 
 if TYPE_CHECKING:  # imported when a command runs: the CLI starts quickly
+    from cockpit.domain.evidence import Evidence
     from cockpit.domain.severity import Triggers
     from cockpit.service.incidents import IncidentDetail
 
@@ -145,7 +148,10 @@ def _show_json(detail: IncidentDetail) -> dict[str, Any]:
         },
         "metrics": detail.metrics.as_minutes(),
         "timeline": [{"id": e.id, "at": iso(e.at), "kind": e.kind, "author": e.author, "text": e.text,
-                      **({"arrived_late_at": iso(e.arrived_late_at)} if e.arrived_late_at else {})}
+                      **({"arrived_late_at": iso(e.arrived_late_at)} if e.arrived_late_at else {}),
+                      **({"local_only": True} if e.local_only else {}),
+                      **({"redacted": dict(e.redacted)} if e.redacted else {}),
+                      **({"sha256": e.sha256} if e.sha256 else {})}
                      for e in detail.timeline],
     }
 
@@ -171,6 +177,8 @@ def incident_show(app: AppContext, ref: str, tail: int | None, as_json: bool) ->
 def print_detail(detail: IncidentDetail, tail: int | None) -> None:
     from cockpit.domain.cadence import describe_check_in
     from cockpit.domain.comms import channel_name
+    from cockpit.domain.evidence import fold
+    from cockpit.domain.incident import LOCAL_MARK
     from cockpit.domain.lifecycle import PHASES
     from cockpit.domain.roles import ROLES
     from cockpit.textsafe import literal, one_line
@@ -198,9 +206,19 @@ def print_detail(detail: IncidentDetail, tail: int | None) -> None:
     out.append(f"Timeline  {len(entries)} entries" + (f", last {len(shown)} shown" if len(shown) < len(entries)
                                                        else ""))
     for e in shown:
-        text = literal(e.text).replace("\n", "\n" + " " * 34)
+        body = e.text
+        if e.kind == "evidence":  # folded as in the timeline: `show --json` has it whole
+            lines, more = fold(body)
+            body = "\n".join([*lines, *([f"… {more:,} more lines (--json shows them)"] if more else [])])
+        text = literal(body).replace("\n", "\n" + " " * 34)
         if e.arrived_late_at:  # written earlier by its author; it reached this cockpit only then
             text = f"(arrived late, {local_and_utc(e.arrived_late_at)[11:]}) {text}"
+        if e.local_only:
+            text = f"{LOCAL_MARK} {text}"
+        if e.sharing or e.sha256:
+            facts = [e.sharing] if e.sharing else []
+            facts += [f"sha256 {e.sha256}"] if e.sha256 else []
+            text += "\n" + " " * 34 + f"({'; '.join(facts)})"
         out.append(f"  {local_and_utc(e.at)[11:]:<22} {one_line(e.kind):<9} {one_line(e.author)[:12]:<12} {text}")
     click.echo("\n".join(out))
 
@@ -303,19 +321,62 @@ def role_release(app: AppContext, ref: str, role_name: str, name: str | None) ->
 
 @click.command()
 @click.argument("ref")
-@click.argument("text")
+@click.argument("text", required=False)
 @click.option("--kind", type=click.Choice(NOTE_KINDS), default="note", show_default=True,
               help="What the entry records (status restarts the check-in countdown).")
+@click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Add this file's text as an evidence entry (as TEXT '-' does with standard input).")
+@click.option("--local-only", is_flag=True, help="Keep the entry on this machine: it is never sent to a tracker.")
 @json_option
 @pass_ctx
-def note(app: AppContext, ref: str, text: str, kind: str, as_json: bool) -> None:
-    """Add an entry to the incident's timeline."""
-    entry = app.service().add_entry(ref, text, kind)
+def note(app: AppContext, ref: str, text: str | None, kind: str, path: Path | None, local_only: bool,
+         as_json: bool) -> None:
+    """Add an entry to the incident's timeline.
+
+    TEXT '-' reads standard input as evidence (`kubectl get events | cockpit note REF -`): kept whole up to
+    256 KiB (a longer input is cut at a line end, and the entry says so), with the SHA-256 of everything
+    received; colour sequences are taken out. Text that is not UTF-8 is refused.
+    """
+    if (text == "-") + (path is not None) + (text not in (None, "-")) != 1:
+        raise InvalidInput("Give the entry's text, '-' to read standard input, or --file PATH (one of them).")
+    if text is not None and text != "-":
+        entry = app.service().add_entry(ref, text, kind, local_only=local_only)
+    else:
+        if kind != "note":
+            raise InvalidInput("Piped or file input is an evidence entry: leave out --kind.")
+        evidence = _read_evidence(path)
+        entry = app.service().add_evidence(ref, evidence, local_only=local_only)
+        if evidence.cut:
+            click.echo(f"Cut: kept the first {evidence.kept:,} of {evidence.received:,} bytes "
+                       f"({MAX_EVIDENCE_BYTES // 1024} KiB at most); the SHA-256 is of the whole input.", err=True)
     if as_json:
         emit_json({"id": entry.id, "at": iso(entry.at), "kind": entry.kind, "author": entry.author,
-                   "text": entry.text})
-    else:
-        click.echo(f"Added {entry.kind} at {local_and_utc(entry.at)}.")
+                   "text": entry.text, **({"sha256": entry.sha256} if entry.sha256 else {}),
+                   "local_only": entry.local_only, **({"redacted": dict(entry.redacted)} if entry.redacted else {})})
+        return
+    facts = [f"sha256 {entry.sha256}"] if entry.sha256 else []
+    facts += [entry.sharing] if entry.sharing else []
+    click.echo(f"Added {entry.kind} at {local_and_utc(entry.at)}" + (f" ({'; '.join(facts)})" if facts else "") + ".")
+
+
+def _read_evidence(path: Path | None) -> Evidence:
+    import sys
+
+    from cockpit.domain.evidence import EvidenceReader
+    from cockpit.textsafe import one_line
+
+    reader = EvidenceReader()
+    source = "Standard input" if path is None else f"The file {one_line(str(path))}"
+    if path is None and sys.stdin.isatty():  # nothing piped: the person types (or forgot the pipe)
+        click.echo("Reading the evidence from the terminal: end it with ctrl+d (ctrl+c adds nothing).", err=True)
+    try:
+        stream = sys.stdin.buffer if path is None else path.open("rb")
+        with stream:
+            while chunk := stream.read(65536):
+                reader.feed(chunk)
+    except OSError as exc:
+        raise InvalidInput(f"{source} cannot be read ({exc.strerror or exc}); nothing was added.") from None
+    return reader.finish(source)
 
 
 @click.command()

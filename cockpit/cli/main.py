@@ -24,6 +24,7 @@ from cockpit.cli import (
     incidents,
     postmortems,
     runbooks,
+    shell,
     slo,
     sync,
     web,
@@ -70,7 +71,8 @@ def cli(ctx: click.Context, db: Path | None, responder: str | None) -> None:
 
 
 #: One line per command group: a new group is a module in this package with its COMMANDS, added here.
-GROUPS = (incidents, runbooks, actions, postmortems, handoffs, sync, slo, alerts, catalog, improve, web, demo)
+GROUPS = (incidents, runbooks, actions, postmortems, handoffs, sync, slo, alerts, catalog, improve, web, demo,
+          shell)
 for _group in GROUPS:
     for _command in _group.COMMANDS:
         cli.add_command(_command)

@@ -13,6 +13,7 @@ import click
 from cockpit.cli.common import (
     AppContext,
     emit_json,
+    emit_rows,
     json_option,
     pass_ctx,
 )
@@ -117,13 +118,8 @@ def runbook_suggest(app: AppContext, ref: str, as_json: bool) -> None:
     detail = app.service().get(ref)
     words = [detail.snapshot.title, *(e.text for e in detail.timeline)]
     books = runbook_library(app).suggest(detail.snapshot.services, words)
-    if as_json:
-        emit_json([{"id": b.id, "title": b.title, "alert_name": b.alert_name} for b in books])
-        return
-    if not books:
-        click.echo("No runbook matches this incident's alerts or services.")
-    for b in books:
-        click.echo(f"{b.id:<34} {one_line(b.title)}")
+    emit_rows(books, as_json, lambda b: {"id": b.id, "title": b.title, "alert_name": b.alert_name},
+              "No runbook matches this incident's alerts or services.", lambda b: f"{b.id:<34} {one_line(b.title)}")
 
 
 @runbook.command("new")

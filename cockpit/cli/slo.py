@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cockpit.cli.common import AppContext, emit_json, iso, json_option, login_to_source, parse_when, pass_ctx
+from cockpit.cli.common import (
+    AppContext,
+    allow_plaintext_option,
+    emit_json,
+    iso,
+    json_option,
+    login_to_source,
+    parse_when,
+    pass_ctx,
+    show_source,
+)
 from cockpit.errors import InvalidInput
 
 if TYPE_CHECKING:  # imported when a command runs: the CLI starts quickly
@@ -272,40 +282,26 @@ def source_set(url: str, timeout: float, refresh_s: float) -> None:
 @json_option
 def source_show(as_json: bool) -> None:
     """The configured source and whether a token is available (never the token)."""
-    from cockpit.sources.settings import load_settings, with_token
+    from cockpit.sources.settings import PrometheusSettings, load_settings, with_token
 
-    settings = load_settings()
-    if settings is None:
-        if as_json:
-            emit_json(None)
-        else:
-            click.echo("No Prometheus configured: `cockpit slo source set URL` (or COCKPIT_PROMETHEUS_URL).")
-        return
-    has_token = with_token(settings).token is not None
-    data = {"url": settings.url, "timeout_seconds": settings.timeout_seconds,
-            "refresh_seconds": settings.refresh_seconds, "token": "set" if has_token else "none"}
-    if as_json:
-        emit_json(data)
-    else:
-        click.echo(f"Prometheus {settings.url} (timeout {settings.timeout_seconds:g} s, refresh every "
-                   f"{settings.refresh_seconds:g} s, token: {data['token']})")
+    def data(settings: PrometheusSettings) -> dict[str, Any]:
+        return {"url": settings.url, "timeout_seconds": settings.timeout_seconds,
+                "refresh_seconds": settings.refresh_seconds,
+                "token": "set" if with_token(settings).token is not None else "none"}
+
+    show_source(load_settings(), "slo", "Prometheus", data, lambda settings, data: (
+        f"Prometheus {settings.url} (timeout {settings.timeout_seconds:g} s, refresh every "
+        f"{settings.refresh_seconds:g} s, token: {data['token']})"), as_json)
 
 
 @source.command("login")
-def source_login() -> None:
+@allow_plaintext_option
+def source_login(allow_plaintext: bool) -> None:
     """Store a bearer token for the configured Prometheus in the OS keyring (asked without echo)."""
     from cockpit.sources.prometheus import PrometheusSource
-    from cockpit.sources.settings import PrometheusSettings, load_settings, store_token
+    from cockpit.sources.settings import TOKEN_VARIABLE, load_settings, store_token
 
-    settings = load_settings()
-
-    def check(settings: PrometheusSettings, token: str) -> None:
-        from dataclasses import replace
-
-        with PrometheusSource(replace(settings, token=token)) as prom:
-            prom.check()
-
-    login_to_source(settings, "slo", check, store_token)
+    login_to_source(load_settings(), "slo", PrometheusSource, store_token, TOKEN_VARIABLE, allow_plaintext)
 
 
 @source.command("logout")

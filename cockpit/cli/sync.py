@@ -10,6 +10,7 @@ import click
 from cockpit.cli.common import (
     AppContext,
     emit_json,
+    emit_rows,
     json_option,
     pass_ctx,
 )
@@ -65,14 +66,9 @@ def tracker_list(app: AppContext, as_json: bool) -> None:
     for item in load_trackers():
         login = login_state(item, app.service() if app.db_path().exists() else None)
         rows.append({"name": item.name, "kind": item.kind, "url": item.url, "project": item.project, "login": login})
-    if as_json:
-        emit_json(rows)
-        return
-    if not rows:
-        click.echo("No trackers: `cockpit tracker add NAME --kind roundup --url URL` adds one.")
-    for row in rows:
-        click.echo(f"{one_line(row['name']):<16} {one_line(row['kind']):<8} {row['login']:<13} {one_line(row['url'])} "
-                   f"{one_line(row['project'])}".rstrip())
+    emit_rows(rows, as_json, dict, "No trackers: `cockpit tracker add NAME --kind roundup --url URL` adds one.",
+              lambda row: f"{one_line(row['name']):<16} {one_line(row['kind']):<8} {row['login']:<13} "
+                          f"{one_line(row['url'])} {one_line(row['project'])}".rstrip())
 
 
 @tracker.command("login")
@@ -91,8 +87,9 @@ def tracker_login(app: AppContext, name: str, no_check: bool, allow_plaintext: b
     keeps secrets unencrypted (keyrings.alt's PlaintextKeyring) is refused unless --allow-plaintext-keyring."""
     import contextlib
 
+    from cockpit.keyring_store import plaintext_keyring
     from cockpit.sync.control import check_login
-    from cockpit.sync.settings import get_tracker, plaintext_keyring, require_keyring, secret_label, store_secret
+    from cockpit.sync.settings import get_tracker, require_keyring, secret_label, store_secret
     from cockpit.textsafe import one_line
 
     item = get_tracker(name)
@@ -207,16 +204,11 @@ def sync_conflicts(app: AppContext, as_json: bool) -> None:
     from cockpit.textsafe import one_line
 
     conflicts = Merger(app.service(), choose_tracker(None).name).conflicts()
-    if as_json:
-        emit_json([{"id": c.id, "incident": c.incident_ref, "field": c.field, "local": c.local_value,
-                    "remote": c.remote_value, "kept": c.kept, "restored": c.restored, "local_author": c.local_author,
-                    "remote_author": c.remote_author, "reason": c.reason, "sentence": c.sentence}
-                   for c in conflicts])
-        return
-    if not conflicts:
-        click.echo("No conflicts.")
-    for c in conflicts:
-        click.echo(f"{c.id[:8]} {one_line(c.sentence)}{' (restored)' if c.restored else ''}")
+    emit_rows(conflicts, as_json, lambda c: {
+        "id": c.id, "incident": c.incident_ref, "field": c.field, "local": c.local_value, "remote": c.remote_value,
+        "kept": c.kept, "restored": c.restored, "local_author": c.local_author, "remote_author": c.remote_author,
+        "reason": c.reason, "sentence": c.sentence}, "No conflicts.",
+        lambda c: f"{c.id[:8]} {one_line(c.sentence)}{' (restored)' if c.restored else ''}")
 
 
 @sync.command("restore")

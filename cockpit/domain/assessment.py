@@ -154,24 +154,16 @@ SCORE_KEYS = {"score", "evidence"}
 
 def validate_assessment(data: object, source: str = "") -> tuple[Assessment | None, list[Issue]]:
     check = Checker()
-    top = check.mapping(data, (), "an assessment file")
-    if top is None:
-        return None, check.issues
-    check.keys(top, (), {"assessment"}, ("assessment",))
-    body = check.mapping(top.get("assessment"), ("assessment",), "the assessment") if "assessment" in top else None
+    body = check.document(data, "assessment", "an assessment file", "the assessment")
     if body is None:
         return None, check.issues
     root: Path_ = ("assessment",)
-    check.keys(body, root, ASSESSMENT_KEYS, ("service", "date", "scores"))
-    service = check.name(body, "service", root)
-    on = check.calendar_date(body, "date", root)
-    assessor = check.text(body, "assessor", root)
+    service, on, assessor = check.dated_header(body, root, ASSESSMENT_KEYS, ("service", "date", "scores"), "assessor")
     scores: dict[str, Score] = {}
     raw = body.get("scores")
     if raw is not None:
-        table = check.mapping(raw, (*root, "scores"), "the scores per dimension")
+        table = check.table(raw, (*root, "scores"), "the scores per dimension", set(BY_KEY), tuple(BY_KEY))
         if table is not None:
-            check.keys(table, (*root, "scores"), set(BY_KEY), tuple(BY_KEY))
             for key in BY_KEY:
                 if key in table and table[key] is not None:
                     made = _score(check, table[key], (*root, "scores", key))

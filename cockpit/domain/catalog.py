@@ -16,6 +16,7 @@ import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from cockpit.domain.checks import BaseChecker, Issue, Path_, type_name
@@ -95,6 +96,12 @@ class Checker(BaseChecker):
                                    "(up to 80)")
             return ""
         return value
+
+    def dated_header(self, body: Mapping[str, Any], root: Path_, known: set[str], required: Sequence[str],
+                     person: str) -> tuple[str, date | None, str]:
+        """The service, date and person (assessor, reviewer) heading an assessment or a readiness review."""
+        self.keys(body, root, known, required)
+        return self.name(body, "service", root), self.calendar_date(body, "date", root), self.text(body, person, root)
 
     def choice(self, data: Mapping[str, Any], key: str, path: Path_, allowed: Sequence[str]) -> str:
         value = data.get(key)

@@ -50,6 +50,22 @@ class BaseChecker:
             if key not in data or (self.none_is_missing and value is None) or (self.blank_is_missing and value == ""):
                 self.add((*path, key), "this field is required")
 
+    def table(self, value: object, path: Path_, what: str, known: set[str],
+              required: Sequence[str] = ()) -> Mapping[str, Any] | None:
+        """A mapping whose keys come from ``known`` (a problem for each unknown or missing one); None if not one."""
+        found = self.mapping(value, path, what)
+        if found is not None:
+            self.keys(found, path, known, required)
+        return found
+
+    def document(self, data: object, key: str, what_file: str, what: str) -> Mapping[str, Any] | None:
+        """The body of a file holding one top-level mapping under ``key`` (``assessment:``, ``readiness:``...)."""
+        top = self.mapping(data, (), what_file)
+        if top is None:
+            return None
+        self.keys(top, (), {key}, (key,))
+        return self.mapping(top[key], (key,), what) if key in top else None
+
     def calendar_date(self, data: Mapping[str, Any], key: str, path: Path_) -> date | None:
         """A calendar date (YYYY-MM-DD, or what YAML already read as a date); a problem when given but not one."""
         on = parse_date(data.get(key))

@@ -30,6 +30,8 @@ class EntryKind(StrEnum):
     RUNBOOK = "runbook"
     CONFLICT = "conflict"
     ALERT = "alert"  # from Alertmanager: fired, attached, silenced, resolved
+    EVIDENCE = "evidence"  # text piped in (`cockpit note REF -`, `--file`): folded in the timeline
+    COMMAND = "command"  # a command line typed in `cockpit shell REF`, secrets redacted
 
 
 ENTRY_KINDS: tuple[str, ...] = tuple(kind.value for kind in EntryKind)
@@ -51,6 +53,23 @@ class Entry:
     text: str
     hlc: int = 0  # causal order stamp (hybrid logical clock); larger is later
     arrived_late_at: datetime | None = None  # reached this cockpit after entries that sort after it
+    local_only: bool = False  # never sent to a tracker
+    redacted: tuple[tuple[str, int], ...] = ()  # what the tracker got replaced, by pattern name: (("email", 2),)
+    sha256: str = ""  # evidence: the SHA-256 of the whole input, as received
+
+    @property
+    def sharing(self) -> str:
+        """What the tracker gets of this entry, when that is not simply all of it."""
+        if self.local_only:
+            return "local only: never sent to a tracker"
+        if self.redacted:
+            total = sum(count for _, count in self.redacted)
+            names = ", ".join(name for name, _ in self.redacted)
+            return f"sent to tracker with {total} redaction{'s' if total != 1 else ''}: {names}"
+        return ""
+
+
+LOCAL_MARK = "⌂"  # before a local-only entry's text, in the timeline and in `cockpit incident show`
 
 
 @dataclass(frozen=True)

@@ -104,34 +104,25 @@ class Review:
 
 def validate_review(data: object, source: str = "") -> tuple[Review | None, list[Issue]]:
     check = Checker()
-    top = check.mapping(data, (), "a readiness review file")
-    if top is None:
-        return None, check.issues
-    check.keys(top, (), {"readiness"}, ("readiness",))
-    if "readiness" not in top:
-        return None, check.issues
-    body = check.mapping(top["readiness"], ("readiness",), "the readiness review")
+    body = check.document(data, "readiness", "a readiness review file", "the readiness review")
     if body is None:
         return None, check.issues
     root: Path_ = ("readiness",)
-    check.keys(body, root, {"service", "date", "reviewer", "items"}, ("service", "date"))
-    service = check.name(body, "service", root)
-    on = check.calendar_date(body, "date", root)
-    reviewer = check.text(body, "reviewer", root)
+    service, on, reviewer = check.dated_header(body, root, {"service", "date", "reviewer", "items"},
+                                               ("service", "date"), "reviewer")
     answers: dict[str, Answer] = {}
     items = body.get("items")
     if items is not None:
-        table = check.mapping(items, (*root, "items"), "the checklist answers by item id")
+        table = check.table(items, (*root, "items"), "the checklist answers by item id", set(BY_ID))
         if table is not None:
-            check.keys(table, (*root, "items"), set(BY_ID))
             for key, value in table.items():
                 if key not in BY_ID:
                     continue
                 path: Path_ = (*root, "items", key)
-                item = check.mapping(value, path, "an answer like {status: pass, evidence: \"...\"}")
+                item = check.table(value, path, "an answer like {status: pass, evidence: \"...\"}",
+                                   {"status", "evidence"}, ("status",))
                 if item is None:
                     continue
-                check.keys(item, path, {"status", "evidence"}, ("status",))
                 status = check.choice(item, "status", path, STATUSES)
                 evidence = check.text(item, "evidence", path, limit=2000)
                 if status in ("fail", "pass") and not evidence:

@@ -139,16 +139,23 @@ def _na(value: object, unit: str = "") -> str:
     return NOT_AVAILABLE if value is None else f"{value}{unit}"
 
 
+def slo_table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The weekly SLO table: the budget figure in a short column beside the SLO's name, so that at 80 columns no
+    figure is ever cut."""
+    lines = ["| SLO | Left | State | Burning |", "|---|---|---|---|"]
+    for row in rows:
+        left = "—" if row.get("remaining_pct") is None else f"{row['remaining_pct']}%"
+        lines.append(f"| {_md(row['service'])} {_md(row['slo'])} | {left} | {_md(row['state'])} | "
+                     f"{_md(', '.join(row.get('firing', [])) or 'none')} |")
+    return lines
+
+
 def to_markdown(data: Mapping[str, Any]) -> str:
     w = data["weekly_review"]
     lines = [f"# Weekly SRE Review: {w['week']} ({w['from']} to {w['to']})", "", "## 1. SLO status (5 min)", ""]
     slo = w["slo_status"]
     if slo["available"]:
-        lines += ["| Service | SLO | Budget left | State | Burn alerts |", "|---|---|---|---|---|"]
-        for row in slo["services"]:
-            left = "—" if row.get("remaining_pct") is None else f"{row['remaining_pct']}%"
-            lines.append(f"| {_md(row['service'])} | {_md(row['slo'])} | {left} | {_md(row['state'])} | "
-                         f"{_md(', '.join(row.get('firing', [])) or 'none')} |")
+        lines += slo_table(slo["services"])
     else:
         lines.append(f"Not available: {slo['why']}.")
     inc = w["incidents"]

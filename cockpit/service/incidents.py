@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -13,12 +14,14 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from cockpit.domain import cadence, comms, ids
+from cockpit.domain.evidence import Evidence
 from cockpit.domain.incident import CHECK_IN_KINDS, PERSON_KINDS, Entry, IncidentSnapshot, OutboxState
 from cockpit.domain.lifecycle import Direction, Phase, plan_transition
 from cockpit.domain.metrics import IncidentMetrics, compute_metrics
 from cockpit.domain.roles import Role, RoleHolding, RoleWarning, check_roles
 from cockpit.domain.severity import Assessment, Impact, Scope, Severity, Triggers, classify, override
 from cockpit.errors import Ambiguous, InvalidInput, NotFound, RuleViolation
+from cockpit.redact import SYNC_PATTERNS, Redactor
 from cockpit.service.clock import Clock, random_bytes, utc_now
 from cockpit.service.role_holders import commanders, current_assignments, holders_by_role
 from cockpit.store.db import Store
@@ -27,6 +30,8 @@ from cockpit.textsafe import control_characters
 
 MAX_TITLE = 200
 MAX_TEXT = 1_000_000  # one entry may hold a long paste (a stack trace), not an unbounded one
+#: What a tracker never receives unless the config says more (``redact_patterns:``): emails and IP addresses.
+SYNC_REDACTOR = Redactor.build(SYNC_PATTERNS, label="name")
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,17 @@ def clean_text(value: str, what: str) -> str:
     return text
 
 
+def clean_title(value: str, what: str, hint: str) -> str:
+    """A one-line title: runs of white space made one space; empty or over MAX_TITLE refused (``hint`` says what a
+    title should say)."""
+    title = " ".join(value.split())
+    if not title:
+        raise InvalidInput(f"The {what} is empty: {hint}.")
+    if len(title) > MAX_TITLE:
+        raise InvalidInput(f"The {what} is longer than {MAX_TITLE} characters; shorten it.")
+    return title
+
+
 class IncidentService:
     """What a responder can do to incidents. The TUI and the CLI both call this."""
 
@@ -86,8 +102,10 @@ class IncidentService:
         author: str,
         clock: Clock = utc_now,
         rand: Callable[[int], bytes] = random_bytes,
+        redactor: Redactor = SYNC_REDACTOR,
     ) -> None:
         self.store = store
+        self.redactor = redactor  # applied to each entry's text on its way to the outbox
         self.author = _clean_name(author, "responder name")
         self.clock = clock
         self.rand = rand
@@ -115,6 +133,14 @@ class IncidentService:
         data: dict[str, Any] | None = None,
         author: str | None = None,
     ) -> TimelineEntry:
+        """Write one entry and queue it for the tracker: redacted (what was replaced is kept in its data, shown
+        locally), or not at all when it is local-only."""
+        data = dict(data or {})
+        sent = text
+        if not data.get("local_only"):
+            sent, counts = self.redactor.apply(text)
+            if counts:
+                data["redacted"] = counts
         entry = TimelineEntry(
             id=self.new_id(now),
             incident_id=incident.id,
@@ -123,16 +149,18 @@ class IncidentService:
             kind=kind,
             author=author or self.author,
             text=text,
-            data=data or {},
+            data=data,
         )
         session.add(entry)
         incident.updated_at = now
         if kind in CHECK_IN_KINDS:
             incident.last_update_at = now
         session.add(incident)
+        if data.get("local_only"):
+            return entry  # never leaves this machine: no outbox row at all
         self.enqueue_in(session, incident, "add_entry", entry.id, {
             "id": entry.id, "at": entry.at.isoformat(), "hlc": entry.hlc, "kind": kind,
-            "author": entry.author, "text": text, "data": entry.data,
+            "author": entry.author, "text": sent, "data": entry.data,
         }, now)
         return entry
 
@@ -194,11 +222,7 @@ class IncidentService:
         ``to_tracker``."""
         if kind not in ("incident", "exercise"):
             raise InvalidInput(f"'{kind}' is not an incident kind: incident or exercise.")
-        title = " ".join(title.split())
-        if not title:
-            raise InvalidInput("The incident title is empty: say in a few words what is wrong.")
-        if len(title) > MAX_TITLE:
-            raise InvalidInput(f"The incident title is longer than {MAX_TITLE} characters; shorten it.")
+        title = clean_title(title, "incident title", "say in a few words what is wrong")
         service_list = [_clean_name(s, "service name") for s in services]
         triggers = triggers or Triggers()
         assessment = classify(impact, scope, triggers)
@@ -230,15 +254,31 @@ class IncidentService:
                 self._assign(session, incident, Role.IC, _clean_name(commander, "commander's name"), now)
             return snapshot_of(session, incident)
 
-    def add_entry(self, query: str, text: str, kind: str = "note") -> Entry:
+    def add_entry(self, query: str, text: str, kind: str = "note", local_only: bool = False) -> Entry:
         if kind not in PERSON_KINDS:  # the other kinds are written by the use cases themselves
             raise InvalidInput(f"'{kind}' is not an entry kind: use one of {', '.join(PERSON_KINDS)}.")
-        text = clean_text(text, "entry text")
+        return self._add(query, kind, clean_text(text, "entry text"), {"local_only": True} if local_only else {})
+
+    def add_evidence(self, query: str, evidence: Evidence, local_only: bool = False) -> Entry:
+        """Text piped in or read from a file, with the SHA-256 of everything received."""
+        data: dict[str, Any] = {"sha256": evidence.sha256, "bytes": evidence.received}
+        if evidence.cut:
+            data["kept_bytes"] = evidence.kept
+        if local_only:
+            data["local_only"] = True
+        return self._add(query, "evidence", evidence.text, data)
+
+    def add_command(self, query: str, line: str, cwd: str, exit_code: int | None = None) -> Entry:
+        """A command line typed in ``cockpit shell`` (already redacted by the caller), with where it ran."""
+        ran = f"in {cwd}" + (f", exit {exit_code}" if exit_code is not None else "")
+        data: dict[str, Any] = {"cwd": cwd, **({"exit": exit_code} if exit_code is not None else {})}
+        return self._add(query, "command", clean_text(f"$ {line.strip()}  ({ran})", "command line"), data)
+
+    def _add(self, query: str, kind: str, text: str, data: dict[str, Any]) -> Entry:
         now = self.clock()
         with self.store.write() as session:
             incident = self.find_in(session, query)
-            entry = self.append_in(session, incident, kind, text, now)
-            return _entry(entry)
+            return _entry(self.append_in(session, incident, kind, text, now, data))
 
     def set_phase(self, query: str, target: Phase) -> Entry:
         now = self.clock()
@@ -478,8 +518,22 @@ def _holding(a: RoleAssignment) -> RoleHolding:
 
 
 def _entry(row: TimelineEntry) -> Entry:
+    data = row.data or {}
     return Entry(id=row.id, at=row.at, kind=row.kind, author=row.author, text=row.text, hlc=row.hlc,
-                 arrived_late_at=row.arrived_late_at)
+                 arrived_late_at=row.arrived_late_at, **_facts(bool(data.get("local_only")), data.get("redacted"),
+                                                             data.get("sha256")))
+
+
+def _facts(local_only: Any, redacted: Any, sha256: Any) -> dict[str, Any]:
+    """An entry's local facts from its data (parsed defensively: the data may have come from another cockpit)."""
+    if isinstance(redacted, str):  # json_extract hands an object back as its JSON text
+        try:
+            redacted = json.loads(redacted)
+        except ValueError:
+            redacted = None
+    counts = tuple(sorted((str(k), v) for k, v in redacted.items() if isinstance(v, int))) \
+        if isinstance(redacted, dict) else ()
+    return {"local_only": bool(local_only), "redacted": counts, "sha256": sha256 if isinstance(sha256, str) else ""}
 
 
 def _timeline(session: Session, incident_id: str, after_hlc: int = 0) -> list[Entry]:
@@ -488,11 +542,13 @@ def _timeline(session: Session, incident_id: str, after_hlc: int = 0) -> list[En
     table = TimelineEntry.__table__  # type: ignore[attr-defined]
     stmt = (
         sa_select(table.c.id, table.c.at, table.c.kind, table.c.author, table.c.text, table.c.hlc,
-                  table.c.arrived_late_at)
+                  table.c.arrived_late_at, func.json_extract(table.c.data, "$.local_only"),
+                  func.json_extract(table.c.data, "$.redacted"), func.json_extract(table.c.data, "$.sha256"))
         .where(table.c.incident_id == incident_id, table.c.hlc > after_hlc)
         .order_by(table.c.hlc, table.c.id)
     )
-    return [Entry(id=r[0], at=r[1], kind=r[2], author=r[3], text=r[4], hlc=r[5], arrived_late_at=r[6])
+    return [Entry(id=r[0], at=r[1], kind=r[2], author=r[3], text=r[4], hlc=r[5], arrived_late_at=r[6],
+                  **_facts(r[7], r[8], r[9]))
             for r in session.connection().execute(stmt)]
 
 

@@ -22,7 +22,7 @@ from cockpit.domain.lifecycle import Phase
 from cockpit.domain.severity import Severity
 from cockpit.domain.statuspage import RESOLVED_WINDOW_DAYS, Component, check_publishable, components
 from cockpit.errors import InvalidInput
-from cockpit.service.incidents import MAX_TITLE, IncidentService, clean_text, snapshot_of
+from cockpit.service.incidents import IncidentService, clean_text, clean_title, snapshot_of
 from cockpit.store.models import Incident, PublishedUpdate, TimelineEntry
 from cockpit.textsafe import control_characters
 
@@ -73,12 +73,7 @@ class StatusPageData:
 def _public_title(value: str) -> str:
     if found := control_characters(value):
         raise InvalidInput(f"The public title contains a control character ({found}); type it as plain text.")
-    title = " ".join(value.split())
-    if not title:
-        raise InvalidInput("The public title is empty: say in a few words what customers notice.")
-    if len(title) > MAX_TITLE:
-        raise InvalidInput(f"The public title is longer than {MAX_TITLE} characters; shorten it.")
-    return title
+    return clean_title(value, "public title", "say in a few words what customers notice")
 
 
 def publish(

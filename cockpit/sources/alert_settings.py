@@ -21,7 +21,6 @@ the OS keyring, filed under the server's origin; never from a file.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,8 +32,8 @@ from cockpit.config import config_path
 from cockpit.domain.alerts import DEFAULT_GROUP_BY, DEFAULT_PROPOSALS, ProposeRule
 from cockpit.domain.severity import Impact, Scope
 from cockpit.errors import InvalidInput
-from cockpit.sources.settings import check_url, origin_of, save_token, token_from
-from cockpit.yamldoc import YamlDocument, read_yaml
+from cockpit.sources.settings import SettingsSection, check_url, origin_of, read_section, save_token, token_from
+from cockpit.yamldoc import read_yaml
 
 TOKEN_VARIABLE = "COCKPIT_ALERTMANAGER_TOKEN"
 URL_VARIABLE = "COCKPIT_ALERTMANAGER_URL"
@@ -62,77 +61,52 @@ def alerts_path() -> Path:
     return config_path().parent / "alerts.yaml"
 
 
-def _fail(doc: YamlDocument, path: tuple[Any, ...], message: str, at_key: bool = False) -> InvalidInput:
-    return InvalidInput(f"Alert source settings {doc.problem(('alertmanager', *path), message, at_key=at_key)}")
-
-
-def _number(doc: YamlDocument, data: dict[str, Any], key: str, default: float, low: float, high: float) -> float:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not low <= value <= high:
-        raise _fail(doc, (key,), f"must be a number from {low:g} to {high:g}")
-    return float(value)
-
-
-def _texts(doc: YamlDocument, data: dict[str, Any], key: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    value = data.get(key)
+def _texts(am: SettingsSection, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = am.data.get(key)
     if value is None:
         return default
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value) or len(value) > 20:
-        raise _fail(doc, (key,), "must be a list of up to 20 non-empty texts")
+        raise am.fail((key,), "must be a list of up to 20 non-empty texts")
     return tuple(v.strip() for v in value)
 
 
-def _proposals(doc: YamlDocument, raw: object) -> tuple[ProposeRule, ...]:
+def _proposals(am: SettingsSection) -> tuple[ProposeRule, ...]:
+    raw = am.data.get("propose")
     if raw is None:
         return DEFAULT_PROPOSALS
     if not isinstance(raw, list):
-        raise _fail(doc, ("propose",), "must be a list of {when, impact, scope}")
+        raise am.fail(("propose",), "must be a list of {when, impact, scope}")
     out = []
     for i, item in enumerate(raw):
         if not isinstance(item, dict) or not isinstance(item.get("when"), dict) or not item["when"] \
                 or not all(isinstance(k, str) and isinstance(v, str) for k, v in item["when"].items()):
-            raise _fail(doc, ("propose", i, "when"), "must map label names to values")
+            raise am.fail(("propose", i, "when"), "must map label names to values")
         try:
             impact = Impact(item.get("impact"))
         except ValueError:
-            raise _fail(doc, ("propose", i, "impact"),
+            raise am.fail(("propose", i, "impact"),
                         f"must be one of {', '.join(m.value for m in Impact)}") from None
         try:
             scope = Scope(item.get("scope"))
         except ValueError:
-            raise _fail(doc, ("propose", i, "scope"), f"must be one of {', '.join(m.value for m in Scope)}") from None
+            raise am.fail(("propose", i, "scope"), f"must be one of {', '.join(m.value for m in Scope)}") from None
         out.append(ProposeRule(dict(item["when"]), impact, scope))
     return tuple(out)
 
 
 def load_settings(path: Path | None = None) -> AlertmanagerSettings | None:
     """The configured Alertmanager (the URL variable wins over the file); None when there is none."""
-    path = path or alerts_path()
     settings = AlertmanagerSettings(url="")
-    if path.exists():
-        doc, problems = read_yaml(path)
-        if problems or doc is None:
-            raise InvalidInput(f"Alert source settings {problems[0]}")
-        data = doc.data or {}
-        am = data.get("alertmanager") if isinstance(data, dict) else None
-        if not isinstance(am, dict):
-            raise InvalidInput(f"Alert source settings "
-                               f"{doc.problem(('alertmanager',), 'must be a mapping with url')}")
-        for key in am:
-            if key not in KEYS:
-                raise _fail(doc, (key,), "unknown setting", at_key=True)
-        if not isinstance(am.get("url", ""), str):
-            raise _fail(doc, ("url",), "must be the server address")
-        receiver = am.get("receiver", "")
+    am = read_section(path or alerts_path(), "alertmanager", "Alert source settings", KEYS)
+    if am is not None:
+        receiver = am.data.get("receiver", "")
         if not isinstance(receiver, str):
-            raise _fail(doc, ("receiver",), "must be a regular expression (text)")
+            raise am.fail(("receiver",), "must be a regular expression (text)")
         settings = AlertmanagerSettings(
-            url=am.get("url", ""), timeout_seconds=_number(doc, am, "timeout_seconds", 5, 0.1, 60),
-            refresh_seconds=_number(doc, am, "refresh_seconds", 15, 1, 3600), receiver=receiver,
-            filters=_texts(doc, am, "filters", ()), group_by=_texts(doc, am, "group_by", DEFAULT_GROUP_BY),
-            silence_hours=_number(doc, am, "silence_hours", 12, 0.1, 24 * 14),
-            propose=_proposals(doc, am.get("propose")))
+            url=am.data.get("url", ""), timeout_seconds=am.number("timeout_seconds", 5, 0.1, 60),
+            refresh_seconds=am.number("refresh_seconds", 15, 1, 3600), receiver=receiver,
+            filters=_texts(am, "filters", ()), group_by=_texts(am, "group_by", DEFAULT_GROUP_BY),
+            silence_hours=am.number("silence_hours", 12, 0.1, 24 * 14), propose=_proposals(am))
     url = os.environ.get(URL_VARIABLE, "").strip() or settings.url
     if not url or url == "none":
         return None

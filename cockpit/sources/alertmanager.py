@@ -77,7 +77,8 @@ class AlertmanagerSource:
         try:
             response = self.http.request(method, path, **kwargs)
         except TrackerError as exc:
-            raise AlertSourceError(self._redact(f"{self.name} is unreachable: {exc}")) from None
+            # the helper's sentence already names the server ("Alertmanager at … unreachable (ConnectError)")
+            raise AlertSourceError(self._redact(f"{str(exc).rstrip('.')}.")) from None
         status = response.status_code
         if status in (401, 403):
             raise AlertSourceError(f"{self.name} refused the credentials ({status}); check the token "

@@ -48,14 +48,13 @@ class RunningAlertmanager:
         response.raise_for_status()
 
     def silences(self) -> list[dict[str, Any]]:
-        response = httpx.get(f"{self.url}api/v2/silences", timeout=30)
-        response.raise_for_status()
-        data = response.json()
-        assert isinstance(data, list)
-        return data
+        return self._list("silences")
 
     def alerts(self) -> list[dict[str, Any]]:
-        response = httpx.get(f"{self.url}api/v2/alerts", timeout=30)
+        return self._list("alerts")
+
+    def _list(self, what: str) -> list[dict[str, Any]]:
+        response = httpx.get(f"{self.url}api/v2/{what}", timeout=30)
         response.raise_for_status()
         data = response.json()
         assert isinstance(data, list)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ import yaml
 from cockpit.config import config_path
 from cockpit.errors import CockpitError, InvalidInput
 from cockpit.keyring_store import delete_secret, read_secret, write_secret
-from cockpit.yamldoc import read_yaml
+from cockpit.yamldoc import YamlDocument, read_yaml
 
 TOKEN_VARIABLE = "COCKPIT_PROMETHEUS_TOKEN"
 URL_VARIABLE = "COCKPIT_PROMETHEUS_URL"
@@ -70,36 +71,57 @@ def check_url(url: str) -> str:
     return text.rstrip("/") + "/"
 
 
-def _number(doc: Any, data: dict[str, Any], key: str, default: float, low: float, high: float) -> float:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not low <= value <= high:
-        problem = doc.problem(("prometheus", key), f"must be seconds from {low:g} to {high:g}")
-        raise InvalidInput(f"Source settings {problem}")
-    return float(value)
+@dataclass(frozen=True)
+class SettingsSection:
+    """The one section (``prometheus:``, ``alertmanager:``) of a live source's settings file, read and checked
+    for unknown keys and a text ``url``; its own checks name the file, line and field."""
+
+    doc: YamlDocument
+    data: dict[str, Any]
+    section: str
+    label: str  # "Source settings", "Alert source settings"
+
+    def fail(self, path: tuple[Any, ...], message: str, at_key: bool = False) -> InvalidInput:
+        return InvalidInput(f"{self.label} {self.doc.problem((self.section, *path), message, at_key=at_key)}")
+
+    def number(self, key: str, default: float, low: float, high: float, unit: str = "a number") -> float:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                or not low <= value <= high:
+            raise self.fail((key,), f"must be {unit} from {low:g} to {high:g}")
+        return float(value)
+
+
+def read_section(path: Path, section: str, label: str, known: Sequence[str],
+                 url_required: bool = False) -> SettingsSection | None:
+    """The file's ``section``, or None when there is no file."""
+    if not path.exists():
+        return None
+    doc, problems = read_yaml(path)
+    if problems or doc is None:
+        raise InvalidInput(f"{label} {problems[0]}")
+    data = doc.data or {}
+    body = data.get(section) if isinstance(data, dict) else None
+    if not isinstance(body, dict):
+        raise InvalidInput(f"{label} {doc.problem((section,), 'must be a mapping with url')}")
+    found = SettingsSection(doc, body, section, label)
+    for key in body:
+        if key not in known:
+            raise found.fail((key,), "unknown setting", at_key=True)
+    if not isinstance(body.get("url", None if url_required else ""), str):
+        raise found.fail(("url",), "must be the server address")
+    return found
 
 
 def load_settings(path: Path | None = None) -> PrometheusSettings | None:
     """The configured Prometheus (the URL variable wins over the file); None when there is none."""
-    path = path or sources_path()
     timeout, refresh, url = DEFAULT_TIMEOUT, DEFAULT_REFRESH, ""
-    if path.exists():
-        doc, problems = read_yaml(path)
-        if problems or doc is None:
-            raise InvalidInput(f"Source settings {problems[0]}")
-        data = doc.data or {}
-        prom = data.get("prometheus") if isinstance(data, dict) else None
-        if not isinstance(prom, dict):
-            raise InvalidInput(f"Source settings {doc.problem(('prometheus',), 'must be a mapping with url')}")
-        for key in prom:
-            if key not in ("url", "timeout_seconds", "refresh_seconds"):
-                problem = doc.problem(("prometheus", key), "unknown setting", at_key=True)
-                raise InvalidInput(f"Source settings {problem}")
-        if not isinstance(prom.get("url"), str):
-            raise InvalidInput(f"Source settings {doc.problem(('prometheus', 'url'), 'must be the server address')}")
-        url = prom["url"]
-        timeout = _number(doc, prom, "timeout_seconds", DEFAULT_TIMEOUT, 0.1, 60)
-        refresh = _number(doc, prom, "refresh_seconds", DEFAULT_REFRESH, 5, 3600)
+    prom = read_section(path or sources_path(), "prometheus", "Source settings",
+                        ("url", "timeout_seconds", "refresh_seconds"), url_required=True)
+    if prom is not None:
+        url = prom.data["url"]
+        timeout = prom.number("timeout_seconds", DEFAULT_TIMEOUT, 0.1, 60, unit="seconds")
+        refresh = prom.number("refresh_seconds", DEFAULT_REFRESH, 5, 3600, unit="seconds")
     url = os.environ.get(URL_VARIABLE, "").strip() or url
     if not url or url == "none":  # "none": no source, whatever the file says (the demo without Prometheus)
         return None

@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 from cockpit.textsafe import is_number_text
 
 ENTRY_HEADER = re.compile(r"^\[(?P<kind>[a-z]+)\] (?P<author>[^\n]+?) · (?P<at>\d{4}-\d\d-\d\dT[\d:.]+Z)"
-                          r"(?P<extras>(?: · [a-z_]+=[^\s·]*)*)\n\n")
+                          r"(?P<extras>(?: · [a-z][a-z0-9_]*=[^\s·]*)*)\n\n")
 #: Facts of a declaration that travel in its header (the tracker has no field for them).
 DECLARED_FACTS = ("services", "started", "triggers")
 
@@ -26,7 +26,7 @@ def entry_content(entry: dict[str, Any]) -> str:
     extras: list[tuple[str, str]] = []
     if isinstance(entry.get("hlc"), int):
         extras.append(("hlc", str(entry["hlc"])))
-    data = entry.get("data") if isinstance(entry.get("data"), dict) else {}
+    data: dict[str, Any] = entry["data"] if isinstance(entry.get("data"), dict) else {}
     if entry.get("kind") == "declared" and data:
         services = data.get("services") or []
         if services:
@@ -36,8 +36,29 @@ def entry_content(entry: dict[str, Any]) -> str:
         on = sorted(k for k, v in (data.get("triggers") or {}).items() if v)
         if on:
             extras.append(("triggers", ",".join(on)))
+    text = str(entry.get("text", ""))
+    if entry.get("kind") == "evidence":
+        if isinstance(data.get("sha256"), str):
+            extras.append(("sha256", data["sha256"]))
+        text = fenced(text)
     tail = "".join(f" · {key}={quote(value, safe=',:.-%')}" for key, value in extras)
-    return f"[{entry.get('kind', 'note')}] {entry.get('author', '')} · {at}{tail}\n\n{entry.get('text', '')}"
+    return f"[{entry.get('kind', 'note')}] {entry.get('author', '')} · {at}{tail}\n\n{text}"
+
+
+def fenced(text: str) -> str:
+    """``text`` as a Markdown fenced block, its fence longer than any run of backticks inside (so the text can
+    never close it early and be read as Markdown)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def unfenced(text: str) -> str:
+    """The text inside a block ``fenced`` wrote; anything else unchanged."""
+    opening = re.match(r"(`{3,})text\n", text)
+    if opening and text.endswith("\n" + opening[1]) and len(text) > 2 * len(opening[1]) + 5:
+        return text[opening.end():-len(opening[1]) - 1]
+    return text
 
 
 @dataclass(frozen=True)
@@ -67,4 +88,7 @@ def parse_entry_content(content: str) -> ParsedEntry | None:
     # services stay quoted one by one (a comma may be part of a name): the merge splits and unquotes them
     facts = {key: value if key == "services" else unquote(value) for key, value in extras.items()
              if key in DECLARED_FACTS}
-    return ParsedEntry(header["kind"], header["author"], at, content[header.end():], hlc, facts)
+    text = content[header.end():]
+    if header["kind"] == "evidence":
+        text = unfenced(text)
+    return ParsedEntry(header["kind"], header["author"], at, text, hlc, facts)

@@ -118,17 +118,12 @@ class Relay:
                              + timedelta(seconds=exc.retry_after or 0.0), payload={**op.payload, "_wait": "settling"})
                 report.waiting += 1
                 blocked.add(op.incident_id)
-            except AuthFailed as exc:
-                self._note(login_needed=True, url_wrong=False, last_error=str(exc),
+            except (AuthFailed, Misconfigured) as exc:  # nothing more can go until a person fixes the login or URL
+                login = isinstance(exc, AuthFailed)
+                self._note(login_needed=login, url_wrong=not login, last_error=str(exc),
                            last_attempt_at=self.incidents.clock())
                 report.errors.append(str(exc))
-                report.login_needed = True
-                break
-            except Misconfigured as exc:
-                self._note(url_wrong=True, login_needed=False, last_error=str(exc),
-                           last_attempt_at=self.incidents.clock())
-                report.errors.append(str(exc))
-                report.url_wrong = True
+                report.login_needed, report.url_wrong = login, not login
                 break
             except Permanent as exc:
                 self.ledger.finish(op, OutboxState.DEAD, str(exc), attempts_inc=1)

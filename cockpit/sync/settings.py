@@ -18,7 +18,7 @@ import yaml
 
 from cockpit.config import config_path
 from cockpit.errors import CockpitError, InvalidInput, NotFound
-from cockpit.keyring_store import KEYRING_SERVICE, keyring_usable
+from cockpit.keyring_store import KEYRING_SERVICE, keyring_usable, plaintext_keyring
 from cockpit.keyring_store import delete_secret as forget_secret
 from cockpit.sync.kinds import KIND_RULES, KINDS
 from cockpit.yamldoc import read_yaml
@@ -176,28 +176,6 @@ def secret_label(tracker: Tracker) -> str:
     """What the tracker's secret is, in the words the login prompt and messages use."""
     rule = KIND_RULES.get(tracker.kind)
     return rule.secret if rule is not None else "token"
-
-
-def plaintext_keyring() -> str | None:
-    """The keyring backend's name when it would keep a secret unencrypted, None for a proper OS keyring.
-
-    keyring rates every backend: a priority below 1 means "not recommended" (keyrings.alt's PlaintextKeyring is
-    0.5, "Scheme is unsecured"). A chain of backends stores into its first one, so that one is judged. A backend
-    whose rating cannot be read, or whose class says plaintext, counts as plaintext."""
-    import keyring
-    from keyring.backends.chainer import ChainerBackend
-
-    name = "the keyring backend"
-    try:
-        backend: Any = keyring.get_keyring()
-        if isinstance(backend, ChainerBackend):
-            chain = list(backend.backends)
-            backend = chain[0] if chain else backend
-        name = f"{type(backend).__module__}.{type(backend).__name__}"
-        priority = float(backend.priority)
-    except Exception:  # a third-party backend may fail in any way; then it cannot be trusted with a secret
-        return f"{name}, whose rating could not be read"
-    return name if priority < 1 or "plaintext" in name.lower() else None
 
 
 def plaintext_message(tracker: Tracker, backend: str) -> str:

@@ -21,6 +21,7 @@ READ_ONLY_SAFE: frozenset[str] = frozenset({
     "list.open", "list.back",
     "main.focus_timeline", "main.focus_roles", "main.focus_severity", "main.focus_phase",
     "main.comms", "main.runbooks", "main.postmortem", "main.search", "main.filter", "main.clear",
+    "main.local_only",
     "timeline.up", "timeline.down", "timeline.page_up", "timeline.page_down", "timeline.oldest", "timeline.newest",
     "timeline.open", "entry.close",
     "roles.up", "roles.down",

@@ -327,3 +327,29 @@ async def test_in_a_browser_the_walk_reads_and_writes_no_file(make_app, sample_d
         assert f"“{name}” is off: {SENTENCE}" in said, name
     assert sorted(p.name for p in (services_dir / "readiness").iterdir()) == [
         "checkout-api-2026-11-20.yaml", "payment-gateway-2026-10-20.yaml"]
+
+
+
+async def test_weekly_slo_figures_are_never_cut_at_80_columns() -> None:
+    """The SLO table of the weekly review, drawn at 80x24: every budget figure whole (one read "-31.…")."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Markdown
+
+    from cockpit.domain.weekly import slo_table
+    from cockpit.tui.markdown import safe_markdown
+
+    rows = [{"service": "checkout-api", "slo": "availability", "remaining_pct": -31.14, "state": "exhausted",
+             "firing": ["fast_burn", "medium_burn", "slow_burn"]},
+            {"service": "notifications-service", "slo": "delivery-latency", "remaining_pct": 42.9,
+             "state": "postpone-risky", "firing": []}]
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Markdown("\n".join(slo_table(rows)), parser_factory=safe_markdown)
+
+    app = Bare()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = app.export_screenshot().replace("&#160;", " ")
+    for figure in ("-31.14%", "42.9%", "postpone-risky", "exhausted"):
+        assert figure in shown, figure

@@ -103,7 +103,8 @@ def test_neither_the_timeline_nor_the_outbox_holds_a_secret_a_step_printed(secre
 
 
 def test_stored_secrets_include_the_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cockpit.sync.settings import plaintext_keyring, stored_secrets
+    from cockpit.keyring_store import plaintext_keyring
+    from cockpit.sync.settings import stored_secrets
 
     monkeypatch.setenv("COCKPIT_CONFIG", str(tmp_path / "config.yaml"))
     assert run_cli("tracker", "add", "team", "--kind", "roundup", "--url", "http://127.0.0.1:9/t/",

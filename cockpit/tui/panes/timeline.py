@@ -1,7 +1,9 @@
 """The timeline: every entry, one line each, rendering only the visible lines (100,000 entries scroll smoothly).
 
 A date row opens each day, so a timeline across midnight reads in order; a search highlights what matched and
-slides the line so the match is in view; a filter that matches nothing says so.
+slides the line so the match is in view; a filter that matches nothing says so. An evidence entry (text piped in)
+is shown folded: its first lines under it, then "… N more lines"; Enter reads it whole. A local-only entry (never
+sent to a tracker) carries a ⌂ before its text.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from cockpit.domain.incident import RULE_KINDS, Entry
+from cockpit.domain.evidence import fold
+from cockpit.domain.incident import LOCAL_MARK, RULE_KINDS, Entry
 from cockpit.textsafe import one_line
 
 #: What the kind filter offers (``system`` covers everything the cockpit writes itself).
@@ -50,7 +53,7 @@ class TimelineView(ScrollView, can_focus=True):
         "timeline--time", "timeline--utc", "timeline--author", "timeline--cursor", "timeline--text",
         "timeline--kind-status", "timeline--kind-decision", "timeline--kind-action", "timeline--kind-note",
         "timeline--kind-system", "timeline--kind-change", "timeline--kind-runbook", "timeline--kind-conflict",
-        "timeline--date", "timeline--match", "timeline--empty",
+        "timeline--date", "timeline--match", "timeline--empty", "timeline--folded", "timeline--local",
     }
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False, id="timeline.up"),
@@ -81,6 +84,8 @@ class TimelineView(ScrollView, can_focus=True):
         self.entries: list[Entry] = []
         self.shown: list[int] = []  # entries that pass the filter, as indices into ``entries``
         self.rows: list[int] = []  # what is drawn: an entry index (>= 0) or a date row before entry i (-1 - i)
+        self.parts: list[int] = []  # per row: 0, or n for the n-th folded line under an evidence entry
+        self._folds: dict[str, list[str]] = {}  # evidence entry id -> the lines drawn under it
         self.kinds: frozenset[str] = frozenset()
         self.query_text = ""
         self._follow = True
@@ -93,9 +98,9 @@ class TimelineView(ScrollView, can_focus=True):
         self.entries = list(entries)
         self._refilter(keep_end=reading is None)
         if reading is not None:
-            where = {entry.id: row for row, code in enumerate(self.rows) if code >= 0
+            where = {entry.id: row for row, code in enumerate(self.rows) if self._stop(row)
                      for entry in (self.entries[code],)}
-            self._move_to(where.get(reading.id, len(self.rows) - 1))
+            self._move_to(where.get(reading.id, self._last_stop()))
 
     def _day(self, index: int) -> date:
         return self.entries[index].at.astimezone().date()
@@ -105,13 +110,37 @@ class TimelineView(ScrollView, can_focus=True):
             day = self._day(i)
             if day != self._last_day:
                 self.rows.append(-1 - i)
+                self.parts.append(0)
                 self._last_day = day
             self.rows.append(i)
+            self.parts.append(0)
+            for part in range(len(self._folded(self.entries[i]))):
+                self.rows.append(i)
+                self.parts.append(part + 1)
+
+    def _folded(self, entry: Entry) -> list[str]:
+        """The lines drawn under an evidence entry: its second and third lines, then "… N more lines"."""
+        if entry.kind != "evidence":
+            return []
+        if entry.id not in self._folds:
+            lines, more = fold(entry.text)
+            self._folds[entry.id] = [*lines[1:], *([f"… {more:,} more lines (Enter reads it whole)"] if more else [])]
+        return self._folds[entry.id]
+
+    def _stop(self, row: int) -> bool:
+        """Whether the cursor may rest on ``row``: an entry's first line (not a date, not a folded line)."""
+        return 0 <= row < len(self.rows) and self.rows[row] >= 0 and self.parts[row] == 0
+
+    def _last_stop(self) -> int:
+        row = len(self.rows) - 1
+        while row > 0 and not self._stop(row):
+            row -= 1
+        return row
 
     def append_entries(self, entries: Sequence[Entry]) -> None:
         if not entries:
             return
-        at_end = self._follow or self.cursor >= len(self.rows) - 1
+        at_end = self._follow or self.cursor >= self._last_stop()
         start = len(self.entries)
         self.entries.extend(entries)
         new = [i for i in range(start, len(self.entries))
@@ -120,7 +149,7 @@ class TimelineView(ScrollView, can_focus=True):
         self._add_rows(new)
         self.virtual_size = Size(self.size.width, len(self.rows))
         if at_end and self.rows:
-            self.cursor = len(self.rows) - 1
+            self.cursor = self._last_stop()
             self._follow = True
             # the new virtual size applies on the next refresh: scroll after it, or the newest line stays hidden
             # the first time the timeline overflows its pane
@@ -147,11 +176,11 @@ class TimelineView(ScrollView, can_focus=True):
             self.shown = list(range(len(self.entries)))
         else:
             self.shown = [i for i, e in enumerate(self.entries) if entry_matches(e, self.kinds, self.query_text)]
-        self.rows, self._last_day = [], None
+        self.rows, self.parts, self._last_day = [], [], None
         self._add_rows(self.shown)
         self.virtual_size = Size(self.size.width, max(1, len(self.rows)))
         if keep_end:
-            self.cursor = len(self.rows) - 1
+            self.cursor = self._last_stop()
             self._follow = True
             self.call_after_refresh(self._scroll_to_end)
         self.refresh()
@@ -170,24 +199,27 @@ class TimelineView(ScrollView, can_focus=True):
         if not self.shown:
             return
         row = max(0, min(len(self.rows) - 1, row))
-        while 0 <= row < len(self.rows) and self.rows[row] < 0:  # date rows are headings, not stops
+        while 0 <= row < len(self.rows) and not self._stop(row):  # dates and folded lines are not stops
             row += 1 if step > 0 else -1
         if not 0 <= row < len(self.rows):
-            row = 1 if step <= 0 and len(self.rows) > 1 else len(self.rows) - 1
+            row = next((r for r in range(len(self.rows)) if self._stop(r)), 0) if step <= 0 else self._last_stop()
         self.cursor = row
-        self._follow = self.cursor == len(self.rows) - 1
+        self._follow = self.cursor == self._last_stop()
         self.scroll_to_region_line(self.cursor)
         self.refresh()
 
     def scroll_to_region_line(self, line: int) -> None:
         top = self.scroll_offset.y
         height = max(1, self.scrollable_content_region.height)
+        last = line
+        while last + 1 < len(self.rows) and self.parts[last + 1] > 0:
+            last += 1  # an evidence entry's folded lines come into view with it, when they fit
         if line > 0 and self.rows[line - 1] < 0:
             line -= 1  # keep the entry's date heading in view with it
         if line < top:
             self.scroll_to(y=line, animate=False, immediate=True)
-        elif line >= top + height:
-            self.scroll_to(y=line - height + 1, animate=False, immediate=True)
+        elif last >= top + height:
+            self.scroll_to(y=min(line, last - height + 1), animate=False, immediate=True)
 
     def action_cursor(self, step: int) -> None:
         self._move_to(self.cursor + step, step)
@@ -196,7 +228,7 @@ class TimelineView(ScrollView, can_focus=True):
         self._move_to(self.cursor + direction * max(1, self.scrollable_content_region.height - 1), direction)
 
     def action_jump(self, where: int) -> None:
-        self._move_to(0 if where == 0 else len(self.rows) - 1, 1 if where == 0 else -1)
+        self._move_to(0 if where == 0 else self._last_stop(), 1 if where == 0 else -1)
 
     def action_open_entry(self) -> None:
         if self.selected is not None:
@@ -244,6 +276,8 @@ class TimelineView(ScrollView, can_focus=True):
             return Strip([Segment(label + "─" * max(0, width - len(label)), style)]).apply_style(base).crop_extend(
                 0, width, base)
         entry = self.entries[code]
+        if self.parts[row]:
+            return self._folded_line(entry, self._folded(entry)[self.parts[row] - 1], code, width, base)
         local = entry.at.astimezone()
         utc = entry.at.astimezone(UTC)
         wide = width >= WIDE
@@ -258,8 +292,11 @@ class TimelineView(ScrollView, can_focus=True):
             *([Segment(f"(late {entry.arrived_late_at.astimezone():%H:%M}) ", utc_style)]
               if entry.arrived_late_at else []),  # its author wrote it earlier; it reached this cockpit only then
         ]
+        if entry.local_only:  # never sent to a tracker
+            segments.append(Segment(f"{LOCAL_MARK} ", self.get_component_rich_style("timeline--local", partial=True)))
         used = sum(s.cell_length for s in segments)
-        text = self._text_segments(one_line(entry.text[:2000]), max(1, width - used))
+        first = entry.text.split("\n", 1)[0] if entry.kind == "evidence" else entry.text
+        text = self._text_segments(one_line(first[:2000]), max(1, width - used))
         if row == self.cursor:  # the cursor's background goes over every segment of the line, except a match
             cursor = self.get_component_rich_style("timeline--cursor", partial=True)
             match = self.get_component_rich_style("timeline--match", partial=True)
@@ -270,6 +307,15 @@ class TimelineView(ScrollView, can_focus=True):
         else:
             segments += text
         return Strip(segments).apply_style(base).crop_extend(0, width, base)
+
+    def _folded_line(self, entry: Entry, text: str, code: int, width: int, base: Style) -> Strip:
+        """One line drawn under an evidence entry, in the text's column."""
+        indent = 8 + 11 + 9 + 11 if width >= WIDE else 5 + 8 + 9 + 9
+        style = self.get_component_rich_style("timeline--folded", partial=True)
+        if 0 <= self.cursor < len(self.rows) and self.rows[self.cursor] == code:
+            base = base + self.get_component_rich_style("timeline--cursor", partial=True)
+        return Strip([Segment(" " * indent), Segment(one_line(text[:2000]), style)]).apply_style(base).crop_extend(
+            0, width, base)
 
     def _text_segments(self, text: str, room: int) -> list[Segment]:
         """The entry's text; with a search, every match highlighted and the first one slid into view."""

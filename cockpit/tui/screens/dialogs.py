@@ -10,7 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
-from cockpit.domain.incident import Entry
+from cockpit.domain.evidence import MAX_EVIDENCE_BYTES
+from cockpit.domain.incident import LOCAL_MARK, Entry
 from cockpit.textsafe import clipboard_text, literal
 
 
@@ -73,6 +74,13 @@ class Confirm(ModalScreen[bool]):
         self.dismiss(value)
 
 
+def entry_facts(entry: Entry) -> str:
+    """What the tracker got of an entry, and an evidence entry's hash: "sent to tracker with 2 redactions: …"."""
+    facts = [f"{LOCAL_MARK} {entry.sharing}" if entry.local_only else entry.sharing] if entry.sharing else []
+    facts += [f"SHA-256 of the input: {entry.sha256}"] if entry.sha256 else []
+    return " · ".join(facts)
+
+
 class EntryDetail(ModalScreen[None]):
     """One timeline entry in full, shown literally."""
 
@@ -88,8 +96,10 @@ class EntryDetail(ModalScreen[None]):
                   f"{literal(entry.author)}")
         with Vertical(classes="dialog wide"):
             yield Static(Text(header), classes="dialog-title")
+            if entry.sharing or entry.sha256:
+                yield Static(Text(entry_facts(entry)), classes="dialog-help")
             with VerticalScroll(classes="entry-body"):
-                yield Static(Text(literal(entry.text[:200_000])))
+                yield Static(Text(literal(entry.text[:MAX_EVIDENCE_BYTES + 200])))
             yield Static(Text("Esc to close"), classes="dialog-keys")
 
     def action_close(self) -> None:

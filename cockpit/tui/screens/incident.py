@@ -15,6 +15,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from cockpit.domain.incident import LOCAL_MARK
 from cockpit.domain.lifecycle import PHASE_STATUS, Phase, plan_transition
 from cockpit.domain.roles import Role
 from cockpit.domain.severity import Severity, classify
@@ -28,7 +29,7 @@ from cockpit.tui.panes.roles import RolesPane
 from cockpit.tui.panes.severity import SeverityPane
 from cockpit.tui.panes.status import StatusLine
 from cockpit.tui.panes.timeline import KIND_CHOICES, TimelineView
-from cockpit.tui.screens.dialogs import Confirm, EntryDetail, PickSeveral, TextPrompt
+from cockpit.tui.screens.dialogs import Confirm, EntryDetail, PickSeveral, TextPrompt, entry_facts
 
 if TYPE_CHECKING:
     from cockpit.service.runs import RunState
@@ -68,6 +69,7 @@ class IncidentScreen(Screen[None]):
         Binding("slash", "search", "Search", id="main.search"),
         Binding("f", "choose_kinds", "Filter kinds", show=False, id="main.filter"),
         Binding("escape", "clear", "Clear", show=False, id="main.clear"),
+        Binding("ctrl+l", "toggle_local_only", "Local only", show=False, id="main.local_only"),
     ]
 
     def __init__(self, incident_id: str) -> None:
@@ -83,6 +85,7 @@ class IncidentScreen(Screen[None]):
         self.search_text = ""
         self.runs: list[RunState] = []
         self._sending = False
+        self.local_only = False  # the entry being typed stays on this machine (ctrl+l in the entry line)
 
     @property
     def cockpit(self) -> CockpitHost:
@@ -330,19 +333,39 @@ class IncidentScreen(Screen[None]):
 
     def _entry_hint(self, focused: bool) -> str:
         who = one_line(self.cockpit.responder)
+        if self.local_only:
+            return f"LOCAL ONLY: never sent to a tracker (ctrl+l shares it) · as {who} · Enter logs it"
         if focused:
             return f"writing as {who}: Enter logs it · /d decision /a action /s status /c change /p deploy · Esc"
         return f"e: add an entry (as {who}) · /d decision /a action /s status /c change · Enter to log"
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if event.widget.id == "entry":
-            self.query_one("#entry", Input).placeholder = self._entry_hint(focused=True)
-            self.query_one("#entry-mark", Static).update("›")
+            self._show_entry_mode()
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         if event.widget.id == "entry":
-            self.query_one("#entry", Input).placeholder = self._entry_hint(focused=False)
-            self.query_one("#entry-mark", Static).update(" ")
+            self._show_entry_mode()
+
+    def _show_entry_mode(self) -> None:
+        """The entry line's mark and hint: › where typing goes; ⌂ (and a warning colour) while it is local-only."""
+        entry = self.query_one("#entry", Input)
+        focused = entry.has_focus
+        entry.placeholder = self._entry_hint(focused=focused)
+        entry.set_class(self.local_only, "local-only")
+        self.query_one("#entry-mark", Static).update(LOCAL_MARK if self.local_only else "›" if focused else " ")
+
+    def action_toggle_local_only(self) -> None:
+        """ctrl+l: the entry being typed is kept on this machine (never sent to a tracker), or shared again."""
+        entry = self.query_one("#entry", Input)
+        if not entry.has_focus:
+            entry.focus()
+        self.local_only = not self.local_only
+        self._show_entry_mode()
+        if entry.value.strip():  # the draft keeps the mark with the words
+            self.cockpit.drafts.write(self._draft_key, {"text": entry.value, "local_only": self.local_only})
+        self.notify("This entry stays on this machine: never sent to a tracker." if self.local_only
+                    else "This entry will be shared with the tracker.", timeout=4)
 
     @property
     def _draft_key(self) -> str:
@@ -353,7 +376,7 @@ class IncidentScreen(Screen[None]):
         if event.input.id != "entry":
             return
         if event.value.strip():
-            self.cockpit.drafts.write(self._draft_key, {"text": event.value})
+            self.cockpit.drafts.write(self._draft_key, {"text": event.value, "local_only": self.local_only})
         else:
             self.cockpit.drafts.clear(self._draft_key)
 
@@ -363,6 +386,8 @@ class IncidentScreen(Screen[None]):
         entry = self.query_one("#entry", Input)
         if isinstance(text, str) and text.strip() and not entry.value:
             entry.value = text
+            self.local_only = data is not None and data.get("local_only") is True
+            self._show_entry_mode()
             self.notify("Your unsent entry was kept in the entry line: e then Enter logs it, ctrl+u clears it.")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -380,9 +405,10 @@ class IncidentScreen(Screen[None]):
             self.notify("Type the entry text after the prefix.", severity="warning")
             return
         sent = event.value
+        local_only = self.local_only
         self._sending = True
         # the line clears only once the entry is stored: a refused write (database busy) keeps the words
-        self.cockpit.call_service(lambda svc: svc.add_entry(self.incident_id, text, kind),
+        self.cockpit.call_service(lambda svc: svc.add_entry(self.incident_id, text, kind, local_only=local_only),
                                   lambda _entry: self._entry_stored(sent), on_error=self._entry_failed)
 
     def _entry_stored(self, sent: str) -> None:
@@ -390,6 +416,9 @@ class IncidentScreen(Screen[None]):
         entry = self.query_one("#entry", Input)
         if entry.value == sent:
             entry.value = ""
+            if self.local_only:  # the mark was for that entry: the next one is shared unless marked again
+                self.local_only = False
+                self._show_entry_mode()
         self.poll()
 
     def _entry_failed(self, _error: Exception) -> None:
@@ -518,6 +547,8 @@ class IncidentScreen(Screen[None]):
         shown = Text()
         shown.append(f"{entry.at.astimezone():%Y-%m-%d %H:%M:%S} ({entry.at.astimezone(UTC):%H:%MZ}) · {entry.kind} · "
                      f"{one_line(entry.author)}\n", style="bold")
+        if entry.local_only or entry.sharing or entry.sha256:
+            shown.append(entry_facts(entry) + "\n", style="italic")
         shown.append(literal(entry.text[:5000]))
         preview.update(shown)
 

@@ -63,3 +63,32 @@ def test_cli_set_and_show_never_print_a_token(tmp_path: Path):
     assert shown.stdout.strip() == "Prometheus http://127.0.0.1:1/ (timeout 1 s, refresh every 60 s, token: set)"
     everything = result.stdout + result.stderr + shown.stdout + shown.stderr + (tmp_path / "sources.yaml").read_text()
     assert "tok-secret-55" not in everything
+
+
+@pytest.mark.parametrize(("group", "name", "variable"), [("slo", "Prometheus", "COCKPIT_PROMETHEUS_TOKEN"),
+                                                         ("alerts", "Alertmanager", "COCKPIT_ALERTMANAGER_TOKEN")])
+def test_source_login_asks_nothing_a_keyring_cannot_keep(tmp_path: Path, group: str, name: str, variable: str):
+    env = {"COCKPIT_CONFIG": str(tmp_path / "config.yaml")}
+    unset = run_cli(group, "source", "show", env=env)
+    assert unset.stdout.strip() == (f"No {name} configured: `cockpit {group} source set URL` "
+                                    f"(or COCKPIT_{name.upper()}_URL).")
+    assert run_cli(group, "source", "show", "--json", env=env).stdout.strip() == "null"
+    first = run_cli(group, "source", "login", env=env, input_text="tok-123\n")
+    assert first.returncode != 0 and f"Set the source first: `cockpit {group} source set URL`." in first.stderr
+    assert run_cli(group, "source", "set", "http://127.0.0.1:1/", env=env).returncode == 0
+    for backend, said in (("keyring.backends.fail.Keyring", f"No usable OS keyring on this machine; set {variable}"),
+                          ("keyrings.alt.file.PlaintextKeyring", "keyrings.alt.file.PlaintextKeyring) is one keyring "
+                                                                 "rates as not recommended")):
+        refused = run_cli(group, "source", "login", env={**env, "PYTHON_KEYRING_BACKEND": backend,
+                                                         "XDG_DATA_HOME": str(tmp_path)}, input_text="tok-123\n")
+        assert refused.returncode != 0 and said in refused.stderr, refused.stderr
+        assert "token for" not in refused.stdout + refused.stderr  # refused before anyone typed the token
+        assert "Traceback" not in refused.stderr
+    assert "tok-123" not in "".join(p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file())
+
+
+def test_an_unreachable_alertmanager_is_named_once(tmp_path: Path):
+    result = run_cli("alerts", "source", "set", "http://127.0.0.1:1/", env={"COCKPIT_CONFIG": str(tmp_path / "c.yaml")})
+    assert result.returncode == 0
+    assert "note: Alertmanager at http://127.0.0.1:1/ unreachable (ConnectError). It is saved anyway" in result.stderr
+    assert result.stderr.count("http://127.0.0.1:1/") == 1
