@@ -331,3 +331,22 @@ def test_a_comment_written_in_the_tracker_has_one_id_whatever_the_tracker_is_cal
     b.run_once()
     a_ids = [e.id for e in a_svc.get(ref).timeline if e.text == "written on the web"]
     assert len(a_ids) == 1 and a_ids == [e.id for e in b_svc.get(ref).timeline if e.text == "written on the web"]
+
+
+def test_evidence_travels_fenced_and_arrives_exactly_and_a_local_entry_stays(kind: Kind, server: ScriptedApi,
+                                                                            tmp_path: Path) -> None:
+    from cockpit.domain.evidence import EvidenceReader
+
+    a_svc, a = cockpit(tmp_path, "priya", kind, server, "alice")
+    b_svc, b = cockpit(tmp_path, "marcus", kind, server, "bob")
+    ref = a_svc.open_incident("Evidence", Impact.DEGRADED, Scope.LT25).ref
+    reader = EvidenceReader()
+    reader.feed(b"$ kubectl get pods\n```\n  api-7f9 [CrashLoopBackOff]\n\n<!-- not a marker -->\n")
+    sent = a_svc.add_evidence(ref, reader.finish("Standard input"))
+    a_svc.add_entry(ref, "only on my laptop", local_only=True)
+    assert a.run_once().errors == []
+    assert b.run_once().errors == []
+    [arrived] = [e for e in b_svc.get(ref).timeline if e.id == sent.id]
+    assert arrived.kind == "evidence" and arrived.text == sent.text
+    assert not any("only on my laptop" in t for t in kind.comments(server, 1))
+    assert not any("only on my laptop" in e.text for e in b_svc.get(ref).timeline)
