@@ -25,6 +25,7 @@ import httpx
 from cockpit.sync.jira import adf, adf_text
 from tests.integration.fake_api import ScriptedApi
 
+TEXT_LIMIT = 32767  # the most characters a text field (a comment) may hold
 SEARCH_PAGE = 50  # Jira may return fewer than maxResults asks for: the adapter must page
 
 
@@ -218,6 +219,10 @@ class FakeJira(ScriptedApi):
         elif match[3] is None and method == "POST":
             if (self.api == "3") != isinstance(body.get("body"), dict):
                 return self._error(400, [], {"comment": "Comment body is not valid!"})
+            text = adf_text(body["body"]) if isinstance(body["body"], dict) else str(body["body"])
+            if len(text) > TEXT_LIMIT:  # jira.text.field.character.limit, 32,767 by default and on Cloud
+                return self._error(400, [], {"comment": f"The entered text is too long. It exceeds the allowed "
+                                                        f"limit of {TEXT_LIMIT:,} characters."})
             return self._answer(201, self._public(self._comment(number, body["body"], user)))
         elif match[3] is not None and method == "DELETE":
             comment = self.comments.get(int(match[3]))

@@ -152,3 +152,16 @@ def test_a_reply_that_quotes_the_cockpits_comment_is_a_note_of_its_own(tmp_path:
     [theirs] = [e for e in timeline if "Did that help?" in e.text]
     assert theirs.author == "Carol" and theirs.kind == "note" and "rolled back v2.14.2" in theirs.text
     assert len(server.comments_on(1)) == 3  # nothing was deleted as a duplicate
+
+
+def test_a_comment_past_jiras_size_limit_is_listed_as_failed_and_the_rest_goes_on(tmp_path: Path) -> None:
+    server = FakeJira()
+    svc, relay = relay_for(tmp_path, "priya", server, "alice@example.com:atok-alice")
+    ref = svc.open_incident("Big log", Impact.DEGRADED, Scope.LT25).ref
+    svc.add_entry(ref, "x" * 40_000, "note")
+    report = relay.run_once()
+    assert report.dead == 1 and "too long" in report.errors[0] and "32,767" in report.errors[0]
+    other = IncidentService(Store.open(tmp_path / "other.db"), "lena")
+    ref2 = other.open_incident("Next incident", Impact.DEGRADED, Scope.LT25).ref
+    other.add_entry(ref2, "small note")
+    assert Relay(other, relay.adapter).run_once().errors == []  # the tracker is not paused for it
