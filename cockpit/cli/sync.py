@@ -38,8 +38,10 @@ def _options(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ..
 @click.argument("name")
 @click.option("--kind", type=click.Choice(KINDS), required=True, help="What kind of tracker.")
 @click.option("--url", default="", help="Roundup: the tracker's address (https://host/NAME/). GitHub: the API, "
-              "default https://api.github.com; Gitea/Forgejo: https://HOST/api/v1.")
-@click.option("--project", default="", help="GitHub/Gitea/Forgejo: OWNER/REPO whose issues hold the incidents.")
+              "default https://api.github.com; Gitea/Forgejo: https://HOST/api/v1. Jira: the site "
+              "(https://SITE.atlassian.net). GitLab: the API, default https://gitlab.com/api/v4.")
+@click.option("--project", default="", help="GitHub/Gitea/Forgejo: OWNER/REPO whose issues hold the incidents. "
+              "Jira: the project KEY. GitLab: GROUP/NAME.")
 @click.option("--option", "options", multiple=True, callback=_options, metavar="KEY=VALUE",
               help="A setting of this kind of tracker (repeatable); see the README's tracker table.")
 def tracker_add(name: str, kind: str, url: str, project: str, options: dict[str, str]) -> None:
@@ -77,7 +79,8 @@ def tracker_list(app: AppContext, as_json: bool) -> None:
                    "the COCKPIT_TRACKER_TOKEN_<NAME> variable is the alternative).")
 @pass_ctx
 def tracker_login(app: AppContext, name: str, no_check: bool, allow_plaintext: bool) -> None:
-    """Store the tracker's secret in the OS keyring (asked without echo; Roundup: user:password).
+    """Store the tracker's secret in the OS keyring (asked without echo; Roundup: user:password; Jira Cloud:
+    email:api-token).
 
     The secret is tried against the tracker first: a refused one is not saved. When the tracker cannot be
     reached (it may be the outage), the secret is saved anyway and used once the tracker answers. A keyring that
@@ -97,6 +100,9 @@ def tracker_login(app: AppContext, name: str, no_check: bool, allow_plaintext: b
         raise InvalidInput("Nothing was typed; the login is unchanged.")
     if item.kind == "roundup" and ":" not in secret:
         raise InvalidInput("For Roundup, type user:password.")
+    cloud = item.option("api") == "3" or (not item.option("api") and ".atlassian.net/" in item.url)
+    if item.kind == "jira" and cloud and ":" not in secret:
+        raise InvalidInput("For Jira Cloud, type email:api-token (the account's email, a colon, the API token).")
     caveat = None if no_check else check_login(item, secret)
     store_secret(item, secret, allow_plaintext)
     if backend := plaintext_keyring():
@@ -111,7 +117,7 @@ def tracker_login(app: AppContext, name: str, no_check: bool, allow_plaintext: b
                 login_accepted(app.service(), item.name)
         click.echo(f"{item.name} accepted it; saved in the OS keyring.")
     else:
-        click.echo(f"{item.name}: {one_line(caveat)}.", err=True)
+        click.echo(f"{item.name}: {one_line(caveat).rstrip('.')}.", err=True)
 
 
 @tracker.command("logout")

@@ -45,10 +45,28 @@ def _github(tracker: Tracker, secret: str) -> TrackerAdapter:
     return GitHubAdapter(tracker.name, tracker.url, tracker.project, secret)
 
 
+def _jira(tracker: Tracker, secret: str) -> TrackerAdapter:
+    from cockpit.sync.jira import JiraAdapter
+
+    return JiraAdapter(tracker.name, tracker.url, tracker.project, secret, api=tracker.option("api"),
+                       issue_type=tracker.option("issue_type", "Incident"),
+                       severity=tracker.option("severity", "labels"), phase=tracker.option("phase", "labels"))
+
+
+def _gitlab(tracker: Tracker, secret: str) -> TrackerAdapter:
+    from cockpit.sync.gitlab import GitLabAdapter
+
+    return GitLabAdapter(tracker.name, tracker.url, tracker.project, secret,
+                         issue_type=tracker.option("issue_type", "issue"),
+                         auth=tracker.option("auth", "private-token"))
+
+
 # One factory per tracker kind (cockpit/sync/kinds.py names the kinds and their settings).
 ADAPTERS: dict[str, Callable[[Tracker, str], TrackerAdapter]] = {
     "roundup": _roundup,
     "github": _github,
+    "jira": _jira,
+    "gitlab": _gitlab,
 }
 
 

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -24,13 +23,17 @@ from typing import Any
 import httpx
 
 from cockpit.domain.ids import tracker_identity
-from cockpit.domain.lifecycle import Phase
-from cockpit.errors import InvalidInput
 from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id, roles_text
 from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent, RateLimited
 from cockpit.sync.answers import MAX_WAIT_S, asked_wait, raise_for, request_seconds, retry_after, wait_words
 from cockpit.sync.entry_text import entry_content, parse_entry_content
 from cockpit.sync.http import Limits, TrackerHttp
+from cockpit.sync.marked import as_int as _int
+from cockpit.sync.marked import as_text as _meta_text
+from cockpit.sync.marked import hidden_data
+from cockpit.sync.marked import hidden_json as _marker_json
+from cockpit.sync.marked import label_fields as labels_to_fields
+from cockpit.sync.marked import parse_time as _time
 
 INCIDENT_LABEL = "cockpit"
 DUPLICATE_LABEL = "cockpit:duplicate"
@@ -42,20 +45,6 @@ INCIDENT_MARKER = re.compile(r"\A<!-- cockpit-incident (?P<data>\{.*?\}) -->", r
 ENTRY_MARKER = re.compile(r"\A<!-- cockpit-entry (?P<id>[0-9a-f-]{36}) -->\n?")
 SWEEP_MARKER = "<!-- cockpit-sweep -->"
 PAGE = 100
-
-
-def _marker_json(data: dict[str, Any]) -> str:
-    # ">" is escaped so no value can close the HTML comment early
-    return json.dumps(data, sort_keys=True, ensure_ascii=False).replace(">", "\\u003e")
-
-
-def _time(text: Any) -> datetime | None:
-    if not text or not isinstance(text, str):
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return None
 
 
 class GitHubAdapter:
@@ -492,13 +481,8 @@ def _ours(label: str) -> bool:
 
 
 def label_fields(issue: dict[str, Any]) -> tuple[str, str]:
-    """Severity and phase from the labels; with two of a kind, the more severe and the later phase count."""
-    names = _label_names(issue)
-    severities = sorted(n.upper() for n in names if n.upper() in SEVERITIES)
-    phases = sorted((p for p in (_phase(n[len(PHASE_PREFIX):]) for n in names if n.lower().startswith(PHASE_PREFIX))
-                     if p),
-                    key=lambda p: p.index)
-    return (severities[0] if severities else "", phases[-1].value if phases else "")
+    """Severity and phase from the issue's labels (see ``marked.label_fields``)."""
+    return labels_to_fields(_label_names(issue))
 
 
 def _label_names(issue: dict[str, Any]) -> list[str]:
@@ -507,43 +491,12 @@ def _label_names(issue: dict[str, Any]) -> list[str]:
             if isinstance(label, dict)]
 
 
-def _phase(text: str) -> Phase | None:
-    try:
-        return Phase.parse(text)
-    except InvalidInput:
-        return None
-
-
 def issue_marker(issue: dict[str, Any]) -> dict[str, Any]:
-    match = INCIDENT_MARKER.match(str(issue.get("body") or ""))
-    if match is None:
-        return {}
-    try:
-        data = json.loads(match["data"])
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _meta_text(data: dict[str, Any], key: str) -> str:
-    """A text field of the marker or the issue; a value of another JSON type makes the record unreadable."""
-    value = data.get(key)
-    if value is None or value == "":
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError(f"its {key} is a {type(value).__name__}, not text")
-    return str(value)
+    return hidden_data(str(issue.get("body") or ""), INCIDENT_MARKER)
 
 
 def _login(user: Any) -> str:
     return str(user.get("login") or "") if isinstance(user, dict) else ""
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _stamp(moment: datetime) -> str:

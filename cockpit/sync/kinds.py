@@ -21,6 +21,7 @@ class KindRule:
     project_example: str = ""
     options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # name -> what it means
     required: tuple[str, ...] = ()
+    option_values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # name -> allowed (regex)
 
 
 KIND_RULES: dict[str, KindRule] = {
@@ -28,5 +29,25 @@ KIND_RULES: dict[str, KindRule] = {
     "github": KindRule(default_url="https://api.github.com", url_example="https://HOST/api/v1",
                        project="OWNER/REPO (the repository whose issues hold incidents)",
                        project_pattern=r"[\w.-]+/[\w.-]+", project_example="acme/incidents"),
+    "jira": KindRule(secret="email:api-token (Jira Cloud) or personal access token (Data Center)",
+                     url_example="https://SITE.atlassian.net", project="KEY (the Jira project holding incidents)",
+                     project_pattern=r"[A-Z][A-Z0-9_]{0,49}", project_example="OPS",
+                     options=MappingProxyType({
+                         "api": "3 (Jira Cloud) or 2 (Data Center); default: 3 on *.atlassian.net, else 2",
+                         "issue_type": "the issue type of an incident (default Incident)",
+                         "severity": "labels (SEV2, the default), priority, or a custom field id (customfield_NNNNN)",
+                         "phase": "labels (phase:respond, the default) or a custom field id"}),
+                     option_values=MappingProxyType({
+                         "api": "[23]", "severity": r"labels|priority|customfield_\d{1,12}",
+                         "phase": r"labels|customfield_\d{1,12}", "issue_type": r".*\S.*"})),
+    "gitlab": KindRule(secret="token (a personal, project or group access token with the api scope)",
+                       default_url="https://gitlab.com/api/v4", url_example="https://HOST/api/v4",
+                       project="GROUP/NAME (the project whose issues hold incidents)",
+                       project_pattern=r"[\w.-]+(/[\w.-]+)+", project_example="acme/ops",
+                       options=MappingProxyType({
+                           "issue_type": "issue (the default) or incident (GitLab's incident type)",
+                           "auth": "private-token (the PRIVATE-TOKEN header, the default) or bearer"}),
+                       option_values=MappingProxyType({"issue_type": "issue|incident",
+                                                       "auth": "private-token|bearer"})),
 }
 KINDS = tuple(KIND_RULES)

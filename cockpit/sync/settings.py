@@ -115,6 +115,9 @@ def add_tracker(name: str, kind: str, url: str = "", project: str = "",
     if unknown := sorted(set(given) - set(rule.options)):
         known = ", ".join(rule.options) or "none"
         raise InvalidInput(f"'{unknown[0]}' is not an option of a {kind} tracker (its options: {known}).")
+    for key, allowed in rule.option_values.items():
+        if key in given and not re.fullmatch(allowed, given[key].strip()):
+            raise InvalidInput(f"'{given[key]}' is not a value of --option {key} ({rule.options[key]}).")
     if missing := [key for key in rule.required if not given.get(key, "").strip()]:
         raise InvalidInput(f"A {kind} tracker needs --option {missing[0]}=… ({rule.options[missing[0]]}).")
     trackers = [t for t in load_trackers() if t.name != name]

@@ -48,6 +48,19 @@ class Cockpit:
             return list(session.exec(select(OutboxOp).where(OutboxOp.state == "pending")).all())
 
 
+def outbox(svc: IncidentService) -> list[OutboxOp]:
+    with svc.store.read() as session:
+        return list(session.exec(select(OutboxOp)).all())
+
+
+def release_queue(svc: IncidentService) -> None:
+    """Make every queued change due now (skip the backoff a test is not about)."""
+    with svc.store.write() as session:
+        for row in session.exec(select(OutboxOp).where(OutboxOp.state == "pending")).all():
+            row.next_attempt_at = None
+            session.add(row)
+
+
 def roundup_cockpit(tmp_path: Path, hostile: HostileTracker, tracker: RoundupTracker, name: str = "priya",
                     user: str = "alice", tracker_name: str = "team") -> Cockpit:
     """A cockpit syncing with ``tracker`` through ``hostile`` (which shows it only the issues it created)."""

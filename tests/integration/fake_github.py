@@ -8,17 +8,13 @@ names on create, the ``token`` auth scheme, ``#rrggbb`` colours, ``/timeline`` i
 capped at 50, and no ``Link`` header on the label and repository-comment listings (``X-Total-Count`` only).
 On GitHub, ``type`` on the issue listing filters by issue type name (none here), as documented.
 
-Scripted faults (``faults``, or ``faults_for[(method, path)]`` for one endpoint) are consumed one per
-request: ``"timeout"`` (never arrives), ``"lost_answer"``
-(applied, then the answer is lost), ``("late", seconds)`` (lands after the client gave up),
-``("status", code[, message])``, ``"secondary"`` (403 with Retry-After), ``("429", seconds)``.
+Scripted faults: see ``fake_api`` (and ``"secondary"``: 403 with Retry-After).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +22,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import httpx
+
+from tests.integration.fake_api import ScriptedApi
 
 API = "https://api.github.com"
 
@@ -35,7 +33,7 @@ def stamp(moment: float | None = None) -> str:
 
 
 @dataclass
-class FakeGitHub:
+class FakeGitHub(ScriptedApi):
     owner: str = "acme"
     repo: str = "incidents"
     tokens: dict[str, str] = field(default_factory=lambda: {"tok-alice": "alice", "tok-bob": "bob",
@@ -48,13 +46,8 @@ class FakeGitHub:
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    faults: list[Any] = field(default_factory=list)
-    faults_for: dict[tuple[str, str], list[Any]] = field(default_factory=dict)  # (method, path) -> faults
-    requests: list[tuple[str, str]] = field(default_factory=list)
     used: int = 0
     _next: int = 1
-    _late: list[tuple[float, httpx.Request, str]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def base(self) -> str:
@@ -63,9 +56,6 @@ class FakeGitHub:
     @property
     def repo_path(self) -> str:
         return f"/repos/{self.owner}/{self.repo}"
-
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.handle)
 
     def _id(self) -> int:
         self._next += 1
@@ -161,57 +151,33 @@ class FakeGitHub:
         content = b"" if data is None else json.dumps(data).encode()
         return httpx.Response(status, content=content, headers={**self._headers(), **(headers or {})})
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        with self._lock:
-            self._land_late()
-            fault = self.faults.pop(0) if self.faults else None
-            targeted = self.faults_for.get((request.method, request.url.path))
-            if targeted:
-                fault = targeted.pop(0)
-            if fault == "timeout":
-                raise httpx.ConnectTimeout("scripted", request=request)
-            user = self._user(request)
-            if user is None:
-                return self._answer(401, {"message": "Bad credentials",
-                                          "documentation_url": "https://docs.github.com/rest"})
-            self.used += 1
-            if self.used > self.rate_limit:
-                return self._answer(403, {"message": "API rate limit exceeded for user ID 1. If you reach out to "
-                                          "GitHub Support for help, please include the request ID.",
-                                          "documentation_url": "https://docs.github.com/rest/rate-limit"})
-            if fault == "secondary":
-                return self._answer(403, {"message": "You have exceeded a secondary rate limit. Please wait a few "
-                                          "minutes before you try again."}, {"retry-after": "60"})
-            if isinstance(fault, tuple) and fault[0] == "429":
-                return self._answer(429, {"message": "Too Many Requests"}, {"retry-after": str(fault[1])})
-            if isinstance(fault, tuple) and fault[0] == "status":
-                return self._answer(fault[1], {"message": fault[2] if len(fault) > 2 else "Server Error"})
-            if isinstance(fault, tuple) and fault[0] == "late":
-                self._late.append((time.monotonic() + fault[1], request, user))
-                raise httpx.ReadTimeout("scripted: the request lands later", request=request)
-            response = self._route(request, user)
-            if fault == "lost_answer":
-                raise httpx.ReadTimeout("scripted: applied, answer lost", request=request)
-            return response
-
-    def _land_late(self) -> None:
-        due = [item for item in self._late if item[0] <= time.monotonic()]
-        self._late = [item for item in self._late if item[0] > time.monotonic()]
-        for _, request, user in due:
-            self._route(request, user)
-
-    def settle(self) -> None:
-        """Let every delayed request land now (as if the network finally delivered it)."""
-        with self._lock:
-            self._late = [(0.0, r, u) for _, r, u in self._late]
-            self._land_late()
-
-    def _user(self, request: httpx.Request) -> str | None:
+    def user_of(self, request: httpx.Request) -> str | None:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != ("token" if self.gitea else "bearer"):
             return None
         return self.tokens.get(token)
+
+    def unauthorised(self) -> httpx.Response:
+        return self._answer(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
+
+    def refusal(self, fault: Any, request: httpx.Request) -> httpx.Response | None:
+        self.used += 1
+        if self.used > self.rate_limit:
+            return self._answer(403, {"message": "API rate limit exceeded for user ID 1. If you reach out to "
+                                      "GitHub Support for help, please include the request ID.",
+                                      "documentation_url": "https://docs.github.com/rest/rate-limit"})
+        if fault == "secondary":
+            return self._answer(403, {"message": "You have exceeded a secondary rate limit. Please wait a few "
+                                      "minutes before you try again."}, {"retry-after": "60"})
+        if isinstance(fault, tuple) and fault[0] == "429":
+            return self._answer(429, {"message": "Too Many Requests"}, {"retry-after": str(fault[1])})
+        if isinstance(fault, tuple) and fault[0] == "status":
+            return self._answer(fault[1], {"message": fault[2] if len(fault) > 2 else "Server Error"})
+        return None
+
+    def route(self, request: httpx.Request, user: str) -> httpx.Response:
+        return self._route(request, user)
 
     def _route(self, request: httpx.Request, user: str) -> httpx.Response:
         method = request.method

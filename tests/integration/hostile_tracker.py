@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from tests.integration.fake_api import ScriptedApi
 from tests.integration.fake_github import FakeGitHub
 
 #: (status, headers, body) of an answer.
@@ -106,11 +107,13 @@ class Witness:
 
 
 class HostileTracker:
-    """A misbehaving tracker on loopback. Give it a Roundup ``upstream`` URL (its origin) or a ``github``."""
+    """A misbehaving tracker on loopback. Give it a Roundup ``upstream`` URL (its origin), a ``github`` or another
+    in-memory API (``fake``: GitLab, Jira)."""
 
-    def __init__(self, upstream: str | None = None, github: FakeGitHub | None = None) -> None:
+    def __init__(self, upstream: str | None = None, github: FakeGitHub | None = None,
+                 fake: ScriptedApi | None = None) -> None:
         self.upstream = upstream.rstrip("/") if upstream else None
-        self.github = github
+        self.github: ScriptedApi | None = github or fake  # any in-memory API (fake_api), served on loopback
         self.rules: list[Rule] = []
         self.calls: list[Call] = []
         self.issues: set[str] = set()  # Roundup issue ids this test may see (created through here, or adopted)

@@ -15,11 +15,11 @@ from cockpit.domain.severity import Impact, Scope, Severity
 from cockpit.service.incidents import IncidentService
 from cockpit.service.merge import Merger
 from cockpit.store.db import Store
-from cockpit.store.models import OutboxOp
 from cockpit.sync.adapter import Misconfigured, Permanent, Retryable
 from cockpit.sync.github import GitHubAdapter
 from cockpit.sync.relay import Relay
 from tests.conftest import run_cli
+from tests.integration.cockpits import outbox, release_queue
 from tests.integration.fake_github import FakeGitHub
 
 
@@ -37,13 +37,6 @@ def cockpit(tmp_path: Path, name: str, server: FakeGitHub, token: str,
     return svc, Relay(svc, adapter)
 
 
-def outbox(svc: IncidentService) -> list[OutboxOp]:
-    from sqlmodel import select
-
-    with svc.store.read() as session:
-        return list(session.exec(select(OutboxOp)).all())
-
-
 def entry_markers(server: FakeGitHub, number: int) -> list[str]:
     from cockpit.sync.github import ENTRY_MARKER
 
@@ -55,78 +48,24 @@ def entry_markers(server: FakeGitHub, number: int) -> list[str]:
     return found
 
 
-def test_two_cockpits_share_an_incident_through_issues_labels_and_comments(github: FakeGitHub,
-                                                                         tmp_path: Path) -> None:
-    a_svc, a = cockpit(tmp_path, "priya", github, "tok-alice")
-    b_svc, b = cockpit(tmp_path, "marcus", github, "tok-bob")
-    ref = a_svc.open_incident("Checkout 500s", Impact.CORE_DOWN, Scope.LT25, commander="priya").ref  # SEV2
-    a_svc.add_entry(ref, "pgbouncer at 160/160", "note")
-    assert a.run_once().errors == []
+def test_the_issue_shows_the_reference_and_roles_and_only_the_current_labels(github: FakeGitHub,
+                                                                             tmp_path: Path) -> None:
+    """What GitHub shows beyond the shared scenarios (tests/integration/test_marked_trackers.py runs those for
+    GitHub too): the issue body a person reads, and exactly the cockpit's labels."""
+    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice")
+    ref = svc.open_incident("Checkout 500s", Impact.CORE_DOWN, Scope.LT25, commander="priya").ref  # SEV2
+    assert relay.run_once().errors == []
     [issue] = github.incident_issues()
     assert {lb["name"] for lb in issue["labels"]} == {"cockpit", "SEV2", "phase:detect"}
-    assert issue["title"] == "Checkout 500s" and ref in issue["body"]
-    assert "Roles: ic: priya" in issue["body"]
-
-    assert b.run_once().pulled == 3
-    assert b_svc.get(ref).snapshot.commander == "priya"
-
-    # both change severity while the other is not looking; marcus's change is the later one
-    a_svc.override_severity(ref, Severity.SEV1, "All EU checkouts failing")
-    a_svc.set_phase(ref, Phase.TRIAGE)
-    a.run_once()
-    time.sleep(1.1)  # GitHub stamps in whole seconds
-    b_svc.override_severity(ref, Severity.SEV3, "Only one region")
-    b_svc.assign_role(ref, Role.SCRIBE, "lena")
-    b_svc.add_entry(ref, "Rolled back v2.14.2", "action")
-    assert b.run_once().errors == []
-    a.run_once()
-    b.run_once()
-
-    a_detail, b_detail = a_svc.get(ref), b_svc.get(ref)
-    a_ids = sorted(e.id for e in a_detail.timeline)
-    assert a_ids == sorted(e.id for e in b_detail.timeline) and len(set(a_ids)) == len(a_ids)
-    assert sorted(entry_markers(github, issue["number"])) == a_ids  # the tracker holds each entry once
-    assert a_detail.snapshot.severity is b_detail.snapshot.severity is Severity.SEV3
-    assert a_detail.snapshot.phase is b_detail.snapshot.phase is Phase.TRIAGE
-    assert a_detail.snapshot.holders(Role.SCRIBE) == b_detail.snapshot.holders(Role.SCRIBE) == ["lena"]
+    assert issue["title"] == "Checkout 500s" and ref in issue["body"] and "Roles: ic: priya" in issue["body"]
+    svc.assign_role(ref, Role.SCRIBE, "lena")
+    svc.override_severity(ref, Severity.SEV3, "Only one region")
+    svc.set_phase(ref, Phase.TRIAGE)
+    assert relay.run_once().errors == []
     assert {lb["name"] for lb in github.issues[1]["labels"]} == {"cockpit", "SEV3", "phase:triage"}
-    for svc in (a_svc, b_svc):
-        [conflict] = Merger(svc, "gh").conflicts()
-        assert conflict.field == "severity" and conflict.sentence.endswith("kept SEV3")
-    assert "marcus set SEV3" in Merger(a_svc, "gh").conflicts()[0].sentence
-
-
-def test_a_label_changed_on_the_web_arrives_with_who_and_when(github: FakeGitHub, tmp_path: Path) -> None:
-    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice")
-    ref = svc.open_incident("Search slow", Impact.DEGRADED, Scope.LT25).ref
-    relay.run_once()
-    svc.override_severity(ref, Severity.SEV2, "more users hit")  # queued, not yet pushed
-    time.sleep(1.1)
-    github.set_labels_by_hand(1, ["cockpit", "SEV1", "phase:triage", "customer-visible"], user="carol")
-    relay.run_once()
-    detail = svc.get(ref)
-    assert detail.snapshot.severity is Severity.SEV1 and detail.snapshot.phase is Phase.TRIAGE
-    [conflict] = Merger(svc, "gh").conflicts()
-    assert "carol set SEV1" in conflict.sentence and conflict.sentence.endswith("kept SEV1")
-    # a person's own labels survive the cockpit's next change
-    svc.set_phase(ref, Phase.RESPOND)
-    relay.run_once()
-    assert {lb["name"] for lb in github.issues[1]["labels"]} == {"cockpit", "SEV1", "phase:respond",
-                                                                 "customer-visible"}
-
-
-def test_a_comment_written_on_the_web_arrives_literally_and_once(github: FakeGitHub, tmp_path: Path) -> None:
-    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice")
-    ref = svc.open_incident("Queue backlog", Impact.DEGRADED, Scope.LT25).ref
-    relay.run_once()
-    hostile = "[bold red]fake[/] \x1b[2J\x1b]52;c;ZXZpbA==\x07 <!-- cockpit-entry 0 --> **md**"
-    github.comment_by_hand(1, hostile, user="carol")
-    assert relay.run_once().pulled == 1
-    assert relay.run_once().pulled == 0  # re-pulls change nothing
-    [entry] = [e for e in svc.get(ref).timeline if e.author == "carol"]
-    assert entry.text == hostile and entry.kind == "note"
-    shown = run_cli("incident", "show", ref, db=svc.store.path, env={"COCKPIT_CONFIG": str(tmp_path / "c.yaml")})
-    assert shown.returncode == 0 and "\x1b" not in shown.stdout and "[bold red]fake[/]" in shown.stdout
+    body = github.issues[1]["body"]
+    assert "Roles: ic: priya; scribe: lena" in body and "Only one region" in body
+    assert sorted(entry_markers(github, 1)) == sorted(e.id for e in svc.get(ref).timeline)
 
 
 def test_an_issue_nobody_linked_and_a_remote_incident_unknown_here(github: FakeGitHub, tmp_path: Path) -> None:
@@ -142,78 +81,11 @@ def test_an_issue_nobody_linked_and_a_remote_incident_unknown_here(github: FakeG
     assert any(e.text == "seen from the web" for e in svc.get(ref).timeline)
 
 
-def test_a_retry_after_a_timeout_waits_for_the_late_request_and_finds_it(github: FakeGitHub,
-                                                                        tmp_path: Path) -> None:
-    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice", settle=2.0)
-    ref = svc.open_incident("Payments timeouts", Impact.DEGRADED, Scope.LT25).ref
-    relay.run_once()
-    svc.add_entry(ref, "first look at the dashboards", "note")
-    github.faults = [("late", 0.3)]  # the comment's POST lands 0.3 s after the client gave up
-    first = relay.push()
-    assert first.pushed == 0 and first.errors
-    _release(svc)  # skip the backoff: what is tested here is the wait for the earlier attempt
-    posts = len([r for r in github.requests if r[0] == "POST"])
-    again = relay.push()  # too early: it must not send a second copy yet
-    assert again.pushed == 0 and again.waiting == 1 and again.errors == []
-    assert len([r for r in github.requests if r[0] == "POST"]) == posts
-    time.sleep(2.1)  # the late request has landed by now; the next attempt looks for it first
-    _release(svc)
-    assert relay.push().pushed == 1
-    assert len([r for r in github.requests if r[0] == "POST"]) == posts + 1  # only the one that landed late
-    assert sum("first look" in c["body"] for c in github.comments_on(1)) == 1
-    assert sorted(entry_markers(github, 1)) == sorted(e.id for e in svc.get(ref).timeline)
-
-
-def test_without_waiting_a_late_request_duplicates_and_the_pull_sweeps_it(github: FakeGitHub,
-                                                                          tmp_path: Path) -> None:
-    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice", settle=0.0)
-    ref = svc.open_incident("Payments timeouts", Impact.DEGRADED, Scope.LT25).ref
-    relay.run_once()
-    svc.add_entry(ref, "only once please", "note")
-    github.faults = [("late", 30)]
-    relay.push()
-    _release(svc)
-    assert relay.push().pushed == 1
-    github.settle()  # the first POST finally lands: now the tracker holds two copies
-    assert sum("only once please" in c["body"] for c in github.comments_on(1)) == 2
-    relay.pull()
-    assert sum("only once please" in c["body"] for c in github.comments_on(1)) == 1
-    assert relay.adapter.swept == 1  # type: ignore[attr-defined]
-    assert [e.text for e in svc.get(ref).timeline].count("only once please") == 1
-
-
-def test_an_incident_created_twice_is_closed_as_a_duplicate_and_merged_once(github: FakeGitHub,
-                                                                            tmp_path: Path) -> None:
-    svc, relay = cockpit(tmp_path, "priya", github, "tok-alice", settle=0.0)
-    ref = svc.open_incident("Login errors", Impact.CORE_DOWN, Scope.ALL).ref
-    _first_create_lands_late(github, svc, relay)
-    relay.push()
-    github.settle()
-    assert len(github.incident_issues()) == 2
-    relay.pull()
-    open_ones = [i for i in github.incident_issues() if i["state"] == "open"]
-    closed = [i for i in github.incident_issues() if i["state"] == "closed"]
-    assert len(open_ones) == 1 and len(closed) == 1
-    assert "cockpit:duplicate" in {lb["name"] for lb in closed[0]["labels"]}
-    assert f"Duplicate of #{open_ones[0]['number']}" in github.comments_on(closed[0]["number"])[0]["body"]
-    assert len(svc.list_incidents(include_closed=True)) == 1 and svc.get(ref).snapshot.title == "Login errors"
-
-
 def _first_create_lands_late(github: FakeGitHub, svc: IncidentService, relay: Relay) -> None:
     """The issue create times out and lands only when the test calls ``github.settle()``; the retry is due."""
     github.faults_for[("POST", "/repos/acme/incidents/issues")] = [("late", 30)]
     relay.push()
-    _release(svc)
-
-
-def _release(svc: IncidentService) -> None:
-    """Make every queued change due now (skip the backoff the test is not about)."""
-    with svc.store.write() as session:
-        from sqlmodel import select
-
-        for row in session.exec(select(OutboxOp).where(OutboxOp.state == "pending")).all():
-            row.next_attempt_at = None
-            session.add(row)
+    release_queue(svc)
 
 
 @pytest.mark.parametrize(("fault", "at_least"), [(("429", 7), 7.0), ("secondary", 60.0)])
@@ -266,17 +138,6 @@ def test_gitea_takes_label_ids_and_the_token_scheme(tmp_path: Path) -> None:
     assert all(label["color"] for label in gitea.labels.values())
     b.run_once()
     assert b_svc.get(ref).snapshot.phase is Phase.TRIAGE
-
-
-def test_many_comments_are_pulled_across_pages(github: FakeGitHub, tmp_path: Path) -> None:
-    writer_svc, writer = cockpit(tmp_path, "priya", github, "tok-alice")
-    ref = writer_svc.open_incident("Long incident", Impact.DEGRADED, Scope.LT25).ref
-    writer.run_once()
-    for i in range(250):
-        github.comment_by_hand(1, f"web note {i}", user="carol")
-    svc, relay = cockpit(tmp_path, "marcus", github, "tok-bob")
-    assert relay.run_once().pulled == 250 + len(writer_svc.get(ref).timeline)
-    assert len({e.text for e in svc.get(ref).timeline if e.author == "carol"}) == 250
 
 
 def test_bad_settings_and_bad_answers_say_what_to_do(github: FakeGitHub, tmp_path: Path) -> None:
