@@ -45,10 +45,17 @@ def _github(tracker: Tracker, secret: str) -> TrackerAdapter:
     return GitHubAdapter(tracker.name, tracker.url, tracker.project, secret)
 
 
+def _redmine(tracker: Tracker, secret: str) -> TrackerAdapter:
+    from cockpit.sync.redmine import RedmineAdapter
+
+    return RedmineAdapter(tracker.name, tracker.url, tracker.project, secret, dict(tracker.options))
+
+
 # One factory per tracker kind (cockpit/sync/kinds.py names the kinds and their settings).
 ADAPTERS: dict[str, Callable[[Tracker, str], TrackerAdapter]] = {
     "roundup": _roundup,
     "github": _github,
+    "redmine": _redmine,
 }
 
 

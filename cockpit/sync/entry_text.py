@@ -6,6 +6,7 @@ a declaration also carries the facts the tracker has no field for (``services``,
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,28 @@ ENTRY_HEADER = re.compile(r"^\[(?P<kind>[a-z]+)\] (?P<author>[^\n]+?) · (?P<at>
                           r"(?P<extras>(?: · [a-z_]+=[^\s·]*)*)\n\n")
 #: Facts of a declaration that travel in its header (the tracker has no field for them).
 DECLARED_FACTS = ("services", "started", "triggers")
+#: The hidden markers in Markdown/HTML-rendered trackers (GitHub, Gitea, Redmine): an HTML comment opening an
+#: issue's text holds the incident's UUID and the fields the tracker has no place for; one opening a comment
+#: holds the entry's UUID. Trackers keep the raw text, so the markers survive editing on the web.
+INCIDENT_MARKER = re.compile(r"\A<!-- cockpit-incident (?P<data>\{.*?\}) -->", re.DOTALL)
+ENTRY_MARKER = re.compile(r"\A<!-- cockpit-entry (?P<id>[0-9a-f-]{36}) -->(?:\r?\n)?")
+
+
+def marker_json(data: dict[str, Any]) -> str:
+    """The incident marker's JSON; ">" is escaped so no value can close the HTML comment early."""
+    return json.dumps(data, sort_keys=True, ensure_ascii=False).replace(">", "\\u003e")
+
+
+def incident_marker(text: str) -> dict[str, Any]:
+    """The fields held in the incident marker opening ``text`` ({} when there is none or it is garbled)."""
+    match = INCIDENT_MARKER.match(text)
+    if match is None:
+        return {}
+    try:
+        data = json.loads(match["data"])
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -29,7 +28,7 @@ from cockpit.errors import InvalidInput
 from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id, roles_text
 from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent, RateLimited
 from cockpit.sync.answers import MAX_WAIT_S, asked_wait, raise_for, request_seconds, retry_after, wait_words
-from cockpit.sync.entry_text import entry_content, parse_entry_content
+from cockpit.sync.entry_text import ENTRY_MARKER, entry_content, incident_marker, marker_json, parse_entry_content
 from cockpit.sync.http import Limits, TrackerHttp
 
 INCIDENT_LABEL = "cockpit"
@@ -38,15 +37,8 @@ SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 PHASE_PREFIX = "phase:"
 LABEL_COLOURS = {"SEV1": "b60205", "SEV2": "d93f0b", "SEV3": "fbca04", "SEV4": "c2e0c6", INCIDENT_LABEL: "1d76db",
                  DUPLICATE_LABEL: "cfd3d7"}
-INCIDENT_MARKER = re.compile(r"\A<!-- cockpit-incident (?P<data>\{.*?\}) -->", re.DOTALL)
-ENTRY_MARKER = re.compile(r"\A<!-- cockpit-entry (?P<id>[0-9a-f-]{36}) -->\n?")
 SWEEP_MARKER = "<!-- cockpit-sweep -->"
 PAGE = 100
-
-
-def _marker_json(data: dict[str, Any]) -> str:
-    # ">" is escaped so no value can close the HTML comment early
-    return json.dumps(data, sort_keys=True, ensure_ascii=False).replace(">", "\\u003e")
 
 
 def _time(text: Any) -> datetime | None:
@@ -253,7 +245,7 @@ class GitHubAdapter:
 
     def _body(self, meta: dict[str, Any]) -> str:
         roles = meta.get("roles") or "none assigned"
-        lines = [f"<!-- cockpit-incident {_marker_json(meta)} -->",
+        lines = [f"<!-- cockpit-incident {marker_json(meta)} -->",
                  f"**{meta.get('ref', '')}** · impact {meta.get('impact', '?')} · scope {meta.get('scope', '?')}",
                  "", f"Severity: {meta.get('severity', '?')} — {meta.get('severity_reason', '')}".rstrip(" —"),
                  f"Roles: {roles}", "",
@@ -515,14 +507,7 @@ def _phase(text: str) -> Phase | None:
 
 
 def issue_marker(issue: dict[str, Any]) -> dict[str, Any]:
-    match = INCIDENT_MARKER.match(str(issue.get("body") or ""))
-    if match is None:
-        return {}
-    try:
-        data = json.loads(match["data"])
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+    return incident_marker(str(issue.get("body") or ""))
 
 
 def _meta_text(data: dict[str, Any], key: str) -> str:

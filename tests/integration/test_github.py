@@ -45,7 +45,7 @@ def outbox(svc: IncidentService) -> list[OutboxOp]:
 
 
 def entry_markers(server: FakeGitHub, number: int) -> list[str]:
-    from cockpit.sync.github import ENTRY_MARKER
+    from cockpit.sync.entry_text import ENTRY_MARKER
 
     found = []
     for comment in server.comments_on(number):
