@@ -143,3 +143,17 @@ def test_a_wrong_key_is_refused_and_never_printed_and_nothing_is_lost(redmine: R
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert redmine.keys["alice"].encode() not in path.read_bytes(), path
+
+
+def test_login_checks_the_key_and_the_settings_first(redmine: RedmineServer, tmp_path: Path) -> None:
+    env = {"COCKPIT_CONFIG": str(tmp_path / "config.yaml"), "XDG_DATA_HOME": str(tmp_path / "keyring-home"),
+           "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring"}
+    db = tmp_path / "c.db"
+    login = ("tracker", "login", "rm", "--allow-plaintext-keyring")
+    assert run_cli("tracker", "add", "rm", "--kind", "redmine", "--url", redmine.url, "--project", PROJECT,
+                   "--option", "tracker=Outage", env=env, db=db).returncode == 0
+    refused = run_cli(*login, env=env, db=db, input_text="0123456789abcdef0123456789abcdef01234567\n")
+    assert refused.returncode == 7 and "refused that secret" in refused.stderr and "Traceback" not in refused.stderr
+    saved = run_cli(*login, env=env, db=db, input_text=redmine.keys["bob"] + "\n")
+    assert saved.returncode == 0 and "has no tracker 'Outage' (it has: Bug, Incident)" in saved.stderr, saved.stderr
+    assert redmine.keys["bob"] not in saved.stdout + saved.stderr
