@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.common import single
+from benchmarks.common import single, timed_push
 
 INCIDENTS = 20
 
@@ -42,11 +42,7 @@ def main(quick: bool = False) -> None:
             for i in range(per):
                 for ref in refs:
                     svc.add_entry(ref, f"queued entry {i}")
-            t0 = time.perf_counter()
-            pushed = relay.push().pushed
-            push_s = time.perf_counter() - t0
-            assert pushed == count, pushed
-            single(f"push {count:,} queued entries to Redmine", count / push_s, "entries/s", f"({push_s:.1f} s)")
+            push_s = timed_push(relay, count, "Redmine")
 
             # the same calls in a bare httpx loop, on as many fresh issues: PUT a note, GET the journals
             client = httpx.Client(base_url=server.url, headers={"X-Redmine-API-Key": key}, timeout=60)

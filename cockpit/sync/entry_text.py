@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
+from cockpit.service.merge import roles_text
 from cockpit.textsafe import is_number_text
 
 ENTRY_HEADER = re.compile(r"^\[(?P<kind>[a-z]+)\] (?P<author>[^\n]+?) · (?P<at>\d{4}-\d\d-\d\dT[\d:.]+Z)"
@@ -29,6 +30,33 @@ ENTRY_MARKER = re.compile(r"\A<!-- cockpit-entry (?P<id>[0-9a-f-]{36}) -->(?:\r?
 def marker_json(data: dict[str, Any]) -> str:
     """The incident marker's JSON; ">" is escaped so no value can close the HTML comment early."""
     return json.dumps(data, sort_keys=True, ensure_ascii=False).replace(">", "\\u003e")
+
+
+def apply_changes(meta: dict[str, Any], fields: dict[str, Any], severity: str, phase: str) -> tuple[str, str]:
+    """A field change applied to the incident marker's data (roles in their one-line form, the reason, impact and
+    scope); returns the severity and phase to write (the changed ones, else those given)."""
+    if "severity" in fields:
+        severity = str(fields["severity"]).upper()
+    if "phase" in fields:
+        phase = str(fields["phase"]).upper()
+    if "roles" in fields:
+        roles = fields["roles"]
+        meta["roles"] = roles_text(roles) if isinstance(roles, dict) else str(roles)
+    for name in ("severity_reason", "impact", "scope"):
+        if isinstance(fields.get(name), str):
+            meta[name] = fields[name]
+    meta.update({"severity": severity, "phase": phase})
+    return severity, phase
+
+
+def marker_text(data: dict[str, Any], key: str) -> str:
+    """A text field of a marker or an issue; a value of another JSON type makes the record unreadable."""
+    value = data.get(key)
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"its {key} is a {type(value).__name__}, not text")
+    return str(value)
 
 
 def incident_marker(text: str) -> dict[str, Any]:

@@ -25,10 +25,18 @@ import httpx
 from cockpit.domain.ids import tracker_identity
 from cockpit.domain.lifecycle import Phase
 from cockpit.errors import InvalidInput
-from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id, roles_text
+from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id
 from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent, RateLimited
 from cockpit.sync.answers import MAX_WAIT_S, asked_wait, raise_for, request_seconds, retry_after, wait_words
-from cockpit.sync.entry_text import ENTRY_MARKER, entry_content, incident_marker, marker_json, parse_entry_content
+from cockpit.sync.entry_text import (
+    ENTRY_MARKER,
+    apply_changes,
+    entry_content,
+    incident_marker,
+    marker_json,
+    marker_text,
+    parse_entry_content,
+)
 from cockpit.sync.http import Limits, TrackerHttp
 
 INCIDENT_LABEL = "cockpit"
@@ -302,18 +310,7 @@ class GitHubAdapter:
     def update_fields(self, remote_incident: str, fields: dict[str, Any]) -> None:
         issue = self._object(self._call("GET", self._repo(f"/issues/{remote_incident}")))
         meta = issue_marker(issue)
-        severity, phase = label_fields(issue)
-        if "severity" in fields:
-            severity = str(fields["severity"]).upper()
-        if "phase" in fields:
-            phase = str(fields["phase"]).upper()
-        if "roles" in fields:
-            roles = fields["roles"]
-            meta["roles"] = roles_text(roles) if isinstance(roles, dict) else str(roles)
-        for name in ("severity_reason", "impact", "scope"):
-            if isinstance(fields.get(name), str):
-                meta[name] = fields[name]
-        meta.update({"severity": severity, "phase": phase})
+        severity, phase = apply_changes(meta, fields, *label_fields(issue))
         others = [name for name in _label_names(issue) if not _ours(name)]
         wanted = self._field_labels(severity, phase) + others
         self._call("PUT", self._repo(f"/issues/{remote_incident}/labels"), json={"labels": self._label_ids(wanted)})
@@ -453,9 +450,9 @@ class GitHubAdapter:
         if (severity, phase) != (meta.get("severity", ""), meta.get("phase", "")):
             changed_at, changed_by = self._label_change(number, changed_at)
         return RemoteIncident(
-            remote_id=str(number), cockpit_uuid=_meta_text(meta, "id"), ref=_meta_text(meta, "ref"),
-            title=_meta_text(issue, "title"),
-            fields={"severity": severity, "phase": phase, **{name: _meta_text(meta, name) for name in (
+            remote_id=str(number), cockpit_uuid=marker_text(meta, "id"), ref=marker_text(meta, "ref"),
+            title=marker_text(issue, "title"),
+            fields={"severity": severity, "phase": phase, **{name: marker_text(meta, name) for name in (
                 "impact", "scope", "roles", "severity_reason")}},
             changed_at=changed_at, changed_by=changed_by, entries=entries)
 
@@ -508,16 +505,6 @@ def _phase(text: str) -> Phase | None:
 
 def issue_marker(issue: dict[str, Any]) -> dict[str, Any]:
     return incident_marker(str(issue.get("body") or ""))
-
-
-def _meta_text(data: dict[str, Any], key: str) -> str:
-    """A text field of the marker or the issue; a value of another JSON type makes the record unreadable."""
-    value = data.get(key)
-    if value is None or value == "":
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError(f"its {key} is a {type(value).__name__}, not text")
-    return str(value)
 
 
 def _login(user: Any) -> str:

@@ -26,10 +26,18 @@ from typing import Any
 import httpx
 
 from cockpit.domain.ids import tracker_identity
-from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id, roles_text
+from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id
 from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent, Retryable
 from cockpit.sync.answers import raise_for, request_seconds
-from cockpit.sync.entry_text import ENTRY_MARKER, entry_content, incident_marker, marker_json, parse_entry_content
+from cockpit.sync.entry_text import (
+    ENTRY_MARKER,
+    apply_changes,
+    entry_content,
+    incident_marker,
+    marker_json,
+    marker_text,
+    parse_entry_content,
+)
 from cockpit.sync.http import Limits, TrackerHttp
 from cockpit.textsafe import is_number_text, one_line
 
@@ -121,12 +129,15 @@ class RedmineAdapter:
                              f"give the address Redmine's pages open at, with `cockpit tracker add {self.name} "
                              f"--kind redmine --url URL --project IDENTIFIER`.")
 
-    def _object(self, response: httpx.Response, key: str) -> dict[str, Any]:
+    def _answer(self, response: httpx.Response) -> dict[str, Any]:
         try:
             data = response.json()
         except ValueError:
             raise self._not_redmine("not JSON") from None
-        inner = data.get(key) if isinstance(data, dict) else None
+        return data if isinstance(data, dict) else {}
+
+    def _object(self, response: httpx.Response, key: str) -> dict[str, Any]:
+        inner = self._answer(response).get(key)
         if not isinstance(inner, dict):
             raise self._not_redmine(f"no '{key}' in its answer")
         return inner
@@ -138,12 +149,9 @@ class RedmineAdapter:
             offset = 0
             while True:
                 self.http.page()
-                response = self._call("GET", path, params={**params, "offset": offset, "limit": self.page_size})
-                try:
-                    data = response.json()
-                except ValueError:
-                    raise self._not_redmine("not JSON") from None
-                items = data.get(key) if isinstance(data, dict) else None
+                data = self._answer(self._call("GET", path, params={**params, "offset": offset,
+                                                                    "limit": self.page_size}))
+                items = data.get(key)
                 if not isinstance(items, list):
                     raise self._not_redmine(f"no '{key}' list in its answer")
                 yield from (item for item in items if isinstance(item, dict))
@@ -318,18 +326,7 @@ class RedmineAdapter:
         setup = self.setup()
         issue = self._object(self._call("GET", f"issues/{remote_incident}.json"), "issue")
         meta = incident_marker(str(issue.get("description") or ""))
-        severity, phase = self._fields_of(issue, meta, setup)
-        if "severity" in fields:
-            severity = str(fields["severity"]).upper()
-        if "phase" in fields:
-            phase = str(fields["phase"]).upper()
-        if "roles" in fields:
-            roles = fields["roles"]
-            meta["roles"] = roles_text(roles) if isinstance(roles, dict) else str(roles)
-        for name in ("severity_reason", "impact", "scope"):
-            if isinstance(fields.get(name), str):
-                meta[name] = fields[name]
-        meta.update({"severity": severity, "phase": phase})
+        severity, phase = apply_changes(meta, fields, *self._fields_of(issue, meta, setup))
         change: dict[str, Any] = {"description": self._description(meta)}
         custom = self._custom(setup, severity if "severity" in fields else None,
                               phase if "phase" in fields else None)
@@ -448,9 +445,9 @@ class RedmineAdapter:
             changed_at, changed_by = self._field_change(issue, setup, changed_at)
         subject = issue.get("subject")
         return RemoteIncident(
-            remote_id=str(number), cockpit_uuid=_text(meta, "id"), ref=_text(meta, "ref"),
+            remote_id=str(number), cockpit_uuid=marker_text(meta, "id"), ref=marker_text(meta, "ref"),
             title=subject if isinstance(subject, str) else "",
-            fields={"severity": severity, "phase": phase, **{name: _text(meta, name) for name in META_FIELDS}},
+            fields={"severity": severity, "phase": phase, **{name: marker_text(meta, name) for name in META_FIELDS}},
             changed_at=changed_at, changed_by=changed_by, entries=entries)
 
     @staticmethod
@@ -470,16 +467,6 @@ class RedmineAdapter:
         return (latest or fallback), who
 
 
-def _text(data: dict[str, Any], key: str) -> str:
-    """A text field of the marker; a value of another JSON type makes the record unreadable."""
-    value = data.get(key)
-    if value is None or value == "":
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError(f"its {key} is a {type(value).__name__}, not text")
-    return str(value)
-
-
 def _dicts(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
@@ -494,11 +481,7 @@ def _json_or_none(response: httpx.Response, key: str) -> Any:
 
 def _error_text(response: httpx.Response) -> str:
     """Redmine's reasons: ``{"errors": ["Subject cannot be blank", ...]}``."""
-    try:
-        data = response.json()
-    except ValueError:
-        return ""
-    errors = data.get("errors") if isinstance(data, dict) else None
+    errors = _json_or_none(response, "errors")
     if isinstance(errors, list):
         return "; ".join(str(e) for e in errors)[:200]
     return ""
