@@ -355,11 +355,13 @@ class RedmineAdapter:
     def _pull(self, since: datetime | None) -> Pulled:
         result = Pulled()
         setup = self.setup()
+        # by id: a stable order for offset paging (an issue changed meanwhile does not shift the pages)
         params: dict[str, Any] = {"project_id": setup.project_id, "tracker_id": setup.tracker_id, "status_id": "*",
-                                  "sort": "updated_on"}
+                                  "sort": "id"}
         if since is not None:
             params["updated_on"] = f">={_stamp(since)}"
         by_incident: dict[str, list[int]] = {}
+        fresh: set[str] = set()  # incidents with an issue created in this window: it may be a late twin
         for issue in self._pages("issues.json", "issues", params):
             number = _int(issue.get("id"))
             if number is None:
@@ -371,8 +373,10 @@ class RedmineAdapter:
                 continue  # not an incident of a cockpit: an ordinary issue in a shared tracker
             uuid = str(incident_marker(description).get("id") or "")
             by_incident.setdefault(uuid or f"#{number}", []).append(number)
+            if since is not None and (_time(issue.get("created_on")) or since) >= since:
+                fresh.add(uuid)
         for uuid, numbers in by_incident.items():
-            if since is not None and not uuid.startswith("#"):
+            if uuid in fresh and uuid:
                 numbers = self._with_twins(uuid, numbers)
             self._read_incident(sorted(set(numbers)), setup, result)
         return result

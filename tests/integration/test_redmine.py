@@ -103,6 +103,13 @@ def test_a_create_that_landed_twice_is_read_as_one_incident(redmine: RedmineServ
     assert marcus.relay.run_once().errors == []
     texts = [e.text for e in marcus.svc.get(ref).timeline]
     assert "written on the twin" in texts and len(texts) == len(set(e.id for e in marcus.svc.get(ref).timeline))
+    # priya, who pulled before the twin appeared, reads it as the same incident and keeps writing to the first
+    assert priya.relay.run_once().errors == []
+    assert "written on the twin" in [e.text for e in priya.svc.get(ref).timeline]
+    priya.svc.add_entry(ref, "after the twin")
+    assert priya.relay.run_once().pushed == 1
+    assert any("after the twin" in str(j["notes"]) for j in redmine.journals(first))
+    assert not any("after the twin" in str(j["notes"]) for j in redmine.journals(twin))
 
 
 @pytest.mark.parametrize(("url_tail", "project", "options", "error", "words"), [
