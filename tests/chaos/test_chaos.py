@@ -41,7 +41,7 @@ from cockpit.sync.roundup import RoundupAdapter
 from tests.chaos.fault_proxy import FAULTS, MORE_FAULTS, FaultProxy
 from tests.conftest import ROOT
 from tests.integration.cockpits import REDMINE_OPTIONS
-from tests.integration.redmine_server import PROJECT, RedmineServer
+from tests.integration.redmine_server import RedmineServer
 from tests.integration.roundup_server import RoundupTracker
 
 ROUNDS = int(os.environ.get("COCKPIT_CHAOS_ROUNDS", "12"))
@@ -111,10 +111,12 @@ def chaotic_roundup(tracker: RoundupTracker) -> Chaotic:
 
 
 def chaotic_redmine(server: RedmineServer) -> Chaotic:
+    project = server.new_project()  # the session's Redmine: the test's own project, so the pulls see only it
+
     def seed_bad() -> None:
         with server.client("bob") as client:
             assert client.post("issues.json", json={"issue": {
-                "project_id": PROJECT, "tracker_id": server.tracker_id, "subject": "Typed by hand",
+                "project_id": project, "tracker_id": server.tracker_id, "subject": "Typed by hand",
                 "description": '<!-- cockpit-incident {"id": "not-a-uuid"} -->\nhand-made'}}).status_code == 201
 
     def entry_counts(remote: str) -> Counter[str]:
@@ -123,14 +125,14 @@ def chaotic_redmine(server: RedmineServer) -> Chaotic:
 
     def copies(uuid: str) -> int:
         with server.client() as client:
-            found = client.get("issues.json", params={"project_id": PROJECT, "status_id": "*",
+            found = client.get("issues.json", params={"project_id": project, "status_id": "*",
                                                       "description": f"~{uuid}"}).json()
         return int(found["total_count"])
 
     options = [arg for key, value in REDMINE_OPTIONS.items() for arg in ("--option", f"{key}={value}")]
-    return Chaotic(server.origin, lambda origin: ["--kind", "redmine", "--url", origin + "/", "--project", PROJECT,
+    return Chaotic(server.origin, lambda origin: ["--kind", "redmine", "--url", origin + "/", "--project", project,
                                                   *options],
-                   server.keys["alice"], RedmineAdapter("check", server.url, PROJECT, server.keys["alice"],
+                   server.keys["alice"], RedmineAdapter("check", server.url, project, server.keys["alice"],
                                                         REDMINE_OPTIONS),
                    seed_bad, None, entry_counts, copies, hostile=False, parked=1,
                    round_seconds=(2.0, 5.0))  # every note is a write and a read back: rounds long enough to send

@@ -80,16 +80,16 @@ REDMINE_OPTIONS = {"tracker": "Incident", "severity_field": "Severity", "phase_f
 
 
 def redmine_cockpit(tmp_path: Path, server: RedmineServer, name: str = "priya", user: str = "alice",
-                    url: str = "", options: dict[str, str] | None = None) -> Cockpit:
+                    url: str = "", options: dict[str, str] | None = None, project: str = PROJECT) -> Cockpit:
     """A cockpit syncing with the real Redmine as ``user`` (its API key in the environment variable)."""
     folder = tmp_path / name
     folder.mkdir(exist_ok=True)
     url = url or server.url
     options = REDMINE_OPTIONS if options is None else options
-    save_trackers([Tracker("rm", "redmine", url, PROJECT, tuple(sorted(options.items())))],
+    save_trackers([Tracker("rm", "redmine", url, project, tuple(sorted(options.items())))],
                   path=folder / "trackers.yaml")
     env = {"COCKPIT_CONFIG": str(folder / "config.yaml"), "COCKPIT_TRACKER_TOKEN_RM": server.keys[user]}
     svc = IncidentService(Store.open(folder / "cockpit.db"), name)
-    adapter = RedmineAdapter("rm", url, PROJECT, server.keys[user], options)
+    adapter = RedmineAdapter("rm", url, project, server.keys[user], options)
     adapter.settle_seconds = 0.0
     return Cockpit(svc, Relay(svc, adapter), env)

@@ -20,9 +20,11 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -57,7 +59,8 @@ keys = {"admin" => admin.api_key}
 end
 %w[alice bob].each { |login| keys[login] = User.find_by_login(login).api_key }
 puts "COCKPIT-SETUP " + JSON.generate({"keys" => keys, "severity" => severity.id, "phase" => phase.id,
-  "tracker" => incident.id})
+  "tracker" => incident.id, "trackers" => trackers.map(&:id), "manager" => manager.id,
+  "members" => %w[alice bob].map { |login| User.find_by_login(login).id }})
 """
 
 
@@ -87,6 +90,7 @@ class RedmineServer:
     tracker_id: int
     base: Path
     process: subprocess.Popen[bytes]
+    setup: dict[str, Any] = field(default_factory=dict)  # what the set-up script made (ids)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -95,6 +99,22 @@ class RedmineServer:
 
     def client(self, user: str = "admin") -> httpx.Client:
         return httpx.Client(base_url=self.url, headers={"X-Redmine-API-Key": self.keys[user]}, timeout=30)
+
+    def new_project(self) -> str:
+        """A fresh project like ``incidents`` (both trackers, both custom fields, alice and bob as Managers), for
+        a test that must see only its own incidents in a pull."""
+        identifier = "t" + uuid.uuid4().hex[:12]
+        with self.client() as client:
+            made = client.post("projects.json", json={"project": {
+                "name": identifier, "identifier": identifier, "is_public": False,
+                "tracker_ids": self.setup["trackers"], "enabled_module_names": ["issue_tracking"],
+                "issue_custom_field_ids": [self.severity_field, self.phase_field]}})
+            assert made.status_code == 201, made.text
+            for member in self.setup["members"]:
+                joined = client.post(f"projects/{identifier}/memberships.json", json={"membership": {
+                    "user_id": member, "role_ids": [self.setup["manager"]]}})
+                assert joined.status_code == 201, joined.text
+        return identifier
 
     def journals(self, issue_id: str) -> list[dict[str, object]]:
         with self.client() as client:
@@ -142,7 +162,7 @@ def start_redmine() -> RedmineServer:
         [str(REDMINE_HOME / "bin" / "rails"), "server", "-u", "webrick", "-b", "127.0.0.1", "-p", str(port),
          "-P", str(base / "server.pid")], cwd=REDMINE_HOME, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = RedmineServer(port, f"http://127.0.0.1:{port}/", data["keys"], int(data["severity"]),
-                           int(data["phase"]), int(data["tracker"]), base, process, timings)
+                           int(data["phase"]), int(data["tracker"]), base, process, data, timings)
     began = time.monotonic()
     deadline = began + START_TIMEOUT
     while True:

@@ -59,8 +59,10 @@ def roundup_backend(server: RoundupTracker) -> Backend:
 
 
 def redmine_backend(server: RedmineServer) -> Backend:
+    project = server.new_project()  # the session's Redmine: a project of the test's own, so a pull sees only it
+
     def make(path: Path, name: str, user: str) -> tuple[IncidentService, Relay]:
-        made = redmine_cockpit(path, server, name, user)
+        made = redmine_cockpit(path, server, name, user, project=project)
         return made.svc, made.relay
 
     def entry_ids(remote_id: str) -> list[str]:
