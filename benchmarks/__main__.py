@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 import platform
 
-from benchmarks import bench_alerts, bench_runbooks, bench_slo, bench_store, bench_sync, bench_tui, bench_web
+from benchmarks import (
+    bench_alerts,
+    bench_redmine,
+    bench_runbooks,
+    bench_slo,
+    bench_store,
+    bench_sync,
+    bench_tui,
+    bench_web,
+)
 
 
 def main() -> None:
@@ -18,6 +27,7 @@ def main() -> None:
     bench_tui.main(quick=args.quick)
     bench_runbooks.main(quick=args.quick)
     bench_sync.main(quick=args.quick)
+    bench_redmine.main(quick=args.quick)
     bench_web.main(quick=args.quick)
     bench_slo.main(quick=args.quick)
     bench_alerts.main(quick=args.quick)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.common import report, single
+from benchmarks.common import report, single, timed_push
 
 
 def main(quick: bool = False) -> None:
@@ -34,11 +34,7 @@ def main(quick: bool = False) -> None:
             relay.push()  # the incident itself
             for i in range(count):
                 svc.add_entry(ref, f"queued entry {i}")
-            t0 = time.perf_counter()
-            pushed = relay.push().pushed
-            push_s = time.perf_counter() - t0
-            assert pushed == count, pushed
-            single(f"push {count:,} queued entries to Roundup", count / push_s, "entries/s", f"({push_s:.1f} s)")
+            push_s = timed_push(relay, count, "Roundup")
 
             # the same calls in a bare httpx loop: POE token, create msg, read issue, attach with If-Match
             remote = relay.adapter.find_incident(svc.get(ref).snapshot.id)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import statistics
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -66,3 +68,13 @@ def peak_mib(stderr: str) -> float:
         if line.startswith("PEAK_KB "):
             return int(line.split()[1]) / 1024
     raise ValueError("the child did not report its peak memory")
+
+
+def timed_push(relay: Any, count: int, where: str) -> float:
+    """Push the relay's queue (``count`` entries), print the rate, return the seconds it took."""
+    t0 = time.perf_counter()
+    pushed = relay.push().pushed
+    seconds = time.perf_counter() - t0
+    assert pushed == count, pushed
+    single(f"push {count:,} queued entries to {where}", count / seconds, "entries/s", f"({seconds:.1f} s)")
+    return seconds

@@ -163,7 +163,8 @@ def alertmanager_server() -> Iterator[object]:
 SLOW_PLACES = {
     "tmux": ("tests/tui/test_tmux", "tests/tui/test_demo_journey"),
     "tracker": ("tests/integration/test_github", "tests/integration/test_roundup_server",
-                "tests/integration/test_sync_", "tests/integration/test_hostile_tracker", "tests/chaos/"),
+                "tests/integration/test_sync_", "tests/integration/test_hostile_tracker", "tests/chaos/",
+                "tests/integration/test_redmine"),
     "browser": ("tests/web/test_browser",),
 }
 TESTS_ROOT = Path(__file__).resolve().parent.parent

@@ -39,11 +39,12 @@ def _options(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ..
 @click.option("--kind", type=click.Choice(KINDS), required=True, help="What kind of tracker.")
 @click.option("--url", default="", help="Roundup: the tracker's address (https://host/NAME/). GitHub: the API, "
               "default https://api.github.com; Gitea/Forgejo: https://HOST/api/v1. Jira: the site "
-              "(https://SITE.atlassian.net). GitLab: the API, default https://gitlab.com/api/v4.")
+              "(https://SITE.atlassian.net). GitLab: the API, default https://gitlab.com/api/v4. Redmine: its address.")
 @click.option("--project", default="", help="GitHub/Gitea/Forgejo: OWNER/REPO whose issues hold the incidents. "
-              "Jira: the project KEY. GitLab: GROUP/NAME.")
+              "Jira: the project KEY. GitLab: GROUP/NAME. Redmine: the project's identifier.")
 @click.option("--option", "options", multiple=True, callback=_options, metavar="KEY=VALUE",
-              help="A setting of this kind of tracker (repeatable); see the README's tracker table.")
+              help="A setting of this kind of tracker (repeatable; Redmine: tracker, severity_field, "
+                   "phase_field); see the README's tracker table.")
 def tracker_add(name: str, kind: str, url: str, project: str, options: dict[str, str]) -> None:
     """Add (or replace) a tracker."""
     from cockpit.sync.settings import add_tracker, trackers_path

@@ -61,12 +61,19 @@ def _gitlab(tracker: Tracker, secret: str) -> TrackerAdapter:
                          auth=tracker.option("auth", "private-token"))
 
 
+def _redmine(tracker: Tracker, secret: str) -> TrackerAdapter:
+    from cockpit.sync.redmine import RedmineAdapter
+
+    return RedmineAdapter(tracker.name, tracker.url, tracker.project, secret, dict(tracker.options))
+
+
 # One factory per tracker kind (cockpit/sync/kinds.py names the kinds and their settings).
 ADAPTERS: dict[str, Callable[[Tracker, str], TrackerAdapter]] = {
     "roundup": _roundup,
     "github": _github,
     "jira": _jira,
     "gitlab": _gitlab,
+    "redmine": _redmine,
 }
 
 

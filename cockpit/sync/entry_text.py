@@ -12,13 +12,35 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
+from cockpit.service.merge import roles_text
 from cockpit.textsafe import is_number_text
 
 ENTRY_HEADER = re.compile(r"^\[(?P<kind>[a-z]+)\] (?P<author>[^\n]+?) · (?P<at>\d{4}-\d\d-\d\dT[\d:.]+Z)"
                           r"(?P<extras>(?: · [a-z][a-z0-9_]*=[^\s·]*)*)\n\n")
 #: Facts of a declaration that travel in its header (the tracker has no field for them).
 DECLARED_FACTS = ("services", "started", "triggers")
+#: The hidden markers in Markdown/HTML-rendered trackers (GitHub, Gitea, Redmine): an HTML comment opening an
+#: issue's text holds the incident's UUID and the fields the tracker has no place for; one opening a comment
+#: holds the entry's UUID. Trackers keep the raw text, so the markers survive editing on the web.
+INCIDENT_MARKER = re.compile(r"\A<!-- cockpit-incident (?P<data>\{.*?\}) -->", re.DOTALL)
+ENTRY_MARKER = re.compile(r"\A<!-- cockpit-entry (?P<id>[0-9a-f-]{36}) -->(?:\r?\n)?")
 
+
+def apply_changes(meta: dict[str, Any], fields: dict[str, Any], severity: str, phase: str) -> tuple[str, str]:
+    """A field change applied to the incident marker's data (roles in their one-line form, the reason, impact and
+    scope); returns the severity and phase to write (the changed ones, else those given)."""
+    if "severity" in fields:
+        severity = str(fields["severity"]).upper()
+    if "phase" in fields:
+        phase = str(fields["phase"]).upper()
+    if "roles" in fields:
+        roles = fields["roles"]
+        meta["roles"] = roles_text(roles) if isinstance(roles, dict) else str(roles)
+    for name in ("severity_reason", "impact", "scope"):
+        if isinstance(fields.get(name), str):
+            meta[name] = fields[name]
+    meta.update({"severity": severity, "phase": phase})
+    return severity, phase
 
 
 def entry_content(entry: dict[str, Any]) -> str:

@@ -26,7 +26,7 @@ from cockpit.domain.ids import tracker_identity
 from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id, roles_text
 from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent, RateLimited
 from cockpit.sync.answers import MAX_WAIT_S, asked_wait, raise_for, request_seconds, retry_after, wait_words
-from cockpit.sync.entry_text import entry_content, parse_entry_content
+from cockpit.sync.entry_text import INCIDENT_MARKER, entry_content, parse_entry_content
 from cockpit.sync.http import Limits, TrackerHttp
 from cockpit.sync.marked import as_int as _int
 from cockpit.sync.marked import as_text as _meta_text
@@ -41,7 +41,6 @@ SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 PHASE_PREFIX = "phase:"
 LABEL_COLOURS = {"SEV1": "b60205", "SEV2": "d93f0b", "SEV3": "fbca04", "SEV4": "c2e0c6", INCIDENT_LABEL: "1d76db",
                  DUPLICATE_LABEL: "cfd3d7"}
-INCIDENT_MARKER = re.compile(r"\A<!-- cockpit-incident (?P<data>\{.*?\}) -->", re.DOTALL)
 ENTRY_MARKER = re.compile(r"\A<!-- cockpit-entry (?P<id>[0-9a-f-]{36}) -->\n?")
 SWEEP_MARKER = "<!-- cockpit-sweep -->"
 PAGE = 100

@@ -31,7 +31,7 @@ import httpx
 from cockpit.domain.ids import tracker_identity
 from cockpit.sync.adapter import AuthFailed, Misconfigured, Permanent, RateLimited
 from cockpit.sync.answers import asked_wait, capped_wait, raise_for, request_seconds, retry_after, wait_words
-from cockpit.sync.entry_text import entry_content
+from cockpit.sync.entry_text import INCIDENT_MARKER, entry_content
 from cockpit.sync.http import Limits, TrackerHttp
 from cockpit.sync.marked import (
     DUPLICATE_LABEL,
@@ -55,7 +55,6 @@ from cockpit.sync.marked import (
 from cockpit.textsafe import is_number_text
 
 DEFAULT_URL = "https://gitlab.com/api/v4"
-INCIDENT_MARKER = re.compile(r"\A<!-- cockpit-incident (?P<data>\{.*?\}) -->", re.DOTALL)
 #: GitLab's own severity of an incident issue, as the cockpit's levels.
 GITLAB_SEVERITY = {"CRITICAL": "SEV1", "HIGH": "SEV2", "MEDIUM": "SEV3", "LOW": "SEV4"}
 PAGE = 100

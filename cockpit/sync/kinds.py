@@ -49,5 +49,15 @@ KIND_RULES: dict[str, KindRule] = {
                            "auth": "private-token (the PRIVATE-TOKEN header, the default) or bearer"}),
                        option_values=MappingProxyType({"issue_type": "issue|incident",
                                                        "auth": "private-token|bearer"})),
+    "redmine": KindRule(secret="API key (My account → API access key)", url_example="https://redmine.example.com/",
+                        project="IDENTIFIER (the project whose issues hold incidents)",
+                        project_pattern=r"[a-z0-9_-]{1,100}", project_example="incidents",
+                        options=MappingProxyType({
+                            "tracker": "the Redmine tracker (name or id) of incident issues; default: the project's "
+                                       "first",
+                            "severity_field": "the issue custom field (name or id) holding SEV1..SEV4; default: kept "
+                                              "in the issue's hidden block",
+                            "phase_field": "the issue custom field (name or id) holding the phase; default: kept in "
+                                           "the issue's hidden block"})),
 }
 KINDS = tuple(KIND_RULES)

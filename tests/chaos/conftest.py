@@ -1,1 +1,1 @@
-from tests.integration.conftest import roundup, roundup_factory  # noqa: F401  (the real tracker fixtures)
+from tests.integration.conftest import redmine, roundup, roundup_factory  # noqa: F401  (the real tracker fixtures)

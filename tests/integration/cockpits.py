@@ -15,11 +15,13 @@ from cockpit.service.incidents import IncidentService
 from cockpit.store.db import Store
 from cockpit.store.models import OutboxOp
 from cockpit.sync.github import GitHubAdapter
+from cockpit.sync.redmine import RedmineAdapter
 from cockpit.sync.relay import Relay
 from cockpit.sync.roundup import RoundupAdapter
 from cockpit.sync.settings import Tracker, save_trackers
 from tests.conftest import run_cli
 from tests.integration.hostile_tracker import HostileTracker
+from tests.integration.redmine_server import PROJECT, RedmineServer
 from tests.integration.roundup_server import RoundupTracker
 
 
@@ -85,3 +87,22 @@ def github_cockpit(tmp_path: Path, hostile: HostileTracker, name: str = "priya",
     return Cockpit(svc, Relay(svc, adapter), env)
 
 
+
+
+REDMINE_OPTIONS = {"tracker": "Incident", "severity_field": "Severity", "phase_field": "Phase"}
+
+
+def redmine_cockpit(tmp_path: Path, server: RedmineServer, name: str = "priya", user: str = "alice",
+                    url: str = "", options: dict[str, str] | None = None, project: str = PROJECT) -> Cockpit:
+    """A cockpit syncing with the real Redmine as ``user`` (its API key in the environment variable)."""
+    folder = tmp_path / name
+    folder.mkdir(exist_ok=True)
+    url = url or server.url
+    options = REDMINE_OPTIONS if options is None else options
+    save_trackers([Tracker("rm", "redmine", url, project, tuple(sorted(options.items())))],
+                  path=folder / "trackers.yaml")
+    env = {"COCKPIT_CONFIG": str(folder / "config.yaml"), "COCKPIT_TRACKER_TOKEN_RM": server.keys[user]}
+    svc = IncidentService(Store.open(folder / "cockpit.db"), name)
+    adapter = RedmineAdapter("rm", url, project, server.keys[user], options)
+    adapter.settle_seconds = 0.0
+    return Cockpit(svc, Relay(svc, adapter), env)

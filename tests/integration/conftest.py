@@ -1,6 +1,8 @@
 """Fixtures that run a real Roundup issue tracker (``roundup-server``) on 127.0.0.1.
 
 ``roundup``          a started tracker for one test, always stopped (and its files removed) afterwards.
+``redmine``          one real Redmine (Debian's package) for the whole session; a test that cannot have it fails
+                     with the reason (CI installs it: scripts/install-system-deps.sh), it is never skipped.
 ``roundup_factory``  ``roundup_factory(name="cockpit", rate_limit=None, users=("alice", "bob"), ...)`` starts
                      as many trackers as a test needs; all are stopped at teardown.
 
@@ -17,6 +19,7 @@ import pytest
 
 from tests.integration.fake_github import FakeGitHub
 from tests.integration.hostile_tracker import HostileTracker, Witness
+from tests.integration.redmine_server import RedmineServer, running_redmine
 from tests.integration.roundup_server import ROUNDUP_ADMIN, ROUNDUP_SERVER, RoundupPool, RoundupTracker
 
 HERE = Path(__file__).resolve().parent
@@ -88,3 +91,12 @@ def hostile_github() -> Iterator[HostileTracker]:
     server = HostileTracker(github=FakeGitHub())
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def redmine() -> Iterator[RedmineServer]:
+    """One real Redmine for the session (per test worker), with the project ``incidents``, the tracker Incident,
+    the custom fields Severity and Phase, and users alice and bob. Starting it costs 10-20 s, so tests share it
+    and isolate themselves by the incidents they create."""
+    with running_redmine() as server:
+        yield server

@@ -38,7 +38,7 @@ def cockpit(tmp_path: Path, name: str, server: FakeGitHub, token: str,
 
 
 def entry_markers(server: FakeGitHub, number: int) -> list[str]:
-    from cockpit.sync.github import ENTRY_MARKER
+    from cockpit.sync.entry_text import ENTRY_MARKER
 
     found = []
     for comment in server.comments_on(number):

@@ -179,7 +179,7 @@ GITHUB_BAD = {
 @pytest.mark.parametrize("case", sorted(GITHUB_BAD))
 def test_github_one_bad_record_is_parked_and_the_rest_syncs(case: str, hostile_github: HostileTracker,
                                                             tmp_path: Path) -> None:
-    from cockpit.sync.github import INCIDENT_MARKER
+    from cockpit.sync.entry_text import INCIDENT_MARKER
 
     meta_change, issue_change, reason = GITHUB_BAD[case]
     server = hostile_github.github
@@ -609,7 +609,7 @@ def test_github_a_dripping_answer_is_abandoned_in_bounded_time(hostile_github: H
 
 
 def test_github_an_ic_written_into_the_marker_is_refused(hostile_github: HostileTracker, tmp_path: Path) -> None:
-    from cockpit.sync.github import INCIDENT_MARKER
+    from cockpit.sync.entry_text import INCIDENT_MARKER
 
     server = hostile_github.github
     assert server is not None

@@ -1,20 +1,26 @@
-"""Two cockpits and a real Roundup: one works offline for a while; afterwards all three agree."""
+"""Two cockpits and a real tracker (Roundup, Redmine): one works offline for a while; afterwards all three agree."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 
 from cockpit.domain.lifecycle import Phase
 from cockpit.domain.severity import Impact, Scope, Severity
 from cockpit.service.incidents import IncidentService
 from cockpit.service.merge import Merger
 from cockpit.store.db import Store
+from cockpit.sync.entry_text import ENTRY_MARKER, incident_marker
 from cockpit.sync.relay import Relay
 from cockpit.sync.roundup import RoundupAdapter
 from tests.conftest import run_cli
+from tests.integration.cockpits import redmine_cockpit
+from tests.integration.redmine_server import RedmineServer
 from tests.integration.roundup_server import RoundupTracker
 
 
@@ -33,9 +39,56 @@ def tracker_messages(tracker: RoundupTracker, issue_id: str) -> list[str]:
         return uuids
 
 
-def test_two_cockpits_one_offline_end_up_identical(roundup: RoundupTracker, tmp_path: Path) -> None:
-    a_svc, a = cockpit(tmp_path, "priya", roundup, "alice")
-    b_svc, b = cockpit(tmp_path, "marcus", roundup, "bob")
+@dataclass
+class Backend:
+    """A real tracker the convergence test runs against: how a cockpit syncs with it as a user, and what it
+    holds (the entry ids on an issue; its severity, phase and roles)."""
+
+    cockpit: Callable[[Path, str, str], tuple[IncidentService, Relay]]
+    entry_ids: Callable[[str], list[str]]
+    fields: Callable[[str], dict[str, str]]
+
+
+def roundup_backend(server: RoundupTracker) -> Backend:
+    def fields(remote_id: str) -> dict[str, str]:
+        with server.client("alice") as client:
+            return dict(client.get(f"data/issue/{remote_id}").json()["data"]["attributes"])
+
+    return Backend(lambda path, name, user: cockpit(path, name, server, user),
+                   lambda remote_id: tracker_messages(server, remote_id), fields)
+
+
+def redmine_backend(server: RedmineServer) -> Backend:
+    project = server.new_project()  # the session's Redmine: a project of the test's own, so a pull sees only it
+
+    def make(path: Path, name: str, user: str) -> tuple[IncidentService, Relay]:
+        made = redmine_cockpit(path, server, name, user, project=project)
+        return made.svc, made.relay
+
+    def entry_ids(remote_id: str) -> list[str]:
+        return [match["id"] for journal in server.journals(remote_id)
+                if (match := ENTRY_MARKER.match(str(journal.get("notes") or "")))]
+
+    def fields(remote_id: str) -> dict[str, str]:
+        with server.client() as client:
+            issue = client.get(f"issues/{remote_id}.json").json()["issue"]
+        custom = {f["name"].lower(): f["value"] for f in issue["custom_fields"]}
+        return {**custom, "roles": incident_marker(issue["description"])["roles"]}
+
+    return Backend(make, entry_ids, fields)
+
+
+@pytest.fixture(params=["roundup", "redmine"])
+def tracker(request: pytest.FixtureRequest) -> Backend:
+    """Each real tracker in turn: a fresh Roundup, or the session's Redmine (the test's incident is its own)."""
+    if request.param == "roundup":
+        return roundup_backend(request.getfixturevalue("roundup"))
+    return redmine_backend(request.getfixturevalue("redmine"))
+
+
+def test_two_cockpits_one_offline_end_up_identical(tracker: Backend, tmp_path: Path) -> None:
+    a_svc, a = tracker.cockpit(tmp_path, "priya", "alice")
+    b_svc, b = tracker.cockpit(tmp_path, "marcus", "bob")
 
     ref = a_svc.open_incident("Checkout 500s", Impact.CORE_DOWN, Scope.LT25, commander="priya").ref  # SEV2
     a_svc.add_entry(ref, "pgbouncer at 160/160", "note")
@@ -44,7 +97,8 @@ def test_two_cockpits_one_offline_end_up_identical(roundup: RoundupTracker, tmp_
     assert b_svc.get(ref).snapshot.title == "Checkout 500s"
 
     # marcus goes offline: his writes queue up locally
-    b.adapter.client.base_url = httpx.URL("http://127.0.0.1:9/cockpit/rest/data/")
+    online = b.adapter.client.base_url  # type: ignore[attr-defined]
+    b.adapter.client.base_url = httpx.URL("http://127.0.0.1:9/cockpit/rest/data/")  # type: ignore[attr-defined]
     b_svc.add_entry(ref, "Rolled back v2.14.2 (offline)", "action")
     offline = b.run_once()
     assert offline.pushed == 0 and offline.errors
@@ -65,7 +119,7 @@ def test_two_cockpits_one_offline_end_up_identical(roundup: RoundupTracker, tmp_
     b_svc.assign_role(ref, Role.SCRIBE, "lena")
 
     # marcus comes back
-    b.adapter.client.base_url = httpx.URL(roundup.rest + "data/")
+    b.adapter.client.base_url = online  # type: ignore[attr-defined]
     back = b.run_once()
     assert back.errors == [] and back.pushed >= 3
     a.run_once()
@@ -77,13 +131,12 @@ def test_two_cockpits_one_offline_end_up_identical(roundup: RoundupTracker, tmp_
     assert a_ids == b_ids and len(set(a_ids)) == len(a_ids)  # every entry, exactly once, in the same order
     remote_id = a.adapter.find_incident(a_detail.snapshot.id)
     assert remote_id is not None
-    on_tracker = tracker_messages(roundup, remote_id)
+    on_tracker = tracker.entry_ids(remote_id)
     assert sorted(on_tracker) == sorted(a_ids) and len(set(on_tracker)) == len(on_tracker)
     # the same severity and phase everywhere; the later change (marcus's SEV3) won
     assert a_detail.snapshot.severity is b_detail.snapshot.severity is Severity.SEV3
     assert a_detail.snapshot.phase is b_detail.snapshot.phase is Phase.TRIAGE
-    with roundup.client("alice") as client:
-        fields = client.get(f"data/issue/{remote_id}").json()["data"]["attributes"]
+    fields = tracker.fields(remote_id)
     assert fields["severity"] == "SEV3" and fields["phase"] == "TRIAGE"
     # the same roles: priya's IC came with the import; marcus named a scribe while offline
     assert a_detail.snapshot.commander == b_detail.snapshot.commander == "priya"
@@ -93,13 +146,13 @@ def test_two_cockpits_one_offline_end_up_identical(roundup: RoundupTracker, tmp_
     assert fields["roles"] == "ic: priya; scribe: lena"
     # the concurrent severity change is in both conflict logs
     for svc in (a_svc, b_svc):
-        conflicts = Merger(svc, "team").conflicts()
+        conflicts = Merger(svc, a.adapter.name).conflicts()
         assert [c.field for c in conflicts] == ["severity"], svc.author
         assert "SEV1" in conflicts[0].sentence and "SEV3" in conflicts[0].sentence
         assert conflicts[0].sentence.endswith("kept SEV3")
     # each names the other responder (from the entry their cockpit wrote), not the tracker account
-    assert "marcus set SEV3" in Merger(a_svc, "team").conflicts()[0].sentence
-    assert "priya set SEV1" in Merger(b_svc, "team").conflicts()[0].sentence
+    assert "marcus set SEV3" in Merger(a_svc, a.adapter.name).conflicts()[0].sentence
+    assert "priya set SEV1" in Merger(b_svc, a.adapter.name).conflicts()[0].sentence
 
 
 def test_sync_status_and_the_secret_never_written(roundup: RoundupTracker, tmp_path: Path) -> None:

@@ -137,3 +137,20 @@ def test_cli_login_without_keyring_and_the_secret_is_nowhere(tmp_path: Path) -> 
             env={**env, "COCKPIT_TRACKER_TOKEN_TEAM": secret})
     found = subprocess.run(["grep", "-r", "-l", "S3cret", str(tmp_path)], capture_output=True, text=True)
     assert found.stdout == ""  # not in the config, the database, or anything else written
+
+
+def test_a_redmine_tracker_needs_a_project_identifier_and_takes_its_options(config_home: Path) -> None:
+    with pytest.raises(Exception, match="A redmine tracker needs --url"):
+        add_tracker("ops", "redmine", project="incidents")
+    with pytest.raises(Exception, match="A redmine tracker needs --project IDENTIFIER"):
+        add_tracker("ops", "redmine", "https://redmine.example.com")
+    with pytest.raises(Exception, match=r"'Our Incidents' is not a project: give it as IDENTIFIER, e\.g\. incidents"):
+        add_tracker("ops", "redmine", "https://redmine.example.com", "Our Incidents")
+    with pytest.raises(Exception, match=r"'issue_type' is not an option of a redmine tracker .*tracker, "
+                                        r"severity_field, phase_field"):
+        add_tracker("ops", "redmine", "https://redmine.example.com", "incidents", {"issue_type": "Bug"})
+    ops = add_tracker("ops", "redmine", "https://redmine.example.com", "incidents",
+                      {"tracker": "Incident", "severity_field": " Severity "})
+    assert load_trackers() == [ops]
+    assert (ops.url, ops.project, ops.option("tracker"), ops.option("severity_field"), ops.option("phase_field")) == (
+        "https://redmine.example.com/", "incidents", "Incident", "Severity", "")
