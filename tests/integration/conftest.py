@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.fake_github import FakeGitHub
+from tests.integration.hostile_http import ScriptedServers
 from tests.integration.hostile_tracker import HostileTracker, Witness
 from tests.integration.roundup_server import ROUNDUP_ADMIN, ROUNDUP_SERVER, RoundupPool, RoundupTracker
 
@@ -88,3 +89,11 @@ def hostile_github() -> Iterator[HostileTracker]:
     server = HostileTracker(github=FakeGitHub())
     yield server
     server.close()
+
+
+@pytest.fixture
+def hostile() -> Iterator[ScriptedServers]:
+    """``hostile(reply(status, body))``: a loopback server answering as scripted; its URL (see hostile_http)."""
+    servers = ScriptedServers()
+    yield servers
+    servers.close()
