@@ -41,6 +41,23 @@ class _Loader(_SAFE_LOADER):  # type: ignore[misc]
             raise _ImpossibleValue(node, f"'{node.value}' is not a real {kind} ({exc})") from None
 
 
+#: No file the cockpit reads needs a number beyond a 64-bit integer; a bigger one would crash the checks that turn it
+#: into a float or a time span ("int too large to convert to float").
+MAX_INT = 2**63 - 1
+
+
+def _bounded_int(loader: Any, node: yaml.ScalarNode) -> int:
+    value = int(loader.construct_yaml_int(node))
+    if abs(value) > MAX_INT:
+        text = node.value
+        shown = text if len(text) <= 24 else f"{text[:12]}…{text[-4:]} ({len(text)} digits)"
+        raise _ImpossibleValue(node, f"'{shown}' is too large a number; the cockpit reads up to {MAX_INT:,}")
+    return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
+
+
 def _path_to(root: yaml.Node, target: yaml.Node) -> tuple[Any, ...]:
     """The field path of ``target`` inside the node tree (for an error found while constructing)."""
     stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(root, ())]

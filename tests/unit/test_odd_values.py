@@ -199,3 +199,25 @@ def test_sync_retry_and_restore_take_percent_and_underscore_literally(svc: Incid
     with svc.store.read() as session:
         assert {op.state for op in session.exec(select(OutboxOp)).all()} == {"dead"}
         assert not session.exec(select(Conflict)).one().restored
+
+
+HUGE = "9" * 400  # an int YAML reads whole, past what a float holds
+
+
+@pytest.mark.parametrize(("group", "sample", "line"), [
+    ("toil", "toil/sre-platform.yaml", "team_hours_per_month: 640   # 4 SREs x 160 hours"),
+    ("capacity", "capacity/checkout-api.yaml", "    peak_utilization_pct: 62"),
+    ("slo", "slos/checkout-api.yaml", "      target: 99.95"),
+])
+def test_a_number_too_large_for_the_cockpit_is_file_line_column_not_a_crash(
+        group: str, sample: str, line: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    original = (ROOT / "sample_data" / sample).read_text()
+    assert line in original
+    broken = tmp_path / Path(sample).name
+    broken.write_text(original.replace(line, line.split(":")[0] + f": {HUGE}"))
+    row = next(i for i, text in enumerate(original.splitlines(), 1) if text == line)
+    code, _, err = cockpit(capsys, "--db", str(tmp_path / "c.db"), group, "validate", str(broken))
+    assert code == 1 and "Traceback" not in err and "a bug" not in err, err
+    column = len(line.split(":")[0]) + 3
+    assert f"{broken}:{row}:{column}: " in err and "is too large a number" in err, err
+    assert HUGE not in err  # the 400 digits are shortened
