@@ -221,3 +221,15 @@ def test_a_number_too_large_for_the_cockpit_is_file_line_column_not_a_crash(
     column = len(line.split(":")[0]) + 3
     assert f"{broken}:{row}:{column}: " in err and "is too large a number" in err, err
     assert HUGE not in err  # the 400 digits are shortened
+
+
+@pytest.mark.parametrize("value", ["[]", "{a: 1}"])
+def test_an_slo_policy_that_is_not_text_is_file_line_column_not_a_crash(
+        value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    original = (ROOT / "sample_data" / "slos" / "checkout-api.yaml").read_text()
+    assert "\npolicy: platform\n" in original
+    broken = tmp_path / "checkout-api.yaml"
+    broken.write_text(original.replace("\npolicy: platform\n", f"\npolicy: {value}\n"))
+    code, _, err = cockpit(capsys, "--db", str(tmp_path / "c.db"), "slo", "validate", str(broken))
+    assert code == 1 and "a bug" not in err, err
+    assert f"{broken}:4:9: policy: a {'list' if value == '[]' else 'mapping'} is not a policy: use platform" in err, err
