@@ -163,6 +163,43 @@ def _structure_problem(text: str, file: str) -> Problem | None:
     return None
 
 
+#: Values aliases may add to a document once expanded. Each alias is cheap to parse (it shares its anchor's node), but
+#: a check that prints or walks the value pays for every copy: 72 nested aliases are 387 million values.
+MAX_EXPANDED = 100_000
+
+
+def _expansion_problem(root: yaml.Node, file: str) -> Problem | None:
+    """Refuse a document whose aliases expand it past ``MAX_EXPANDED`` values more than it holds, at the innermost
+    node where that happens (where the nesting of aliases is written)."""
+    sizes: dict[int, int] = {}
+    culprit: list[yaml.Node] = []
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:  # an alias (or a node that contains itself): its expanded size, counted once more
+            return sizes[key]
+        sizes[key] = 1
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        total = 1
+        for child in children:
+            total = min(total + size(child), 2 * MAX_EXPANDED + len(sizes))  # capped: the figure only has to exceed
+        sizes[key] = total
+        if not culprit and total - len(sizes) > MAX_EXPANDED:
+            culprit.append(node)
+        return total
+
+    size(root)
+    if not culprit:
+        return None
+    mark = culprit[0].start_mark
+    return Problem(file, mark.line + 1, mark.column + 1, "",
+                   f"aliases (*name) expand the document past {MAX_EXPANDED:,} values; refused")
+
+
 def _walk(node: yaml.Node, path: tuple[Any, ...], positions: dict[tuple[Any, ...], tuple[int, int]],
           duplicates: list[tuple[tuple[Any, ...], int, int, int]], seen: set[int] | None = None) -> None:
     seen = set() if seen is None else seen
@@ -199,6 +236,9 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Problem]
     try:
         # one parse: the node tree gives positions, the same tree is constructed into data
         node = loader.get_single_node()
+        expansion = _expansion_problem(node, file) if node is not None else None
+        if expansion is not None:
+            return None, [expansion]
         data = loader.construct_document(node) if node is not None else None
     except _ImpossibleValue as exc:
         mark = exc.node.start_mark

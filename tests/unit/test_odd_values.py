@@ -233,3 +233,19 @@ def test_an_slo_policy_that_is_not_text_is_file_line_column_not_a_crash(
     code, _, err = cockpit(capsys, "--db", str(tmp_path / "c.db"), "slo", "validate", str(broken))
     assert code == 1 and "a bug" not in err, err
     assert f"{broken}:4:9: policy: a {'list' if value == '[]' else 'mapping'} is not a policy: use platform" in err, err
+
+
+def test_aliases_that_expand_a_small_file_into_a_billion_values_are_refused_quickly(tmp_path: Path) -> None:
+    """72 aliases (under the alias cap) nest nine lists of nine nine times: 387 million values once expanded; the
+    month check printed the value and never returned."""
+    levels = ["x-a: &a [x, x, x, x, x, x, x, x, x]"]
+    for depth in range(1, 9):
+        name, inner = chr(ord("a") + depth), chr(ord("a") + depth - 1)
+        levels.append(f"x-{name}: &{name} [{', '.join([f'*{inner}'] * 9)}]")
+    broken = tmp_path / "checkout-api.yaml"
+    broken.write_text("\n".join(levels) + "\nservice: checkout-api\nas_of: *i\n")
+    done = run_cli("capacity", "validate", str(broken), db=tmp_path / "c.db", real_process=True, timeout=30)
+    assert done.returncode == 1, done.stderr
+    # x-a is 10 values, x-b 1 + 9 x 10 = 91, then 820, 7,381, 66,430, and x-f (line 6) 597,871: past 100,000
+    assert f"{broken}:6:6: " in done.stdout + done.stderr
+    assert "aliases (*name) expand the document past" in done.stdout + done.stderr
