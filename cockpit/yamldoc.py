@@ -248,7 +248,7 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Problem]
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(str(part) for part in (exc.problem, exc.context) if part)
-        if "\t" in text and "tab" in message.lower():
+        if "\t" in text and ("tab" in message.lower() or _char_at(text, line, column) == "\t"):
             message = "a tab character is not allowed for indentation in YAML; use spaces"
         elif any(hint in message for hint in ("expected <block end>", "mapping values are not allowed",
                                               "did not find expected key", "did not find expected '-'")):
@@ -256,6 +256,12 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Problem]
         elif "could not determine a constructor" in message:
             message = f"unsafe or unknown YAML tag refused ({message})"
         return None, [Problem(file, line, column, "", f"YAML syntax error: {message}")]
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses (a terminal escape, a C1 control)
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        shown = f"\\x{exc.character:02x}" if isinstance(exc.character, int) else repr(exc.character)
+        return None, [Problem(file, line, column, "", f"a control character ({shown}) is not allowed in YAML; "
+                                                      "remove it")]
     except yaml.YAMLError as exc:
         return None, [Problem(file, 1, 1, "", f"YAML error: {exc}")]
     except RecursionError:
@@ -269,6 +275,12 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Problem]
     problems = [Problem(file, line, column, format_path(path), f"duplicate key (first given on line {first})")
                 for path, line, column, first in duplicates]
     return YamlDocument(file, data, positions), problems
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    """The character at a 1-based line and column of ``text`` ("" past its end)."""
+    lines = text.splitlines()
+    return lines[line - 1][column - 1: column] if 0 < line <= len(lines) else ""
 
 
 def _kind_of(mode: int) -> str:

@@ -11,6 +11,7 @@ import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -249,3 +250,18 @@ def test_aliases_that_expand_a_small_file_into_a_billion_values_are_refused_quic
     # x-a is 10 values, x-b 1 + 9 x 10 = 91, then 820, 7,381, 66,430, and x-f (line 6) 597,871: past 100,000
     assert f"{broken}:6:6: " in done.stdout + done.stderr
     assert "aliases (*name) expand the document past" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda text: text.replace("  name: Manual deployments", "  name: Manual \x1b[31mdeployments"),
+     ":7:20: a control character (\\x1b) is not allowed in YAML; remove it"),  # column: 6 + 6 + 7 characters before it
+    (lambda text: text.replace("  - toil_item:", "\t- toil_item:"),
+     ":6:1: YAML syntax error: a tab character is not allowed for indentation in YAML; use spaces"),
+], ids=["escape", "tab"])
+def test_a_control_character_or_a_tab_in_a_yaml_file_is_named_at_its_line(
+        change: Any, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "toil.yaml"
+    broken.write_text(change((ROOT / "sample_data" / "toil" / "sre-platform.yaml").read_text()))
+    code, out, err = cockpit(capsys, "--db", str(tmp_path / "c.db"), "toil", "validate", str(broken))
+    assert code == 1 and f"{broken}{expected}" in out + err, out + err
+    assert "\x1b" not in out + err
