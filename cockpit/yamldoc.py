@@ -41,6 +41,23 @@ class _Loader(_SAFE_LOADER):  # type: ignore[misc]
             raise _ImpossibleValue(node, f"'{node.value}' is not a real {kind} ({exc})") from None
 
 
+#: No file the cockpit reads needs a number beyond a 64-bit integer; a bigger one would crash the checks that turn it
+#: into a float or a time span ("int too large to convert to float").
+MAX_INT = 2**63 - 1
+
+
+def _bounded_int(loader: Any, node: yaml.ScalarNode) -> int:
+    value = int(loader.construct_yaml_int(node))
+    if abs(value) > MAX_INT:
+        text = node.value
+        shown = text if len(text) <= 24 else f"{text[:12]}…{text[-4:]} ({len(text)} digits)"
+        raise _ImpossibleValue(node, f"'{shown}' is too large a number; the cockpit reads up to {MAX_INT:,}")
+    return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
+
+
 def _path_to(root: yaml.Node, target: yaml.Node) -> tuple[Any, ...]:
     """The field path of ``target`` inside the node tree (for an error found while constructing)."""
     stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(root, ())]
@@ -146,6 +163,43 @@ def _structure_problem(text: str, file: str) -> Problem | None:
     return None
 
 
+#: Values aliases may add to a document once expanded. Each alias is cheap to parse (it shares its anchor's node), but
+#: a check that prints or walks the value pays for every copy: 72 nested aliases are 387 million values.
+MAX_EXPANDED = 100_000
+
+
+def _expansion_problem(root: yaml.Node, file: str) -> Problem | None:
+    """Refuse a document whose aliases expand it past ``MAX_EXPANDED`` values more than it holds, at the innermost
+    node where that happens (where the nesting of aliases is written)."""
+    sizes: dict[int, int] = {}
+    culprit: list[yaml.Node] = []
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:  # an alias (or a node that contains itself): its expanded size, counted once more
+            return sizes[key]
+        sizes[key] = 1
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        total = 1
+        for child in children:
+            total = min(total + size(child), 2 * MAX_EXPANDED + len(sizes))  # capped: the figure only has to exceed
+        sizes[key] = total
+        if not culprit and total - len(sizes) > MAX_EXPANDED:
+            culprit.append(node)
+        return total
+
+    size(root)
+    if not culprit:
+        return None
+    mark = culprit[0].start_mark
+    return Problem(file, mark.line + 1, mark.column + 1, "",
+                   f"aliases (*name) expand the document past {MAX_EXPANDED:,} values; refused")
+
+
 def _walk(node: yaml.Node, path: tuple[Any, ...], positions: dict[tuple[Any, ...], tuple[int, int]],
           duplicates: list[tuple[tuple[Any, ...], int, int, int]], seen: set[int] | None = None) -> None:
     seen = set() if seen is None else seen
@@ -182,6 +236,9 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Problem]
     try:
         # one parse: the node tree gives positions, the same tree is constructed into data
         node = loader.get_single_node()
+        expansion = _expansion_problem(node, file) if node is not None else None
+        if expansion is not None:
+            return None, [expansion]
         data = loader.construct_document(node) if node is not None else None
     except _ImpossibleValue as exc:
         mark = exc.node.start_mark
@@ -191,7 +248,7 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Problem]
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(str(part) for part in (exc.problem, exc.context) if part)
-        if "\t" in text and "tab" in message.lower():
+        if "\t" in text and ("tab" in message.lower() or _char_at(text, line, column) == "\t"):
             message = "a tab character is not allowed for indentation in YAML; use spaces"
         elif any(hint in message for hint in ("expected <block end>", "mapping values are not allowed",
                                               "did not find expected key", "did not find expected '-'")):
@@ -199,6 +256,12 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Problem]
         elif "could not determine a constructor" in message:
             message = f"unsafe or unknown YAML tag refused ({message})"
         return None, [Problem(file, line, column, "", f"YAML syntax error: {message}")]
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses (a terminal escape, a C1 control)
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        shown = f"\\x{exc.character:02x}" if isinstance(exc.character, int) else repr(exc.character)
+        return None, [Problem(file, line, column, "", f"a control character ({shown}) is not allowed in YAML; "
+                                                      "remove it")]
     except yaml.YAMLError as exc:
         return None, [Problem(file, 1, 1, "", f"YAML error: {exc}")]
     except RecursionError:
@@ -212,6 +275,12 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Problem]
     problems = [Problem(file, line, column, format_path(path), f"duplicate key (first given on line {first})")
                 for path, line, column, first in duplicates]
     return YamlDocument(file, data, positions), problems
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    """The character at a 1-based line and column of ``text`` ("" past its end)."""
+    lines = text.splitlines()
+    return lines[line - 1][column - 1: column] if 0 < line <= len(lines) else ""
 
 
 def _kind_of(mode: int) -> str:

@@ -195,7 +195,8 @@ def alerts_ack(app: AppContext, target: str, incident_ref: str | None, hours: fl
 
     settings = load_settings()
     log = alert_log(app)
-    record = log.acknowledge(target, incident_ref, hours or (settings.silence_hours if settings else 12.0),
+    default = settings.silence_hours if settings else 12.0
+    record = log.acknowledge(target, incident_ref, default if hours is None else hours,  # 0 is refused, not 12
                              whole_group=not alert_only)
     click.echo(f"Acknowledged for {record.reference}: silence of {record.target} "
                f"(id {record.id[:8]}) recorded.")

@@ -279,12 +279,13 @@ def review() -> None:
 def review_weekly(app: AppContext, week: str | None, fmt: str) -> None:
     """The seed's 30-minute weekly SRE review agenda for a week: SLO status, incidents, open action items,
     on-call health, reliability work. Sections without a source say "not available"."""
-    from cockpit.domain.weekly import to_markdown, week_label
+    from cockpit.domain.weekly import to_markdown, week_label, week_window
     from cockpit.service.reviews import Reviews
     from cockpit.textsafe import literal
 
     today = datetime.now(UTC).date()
-    label = week or week_label(today)
+    # given (even empty, as an unset shell variable gives it): checked, and written the one way
+    label = week_label(today) if week is None else week_label(week_window(week)[0].date())
     data = Reviews(catalog_service(app)).weekly(label, today)
     if fmt == "json":
         emit_json(data)
@@ -312,8 +313,8 @@ def review_monthly(app: AppContext, month: str | None, fmt: str, highlights: tup
     from cockpit.textsafe import literal
 
     today = datetime.now(UTC).date()
-    period = month or f"{today:%Y-%m}"
-    month_window(period)
+    # given (even empty): checked, and written the one way, so notes for " 2026-11" are 2026-11's
+    period = f"{today:%Y-%m}" if month is None else f"{month_window(month)[0]:%Y-%m}"
     reviews = Reviews(catalog_service(app))
     if highlights or concerns or priorities or removals:
         notes = reviews.edit_notes(period, highlights=highlights, concerns=concerns, priorities=priorities,

@@ -198,6 +198,8 @@ def chaos_maturity(app: AppContext, services: tuple[str, ...], as_json: bool) ->
 
     days = GameDays(app.service())
     names = list(services) or sorted({d.service for d in days.all()})
+    if services:  # a mistyped name would otherwise read "level 0: no chaos testing"
+        _known_services(app, services, {d.service for d in days.all()})
     levels = days.maturity(names, datetime.now(UTC).date())
     if as_json:
         emit_json({s: {"level": lv, "name": MATURITY[lv], "why": why} for s, (lv, why) in levels.items()})
@@ -206,6 +208,21 @@ def chaos_maturity(app: AppContext, services: tuple[str, ...], as_json: bool) ->
         click.echo("No Game Days yet: every service is at level 0 (None).")
     for service, (level, why) in levels.items():
         click.echo(one_line(f"{service}: level {level} ({MATURITY[level]}): {why}"))
+
+
+def _known_services(app: AppContext, names: Sequence[str], known: set[str]) -> None:
+    """Refuse a name found neither in the catalog, the experiments (chaos_dirs) nor ``known``."""
+    from cockpit.errors import NotFound
+    from cockpit.service.catalog import load_catalog, service_folders
+    from cockpit.service.improve_files import experiments, folders
+
+    catalog = service_folders(app.config().service_dirs)
+    known = known | (set(load_catalog(catalog).services) if catalog else set())
+    known |= {e.target for _, e in experiments(folders("chaos", app.config().chaos_dirs)).items}
+    for name in names:
+        if name not in known:
+            raise NotFound(f"No service '{name}' in the catalog, the experiments or the Game Days (known: "
+                           f"{', '.join(sorted(known)) or 'none yet'}).")
 
 
 # --- toil ---------------------------------------------------------------------------------------

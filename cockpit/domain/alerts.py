@@ -153,7 +153,10 @@ def parse_time(raw: object) -> datetime | None:
         moment = moment.replace(tzinfo=UTC)
     if moment.year <= 1:
         return None
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is in the year 10000 in UTC
+        raise BadRecord(f"'{raw[:40]}' is a time past the year 9999 in UTC") from None
 
 
 def parse_alert(item: object) -> Alert:
@@ -192,11 +195,19 @@ def parse_alerts(payload: object) -> tuple[list[Alert], list[str]]:
         raise BadRecord("the answer is not a list of alerts")
     alerts: list[Alert] = []
     problems: list[str] = []
+    first_at: dict[str, int] = {}  # fingerprint → the number of the alert that carried it first
     for index, item in enumerate(payload[:MAX_ALERTS]):
         try:
-            alerts.append(parse_alert(item))
+            alert = parse_alert(item)
         except BadRecord as exc:
             problems.append(f"alert #{index + 1}: {exc}")
+            continue
+        if alert.fingerprint in first_at:  # Alertmanager never repeats one: which of the two is true is unknown
+            problems.append(f"alert #{index + 1}: its fingerprint {alert.fingerprint} is also alert "
+                            f"#{first_at[alert.fingerprint]}'s; only the first is read")
+            continue
+        first_at[alert.fingerprint] = index + 1
+        alerts.append(alert)
     if len(payload) > MAX_ALERTS:
         problems.append(f"{len(payload) - MAX_ALERTS:,} alerts past the first {MAX_ALERTS:,} were not read")
     return alerts, problems

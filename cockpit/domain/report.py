@@ -67,7 +67,7 @@ FIRST_YEAR, LAST_YEAR = 1970, 9998  # the calendar's edges (year 1, year 9999) l
 
 
 def month_window(text: str) -> tuple[datetime, datetime]:
-    match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", text.strip())  # ASCII digits: int() also reads "２０２６"
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise InvalidInput(f"'{text}' is not a month: use YYYY-MM, for example 2026-11.")
     year, month = int(match.group(1)), int(match.group(2))

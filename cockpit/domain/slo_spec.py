@@ -220,8 +220,9 @@ def validate(data: object, source: str = "") -> tuple[SloFile | None, list[Issue
     service = check.name(body, "service", ())
     policy = PLATFORM
     raw_policy = body.get("policy", "platform")
-    if raw_policy not in POLICIES:
-        check.add(("policy",), f"'{raw_policy}' is not a policy: use platform (the default: healthy, warning, "
+    if not isinstance(raw_policy, str) or raw_policy not in POLICIES:  # a list or a mapping cannot be looked up
+        shown = f"'{raw_policy}'" if isinstance(raw_policy, str) else type_name(raw_policy)
+        check.add(("policy",), f"{shown} is not a policy: use platform (the default: healthy, warning, "
                                "critical, exhausted) or operating (the shorter one)")
     else:
         policy = POLICIES[raw_policy]

@@ -30,7 +30,7 @@ def _weeks_in(year: int) -> int:
 
 def week_window(text: str) -> tuple[datetime, datetime]:
     """Monday 00:00 UTC to the next Monday of an ISO week written ``YYYY-Www``."""
-    match = re.fullmatch(r"(\d{4})-W(\d{2})", text.strip())
+    match = re.fullmatch(r"([0-9]{4})-W([0-9]{2})", text.strip())  # ASCII digits: int() also reads "２０２６"
     if not match:
         raise InvalidInput(f"'{text}' is not a week: use YYYY-Www (an ISO week), for example 2026-W48.")
     year, week = int(match.group(1)), int(match.group(2))

@@ -9,6 +9,7 @@ writes its timeline entry (kind ``alert``) in the same transaction.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -64,12 +65,30 @@ class LoggedAlert:
                      "suppressed" if self.state == "silenced" else "active")
 
 
+MORE_QUARANTINED = "… and {} more unreadable record(s)"
+_MORE = re.compile(re.escape(MORE_QUARANTINED).replace(re.escape("{}"), "([0-9,]+)"))
+
+
+def _bounded(quarantined: Sequence[str]) -> list[str]:
+    """At most ``MAX_QUARANTINED`` lines; past it the last one says how many more (so the count stays whole)."""
+    if len(quarantined) <= MAX_QUARANTINED:
+        return list(quarantined)
+    kept = MAX_QUARANTINED - 1
+    return [*quarantined[:kept], MORE_QUARANTINED.format(f"{len(quarantined) - kept:,}")]
+
+
 @dataclass(frozen=True)
 class SourceStatus:
     last_ok_at: datetime | None
     attempted_at: datetime | None
     error: str | None
     quarantined: tuple[str, ...] = ()
+
+    @property
+    def set_aside(self) -> int:
+        """How many records the last answer had that could not be read (the list stops at ``MAX_QUARANTINED``)."""
+        more = _MORE.fullmatch(self.quarantined[-1]) if self.quarantined else None
+        return len(self.quarantined) - 1 + int(more.group(1).replace(",", "")) if more else len(self.quarantined)
 
     def age_text(self, now: datetime) -> str:
         """"live", or "as of 12 min ago — Alertmanager at ... is unreachable"."""
@@ -158,7 +177,7 @@ class AlertLog:
             rows = {r.fingerprint: r for r in session.exec(select(AlertLogRow).where(
                 col(AlertLogRow.fingerprint).in_([a.fingerprint for a in touched] + changes.resolved)))} \
                 if touched or changes.resolved else {}
-            result = PollResult(changes, list(quarantined)[:MAX_QUARANTINED])
+            result = PollResult(changes, _bounded(quarantined))
             entries: list[tuple[str, str, dict[str, Any]]] = []
             for alert in changes.fired + changes.silenced:
                 row = rows.get(alert.fingerprint)

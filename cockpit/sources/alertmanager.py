@@ -88,11 +88,13 @@ class AlertmanagerSource:
                                    "check the URL.")
         if status == 404:
             raise AlertSourceError(f"{self.name} has no Alertmanager API v2 (404 at /{path}); check the URL.")
+        if status == 429:  # its answer is a proxy's or a limiter's, not the API's: not a wrong URL
+            raise AlertSourceError(f"{self.name} is limiting requests (429); the next round asks again.")
         if status >= 500:
             raise AlertSourceError(f"{self.name} answered {status}; it may be starting or overloaded.")
         try:
             data = json.loads(response.content) if response.content else None
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested absurdly deep
             raise AlertSourceError(f"{self.name} does not answer like Alertmanager (not JSON at /{path}); "
                                    "check the URL.") from None
         if status >= 400:

@@ -100,7 +100,7 @@ class PrometheusSource:
                              "check the URL.")
         try:
             data = json.loads(bytes(body))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested absurdly deep
             data = None
         error = data.get("error") if isinstance(data, dict) else None
         if status == 400 or status == 422:

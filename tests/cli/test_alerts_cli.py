@@ -93,3 +93,13 @@ def test_the_token_comes_from_the_environment_and_is_never_shown_or_saved(db_pat
     code, out = run(db_path, "alerts", "source", "show", "--json")
     assert code == 0 and '"token": "set"' in out and "s3cret" not in out
     assert "s3cret" not in alerts_path().read_text(encoding="utf-8")
+
+
+def test_a_zero_hour_acknowledgement_is_refused_not_turned_into_twelve_hours(db_path: Path) -> None:
+    seed(db_path, an_alert("CheckoutErrorRateHigh", "x"))
+    code, out = run(db_path, "alerts", "declare", "CheckoutErrorRateHigh")
+    assert code == 0, out
+    code, out = run(db_path, "alerts", "ack", "CheckoutErrorRateHigh", "--hours", "0")
+    assert code != 0 and "A silence lasts from a minute to 14 days; give --hours in that range." in out
+    code, out = run(db_path, "alerts", "silences")
+    assert code == 0 and out.strip() == "No acknowledgements yet."

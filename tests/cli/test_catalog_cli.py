@@ -120,7 +120,8 @@ def test_no_catalog_configured_says_how(capsys: pytest.CaptureFixture[str], tmp_
     assert code != 0 and "add service_dirs to the config file" in err
 
 
-@pytest.mark.parametrize("week", ["2026-W54", "2026-48", "next week"])
+@pytest.mark.parametrize("week", ["2026-W54", "2026-48", "next week", "", "2026-W4\uff18",
+                                  "\uff12\uff10\uff12\uff16-W48"])
 def test_a_week_that_does_not_exist(capsys: pytest.CaptureFixture[str], sample: Path, week: str) -> None:
     code, out, err = cockpit(capsys, "--db", str(sample), "review", "weekly", "--week", week)
     assert code != 0 and out == ""
@@ -207,11 +208,22 @@ def test_monthly_notes_from_the_command_line(capsys: pytest.CaptureFixture[str],
     assert json.loads(out)["monthly_report"]["concerns"] == ["PSP"]
 
 
+def test_monthly_notes_for_a_month_written_with_spaces_are_kept_under_that_month(capsys: pytest.CaptureFixture[str],
+                                                                                 sample: Path) -> None:
+    code, _, err = cockpit(capsys, "--db", str(sample), "review", "monthly", "--month", " 2026-11 ",
+                           "--concern", "Tracing gap")
+    assert code == 0 and "Kept for 2026-11: 0 highlight(s), 1 concern(s)" in err, err
+    code, out, err = cockpit(capsys, "--db", str(sample), "review", "monthly", "--month", "2026-11", "--format", "json")
+    assert json.loads(out)["monthly_report"]["concerns"] == ["Tracing gap"]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("--month", "2026-13"), "error: '2026-13' is not a month"),
     (("--month", "2026-11", "--remove", "worries:1"), "error: 'worries:1' does not name an item to remove"),
     (("--month", "2026-11", "--remove", "concerns:9"), "error: concerns of 2026-11 has 0 item(s); there is no item 9."),
     (("--month", "2026-11", "--highlight", "bell\x07"), "error: The text contains a control character"),
+    (("--month", "", "--highlight", "Kept where?"), "error: '' is not a month"),  # an unset shell variable
+    (("--month", "2026-1\uff11", "--highlight", "Kept where?"), "error: '2026-1\uff11' is not a month"),
 ])
 def test_monthly_bad_input_is_one_sentence(capsys: pytest.CaptureFixture[str], sample: Path,
                                            args: tuple[str, ...], message: str) -> None:

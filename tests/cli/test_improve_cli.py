@@ -175,3 +175,16 @@ def test_the_config_file_names_the_folders(tmp_path: Path, monkeypatch: pytest.M
     config.write_text(f"toil_dirs: [{SAMPLE / 'toil'}]\n", encoding="utf-8")
     code, out, _ = cockpit(capsys, "toil", "report")
     assert code == 0 and "Toil report: sre-platform (43.5 hours a month)" in out
+
+
+def test_maturity_of_a_service_nobody_knows_is_refused_not_level_0(capsys: pytest.CaptureFixture[str],
+                                                                   db_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_CHAOS_DIRS", str(SAMPLE / "chaos"))
+    monkeypatch.setenv("COCKPIT_SERVICE_DIRS", str(SAMPLE / "services"))
+    code, out, _ = cockpit(capsys, "--db", str(db_path), "chaos", "maturity", "--service", "checkout-api")
+    assert code == 0 and out == "checkout-api: level 0 (None): No chaos testing\n"
+    code, out, err = cockpit(capsys, "--db", str(db_path), "chaos", "maturity", "--service", "chekout-api", "--json")
+    assert code == 3 and out == ""
+    assert one_sentence(err).startswith("error: No service 'chekout-api' in the catalog, the experiments or the "
+                                        "Game Days (known: api-gateway, catalog-api, catalog-cache, checkout-api,")

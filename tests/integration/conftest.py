@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.fake_github import FakeGitHub
+from tests.integration.hostile_http import ScriptedServers
 from tests.integration.hostile_tracker import HostileTracker, Witness
 from tests.integration.redmine_server import RedmineServer, running_redmine
 from tests.integration.roundup_server import ROUNDUP_ADMIN, ROUNDUP_SERVER, RoundupPool, RoundupTracker
@@ -100,3 +101,11 @@ def redmine() -> Iterator[RedmineServer]:
     and isolate themselves by the incidents they create."""
     with running_redmine() as server:
         yield server
+
+
+@pytest.fixture
+def hostile() -> Iterator[ScriptedServers]:
+    """``hostile(reply(status, body))``: a loopback server answering as scripted; its URL (see hostile_http)."""
+    servers = ScriptedServers()
+    yield servers
+    servers.close()

@@ -4,11 +4,8 @@ failure: no data, NaN, unreachable, a timeout, a 500, a wrong token, hostile ans
 
 from __future__ import annotations
 
-import http.server
 import json
 import socket
-import threading
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +21,7 @@ from cockpit.sources.refresh import refresh
 from cockpit.sources.settings import PrometheusSettings
 from cockpit.store.db import Store
 from tests.conftest import ROOT, FakeClock, run_cli
+from tests.integration.hostile_http import reply
 from tests.prometheus_data import KNOWN, T0, TUI_NOW, known_library
 
 WEEK = timedelta(days=7)
@@ -168,49 +166,6 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def hostile() -> Iterator[Callable[[Callable[[Any], None]], str]]:
-    """A loopback HTTP server whose answer the test scripts (what a broken proxy or server might send)."""
-    servers: list[http.server.ThreadingHTTPServer] = []
-    seen: list[dict[str, str]] = []
-
-    def start(answer: Callable[[Any], None]) -> str:
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                seen.append(dict(self.headers))
-                length = int(self.headers.get("Content-Length", 0))
-                self.rfile.read(length)
-                answer(self)
-
-            do_GET = do_POST
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/"
-
-    start.seen = seen  # type: ignore[attr-defined]
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-def _reply(status: int, body: bytes, headers: dict[str, str] | None = None) -> Callable[[Any], None]:
-    def answer(handler: Any) -> None:
-        handler.send_response(status)
-        for key, value in (headers or {}).items():
-            handler.send_header(key, value)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
-
-    return answer
-
-
 def _refresh_one(url: str, signals: Signals, tmp_path: Path, **kwargs: Any) -> Any:
     library = load_library([known_library(tmp_path / "slos")])
     steady = [s for s in library.slos if s.service == "t-steady"]
@@ -229,10 +184,11 @@ def _refresh_one(url: str, signals: Signals, tmp_path: Path, **kwargs: Any) -> A
           b'"value":[1,7]}]}}', "Prometheus gave 7 for the bad events over 1w; not a usable number."),
     (200, b'{"status":"success","data":{"resultType":"matrix","result":[]}}', "instead of an instant vector."),
     (302, b"", "answered with a redirect (302), which is not followed; check the URL."),
-])
+    (200, b"[" * 100_000 + b"]" * 100_000, "sent an answer that is not Prometheus API JSON."),  # nested too deep
+], ids=["500", "503", "html", "nan", "not-a-string", "matrix", "302", "nested-100000-deep"])
 def test_hostile_answers_become_one_sentence(hostile: Any, signals: Signals, tmp_path: Path, status: int,
                                              body: bytes, expected: str):
-    url = hostile(_reply(status, body, {"Location": "http://127.0.0.2:1/steal"} if status == 302 else None))
+    url = hostile(reply(status, body, {"Location": "http://127.0.0.2:1/steal"} if status == 302 else None))
     report = _refresh_one(url, signals, tmp_path)
     message = report.source_error or report.failed[0]
     assert message.endswith(expected), message
@@ -240,7 +196,7 @@ def test_hostile_answers_become_one_sentence(hostile: Any, signals: Signals, tmp
 
 
 def test_a_huge_answer_is_cut_off(hostile: Any, signals: Signals, tmp_path: Path):
-    url = hostile(_reply(200, b"[" + b"0," * (3 * 1024 * 1024) + b"0]"))
+    url = hostile(reply(200, b"[" + b"0," * (3 * 1024 * 1024) + b"0]"))
     report = _refresh_one(url, signals, tmp_path)
     assert "sent an answer of 6,291,459 bytes; the limit is 4,194,304." in report.source_error
 
@@ -273,8 +229,8 @@ def test_a_wrong_token_is_refused_and_never_shown(prometheus_server: Any, signal
 
 
 def test_the_token_goes_only_to_the_configured_origin(hostile: Any, signals: Signals, tmp_path: Path):
-    elsewhere = hostile(_reply(200, b"{}"))
-    url = hostile(_reply(307, b"", {"Location": elsewhere + "api/v1/query"}))
+    elsewhere = hostile(reply(200, b"{}"))
+    url = hostile(reply(307, b"", {"Location": elsewhere + "api/v1/query"}))
     report = _refresh_one(url, signals, tmp_path, token="bearer-secret-77")
     assert "redirect (307)" in report.source_error
     auth = [h.get("Authorization") for h in hostile.seen]

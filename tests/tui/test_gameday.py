@@ -325,3 +325,39 @@ async def test_text_from_files_is_shown_literally_and_a_broken_file_is_named(
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         ids = {b.id for _, group in all_bindings(walker, app) for b in group}
         assert {"gameday.abort", "gameday.save", "gameday.tick", "app.improve"} <= ids
+
+
+async def test_a_stray_escape_on_the_results_asks_before_dropping_what_was_typed(
+        make_app: Any, sample_db: Path, tui_clock: Any, folders: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cockpit.service.gamedays import GameDays
+
+    monkeypatch.setenv("COCKPIT_PROMETHEUS_URL", "none")
+    ref = _game_day_under_way(sample_db, folders.parent, tui_clock)
+    svc = IncidentService(Store.open(sample_db), "ic-tester")
+    try:
+        GameDays(svc).record(ref, "remove", "Fault removed after the planned run")
+        GameDays(svc).record(ref, "recovery", "Recovery to steady state: Steady state holds")
+    finally:
+        svc.store.close()
+    app = make_app(sample_db, poll_interval=60)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("G")
+        await wait_until(pilot, lambda: isinstance(app.screen, ImproveScreen) and app.screen.loaded, timeout=15)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, GameDayScreen) and app.screen.stage == "results",
+                         timeout=15)
+        walker = app.screen
+        assert isinstance(walker, GameDayScreen)
+        await pilot.press("2", "a")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextPrompt))
+        await pilot.press(*"Add a 2 s DB timeout", "enter")
+        await settle(pilot)
+        await pilot.press("escape")  # by mistake: it asks, and declining keeps everything
+        await _confirm(pilot, "Leave the Game Day results? The outcome and 1 action item(s) typed here are not "
+                              "saved (ctrl+s saves them).", yes=False)
+        await settle(pilot)
+        assert app.screen is walker and walker.outcome == "disproved" and walker.actions == ["Add a 2 s DB timeout"]
+        await pilot.press("escape")
+        await _confirm(pilot, "Leave the Game Day results?")
+        await wait_until(pilot, lambda: isinstance(app.screen, ImproveScreen))

@@ -11,6 +11,7 @@ import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -199,3 +200,68 @@ def test_sync_retry_and_restore_take_percent_and_underscore_literally(svc: Incid
     with svc.store.read() as session:
         assert {op.state for op in session.exec(select(OutboxOp)).all()} == {"dead"}
         assert not session.exec(select(Conflict)).one().restored
+
+
+HUGE = "9" * 400  # an int YAML reads whole, past what a float holds
+
+
+@pytest.mark.parametrize(("group", "sample", "line"), [
+    ("toil", "toil/sre-platform.yaml", "team_hours_per_month: 640   # 4 SREs x 160 hours"),
+    ("capacity", "capacity/checkout-api.yaml", "    peak_utilization_pct: 62"),
+    ("slo", "slos/checkout-api.yaml", "      target: 99.95"),
+])
+def test_a_number_too_large_for_the_cockpit_is_file_line_column_not_a_crash(
+        group: str, sample: str, line: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    original = (ROOT / "sample_data" / sample).read_text()
+    assert line in original
+    broken = tmp_path / Path(sample).name
+    broken.write_text(original.replace(line, line.split(":")[0] + f": {HUGE}"))
+    row = next(i for i, text in enumerate(original.splitlines(), 1) if text == line)
+    code, _, err = cockpit(capsys, "--db", str(tmp_path / "c.db"), group, "validate", str(broken))
+    assert code == 1 and "Traceback" not in err and "a bug" not in err, err
+    column = len(line.split(":")[0]) + 3
+    assert f"{broken}:{row}:{column}: " in err and "is too large a number" in err, err
+    assert HUGE not in err  # the 400 digits are shortened
+
+
+@pytest.mark.parametrize("value", ["[]", "{a: 1}"])
+def test_an_slo_policy_that_is_not_text_is_file_line_column_not_a_crash(
+        value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    original = (ROOT / "sample_data" / "slos" / "checkout-api.yaml").read_text()
+    assert "\npolicy: platform\n" in original
+    broken = tmp_path / "checkout-api.yaml"
+    broken.write_text(original.replace("\npolicy: platform\n", f"\npolicy: {value}\n"))
+    code, _, err = cockpit(capsys, "--db", str(tmp_path / "c.db"), "slo", "validate", str(broken))
+    assert code == 1 and "a bug" not in err, err
+    assert f"{broken}:4:9: policy: a {'list' if value == '[]' else 'mapping'} is not a policy: use platform" in err, err
+
+
+def test_aliases_that_expand_a_small_file_into_a_billion_values_are_refused_quickly(tmp_path: Path) -> None:
+    """72 aliases (under the alias cap) nest nine lists of nine nine times: 387 million values once expanded; the
+    month check printed the value and never returned."""
+    levels = ["x-a: &a [x, x, x, x, x, x, x, x, x]"]
+    for depth in range(1, 9):
+        name, inner = chr(ord("a") + depth), chr(ord("a") + depth - 1)
+        levels.append(f"x-{name}: &{name} [{', '.join([f'*{inner}'] * 9)}]")
+    broken = tmp_path / "checkout-api.yaml"
+    broken.write_text("\n".join(levels) + "\nservice: checkout-api\nas_of: *i\n")
+    done = run_cli("capacity", "validate", str(broken), db=tmp_path / "c.db", real_process=True, timeout=30)
+    assert done.returncode == 1, done.stderr
+    # x-a is 10 values, x-b 1 + 9 x 10 = 91, then 820, 7,381, 66,430, and x-f (line 6) 597,871: past 100,000
+    assert f"{broken}:6:6: " in done.stdout + done.stderr
+    assert "aliases (*name) expand the document past" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda text: text.replace("  name: Manual deployments", "  name: Manual \x1b[31mdeployments"),
+     ":7:20: a control character (\\x1b) is not allowed in YAML; remove it"),  # column: 6 + 6 + 7 characters before it
+    (lambda text: text.replace("  - toil_item:", "\t- toil_item:"),
+     ":6:1: YAML syntax error: a tab character is not allowed for indentation in YAML; use spaces"),
+], ids=["escape", "tab"])
+def test_a_control_character_or_a_tab_in_a_yaml_file_is_named_at_its_line(
+        change: Any, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "toil.yaml"
+    broken.write_text(change((ROOT / "sample_data" / "toil" / "sre-platform.yaml").read_text()))
+    code, out, err = cockpit(capsys, "--db", str(tmp_path / "c.db"), "toil", "validate", str(broken))
+    assert code == 1 and f"{broken}{expected}" in out + err, out + err
+    assert "\x1b" not in out + err

@@ -273,7 +273,7 @@ class AlertsScreen(Screen[None]):
         head.append(f" {firing} firing in {groups} group{'s' if groups != 1 else ''}"
                     + (f" · {silenced} silenced" if silenced else ""), "bold")
         if status.quarantined:
-            head.append(f" · {len(status.quarantined)} unreadable record(s) set aside", "yellow")
+            head.append(f" · {status.set_aside:,} unreadable record(s) set aside", "yellow")
         head.append(" · Alertmanager: ")
         head.append(one_line(state), "bold red" if status.error or note else "green")
         self.query_one("#alerts-head", Static).update(head)

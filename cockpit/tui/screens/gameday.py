@@ -84,6 +84,7 @@ class GameDayScreen(IncidentHeaderScreen):
         self.outcome = ""
         self.observations: list[str] = []
         self.actions: list[str] = []
+        self.typed_observations = 0  # observations typed on the results (the others are in the timeline already)
         self._watch_lock = threading.Lock()
         self._source: Any = None
         self._header_started = False
@@ -422,6 +423,7 @@ class GameDayScreen(IncidentHeaderScreen):
                 return
             if stage == "results":
                 self.observations.append(text)
+                self.typed_observations += 1
                 self._show()
                 return
             from cockpit.service.gamedays import GameDays
@@ -564,7 +566,21 @@ class GameDayScreen(IncidentHeaderScreen):
         self._recorded(day)
 
     def action_back(self) -> None:
-        self.dismiss(None)
+        typed = [part for part in (
+            "the outcome" if self.outcome else "",
+            f"{self.typed_observations} observation(s)" if self.typed_observations else "",
+            f"{len(self.actions)} action item(s)" if self.actions else "") if part]
+        if self.stage != "results" or not typed:
+            self.dismiss(None)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        # a stray Esc would drop what was typed here: the readiness walk asks the same way
+        self.app.push_screen(Confirm(f"Leave the Game Day results? {' and '.join(typed).capitalize()} typed here "
+                                     "are not saved (ctrl+s saves them)."), answered)
 
     def header_changed(self, detail: Any) -> None:
         if self.incident_id:

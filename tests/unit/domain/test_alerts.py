@@ -109,3 +109,19 @@ def test_silence_matchers_and_the_marker_in_the_comment() -> None:
     comment = rules.silence_comment("INC-ABCD1234", "dana", "0b1f")
     assert comment == "Acknowledged in Incident Cockpit for INC-ABCD1234 by dana [cockpit:0b1f]"
     assert rules.silence_marker("0b1f") in comment
+
+
+@pytest.mark.parametrize("raw", ["9999-12-31T23:59:59-05:00", "9999-12-31T22:00:00-14:00"])
+def test_a_time_past_the_calendar_once_in_utc_is_quarantined_not_a_crash(raw: str) -> None:
+    good = {"labels": {"alertname": "A"}, "startsAt": "2026-11-18T13:55:00Z"}
+    alerts, problems = rules.parse_alerts([{"labels": {"alertname": "Far"}, "startsAt": raw}, good])
+    assert [a.name for a in alerts] == ["A"]
+    assert problems == [f"alert #1: '{raw}' is a time past the year 9999 in UTC"]
+
+
+def test_a_second_alert_with_the_same_fingerprint_is_quarantined_and_named() -> None:
+    first = {"labels": {"alertname": "A"}, "startsAt": "2026-11-18T13:55:00Z", "fingerprint": "abcd"}
+    second = {"labels": {"alertname": "B"}, "startsAt": "2026-11-18T13:56:00Z", "fingerprint": "ABCD"}
+    alerts, problems = rules.parse_alerts([first, second])
+    assert [a.name for a in alerts] == ["A"]
+    assert problems == ["alert #2: its fingerprint abcd is also alert #1's; only the first is read"]

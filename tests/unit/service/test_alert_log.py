@@ -126,3 +126,15 @@ def test_a_second_alert_of_the_group_is_proposed_for_the_open_incident_not_a_clo
 def test_report_weeks_out_of_range_is_a_sentence(log: AlertLog) -> None:
     with pytest.raises(InvalidInput, match="--weeks must be from 1 to 520"):
         log.report(0, datetime.now(UTC))
+
+
+def test_past_twenty_unreadable_records_the_last_line_says_how_many_more_and_the_count_is_whole(
+        log: AlertLog, clock: FakeClock) -> None:
+    bad = [f"alert #{n}: it has no labels" for n in range(1, 51)]
+    log.record_poll([], bad, clock())
+    status = log.status()
+    assert len(status.quarantined) == 20 and status.quarantined[:19] == tuple(bad[:19])
+    assert status.quarantined[19] == "… and 31 more unreadable record(s)"  # 50 - 19 listed
+    assert status.set_aside == 50
+    log.record_poll([], bad[:3], clock())
+    assert log.status().quarantined == tuple(bad[:3]) and log.status().set_aside == 3
