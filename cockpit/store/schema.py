@@ -95,8 +95,15 @@ OUTBOX_OP = Table(
     documents=frozenset({"payload"}),
 )
 
+SLO_READING = Table(
+    "slo_reading",
+    ("slo_key", "service", "payload", "read_at", "attempted_at", "error"),
+    times=frozenset({"read_at", "attempted_at"}),
+    documents=frozenset({"payload"}),
+)
+
 #: The tables the plain path reads or writes, checked against the ORM models by a test.
-TABLES = (INCIDENT, TIMELINE_ENTRY, ROLE_ASSIGNMENT, OUTBOX_OP)
+TABLES = (INCIDENT, TIMELINE_ENTRY, ROLE_ASSIGNMENT, OUTBOX_OP, SLO_READING)
 
 #: The columns the timeline shows, in the order ``Entry`` takes them.
 ENTRY_FIELDS = ("id", "at", "kind", "author", "text", "hlc", "arrived_late_at")

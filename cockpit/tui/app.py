@@ -83,6 +83,7 @@ class CockpitApp(App[None]):
         self._sync_lock = threading.Lock()
         self._sync_thread: threading.Thread | None = None
         self._quitting = False
+        self._warmed = False
         self.last_incident_id: str | None = None  # the incident the list was opened from
         self.responder = service.author
         self.signals: SignalsRefresher | None = None
@@ -167,10 +168,8 @@ class CockpitApp(App[None]):
             self.notify(f"Theme skipped: {problem}", severity="warning", timeout=10)
         if self.theme_problems_text:
             self.notify(self.theme_problems_text, severity="warning")
-        from cockpit.tui.screens.incidents import IncidentListScreen
-
-        self.push_screen(IncidentListScreen())
-        self.call_service(lambda svc: svc.list_incidents(limit=1), self._land)
+        # which screen comes first is decided before any is built: the list is not composed on the way
+        self.call_service(lambda svc: svc.list_incidents(limit=1), self._land, on_error=lambda _exc: self._land([]))
         from cockpit.tui.signals import SignalsRefresher
 
         self.signals = SignalsRefresher(self)  # SLO figures from Prometheus, in the background
@@ -284,9 +283,19 @@ class CockpitApp(App[None]):
         away."""
         if open_incidents:
             self.open_incident(open_incidents[0].id)
+        else:
+            self.action_incident_list()
+            self.call_after_refresh(self.warm_up)
         if self.ask_responder:  # over the landing screen, so it is the first thing seen
             self.ask_responder = False
             self.call_after_refresh(self._ask_who)
+
+    def warm_up(self) -> None:
+        """After the first frame: import the ORM and open the engine in a worker, so the first write is quick
+        (the first frame reads with plain sqlite3 and never waits for them)."""
+        if not self._warmed:
+            self._warmed = True
+            self.call_service(lambda svc: svc.store.prepare(), group="warm", quiet=True)
 
     # --- navigation ---------------------------------------------------------------------
     def open_incident(self, incident_id: str) -> None:
@@ -296,6 +305,7 @@ class CockpitApp(App[None]):
         self.push_screen(IncidentScreen(incident_id))
 
     def _pop_to_list(self) -> None:
+        """Back to the incident list, or to the bottom when the cockpit opened straight onto an incident."""
         from cockpit.tui.screens.incidents import IncidentListScreen
 
         while len(self.screen_stack) > 1 and not isinstance(self.screen, IncidentListScreen):
@@ -311,6 +321,8 @@ class CockpitApp(App[None]):
         self._pop_to_list()
         if isinstance(self.screen, IncidentListScreen):
             self.screen.refresh_list()
+        else:  # opened straight onto an incident: the list is built the first time it is asked for
+            self.push_screen(IncidentListScreen())
 
     def action_declare(self) -> None:
         from cockpit.tui.screens.declare import DeclareScreen

@@ -191,6 +191,7 @@ class IncidentScreen(Screen[None]):
         self.load_budget()
         if first:
             self._load_around(detail.snapshot.services)
+            self.call_after_refresh(self.cockpit.warm_up)
 
     def apply_changes(self, result: tuple[tuple[str, int], IncidentDetail | None, list[Any], int]) -> None:
         token, header, new_entries, count = result
