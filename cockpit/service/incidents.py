@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -19,7 +20,7 @@ from cockpit.errors import Ambiguous, InvalidInput, NotFound, RuleViolation
 from cockpit.service.clock import Clock, random_bytes, utc_now
 from cockpit.service.role_holders import commanders_plain, current_assignments, holders_by_role, holdings_plain
 from cockpit.store.db import Store
-from cockpit.store.schema import ENTRY_FIELDS, INCIDENT, TIMELINE_ENTRY, from_db_time
+from cockpit.store.schema import ENTRY_FIELDS, INCIDENT, OUTBOX_OP, TIMELINE_ENTRY, from_db_time, to_db_time
 from cockpit.textsafe import control_characters
 
 if TYPE_CHECKING:  # the ORM is imported by the use cases that write: reading uses plain sqlite3
@@ -136,10 +137,8 @@ class IncidentService:
         if kind in CHECK_IN_KINDS:
             incident.last_update_at = now
         session.add(incident)
-        self.enqueue_in(session, incident, "add_entry", entry.id, {
-            "id": entry.id, "at": entry.at.isoformat(), "hlc": entry.hlc, "kind": kind,
-            "author": entry.author, "text": text, "data": entry.data,
-        }, now)
+        self.enqueue_in(session, incident, "add_entry", entry.id, _entry_payload(entry.id, now, entry.hlc, kind,
+                                                                                entry.author, text, entry.data), now)
         return entry
 
     def enqueue_in(
@@ -234,14 +233,29 @@ class IncidentService:
             return snapshot_of(session, incident)
 
     def add_entry(self, query: str, text: str, kind: str = "note") -> Entry:
+        """The short path: plain statements in one transaction (the entry, the incident's times, the outbox row),
+        the same rows ``append_in`` writes through the ORM."""
         if kind not in PERSON_KINDS:  # the other kinds are written by the use cases themselves
             raise InvalidInput(f"'{kind}' is not an entry kind: use one of {', '.join(PERSON_KINDS)}.")
         text = clean_text(text, "entry text")
         now = self.clock()
-        with self.store.write() as session:
-            incident = self.find_in(session, query)
-            entry = self.append_in(session, incident, kind, text, now)
-            return _entry(entry)
+        at = to_db_time(now)
+        with self.store.plain_write() as write:
+            conn = write.conn
+            incident = _find_plain(conn, query)
+            entry = Entry(id=self.new_id(now), at=now, kind=kind, author=self.author, text=text,
+                          hlc=ids.hlc_tick(write.last_hlc(), int(now.timestamp() * 1000)))
+            conn.execute(_INSERT_ENTRY, (entry.id, incident["id"], entry.hlc, at, kind, entry.author, text, "{}",
+                                         "local"))
+            write.newest = entry.hlc
+            checked_in = ", last_update_at = ?" if kind in CHECK_IN_KINDS else ""
+            conn.execute(f"UPDATE {INCIDENT.name} SET updated_at = ?{checked_in} WHERE id = ?",
+                         (at, at, incident["id"]) if checked_in else (at, incident["id"]))
+            if incident["kind"] != "exercise" or incident["to_tracker"]:  # as enqueue_in decides
+                payload = _entry_payload(entry.id, now, entry.hlc, kind, entry.author, text, {})
+                conn.execute(_INSERT_OUTBOX, (self.new_id(now), incident["id"], "add_entry", entry.id,
+                                              json.dumps(payload), at, OutboxState.PENDING.value, 0))
+        return entry
 
     def set_phase(self, query: str, target: Phase) -> Entry:
         now = self.clock()
@@ -491,6 +505,17 @@ def _entry(row: TimelineEntry) -> Entry:
     return Entry(id=row.id, at=row.at, kind=row.kind, author=row.author, text=row.text, hlc=row.hlc,
                  arrived_late_at=row.arrived_late_at)
 
+
+def _entry_payload(entry_id: str, at: datetime, hlc: int, kind: str, author: str, text: str,
+                   data: dict[str, Any]) -> dict[str, Any]:
+    """What the tracker is sent for a new entry (the outbox row's payload)."""
+    return {"id": entry_id, "at": at.isoformat(), "hlc": hlc, "kind": kind, "author": author, "text": text,
+            "data": data}
+
+
+_INSERT_ENTRY = TIMELINE_ENTRY.insert(("id", "incident_id", "hlc", "at", "kind", "author", "text", "data", "origin"))
+_INSERT_OUTBOX = OUTBOX_OP.insert(("id", "incident_id", "op", "entity_id", "payload", "created_at", "state",
+                                   "attempts"))
 
 #: The incident columns a summary (the list) needs.
 _SUMMARY = ("id", "ref_key", "title", "severity", "phase", "declared_at", "updated_at", "services", "last_update_at")

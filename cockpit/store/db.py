@@ -182,6 +182,9 @@ class Store:
         self._engine_lock = threading.Lock()
         self._idle: list[sqlite3.Connection] = []  # plain read connections, reused across threads
         self._idle_lock = threading.Lock()
+        self._writer: sqlite3.Connection | None = None  # the short path's one write connection
+        self._writer_lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None  # (data_version, newest hlc) after the short path's last write
         self.refusal: str | None = None
 
     @classmethod
@@ -273,6 +276,10 @@ class Store:
     def close(self) -> None:
         with self._idle_lock:
             idle, self._idle = self._idle, []
+        with self._writer_lock:
+            if self._writer is not None:
+                idle.append(self._writer)
+                self._writer, self._stamp = None, None
         for conn in idle:
             conn.close()
         if self._engine is not None:
@@ -323,10 +330,48 @@ class Store:
         with self._idle_lock:
             self._idle.append(conn)
 
+    @contextmanager
+    def plain_write(self) -> Iterator[PlainWrite]:
+        """The short write path (an entry and its outbox row): plain statements on one sqlite3 connection, the
+        write lock taken first (``BEGIN IMMEDIATE``), everything committed or nothing."""
+        if self.refusal is not None:
+            raise ReadOnly(self.refusal)
+        with self._writer_lock:
+            try:
+                if self._writer is None:
+                    self._writer = sqlite3.connect(self.path, timeout=_busy_timeout(), check_same_thread=False)
+                    _configure_connection(self._writer)
+                    self._stamp = None
+                conn = self._writer
+                conn.execute("BEGIN IMMEDIATE")
+                version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.Error as exc:
+                raise self._plain_error(exc) from None
+            # the newest stamp is kept from the last write while no other connection has committed since
+            last = self._stamp[1] if self._stamp is not None and self._stamp[0] == version else None
+            write = PlainWrite(conn, last)
+            try:
+                yield write
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise self._plain_error(exc) from None
+                raise
+            self._stamp = (version, write.newest) if write.newest is not None else None
+
     def _plain_error(self, exc: sqlite3.Error) -> StoreError:
         if isinstance(exc, sqlite3.OperationalError) and _is_lock_error(exc):
             return self._busy()
+        if isinstance(exc, sqlite3.IntegrityError):
+            return self._conflict(exc)
         return explain(self.path, exc)
+
+    def _conflict(self, orig: object) -> StoreConflict:
+        """Not damage: a change that clashes with what the file already holds."""
+        return StoreConflict(f"The change clashes with a record the database {self.path} already holds "
+                             f"({orig}); nothing was changed and the database is fine.", str(orig))
 
     def _busy(self) -> StoreLocked:
         return StoreLocked(f"The database {self.path} is busy: another cockpit process held it for more than "
@@ -361,12 +406,24 @@ class Store:
             if _is_lock_error(exc):
                 raise self._busy() from None
             raise explain(self.path, exc) from None
-        except IntegrityError as exc:  # not damage: a change that clashes with what the file already holds
-            raise StoreConflict(f"The change clashes with a record the database {self.path} already holds "
-                                f"({exc.orig}); nothing was changed and the database is fine.", str(exc.orig)) \
-                from None
+        except IntegrityError as exc:
+            raise self._conflict(exc.orig) from None
         except DatabaseError as exc:
             raise explain(self.path, exc) from None
+
+
+class PlainWrite:
+    """One short write transaction: its connection, and the newest timeline stamp when the store knows it without
+    asking (``max(hlc)`` is read only when another connection has written since)."""
+
+    def __init__(self, conn: sqlite3.Connection, newest: int | None) -> None:
+        self.conn = conn
+        self.newest = newest
+
+    def last_hlc(self) -> int:
+        if self.newest is None:
+            self.newest = int(self.conn.execute("SELECT coalesce(max(hlc), 0) FROM timeline_entry").fetchone()[0])
+        return self.newest
 
 
 def upgrade(conn: Connection, revision: str) -> None:

@@ -40,11 +40,18 @@ class Table:
 
     def select(self, names: Sequence[str] | None = None) -> str:
         """``SELECT a, b FROM table`` for these columns (all by default); unknown names are refused."""
+        return f"SELECT {', '.join(self._known(names))} FROM {self.name}"
+
+    def insert(self, names: Sequence[str]) -> str:
+        """``INSERT INTO table (a, b) VALUES (?, ?)``; unknown names are refused."""
+        chosen = self._known(names)
+        return f"INSERT INTO {self.name} ({', '.join(chosen)}) VALUES ({', '.join('?' * len(chosen))})"
+
+    def _known(self, names: Sequence[str] | None) -> tuple[str, ...]:
         chosen = tuple(names) if names is not None else self.columns
-        unknown = [n for n in chosen if n not in self.columns]
-        if unknown:
+        if unknown := [n for n in chosen if n not in self.columns]:
             raise KeyError(f"{self.name} has no column {', '.join(unknown)}")
-        return f"SELECT {', '.join(chosen)} FROM {self.name}"
+        return chosen
 
     def decode(self, row: Sequence[Any], names: Sequence[str] | None = None) -> dict[str, Any]:
         """A row of these columns as Python values, as the ORM would read them."""
