@@ -173,12 +173,12 @@ class CockpitApp(App[None]):
         from cockpit.tui.signals import SignalsRefresher
 
         self.signals = SignalsRefresher(self)  # SLO figures from Prometheus, in the background
-        self.signals.start()
         from cockpit.tui.alerts import AlertsPoller
 
         self.alerts = AlertsPoller(self)  # alerts from Alertmanager, in the background (#10)
-        if not self.read_only:
-            self.alerts.start()
+        # both start once the first frame is on screen (warm_up), so their imports and reads do not slow it; at
+        # the latest after two seconds (the first load failed)
+        self.set_timer(2.0, self.warm_up)
         if self.sync_interval:
             self.set_interval(self.sync_interval, self._sync_round)
 
@@ -291,11 +291,16 @@ class CockpitApp(App[None]):
             self.call_after_refresh(self._ask_who)
 
     def warm_up(self) -> None:
-        """After the first frame: import the ORM and open the engine in a worker, so the first write is quick
-        (the first frame reads with plain sqlite3 and never waits for them)."""
-        if not self._warmed:
-            self._warmed = True
-            self.call_service(lambda svc: svc.store.prepare(), group="warm", quiet=True)
+        """After the first frame: start the SLO and alert rounds, and import the ORM and open the engine in a
+        worker so the first write is quick (the first frame reads with plain sqlite3 and never waits for them)."""
+        if self._warmed:
+            return
+        self._warmed = True
+        if self.signals is not None:
+            self.signals.start()
+        if self.alerts is not None and not self.read_only:
+            self.alerts.start()
+        self.call_service(lambda svc: svc.store.prepare(), group="warm", quiet=True)
 
     # --- navigation ---------------------------------------------------------------------
     def open_incident(self, incident_id: str) -> None:
