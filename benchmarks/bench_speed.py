@@ -142,7 +142,7 @@ def interleave(rounds: int, subjects: dict[str, Callable[[], float]]) -> dict[st
 
 def row(figure: str, value: float, unit: str, floor_name: str, floor: float, target: float | None = None) -> None:
     ratio = value / floor if floor else float("inf")
-    verdict = "" if target is None else ("  target ≤ ×%g: %s" % (target, "met" if ratio <= target else "MISSED"))
+    verdict = "" if target is None else f"  target ≤ ×{target:g}: {'met' if ratio <= target else 'MISSED'}"
     print(f"{figure:<46} {value:>9.3f} {unit:<4} | {floor_name:<40} {floor:>9.3f} {unit:<4} | ×{ratio:.2f}{verdict}",
           flush=True)
 
@@ -196,7 +196,7 @@ def first_frames(sample: Path, huge: Path, entries: int, rounds: int) -> None:
         got["bare"], 1.6)
     row("  〃", got["sample"], "s", "Textual's demo", got["demo"], 1.0)
     row(f"first frame, {entries:,}-entry incident", got["huge"], "s", "bare Textual", got["bare"])
-    row(f"  〃 against the sample-data first frame", got["huge"], "s", "cockpit first frame, sample", got["sample"],
+    row("  〃 against the sample-data first frame", got["huge"], "s", "cockpit first frame, sample", got["sample"],
         1.2)
     row("idle memory, sample (resident, after 1 s)", statistics.median(rss["cockpit"]), "MiB", "bare Textual",
         statistics.median(rss["bare"]), 1.6)
