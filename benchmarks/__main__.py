@@ -12,7 +12,6 @@ from benchmarks import (
     bench_speed,
     bench_store,
     bench_sync,
-    bench_tui,
     bench_web,
 )
 
@@ -28,7 +27,6 @@ def main() -> None:
     if args.speed:
         return
     bench_store.main(quick=args.quick)
-    bench_tui.main(quick=args.quick)
     bench_runbooks.main(quick=args.quick)
     bench_sync.main(quick=args.quick)
     bench_web.main(quick=args.quick)

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.common import PEAK_PRINTER, fill_timeline, peak_mib
+from benchmarks.common import PEAK_PRINTER, fill_timeline, marked_enter, peak_mib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -310,22 +310,9 @@ async def _cockpit_enter(db: Path, presses: int) -> list[float]:
     from cockpit.tui.panes.timeline import TimelineView
     from cockpit.tui.screens.incident import IncidentScreen
 
-    marks: dict[str, float] = {}
-    submitted, append = IncidentScreen.on_input_submitted, TimelineView.append_entries
-
-    def mark_submit(self: IncidentScreen, event: object) -> None:
-        marks["submit"] = time.perf_counter()
-        submitted(self, event)  # type: ignore[arg-type]
-
-    def mark_paint(self: TimelineView, entries: object) -> None:
-        append(self, entries)  # type: ignore[arg-type]
-        self.call_after_refresh(lambda: marks.__setitem__("painted", time.perf_counter()))
-
-    IncidentScreen.on_input_submitted = mark_submit  # type: ignore[method-assign]
-    TimelineView.append_entries = mark_paint  # type: ignore[method-assign]
     app = CockpitApp(IncidentService(Store.open(db), "bench"), Config(path=db.with_suffix(".yaml"), responder="b"))
     latencies = []
-    try:
+    with marked_enter() as marks:
         async with app.run_test(size=(120, 40)) as pilot:
             while not (isinstance(app.screen, IncidentScreen) and app.screen.detail is not None):
                 await asyncio.sleep(0.01)
@@ -340,9 +327,6 @@ async def _cockpit_enter(db: Path, presses: int) -> list[float]:
                 while view.entries[-1].text != text or "painted" not in marks:
                     await asyncio.sleep(0.001)
                 latencies.append((marks["painted"] - marks["submit"]) * 1000)
-    finally:
-        IncidentScreen.on_input_submitted = submitted  # type: ignore[method-assign]
-        TimelineView.append_entries = append  # type: ignore[method-assign]
     return latencies
 
 
