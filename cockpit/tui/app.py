@@ -187,10 +187,10 @@ class CockpitApp(App[None]):
         across rounds so its circuit breaker and the tracker's rate-limit pause carry over. A round runs in a
         daemon thread of its own, never in the workers' pool: quitting waits for the pool, and must never wait
         on the network (``on_unmount`` cancels the round's requests and leaves the thread behind)."""
-        from cockpit.sync.control import open_relay
-        from cockpit.sync.settings import load_trackers
-
         def work(svc: IncidentService) -> None:
+            from cockpit.sync.control import open_relay  # in the round's thread: the screen never waits for them
+            from cockpit.sync.settings import load_trackers
+
             if not self._sync_lock.acquire(blocking=False):
                 return  # the previous round is still talking to the tracker: never two at once
             try:

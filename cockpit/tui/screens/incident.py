@@ -235,10 +235,12 @@ class IncidentScreen(Screen[None]):
         self._show_escalation()
 
     def _load_runs(self) -> None:
-        from cockpit.service.runs import RunbookRuns
+        def work(svc: Any) -> list[RunState]:
+            from cockpit.service.runs import RunbookRuns  # in the worker: it brings the ORM
 
-        self.cockpit.call_service(lambda svc: RunbookRuns(svc).runs(self.incident_id), self._runs_loaded,
-                                  group="poll", quiet=True)
+            return RunbookRuns(svc).runs(self.incident_id)
+
+        self.cockpit.call_service(work, self._runs_loaded, group="poll", quiet=True)
 
     def _runs_loaded(self, runs: list[RunState]) -> None:
         self.runs = runs
@@ -246,11 +248,13 @@ class IncidentScreen(Screen[None]):
 
     def _show_escalation(self) -> None:
         """A runbook escalation that fell due shows here too, not only inside the walker."""
-        from cockpit.service.runbooks import Library
-        from cockpit.tui.screens.runbook import due_runs
-
         banner = self.query_one("#escalation", Static)
-        due = due_runs(self.runs, Library(), self.cockpit.clock())
+        due = []
+        if self.runs:  # (with none, nothing is due: the walker's module and the ORM stay unimported)
+            from cockpit.service.runbooks import Library
+            from cockpit.tui.screens.runbook import due_runs
+
+            due = due_runs(self.runs, Library(), self.cockpit.clock())
         if not due:
             if banner.has_class("-due"):
                 banner.update("")
