@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,7 +19,7 @@ from cockpit.domain.severity import Assessment, Impact, Scope, Severity, Trigger
 from cockpit.errors import Ambiguous, InvalidInput, NotFound, RuleViolation
 from cockpit.service.clock import Clock, random_bytes, utc_now
 from cockpit.service.role_holders import commanders_plain, current_assignments, holders_by_role, holdings_plain
-from cockpit.store.db import Store
+from cockpit.store.db import PlainWrite, Store
 from cockpit.store.schema import ENTRY_FIELDS, INCIDENT, OUTBOX_OP, TIMELINE_ENTRY, from_db_time, to_db_time
 from cockpit.textsafe import control_characters
 
@@ -142,15 +142,25 @@ class IncidentService:
         return entry
 
     def enqueue_in(
-        self, session: Session, incident: Incident, op: str, entity_id: str,
+        self, session: Session | PlainWrite, incident: Incident | Mapping[str, Any], op: str, entity_id: str,
         payload: dict[str, Any], now: datetime,
     ) -> None:
-        if incident.kind == "exercise" and not incident.to_tracker:
+        """Queue a change for the tracker, in the caller's transaction: an ORM session, or the short path's plain
+        write (``incident`` then is the plain row's columns)."""
+        if isinstance(incident, Mapping):
+            kind, to_tracker, incident_id = incident["kind"], incident["to_tracker"], incident["id"]
+        else:
+            kind, to_tracker, incident_id = incident.kind, incident.to_tracker, incident.id
+        if kind == "exercise" and not to_tracker:
             return  # a Game Day stays in this cockpit unless it was asked to go to the tracker
+        if isinstance(session, PlainWrite):
+            session.conn.execute(_INSERT_OUTBOX, (self.new_id(now), incident_id, op, entity_id, json.dumps(payload),
+                                                  to_db_time(now), OutboxState.PENDING.value, 0))
+            return
         from cockpit.store.models import OutboxOp
 
         session.add(OutboxOp(
-            id=self.new_id(now), incident_id=incident.id, op=op, entity_id=entity_id,
+            id=self.new_id(now), incident_id=incident_id, op=op, entity_id=entity_id,
             payload=payload, created_at=now,
         ))
 
@@ -251,10 +261,8 @@ class IncidentService:
             checked_in = ", last_update_at = ?" if kind in CHECK_IN_KINDS else ""
             conn.execute(f"UPDATE {INCIDENT.name} SET updated_at = ?{checked_in} WHERE id = ?",
                          (at, at, incident["id"]) if checked_in else (at, incident["id"]))
-            if incident["kind"] != "exercise" or incident["to_tracker"]:  # as enqueue_in decides
-                payload = _entry_payload(entry.id, now, entry.hlc, kind, entry.author, text, {})
-                conn.execute(_INSERT_OUTBOX, (self.new_id(now), incident["id"], "add_entry", entry.id,
-                                              json.dumps(payload), at, OutboxState.PENDING.value, 0))
+            self.enqueue_in(write, incident, "add_entry", entry.id,
+                            _entry_payload(entry.id, now, entry.hlc, kind, entry.author, text, {}), now)
         return entry
 
     def set_phase(self, query: str, target: Phase) -> Entry:
