@@ -72,6 +72,22 @@ def first_frame(command: str, marker: str, env: dict[str, str], timeout: float =
         subprocess.run([*TMUX, "kill-session", "-t", name], capture_output=True)
 
 
+def measure_rounds(rounds: int, subjects: dict[str, tuple[str, str]], times: dict[str, list[float]],
+                   env: dict[str, str]) -> None:
+    """Each subject in turn, round after round; a peer that never shows its screen is left out with the reason."""
+    for _ in range(rounds):
+        for name, (command, marker) in subjects.items():
+            if name not in times:
+                continue
+            try:
+                times[name].append(first_frame(command, marker, env))
+            except TimeoutError as exc:
+                if name in ("bare Textual (Header+Static+Footer)", "cockpit, sample data"):
+                    raise SystemExit(f"{name}: {exc}") from None
+                print(f"# {name} never showed its first screen here ({exc}; it may have crashed): left out")
+                del times[name]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.peers", description=__doc__)
     parser.add_argument("--rounds", type=int, default=7)
@@ -112,18 +128,13 @@ def main() -> None:
             if bin_dir is not None:
                 subjects[package] = (f"{bin_dir}/{command.format(log=log, collection=folder / 'collection')}", marker)
         times: dict[str, list[float]] = {name: [] for name in subjects}
-        for _ in range(args.rounds):
-            for name, (command, marker) in subjects.items():
-                if name not in times:
-                    continue
-                try:
-                    times[name].append(first_frame(command, marker, env))
-                except TimeoutError as exc:
-                    if name in ("bare Textual (Header+Static+Footer)", "cockpit, sample data"):
-                        raise SystemExit(f"{name}: {exc}") from None
-                    print(f"# {name} never showed its first screen here ({exc}; it may have crashed): left out")
-                    del times[name]
-    subprocess.run([*TMUX, "kill-server"], capture_output=True)
+        # a session that stays: the server lives through the run (one that just lost its last session may still
+        # be exiting when the next session asks for it)
+        subprocess.run([*TMUX, "new-session", "-d", "-s", "keep", "sleep 86400"], check=True, env=env)
+        try:
+            measure_rounds(args.rounds, subjects, times, env)
+        finally:
+            subprocess.run([*TMUX, "kill-server"], capture_output=True)
     floor = statistics.median(times["bare Textual (Header+Static+Footer)"])
     cockpit = statistics.median(times["cockpit, sample data"])
     print(f"# first frame in tmux at 120×40, medians of {args.rounds} interleaved rounds; "
