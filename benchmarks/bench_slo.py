@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from benchmarks.common import report, single
+from benchmarks.common import marked_enter, report, single
 
 SLOS = 50
 NOW = datetime(2026, 11, 22, 20, 0, tzinfo=UTC)
@@ -163,24 +163,10 @@ async def _latency(db: Path, presses: int, during_refresh: bool) -> tuple[list[f
     from cockpit.tui.panes.timeline import TimelineView
     from cockpit.tui.screens.incident import IncidentScreen
 
-    marks: dict[str, float] = {}
-    submitted = IncidentScreen.on_input_submitted
-    append = TimelineView.append_entries
-
-    def mark_submit(self: IncidentScreen, event: object) -> None:
-        marks["submit"] = time.perf_counter()
-        submitted(self, event)  # type: ignore[arg-type]
-
-    def mark_paint(self: TimelineView, entries: object) -> None:
-        append(self, entries)  # type: ignore[arg-type]
-        self.call_after_refresh(lambda: marks.__setitem__("painted", time.perf_counter()))
-
-    IncidentScreen.on_input_submitted = mark_submit  # type: ignore[method-assign]
-    TimelineView.append_entries = mark_paint  # type: ignore[method-assign]
     app = CockpitApp(IncidentService(Store.open(db), "bench", clock=lambda: NOW),
                      Config(path=db.with_suffix(".yaml"), responder="b"), clock=lambda: NOW)
     latencies, overlapped = [], 0
-    try:
+    with marked_enter() as marks:
         async with app.run_test(size=(120, 40)) as pilot:
             while not (isinstance(app.screen, IncidentScreen) and app.screen.detail is not None):
                 await asyncio.sleep(0.01)
@@ -207,9 +193,6 @@ async def _latency(db: Path, presses: int, during_refresh: bool) -> tuple[list[f
                 overlapped += busy
                 latencies.append((marks["painted"] - marks["submit"]) * 1000)
             await app.workers.wait_for_complete()
-    finally:
-        IncidentScreen.on_input_submitted = submitted  # type: ignore[method-assign]
-        TimelineView.append_entries = append  # type: ignore[method-assign]
     return latencies, overlapped
 
 

@@ -7,6 +7,8 @@ import sqlite3
 import statistics
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -78,3 +80,31 @@ def timed_push(relay: Any, count: int, where: str) -> float:
     assert pushed == count, pushed
     single(f"push {count:,} queued entries to {where}", count / seconds, "entries/s", f"({seconds:.1f} s)")
     return seconds
+
+
+@contextmanager
+def marked_enter() -> Iterator[dict[str, float]]:
+    """Marks inside the cockpit app: ``submit`` when Enter reaches the entry line (``Input.Submitted``), ``painted``
+    after the refresh that follows the new entry's append. Pilot's own key simulation waits for the app to go idle,
+    so the figure is taken between these marks."""
+    from cockpit.tui.panes.timeline import TimelineView
+    from cockpit.tui.screens.incident import IncidentScreen
+
+    marks: dict[str, float] = {}
+    submitted, append = IncidentScreen.on_input_submitted, TimelineView.append_entries
+
+    def mark_submit(self: IncidentScreen, event: object) -> None:
+        marks["submit"] = time.perf_counter()
+        submitted(self, event)  # type: ignore[arg-type]
+
+    def mark_paint(self: TimelineView, entries: object) -> None:
+        append(self, entries)  # type: ignore[arg-type]
+        self.call_after_refresh(lambda: marks.__setitem__("painted", time.perf_counter()))
+
+    IncidentScreen.on_input_submitted = mark_submit  # type: ignore[method-assign]
+    TimelineView.append_entries = mark_paint  # type: ignore[method-assign]
+    try:
+        yield marks
+    finally:
+        IncidentScreen.on_input_submitted = submitted  # type: ignore[method-assign]
+        TimelineView.append_entries = append  # type: ignore[method-assign]

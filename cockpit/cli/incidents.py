@@ -27,7 +27,10 @@ from cockpit.domain.when import age_words
 from cockpit.errors import InvalidInput
 
 if TYPE_CHECKING:  # imported when a command runs: the CLI starts quickly
+    from collections.abc import Sequence
+
     from cockpit.domain.evidence import Evidence
+    from cockpit.domain.incident import Entry
     from cockpit.domain.severity import Triggers
     from cockpit.service.incidents import IncidentDetail
 
@@ -122,7 +125,7 @@ def _postmortems_missing(app: AppContext) -> dict[str, str]:
     return {d.ref: "; ".join(d.reasons) for d in postmortem_dues(app.service(), only_missing=True)}
 
 
-def _show_json(detail: IncidentDetail) -> dict[str, Any]:
+def _show_json(detail: IncidentDetail, with_timeline: bool = True) -> dict[str, Any]:
     from cockpit.domain.comms import channel_name
     from cockpit.domain.roles import ROLES
 
@@ -147,13 +150,48 @@ def _show_json(detail: IncidentDetail) -> dict[str, Any]:
             "overdue": check_in.overdue, "overdue_by_seconds": int(check_in.overdue_by.total_seconds()),
         },
         "metrics": detail.metrics.as_minutes(),
-        "timeline": [{"id": e.id, "at": iso(e.at), "kind": e.kind, "author": e.author, "text": e.text,
-                      **({"arrived_late_at": iso(e.arrived_late_at)} if e.arrived_late_at else {}),
-                      **({"local_only": True} if e.local_only else {}),
-                      **({"redacted": dict(e.redacted)} if e.redacted else {}),
-                      **({"sha256": e.sha256} if e.sha256 else {})}
-                     for e in detail.timeline],
+        "timeline": [_entry_json(e) for e in detail.timeline] if with_timeline else [],
     }
+
+
+def _entry_json(e: Entry) -> dict[str, Any]:
+    return {"id": e.id, "at": iso(e.at), "kind": e.kind, "author": e.author, "text": e.text,
+            **({"arrived_late_at": iso(e.arrived_late_at)} if e.arrived_late_at else {}),
+            **({"local_only": True} if e.local_only else {}),
+            **({"redacted": dict(e.redacted)} if e.redacted else {}),
+            **({"sha256": e.sha256} if e.sha256 else {})}
+
+
+def _stream_show_json(detail: IncidentDetail, entries: Sequence[Entry]) -> None:
+    """``emit_json(_show_json(detail))`` written piece by piece, the same text: at 100,000 entries the document is
+    never held whole (neither as objects nor as one string), and each entry is laid out as ``indent=2`` lays it out
+    inside the document, its strings encoded by json's C encoder (``indent`` alone would take the pure-Python one)."""
+    import json
+    from json.encoder import encode_basestring as enc  # what json.dumps(ensure_ascii=False) uses for a string
+
+    from cockpit.textsafe import json_safe
+
+    head = json.dumps(_show_json(detail, with_timeline=False), ensure_ascii=False, indent=2, default=str)
+    empty = '"timeline": []\n}'
+    if not head.endswith(empty) or not entries:
+        click.echo(json_safe(head))
+        return
+    click.echo(json_safe(head[:-len(empty)]) + '"timeline": [', nl=False)
+    for start in range(0, len(entries), 2000):
+        parts = []
+        for e in entries[start:start + 2000]:
+            late = f',\n      "arrived_late_at": {enc(iso(e.arrived_late_at) or "")}' if e.arrived_late_at else ""
+            if e.local_only:
+                late += ',\n      "local_only": true'
+            if e.redacted:  # a nested object, laid out one level deeper as indent=2 does
+                counts = ",".join(f"\n        {enc(name)}: {count}" for name, count in e.redacted)
+                late += f',\n      "redacted": {{{counts}\n      }}'
+            if e.sha256:
+                late += f',\n      "sha256": {enc(e.sha256)}'
+            parts.append(f'\n    {{\n      "id": {enc(e.id)},\n      "at": {enc(iso(e.at) or "")},\n      "kind": '
+                         f'{enc(e.kind)},\n      "author": {enc(e.author)},\n      "text": {enc(e.text)}{late}\n    }}')
+        click.echo(json_safe(("," if start else "") + ",".join(parts)), nl=False)
+    click.echo("\n  ]\n}")
 
 
 @incident.command("show")
@@ -166,10 +204,7 @@ def incident_show(app: AppContext, ref: str, tail: int | None, as_json: bool) ->
     """One incident: severity and why, phase, roles, next check-in, timeline."""
     detail = app.service().get(ref)
     if as_json:
-        data = _show_json(detail)
-        if tail is not None:
-            data["timeline"] = data["timeline"][-tail:] if tail else []
-        emit_json(data)
+        _stream_show_json(detail, detail.timeline if tail is None else detail.timeline[-tail:] if tail else [])
         return
     print_detail(detail, tail)
 

@@ -47,7 +47,7 @@ RULE_KINDS: frozenset[str] = frozenset({EntryKind.PHASE, EntryKind.SEVERITY, Ent
 CHECK_IN_KINDS: frozenset[str] = frozenset({EntryKind.STATUS, EntryKind.COMMS})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a 100,000-entry timeline: no per-entry dict
 class Entry:
     id: str
     at: datetime

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import case, func
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cockpit.domain import cadence, comms, ids
 from cockpit.domain.evidence import Evidence
@@ -23,10 +20,17 @@ from cockpit.domain.severity import Assessment, Impact, Scope, Severity, Trigger
 from cockpit.errors import Ambiguous, InvalidInput, NotFound, RuleViolation
 from cockpit.redact import SYNC_PATTERNS, Redactor
 from cockpit.service.clock import Clock, random_bytes, utc_now
-from cockpit.service.role_holders import commanders, current_assignments, holders_by_role
-from cockpit.store.db import Store
-from cockpit.store.models import Incident, OutboxOp, RoleAssignment, TimelineEntry
+from cockpit.service.role_holders import commanders_plain, current_assignments, holders_by_role, holdings_plain
+from cockpit.store.db import PlainWrite, Store
+from cockpit.store.schema import ENTRY_FIELDS, INCIDENT, OUTBOX_OP, TIMELINE_ENTRY, from_db_time, to_db_time
 from cockpit.textsafe import control_characters
+
+if TYPE_CHECKING:  # the ORM is imported by the use cases that write: reading uses plain sqlite3
+    from sqlmodel import Session
+
+    from cockpit.store.models import Incident, RoleAssignment, TimelineEntry
+
+T = TypeVar("T")
 
 MAX_TITLE = 200
 MAX_TEXT = 1_000_000  # one entry may hold a long paste (a stack trace), not an unbounded one
@@ -119,7 +123,7 @@ class IncidentService:
         return str(ids.uuid7(int(now.timestamp() * 1000), self.rand(10)))
 
     def _next_hlc(self, session: Session, now: datetime) -> int:
-        last = session.exec(select(func.max(TimelineEntry.hlc))).one() or 0
+        last = session.connection().exec_driver_sql("SELECT max(hlc) FROM timeline_entry").scalar() or 0
         return ids.hlc_tick(int(last), int(now.timestamp() * 1000))
 
     # --- writing helpers (always inside one write transaction) ----------------------------
@@ -133,6 +137,8 @@ class IncidentService:
         data: dict[str, Any] | None = None,
         author: str | None = None,
     ) -> TimelineEntry:
+        from cockpit.store.models import TimelineEntry
+
         """Write one entry and queue it for the tracker: redacted (what was replaced is kept in its data, shown
         locally), or not at all when it is local-only."""
         data = dict(data or {})
@@ -162,18 +168,31 @@ class IncidentService:
         if (entry.data or {}).get("local_only"):
             return False
         sent, _counts = self.redactor.apply(entry.text)
-        self.enqueue_in(session, incident, "add_entry", entry.id, {**entry_payload(entry), "text": sent,
-                                                                   **(extra or {})}, now)
+        self.enqueue_in(session, incident, "add_entry", entry.id, {
+            **_entry_payload(entry.id, entry.at, entry.hlc, entry.kind, entry.author, sent, entry.data or {}),
+            **(extra or {})}, now)
         return True
 
     def enqueue_in(
-        self, session: Session, incident: Incident, op: str, entity_id: str,
+        self, session: Session | PlainWrite, incident: Incident | Mapping[str, Any], op: str, entity_id: str,
         payload: dict[str, Any], now: datetime,
     ) -> None:
-        if incident.kind == "exercise" and not incident.to_tracker:
+        """Queue a change for the tracker, in the caller's transaction: an ORM session, or the short path's plain
+        write (``incident`` then is the plain row's columns)."""
+        if isinstance(incident, Mapping):
+            kind, to_tracker, incident_id = incident["kind"], incident["to_tracker"], incident["id"]
+        else:
+            kind, to_tracker, incident_id = incident.kind, incident.to_tracker, incident.id
+        if kind == "exercise" and not to_tracker:
             return  # a Game Day stays in this cockpit unless it was asked to go to the tracker
+        if isinstance(session, PlainWrite):
+            session.conn.execute(_INSERT_OUTBOX, (self.new_id(now), incident_id, op, entity_id, json.dumps(payload),
+                                                  to_db_time(now), OutboxState.PENDING.value, 0))
+            return
+        from cockpit.store.models import OutboxOp
+
         session.add(OutboxOp(
-            id=self.new_id(now), incident_id=incident.id, op=op, entity_id=entity_id,
+            id=self.new_id(now), incident_id=incident_id, op=op, entity_id=entity_id,
             payload=payload, created_at=now,
         ))
 
@@ -182,30 +201,21 @@ class IncidentService:
 
     # --- lookup -----------------------------------------------------------------------
     def find_in(self, session: Session, query: str) -> Incident:
-        text = query.strip()
-        if len(text) == 36 and text.count("-") == 4:
-            found = session.get(Incident, text.lower())
-            if found is not None:
-                return found
-            raise NotFound(f"No incident has the id {text}.")
-        key = ids.normalize_ref_query(text)
-        matches = session.exec(
-            # a range, not LIKE: the unique index on ref_key answers it ("~" sorts after every Crockford letter)
-            select(Incident).where(col(Incident.ref_key) >= key, col(Incident.ref_key) < key + "~")
-            .order_by(col(Incident.ref_key)).limit(6)
-        ).all()
-        if not matches:
-            raise NotFound(f"No incident matches '{query}'; `cockpit incident list --all` shows every reference.")
-        if len(matches) > 1:
-            shown = ", ".join(ids.display_ref(m.ref_key) for m in matches[:5])
-            more = " and more" if len(matches) > 5 else ""
-            raise Ambiguous(f"'{query}' matches several incidents ({shown}{more}); type more characters.")
-        return matches[0]
+        from sqlmodel import col, select
+
+        from cockpit.store.models import Incident
+
+        return _match(
+            query, lambda key: session.get(Incident, key),
+            lambda key: session.exec(
+                select(Incident).where(col(Incident.ref_key) >= key, col(Incident.ref_key) < key + "~")
+                .order_by(col(Incident.ref_key)).limit(6)).all(),
+            lambda found: found.ref_key)
 
     def resolve(self, query: str) -> str:
         """The incident id for a reference, a unique prefix of one, or a full id."""
-        with self.store.read() as session:
-            return self.find_in(session, query).id
+        with self.store.plain() as conn:
+            return str(_find_plain(conn, query)["id"])
 
     # --- use cases --------------------------------------------------------------------
     def open_incident(
@@ -231,6 +241,10 @@ class IncidentService:
         now = self.clock()
         if started_at is not None and started_at > now:
             raise InvalidInput("The impact start time is in the future; give a time before now.")
+        from sqlmodel import select
+
+        from cockpit.store.models import Incident
+
         with self.store.write() as session:
             incident_id = self.new_id(now)
             ref_key = ids.ref_key_from_uuid(uuid.UUID(incident_id))
@@ -257,6 +271,7 @@ class IncidentService:
             return snapshot_of(session, incident)
 
     def add_entry(self, query: str, text: str, kind: str = "note", local_only: bool = False) -> Entry:
+        """The short path (see ``_add``): the entry, the incident's times and the outbox row in one transaction."""
         if kind not in PERSON_KINDS:  # the other kinds are written by the use cases themselves
             raise InvalidInput(f"'{kind}' is not an entry kind: use one of {', '.join(PERSON_KINDS)}.")
         return self._add(query, kind, clean_text(text, "entry text"), {"local_only": True} if local_only else {})
@@ -278,9 +293,29 @@ class IncidentService:
 
     def _add(self, query: str, kind: str, text: str, data: dict[str, Any]) -> Entry:
         now = self.clock()
-        with self.store.write() as session:
-            incident = self.find_in(session, query)
-            return _entry(self.append_in(session, incident, kind, text, now, data))
+        """Plain statements in one transaction (the entry, the incident's times, the outbox row), the same rows
+        ``append_in`` writes through the ORM: redacted on its way to the tracker, or not queued when local-only."""
+        at = to_db_time(now)
+        data = dict(data)
+        sent, counts = (text, {}) if data.get("local_only") else self.redactor.apply(text)
+        if counts:
+            data["redacted"] = counts
+        with self.store.plain_write() as write:
+            conn = write.conn
+            incident = _find_plain(conn, query)
+            entry = Entry(id=self.new_id(now), at=now, kind=kind, author=self.author, text=text,
+                          hlc=ids.hlc_tick(write.last_hlc(), int(now.timestamp() * 1000)),
+                          **_facts(data.get("local_only"), data.get("redacted"), data.get("sha256")))
+            conn.execute(_INSERT_ENTRY, (entry.id, incident["id"], entry.hlc, at, kind, entry.author, text,
+                                         json.dumps(data), "local"))
+            write.newest = entry.hlc
+            checked_in = ", last_update_at = ?" if kind in CHECK_IN_KINDS else ""
+            conn.execute(f"UPDATE {INCIDENT.name} SET updated_at = ?{checked_in} WHERE id = ?",
+                         (at, at, incident["id"]) if checked_in else (at, incident["id"]))
+            if not entry.local_only:  # never leaves this machine: no outbox row at all
+                self.enqueue_in(write, incident, "add_entry", entry.id,
+                                _entry_payload(entry.id, now, entry.hlc, kind, entry.author, sent, data), now)
+        return entry
 
     def set_phase(self, query: str, target: Phase) -> Entry:
         now = self.clock()
@@ -308,16 +343,16 @@ class IncidentService:
             return _entry(entry)
 
     def advance_phase(self, query: str) -> Entry:
-        with self.store.read() as session:
-            phase = Phase(self.find_in(session, query).phase)
+        with self.store.plain() as conn:
+            phase = Phase(_find_plain(conn, query)["phase"])
         target = phase.next()
         if target is None:
             raise RuleViolation(f"The incident is already in {phase.value}, the last phase.")
         return self.set_phase(query, target)
 
     def step_back_phase(self, query: str) -> Entry:
-        with self.store.read() as session:
-            phase = Phase(self.find_in(session, query).phase)
+        with self.store.plain() as conn:
+            phase = Phase(_find_plain(conn, query)["phase"])
         target = phase.previous()
         if target is None:
             raise RuleViolation(f"The incident is in {phase.value}, the first phase.")
@@ -382,6 +417,8 @@ class IncidentService:
         else:
             kind = "role"
             text = f"{holder} is now {role.title}"
+        from cockpit.store.models import RoleAssignment
+
         session.add(RoleAssignment(
             id=self.new_id(now), incident_id=incident.id, role=role.value, holder=holder,
             assigned_by=self.author, since=now,
@@ -425,9 +462,9 @@ class IncidentService:
             return _entry(entry)
 
     def render_comms(self, query: str, template: comms.Template) -> comms.RenderedComms:
-        with self.store.read() as session:
-            incident = self.find_in(session, query)
-            return comms.render(template, snapshot_of(session, incident), self.clock())
+        with self.store.plain() as conn:
+            snapshot = _snapshot_plain(conn, _find_plain(conn, query))
+        return comms.render(template, snapshot, self.clock())
 
     def record_comms_sent(self, query: str, template: comms.Template, text: str | None = None) -> Entry:
         """Log that a filled template went out (``text``: exactly what was copied, when given); it counts as
@@ -440,42 +477,44 @@ class IncidentService:
                                  now, {"template": template.value})
             return _entry(entry)
 
-    # --- reading ----------------------------------------------------------------------
+    # --- reading (plain sqlite3: no ORM) --------------------------------------------------
     def list_incidents(self, include_closed: bool = False, limit: int | None = None) -> list[IncidentSummary]:
-        with self.store.read() as session:
-            stmt = select(Incident)
-            if not include_closed:
-                stmt = stmt.where(col(Incident.phase).in_([p.value for p in Phase if p.is_open]))
-            closed_last = col(Incident.phase).in_([p.value for p in Phase if not p.is_open])
-            # open incidents most severe first (a relaunch lands on the SEV1, not on the SEV3 someone just
-            # noted something on), then by activity; closed ones by activity alone
-            open_severity = case((closed_last, 0), else_=col(Incident.severity))
-            stmt = stmt.order_by(closed_last, open_severity, col(Incident.updated_at).desc())
-            if limit:
-                stmt = stmt.limit(limit)
-            incidents = session.exec(stmt).all()
-            ics = commanders(session, [i.id for i in incidents])
-            summaries = [
-                IncidentSummary(
-                    id=i.id, ref=ids.display_ref(i.ref_key), title=i.title, severity=Severity(i.severity),
-                    phase=Phase(i.phase), declared_at=i.declared_at, updated_at=i.updated_at,
-                    commander=ics.get(i.id), services=tuple(i.services), last_update_at=i.last_update_at,
-                )
-                for i in incidents
-            ]
+        open_phases = [p.value for p in Phase if p.is_open]
+        closed = [p.value for p in Phase if not p.is_open]
+        closed_last = f"phase IN ({', '.join('?' * len(closed))})"
+        # open incidents most severe first (a relaunch lands on the SEV1, not on the SEV3 someone just
+        # noted something on), then by activity; closed ones by activity alone
+        query = INCIDENT.select(_SUMMARY)
+        params: list[Any] = []
+        if not include_closed:
+            query += f" WHERE phase IN ({', '.join('?' * len(open_phases))})"
+            params += open_phases
+        query += f" ORDER BY {closed_last}, CASE WHEN {closed_last} THEN 0 ELSE severity END, updated_at DESC"
+        params += closed + closed
+        if limit:
+            query += " LIMIT ?"
+            params.append(limit)
+        with self.store.plain() as conn:
+            incidents = [INCIDENT.decode(row, _SUMMARY) for row in conn.execute(query, params)]
+            ics = commanders_plain(conn, [i["id"] for i in incidents])
+        summaries = [
+            IncidentSummary(
+                id=i["id"], ref=ids.display_ref(i["ref_key"]), title=i["title"], severity=Severity(i["severity"]),
+                phase=Phase(i["phase"]), declared_at=i["declared_at"], updated_at=i["updated_at"],
+                commander=ics.get(i["id"]), services=tuple(i["services"]), last_update_at=i["last_update_at"],
+            )
+            for i in incidents
+        ]
         # open first, then closed (the query's order, kept by a stable sort)
         return sorted(summaries, key=lambda s: not s.phase.is_open)
 
     def get(self, query: str, with_timeline: bool = True) -> IncidentDetail:
         now = self.clock()
-        with self.store.read() as session:
-            incident = self.find_in(session, query)
-            snapshot = snapshot_of(session, incident)
-            timeline = _timeline(session, incident.id) if with_timeline else []
-            history = [_holding(a) for a in session.exec(
-                select(RoleAssignment).where(RoleAssignment.incident_id == incident.id)
-                .order_by(col(RoleAssignment.since))
-            ).all()]
+        with self.store.plain() as conn:
+            incident = _find_plain(conn, query)
+            snapshot = _snapshot_plain(conn, incident)
+            timeline = _timeline(conn, incident["id"]) if with_timeline else []
+            history = holdings_plain(conn, incident["id"], current_only=False)
         return IncidentDetail(
             snapshot=snapshot,
             timeline=timeline,
@@ -487,31 +526,34 @@ class IncidentService:
 
     def timeline_since(self, incident_id: str, after_hlc: int) -> list[Entry]:
         """Entries of one incident written after the stamp ``after_hlc`` (for live refresh)."""
-        with self.store.read() as session:
-            return _timeline(session, incident_id, after_hlc)
+        with self.store.plain() as conn:
+            return _timeline(conn, incident_id, after_hlc)
 
     def timeline_count(self, incident_id: str) -> int:
         """How many entries the incident has (an entry that arrived late sorts before the newest: compare this
         with what is shown to notice it)."""
-        with self.store.read() as session:
-            return int(session.exec(select(func.count()).select_from(TimelineEntry).where(
-                TimelineEntry.incident_id == incident_id)).one())
+        with self.store.plain() as conn:
+            return int(conn.execute(f"SELECT count(*) FROM {TIMELINE_ENTRY.name} WHERE incident_id = ?",
+                                    (incident_id,)).fetchone()[0])
 
     def change_token(self, incident_id: str | None = None) -> tuple[str, int]:
         """A cheap fingerprint that changes whenever anything (or one incident) changes: poll it."""
-        with self.store.read() as session:
-            stamp = select(func.max(TimelineEntry.hlc))
-            latest = select(func.max(Incident.updated_at))
-            if incident_id is not None:
-                stamp = stamp.where(TimelineEntry.incident_id == incident_id)
-                latest = latest.where(Incident.id == incident_id)
-            newest = session.exec(latest).one()
-            return (newest.isoformat() if newest else "", int(session.exec(stamp).one() or 0))
+        stamp = f"SELECT max(hlc) FROM {TIMELINE_ENTRY.name}"
+        latest = f"SELECT max(updated_at) FROM {INCIDENT.name}"
+        params: tuple[str, ...] = ()
+        if incident_id is not None:
+            stamp += " WHERE incident_id = ?"
+            latest += " WHERE id = ?"
+            params = (incident_id,)
+        with self.store.plain() as conn:
+            newest = conn.execute(latest, params).fetchone()[0]
+            hlc = conn.execute(stamp, params).fetchone()[0]
+        return (from_db_time(newest).isoformat() if newest else "", int(hlc or 0))
 
     def pending_outbox(self) -> int:
-        with self.store.read() as session:
-            return int(session.exec(
-                select(func.count()).select_from(OutboxOp).where(OutboxOp.state == OutboxState.PENDING)).one())
+        with self.store.plain() as conn:
+            return int(conn.execute("SELECT count(*) FROM outbox_op WHERE state = ?",
+                                    (OutboxState.PENDING.value,)).fetchone()[0])
 
 
 # --- mapping rows to domain pictures ------------------------------------------------------
@@ -538,40 +580,85 @@ def _facts(local_only: Any, redacted: Any, sha256: Any) -> dict[str, Any]:
     return {"local_only": bool(local_only), "redacted": counts, "sha256": sha256 if isinstance(sha256, str) else ""}
 
 
-def _timeline(session: Session, incident_id: str, after_hlc: int = 0) -> list[Entry]:
+def _entry_payload(entry_id: str, at: datetime, hlc: int, kind: str, author: str, text: str,
+                   data: dict[str, Any]) -> dict[str, Any]:
+    """What the tracker is sent for a new entry (the outbox row's payload)."""
+    return {"id": entry_id, "at": at.isoformat(), "hlc": hlc, "kind": kind, "author": author, "text": text,
+            "data": data}
+
+
+_INSERT_ENTRY = TIMELINE_ENTRY.insert(("id", "incident_id", "hlc", "at", "kind", "author", "text", "data", "origin"))
+_INSERT_OUTBOX = OUTBOX_OP.insert(("id", "incident_id", "op", "entity_id", "payload", "created_at", "state",
+                                   "attempts"))
+
+#: The incident columns a summary (the list) needs.
+_SUMMARY = ("id", "ref_key", "title", "severity", "phase", "declared_at", "updated_at", "services", "last_update_at")
+#: An entry's columns, then its local facts from ``data`` (local-only, what was redacted, the evidence's hash).
+_ENTRY_SELECT = (f"SELECT {', '.join(ENTRY_FIELDS)}, json_extract(data, '$.local_only'), "
+                 "json_extract(data, '$.redacted'), json_extract(data, '$.sha256') "
+                 f"FROM {TIMELINE_ENTRY.name} WHERE incident_id = ? AND hlc > ? ORDER BY hlc, id")
+
+
+def _timeline(conn: sqlite3.Connection, incident_id: str, after_hlc: int = 0) -> list[Entry]:
     """One order on every cockpit: the author's clock stamp (it travels with the entry), ties by id."""
-    # Plain column rows, not ORM objects: 100,000 entries load in a fraction of the time.
-    table = TimelineEntry.__table__  # type: ignore[attr-defined]
-    stmt = (
-        sa_select(table.c.id, table.c.at, table.c.kind, table.c.author, table.c.text, table.c.hlc,
-                  table.c.arrived_late_at, func.json_extract(table.c.data, "$.local_only"),
-                  func.json_extract(table.c.data, "$.redacted"), func.json_extract(table.c.data, "$.sha256"))
-        .where(table.c.incident_id == incident_id, table.c.hlc > after_hlc)
-        .order_by(table.c.hlc, table.c.id)
-    )
-    return [Entry(id=r[0], at=r[1], kind=r[2], author=r[3], text=r[4], hlc=r[5], arrived_late_at=r[6],
-                  **_facts(r[7], r[8], r[9]))
-            for r in session.connection().execute(stmt)]
+    parse = from_db_time
+    return [Entry(id=r[0], at=parse(r[1]), kind=r[2], author=r[3], text=r[4], hlc=r[5],
+                  arrived_late_at=None if r[6] is None else parse(r[6]), **_facts(r[7], r[8], r[9]))
+            for r in conn.execute(_ENTRY_SELECT, (incident_id, after_hlc))]
+
+
+def _match(query: str, by_id: Callable[[str], T | None], by_prefix: Callable[[str], Sequence[T]],
+           ref_key: Callable[[T], str]) -> T:
+    """The one incident a full id, a reference or a unique prefix of one names (ORM or plain rows alike)."""
+    text = query.strip()
+    if len(text) == 36 and text.count("-") == 4:
+        found = by_id(text.lower())
+        if found is not None:
+            return found
+        raise NotFound(f"No incident has the id {text}.")
+    # a range, not LIKE: the unique index on ref_key answers it ("~" sorts after every Crockford letter)
+    matches = by_prefix(ids.normalize_ref_query(text))
+    if not matches:
+        raise NotFound(f"No incident matches '{query}'; `cockpit incident list --all` shows every reference.")
+    if len(matches) > 1:
+        shown = ", ".join(ids.display_ref(ref_key(m)) for m in matches[:5])
+        more = " and more" if len(matches) > 5 else ""
+        raise Ambiguous(f"'{query}' matches several incidents ({shown}{more}); type more characters.")
+    return matches[0]
+
+
+def _find_plain(conn: sqlite3.Connection, query: str) -> dict[str, Any]:
+    """``find_in`` on a plain connection: the incident's columns as Python values."""
+    def rows(where: str, *params: str) -> list[dict[str, Any]]:
+        return [INCIDENT.decode(row) for row in conn.execute(f"{INCIDENT.select()} {where}", params)]
+
+    return _match(query, lambda key: next(iter(rows("WHERE id = ?", key)), None),
+                  lambda key: rows("WHERE ref_key >= ? AND ref_key < ? ORDER BY ref_key LIMIT 6", key, key + "~"),
+                  lambda found: str(found["ref_key"]))
+
+
+def _snapshot_plain(conn: sqlite3.Connection, incident: dict[str, Any]) -> IncidentSnapshot:
+    return _snapshot(incident, tuple(holdings_plain(conn, incident["id"])))
 
 
 def snapshot_of(session: Session, incident: Incident) -> IncidentSnapshot:
     roles = current_assignments(session, incident.id)
+    return _snapshot({name: getattr(incident, name) for name in INCIDENT.columns},
+                     tuple(_holding(a) for a in roles))
+
+
+def _snapshot(i: dict[str, Any], roles: tuple[RoleHolding, ...]) -> IncidentSnapshot:
+    """The domain's picture of an incident from its columns (read by the ORM or by plain sqlite3)."""
     return IncidentSnapshot(
-        id=incident.id, ref=ids.display_ref(incident.ref_key), title=incident.title,
-        services=tuple(incident.services), impact=Impact(incident.impact), scope=Scope(incident.scope),
-        triggers=Triggers.from_dict(incident.triggers), severity=Severity(incident.severity),
-        severity_reason=incident.severity_reason, severity_overridden=incident.severity_overridden,
-        phase=Phase(incident.phase), declared_at=incident.declared_at, started_at=incident.started_at,
-        acknowledged_at=incident.acknowledged_at, mitigated_at=incident.mitigated_at,
-        resolved_at=incident.resolved_at, last_update_at=incident.last_update_at,
-        root_cause=incident.root_cause, roles=tuple(_holding(a) for a in roles), kind=incident.kind,
+        id=i["id"], ref=ids.display_ref(i["ref_key"]), title=i["title"],
+        services=tuple(i["services"]), impact=Impact(i["impact"]), scope=Scope(i["scope"]),
+        triggers=Triggers.from_dict(i["triggers"]), severity=Severity(i["severity"]),
+        severity_reason=i["severity_reason"], severity_overridden=i["severity_overridden"],
+        phase=Phase(i["phase"]), declared_at=i["declared_at"], started_at=i["started_at"],
+        acknowledged_at=i["acknowledged_at"], mitigated_at=i["mitigated_at"],
+        resolved_at=i["resolved_at"], last_update_at=i["last_update_at"],
+        root_cause=i["root_cause"], roles=roles, kind=i["kind"],
     )
-
-
-def entry_payload(entry: TimelineEntry) -> dict[str, Any]:
-    """What an ``add_entry`` outbox row carries to the tracker."""
-    return {"id": entry.id, "at": entry.at.isoformat(), "hlc": entry.hlc, "kind": entry.kind,
-            "author": entry.author, "text": entry.text, "data": entry.data}
 
 
 def incident_payload(incident: Incident) -> dict[str, Any]:

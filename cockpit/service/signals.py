@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import col, select
-
 from cockpit.domain import slo as slo_domain
 from cockpit.domain.ids import display_ref
 from cockpit.domain.lifecycle import Phase
 from cockpit.domain.slo import SloEvaluation
 from cockpit.service.incidents import IncidentService
-from cockpit.store.models import Incident, IncidentBudget, SloReading
+from cockpit.store.schema import SLO_READING
+
+# The ORM is imported by the methods that use it: the budget pane reads with plain sqlite3 (``readings``).
 
 MAX_ERROR = 500
 
@@ -76,14 +76,17 @@ class IncidentBudgetRecord:
     resolved: bool
 
 
-def _reading(row: SloReading) -> Reading:
+_READING = ("slo_key", "service", "payload", "read_at", "attempted_at", "error")
+
+
+def _reading(row: dict[str, Any]) -> Reading:
     evaluation = None
-    if row.payload:
+    if row["payload"]:
         try:
-            evaluation = SloEvaluation.from_dict(row.payload)
+            evaluation = SloEvaluation.from_dict(row["payload"])
         except (KeyError, TypeError, ValueError):
             evaluation = None
-    return Reading(row.slo_key, row.service, evaluation, row.read_at, row.attempted_at, row.error)
+    return Reading(row["slo_key"], row["service"], evaluation, row["read_at"], row["attempted_at"], row["error"])
 
 
 class Signals:
@@ -102,6 +105,10 @@ class Signals:
                      at: datetime) -> None:
         """A whole refresh in one transaction (one short write lock, one fsync): new figures, and for the SLOs
         that could not be read, the reason beside their last figures."""
+        from sqlmodel import col, select
+
+        from cockpit.store.models import SloReading
+
         keys = [e.key for e in evaluations] + [f[0] for f in failures]
         with self.incidents.store.write() as session, session.no_autoflush:
             rows = {r.slo_key: r for r in session.exec(select(SloReading).where(col(SloReading.slo_key).in_(keys)))}
@@ -122,6 +129,10 @@ class Signals:
 
     def forget_others(self, keys: Iterable[str]) -> int:
         """Drop readings of SLOs no longer in the library."""
+        from sqlmodel import select
+
+        from cockpit.store.models import SloReading
+
         wanted = set(keys)
         with self.incidents.store.write() as session:
             stale = [r for r in session.exec(select(SloReading)).all() if r.slo_key not in wanted]
@@ -132,6 +143,8 @@ class Signals:
     def record_incident_budget(self, incident_id: str, slo_key: str, *, declared_remaining: float | None = None,
                                resolved_remaining: float | None = None, consumed_pct: float | None = None,
                                until: datetime | None = None, resolved: bool = False) -> None:
+        from cockpit.store.models import IncidentBudget
+
         with self.incidents.store.write() as session:
             row = session.get(IncidentBudget, (incident_id, slo_key)) or IncidentBudget(
                 incident_id=incident_id, slo_key=slo_key)
@@ -147,17 +160,22 @@ class Signals:
 
     # --- reading -------------------------------------------------------------------------------
     def readings(self, services: Iterable[str] | None = None) -> list[Reading]:
-        with self.incidents.store.read() as session:
-            stmt = select(SloReading).order_by(col(SloReading.service), col(SloReading.slo_key))
-            if services is not None:
-                stmt = stmt.where(col(SloReading.service).in_(list(services)))
-            return [_reading(r) for r in session.exec(stmt).all()]
+        query, params = SLO_READING.select(_READING), list(services) if services is not None else None
+        if params is not None:
+            query += f" WHERE service IN ({', '.join('?' * len(params))})"
+        with self.incidents.store.plain() as conn:
+            rows = conn.execute(query + " ORDER BY service, slo_key", params or ()).fetchall()
+        return [_reading(SLO_READING.decode(row, _READING)) for row in rows]
 
     def previous_states(self) -> dict[str, str]:
         return {r.key: r.evaluation.state for r in self.readings() if r.evaluation is not None}
 
     def budget_needs(self, keys_by_service: dict[str, list[str]], since: datetime) -> list[BudgetNeed]:
         """Incidents declared after ``since`` on services with SLOs whose figures are not complete."""
+        from sqlmodel import col, select
+
+        from cockpit.store.models import Incident, IncidentBudget
+
         with self.incidents.store.read() as session:
             incidents = session.exec(select(Incident).where(  # a Game Day's errors are the exercise, not a budget
                 col(Incident.declared_at) >= since, Incident.kind != "exercise")).all()
@@ -177,6 +195,10 @@ class Signals:
         return needs
 
     def incident_budgets(self, query: str) -> list[IncidentBudgetRecord]:
+        from sqlmodel import col, select
+
+        from cockpit.store.models import IncidentBudget
+
         incident_id = self.incidents.resolve(query)
         with self.incidents.store.read() as session:
             rows = session.exec(select(IncidentBudget).where(IncidentBudget.incident_id == incident_id)
@@ -187,6 +209,10 @@ class Signals:
     def incidents_in_window(self, service: str, since: datetime) -> list[str]:
         """References of the incidents on ``service`` declared since ``since`` (the dashboard's "Incidents
         consuming budget")."""
+        from sqlmodel import col, select
+
+        from cockpit.store.models import Incident
+
         with self.incidents.store.read() as session:
             rows = session.exec(select(Incident).where(col(Incident.declared_at) >= since)
                                 .order_by(col(Incident.declared_at))).all()

@@ -14,17 +14,17 @@ import errno
 import math
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from cockpit.errors import ReadOnly, StoreConflict, StoreError, StoreLocked
+
+if TYPE_CHECKING:  # the ORM is imported when something writes: reading needs only sqlite3
+    from sqlalchemy.engine import Connection, Engine
+    from sqlmodel import Session
 
 #: The newest migration. ``tests/unit/test_migrations.py`` checks it against alembic's head.
 SCHEMA_HEAD = "0011_improve"
@@ -144,7 +144,7 @@ def inspect_file(path: Path) -> str | None:
     return revision
 
 
-def _configure_connection(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+def _configure_connection(dbapi_conn: sqlite3.Connection, _record: Any = None) -> None:
     dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _begin)
     cursor = dbapi_conn.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {int(_busy_timeout() * 1000)}")
@@ -152,6 +152,10 @@ def _configure_connection(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous = FULL")
     cursor.execute("PRAGMA journal_mode = WAL")  # persistent; a no-op once set
     cursor.close()
+
+
+def _query_only(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    dbapi_conn.execute("PRAGMA query_only = ON")
 
 
 def _begin(conn: Connection) -> None:
@@ -165,25 +169,57 @@ def _is_lock_error(exc: BaseException) -> bool:
 
 
 class Store:
-    """The open database. Create with ``Store.open(path)``."""
+    """The open database. Create with ``Store.open(path)``.
 
-    def __init__(self, path: Path, engine: Engine) -> None:
+    Two ways in: ``plain()`` (the standard library's sqlite3, for the read path: the first frame and the
+    read-only commands never import the ORM) and ``read()``/``write()`` (SQLModel sessions; the engine, and
+    with it SQLAlchemy, is made on first use)."""
+
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.engine = engine
-        self._write_engine = engine.execution_options(cockpit_write=True)
+        self._engine: Engine | None = None
+        self._write_engine: Engine | None = None
+        self._engine_lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []  # plain read connections, reused across threads
+        self._idle_lock = threading.Lock()
+        self._writer: sqlite3.Connection | None = None  # the short path's one write connection
+        self._writer_lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None  # (data_version, newest hlc) after the short path's last write
         self.refusal: str | None = None
 
     @classmethod
     def open(cls, path: Path | str) -> Store:
         path = Path(path).expanduser()
         revision = inspect_file(path)
-        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": _busy_timeout()})
-        event.listen(engine, "connect", _configure_connection)
-        event.listen(engine, "begin", _begin)
-        store = cls(path, engine)
+        store = cls(path)
         if revision != SCHEMA_HEAD:
             store.migrate(revision)
         return store
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, made (and SQLAlchemy imported) the first time something asks for it."""
+        if self._engine is None:
+            with self._engine_lock:
+                if self._engine is None:
+                    from sqlalchemy import create_engine, event
+
+                    engine = create_engine(f"sqlite:///{self.path}", connect_args={"timeout": _busy_timeout()})
+                    event.listen(engine, "connect", _configure_connection)
+                    event.listen(engine, "begin", _begin)
+                    if self.refusal is not None:
+                        event.listen(engine, "connect", _query_only)
+                    self._write_engine = engine.execution_options(cockpit_write=True)
+                    self._engine = engine
+        return self._engine
+
+    def prepare(self) -> None:
+        """Import the ORM and make the engine now (in a worker after the first frame: the first write is quick)."""
+        from sqlmodel import Session  # noqa: F401  (the import is the point)
+
+        from cockpit.store import models  # noqa: F401
+
+        _ = self.engine
 
     def migrate(self, revision: str | None) -> None:
         backup: Path | None = None
@@ -191,6 +227,8 @@ class Store:
             if not _folder_writable(self.path):  # no backup, no journal: refuse before touching anything
                 raise _read_only_folder(self.path)
             backup = self._backup(revision)
+        from sqlalchemy.exc import DatabaseError
+
         try:
             with self.engine.connect() as conn:
                 upgrade(conn, SCHEMA_HEAD)
@@ -236,18 +274,114 @@ class Store:
         return target
 
     def close(self) -> None:
-        self.engine.dispose()
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        with self._writer_lock:
+            if self._writer is not None:
+                idle.append(self._writer)
+                self._writer, self._stamp = None, None
+        for conn in idle:
+            conn.close()
+        if self._engine is not None:
+            self._engine.dispose()
 
     def refuse_writes(self, reason: str) -> None:
         """From now on every write transaction raises ``ReadOnly(reason)``, and SQLite itself refuses to write on
         every connection (``PRAGMA query_only``): the cockpit served to a browser is read-only."""
         self.refusal = reason
-        event.listen(self.engine, "connect", lambda conn, _record: conn.execute("PRAGMA query_only = ON"))
-        self.engine.dispose()  # pooled connections were opened without it
+        if self._engine is not None:
+            from sqlalchemy import event
+
+            event.listen(self._engine, "connect", _query_only)
+            self._engine.dispose()  # pooled connections were opened without it
+
+    @contextmanager
+    def plain(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction on a plain sqlite3 connection (a consistent snapshot; never blocks writers). The
+        connection refuses to write (``PRAGMA query_only``)."""
+        with self._idle_lock:
+            conn = self._idle.pop() if self._idle else None
+        try:
+            if conn is None:
+                conn = sqlite3.connect(self.path, timeout=_busy_timeout(), check_same_thread=False)
+                _configure_connection(conn)
+                conn.execute("PRAGMA query_only = ON")
+            conn.execute("BEGIN")
+        except sqlite3.Error as exc:
+            if conn is not None:
+                conn.close()
+            raise self._plain_error(exc) from None
+        try:
+            yield conn
+        except sqlite3.Error as exc:
+            conn.close()
+            raise self._plain_error(exc) from None
+        except BaseException:
+            self._release(conn, "ROLLBACK")
+            raise
+        self._release(conn, "COMMIT")
+
+    def _release(self, conn: sqlite3.Connection, end: str) -> None:
+        try:
+            conn.execute(end)
+        except sqlite3.Error:
+            conn.close()
+            return
+        with self._idle_lock:
+            self._idle.append(conn)
+
+    @contextmanager
+    def plain_write(self) -> Iterator[PlainWrite]:
+        """The short write path (an entry and its outbox row): plain statements on one sqlite3 connection, the
+        write lock taken first (``BEGIN IMMEDIATE``), everything committed or nothing."""
+        if self.refusal is not None:
+            raise ReadOnly(self.refusal)
+        with self._writer_lock:
+            try:
+                if self._writer is None:
+                    self._writer = sqlite3.connect(self.path, timeout=_busy_timeout(), check_same_thread=False)
+                    _configure_connection(self._writer)
+                    self._stamp = None
+                conn = self._writer
+                conn.execute("BEGIN IMMEDIATE")
+                version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.Error as exc:
+                raise self._plain_error(exc) from None
+            # the newest stamp is kept from the last write while no other connection has committed since
+            last = self._stamp[1] if self._stamp is not None and self._stamp[0] == version else None
+            write = PlainWrite(conn, last)
+            try:
+                yield write
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise self._plain_error(exc) from None
+                raise
+            self._stamp = (version, write.newest) if write.newest is not None else None
+
+    def _plain_error(self, exc: sqlite3.Error) -> StoreError:
+        if isinstance(exc, sqlite3.OperationalError) and _is_lock_error(exc):
+            return self._busy()
+        if isinstance(exc, sqlite3.IntegrityError):
+            return self._conflict(exc)
+        return explain(self.path, exc)
+
+    def _conflict(self, orig: object) -> StoreConflict:
+        """Not damage: a change that clashes with what the file already holds."""
+        return StoreConflict(f"The change clashes with a record the database {self.path} already holds "
+                             f"({orig}); nothing was changed and the database is fine.", str(orig))
+
+    def _busy(self) -> StoreLocked:
+        return StoreLocked(f"The database {self.path} is busy: another cockpit process held it for more than "
+                           f"{_busy_timeout():g} s. Try again; nothing was changed.")
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read transaction: a consistent snapshot, never blocks writers (WAL)."""
+        from sqlmodel import Session
+
         with self._guard(), Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
@@ -256,26 +390,40 @@ class Store:
         """A write transaction: takes the write lock first, commits everything or nothing."""
         if self.refusal is not None:
             raise ReadOnly(self.refusal)
+        from sqlmodel import Session
+
+        _ = self.engine
         with self._guard(), Session(self._write_engine, expire_on_commit=False) as session, session.begin():
             yield session
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
+        from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
+
         try:
             yield
         except OperationalError as exc:
             if _is_lock_error(exc):
-                raise StoreLocked(
-                    f"The database {self.path} is busy: another cockpit process held it for more than "
-                    f"{_busy_timeout():g} s. Try again; nothing was changed."
-                ) from None
+                raise self._busy() from None
             raise explain(self.path, exc) from None
-        except IntegrityError as exc:  # not damage: a change that clashes with what the file already holds
-            raise StoreConflict(f"The change clashes with a record the database {self.path} already holds "
-                                f"({exc.orig}); nothing was changed and the database is fine.", str(exc.orig)) \
-                from None
+        except IntegrityError as exc:
+            raise self._conflict(exc.orig) from None
         except DatabaseError as exc:
             raise explain(self.path, exc) from None
+
+
+class PlainWrite:
+    """One short write transaction: its connection, and the newest timeline stamp when the store knows it without
+    asking (``max(hlc)`` is read only when another connection has written since)."""
+
+    def __init__(self, conn: sqlite3.Connection, newest: int | None) -> None:
+        self.conn = conn
+        self.newest = newest
+
+    def last_hlc(self) -> int:
+        if self.newest is None:
+            self.newest = int(self.conn.execute("SELECT coalesce(max(hlc), 0) FROM timeline_entry").fetchone()[0])
+        return self.newest
 
 
 def upgrade(conn: Connection, revision: str) -> None:

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.types import String, TypeDecorator
 
-ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+from cockpit.store.schema import ISO_FORMAT, from_db_time, to_db_time
 
-
-def to_db_time(value: datetime) -> str:
-    if value.tzinfo is None:
-        raise ValueError("naive datetime: every stored time must be timezone-aware UTC")
-    return value.astimezone(UTC).strftime(ISO_FORMAT)
-
-
-def from_db_time(value: str) -> datetime:
-    # fromisoformat is many times faster than strptime, which matters for 100,000-entry timelines
-    return datetime.fromisoformat(value)
-
+__all__ = ["ISO_FORMAT", "UTCDateTime", "from_db_time", "to_db_time"]
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime, stored as ``2026-11-22T19:35:00.000000Z``."""

@@ -87,6 +87,7 @@ class CockpitApp(App[None]):
         self._sync_thread: threading.Thread | None = None
         self._quitting = False
         self._quit_asked = False  # ctrl+q pressed: quitting once the keys typed before it are handled
+        self._warmed = False
         self.last_incident_id: str | None = None  # the incident the list was opened from
         self.responder = service.author
         self.signals: SignalsRefresher | None = None
@@ -171,21 +172,19 @@ class CockpitApp(App[None]):
             self.notify(f"Theme skipped: {problem}", severity="warning", timeout=10)
         if self.theme_problems_text:
             self.notify(self.theme_problems_text, severity="warning")
-        from cockpit.tui.screens.incidents import IncidentListScreen
-
-        self.push_screen(IncidentListScreen())
+        # which screen comes first is decided before any is built: the list is not composed on the way
         land_on = self.land_on
         self.call_service(lambda svc: [svc.get(land_on, with_timeline=False).snapshot] if land_on
-                          else svc.list_incidents(limit=1), self._land)
+                          else svc.list_incidents(limit=1), self._land, on_error=lambda _exc: self._land([]))
         from cockpit.tui.signals import SignalsRefresher
 
         self.signals = SignalsRefresher(self)  # SLO figures from Prometheus, in the background
-        self.signals.start()
         from cockpit.tui.alerts import AlertsPoller
 
         self.alerts = AlertsPoller(self)  # alerts from Alertmanager, in the background (#10)
-        if not self.read_only:
-            self.alerts.start()
+        # both start once the first frame is on screen (warm_up), so their imports and reads do not slow it; at
+        # the latest after two seconds (the first load failed)
+        self.set_timer(2.0, self.warm_up)
         if self.sync_interval:
             self.set_interval(self.sync_interval, self._sync_round)
 
@@ -194,10 +193,10 @@ class CockpitApp(App[None]):
         across rounds so its circuit breaker and the tracker's rate-limit pause carry over. A round runs in a
         daemon thread of its own, never in the workers' pool: quitting waits for the pool, and must never wait
         on the network (``on_unmount`` cancels the round's requests and leaves the thread behind)."""
-        from cockpit.sync.control import open_relay
-        from cockpit.sync.settings import load_trackers
-
         def work(svc: IncidentService) -> None:
+            from cockpit.sync.control import open_relay  # in the round's thread: the screen never waits for them
+            from cockpit.sync.settings import load_trackers
+
             if not self._sync_lock.acquire(blocking=False):
                 return  # the previous round is still talking to the tracker: never two at once
             try:
@@ -308,9 +307,24 @@ class CockpitApp(App[None]):
         away."""
         if open_incidents:
             self.open_incident(open_incidents[0].id)
+        else:
+            self.action_incident_list()
+            self.call_after_refresh(self.warm_up)
         if self.ask_responder:  # over the landing screen, so it is the first thing seen
             self.ask_responder = False
             self.call_after_refresh(self._ask_who)
+
+    def warm_up(self) -> None:
+        """After the first frame: start the SLO and alert rounds, and import the ORM and open the engine in a
+        worker so the first write is quick (the first frame reads with plain sqlite3 and never waits for them)."""
+        if self._warmed:
+            return
+        self._warmed = True
+        if self.signals is not None:
+            self.signals.start()
+        if self.alerts is not None and not self.read_only:
+            self.alerts.start()
+        self.call_service(lambda svc: svc.store.prepare(), group="warm", quiet=True)
 
     # --- navigation ---------------------------------------------------------------------
     def open_incident(self, incident_id: str) -> None:
@@ -320,6 +334,7 @@ class CockpitApp(App[None]):
         self.push_screen(IncidentScreen(incident_id))
 
     def _pop_to_list(self) -> None:
+        """Back to the incident list, or to the bottom when the cockpit opened straight onto an incident."""
         from cockpit.tui.screens.incidents import IncidentListScreen
 
         while len(self.screen_stack) > 1 and not isinstance(self.screen, IncidentListScreen):
@@ -335,6 +350,8 @@ class CockpitApp(App[None]):
         self._pop_to_list()
         if isinstance(self.screen, IncidentListScreen):
             self.screen.refresh_list()
+        else:  # opened straight onto an incident: the list is built the first time it is asked for
+            self.push_screen(IncidentListScreen())
 
     def action_declare(self) -> None:
         from cockpit.tui.screens.declare import DeclareScreen

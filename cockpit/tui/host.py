@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from cockpit.config import Config
 from cockpit.errors import CockpitError
-from cockpit.service.alerts import AlertLog
 from cockpit.service.clock import Clock
 from cockpit.service.drafts import Drafts
 from cockpit.service.incidents import IncidentService
 
 if TYPE_CHECKING:
     from textual.app import App
+
+    from cockpit.service.alerts import AlertLog
 
 
 class SignalsNote(Protocol):
@@ -59,6 +60,8 @@ class CockpitHost(Protocol):
                      on_error: Callable[[CockpitError], None] | None = None) -> None: ...
 
     def open_incident(self, incident_id: str) -> None: ...
+
+    def warm_up(self) -> None: ...
 
     def report_crash(self) -> Path | str: ...
 

@@ -9,7 +9,7 @@ sent to a tracker) carries a ⌂ before its text.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date
+from datetime import UTC, date, datetime, time, timedelta
 
 from rich.segment import Segment
 from rich.style import Style
@@ -92,6 +92,7 @@ class TimelineView(ScrollView, can_focus=True):
         self.query_text = ""
         self._follow = True
         self._last_day: date | None = None
+        self._day_span: tuple[datetime, datetime] | None = None  # the local bounds of the last entry's day
 
     # --- data -------------------------------------------------------------------------
     def set_entries(self, entries: Sequence[Entry]) -> None:
@@ -108,17 +109,27 @@ class TimelineView(ScrollView, can_focus=True):
         return self.entries[index].at.astimezone().date()
 
     def _add_rows(self, indices: Sequence[int]) -> None:
+        """A day line before the first entry of each local day. The local day's bounds are kept, so an entry is
+        compared with them instead of converted (100,000 conversions cost more than the rest of the load)."""
+        rows, parts, entries, span = self.rows, self.parts, self.entries, self._day_span
         for i in indices:
-            day = self._day(i)
-            if day != self._last_day:
-                self.rows.append(-1 - i)
-                self.parts.append(0)
-                self._last_day = day
-            self.rows.append(i)
-            self.parts.append(0)
-            for part in range(len(self._folded(self.entries[i]))):
-                self.rows.append(i)
-                self.parts.append(part + 1)
+            at = entries[i].at
+            if span is None or not span[0] <= at < span[1]:
+                day = self._day(i)
+                # naive local midnights made aware by the system's rules: right on a day with a clock change too
+                span = (datetime.combine(day, time()).astimezone(),
+                        datetime.combine(day + timedelta(days=1), time()).astimezone())
+                if day != self._last_day:
+                    rows.append(-1 - i)
+                    parts.append(0)
+                    self._last_day = day
+            rows.append(i)
+            parts.append(0)
+            if entries[i].kind == "evidence":
+                for part in range(len(self._folded(entries[i]))):
+                    rows.append(i)
+                    parts.append(part + 1)
+        self._day_span = span
 
     def _folded(self, entry: Entry) -> list[str]:
         """The lines drawn under an evidence entry: its second and third lines, then "… N more lines"."""
@@ -178,7 +189,7 @@ class TimelineView(ScrollView, can_focus=True):
             self.shown = list(range(len(self.entries)))
         else:
             self.shown = [i for i, e in enumerate(self.entries) if entry_matches(e, self.kinds, self.query_text)]
-        self.rows, self.parts, self._last_day = [], [], None
+        self.rows, self.parts, self._last_day, self._day_span = [], [], None, None
         self._add_rows(self.shown)
         self.virtual_size = Size(self.size.width, max(1, len(self.rows)))
         if keep_end:

@@ -193,11 +193,19 @@ class IncidentScreen(Screen[None]):
         self.last_hlc = detail.timeline[-1].hlc if detail.timeline else 0
         self.token = None
         self._show_header(detail, reset=True)
+        if first:  # the first frame is painted before anything else is asked for (no worker competes with it)
+            self.call_after_refresh(self._after_first_frame)
+        else:
+            self.poll()
+            self.load_budget()
+
+    def _after_first_frame(self) -> None:
         self.poll()
         self.load_budget()
-        if first:
-            self._load_around(detail.snapshot.services)
+        if self.detail is not None:
+            self._load_around(self.detail.snapshot.services)
             self.refresh_role_watch()
+        self.cockpit.warm_up()
 
     def apply_changes(self, result: tuple[tuple[str, int], IncidentDetail | None, list[Any], int]) -> None:
         token, header, new_entries, count = result
@@ -258,10 +266,12 @@ class IncidentScreen(Screen[None]):
             self.poll()
 
     def _load_runs(self) -> None:
-        from cockpit.service.runs import RunbookRuns
+        def work(svc: Any) -> list[RunState]:
+            from cockpit.service.runs import RunbookRuns  # in the worker: it brings the ORM
 
-        self.cockpit.call_service(lambda svc: RunbookRuns(svc).runs(self.incident_id), self._runs_loaded,
-                                  group="poll", quiet=True)
+            return RunbookRuns(svc).runs(self.incident_id)
+
+        self.cockpit.call_service(work, self._runs_loaded, group="poll", quiet=True)
 
     def _runs_loaded(self, runs: list[RunState]) -> None:
         self.runs = runs
@@ -269,11 +279,13 @@ class IncidentScreen(Screen[None]):
 
     def _show_escalation(self) -> None:
         """A runbook escalation that fell due shows here too, not only inside the walker."""
-        from cockpit.service.runbooks import Library
-        from cockpit.tui.screens.runbook import due_runs
-
         banner = self.query_one("#escalation", Static)
-        due = due_runs(self.runs, Library(), self.cockpit.clock())
+        due = []
+        if self.runs:  # (with none, nothing is due: the walker's module and the ORM stay unimported)
+            from cockpit.service.runbooks import Library
+            from cockpit.tui.screens.runbook import due_runs
+
+            due = due_runs(self.runs, Library(), self.cockpit.clock())
         if not due:
             if banner.has_class("-due"):
                 banner.update("")
@@ -290,14 +302,13 @@ class IncidentScreen(Screen[None]):
         """The open incidents of the services this incident's services call or are called by (the catalog)."""
         if not services:
             return
-        from cockpit.service.catalog import CatalogService, load_catalog, service_folders
-
-        folders = service_folders(self.cockpit.config.service_dirs)
-        if not folders:
-            return
+        service_dirs = self.cockpit.config.service_dirs
 
         def work(svc: Any) -> list[str]:  # the catalog only: no SLO or runbook file is read for this line
-            return CatalogService(svc, load_catalog(folders)).neighbours(list(services))
+            from cockpit.service.catalog import CatalogService, load_catalog, service_folders  # (in the worker)
+
+            folders = service_folders(service_dirs)
+            return CatalogService(svc, load_catalog(folders)).neighbours(list(services)) if folders else []
 
         self.cockpit.call_service(work, self._show_around, group="poll", quiet=True)
 
@@ -438,9 +449,9 @@ class IncidentScreen(Screen[None]):
         self._sending = True
         # the line clears only once the entry is stored: a refused write (database busy) keeps the words
         self.cockpit.call_service(lambda svc: svc.add_entry(self.incident_id, text, kind, local_only=local_only),
-                                  lambda _entry: self._entry_stored(sent), on_error=self._entry_failed)
+                                  lambda stored: self._entry_stored(sent, stored), on_error=self._entry_failed)
 
-    def _entry_stored(self, sent: str) -> None:
+    def _entry_stored(self, sent: str, stored: Entry) -> None:
         self._sending = False
         entry = self.query_one("#entry", Input)
         if entry.value == sent:
@@ -448,6 +459,14 @@ class IncidentScreen(Screen[None]):
             if self.local_only:  # the mark was for that entry: the next one is shared unless marked again
                 self.local_only = False
                 self._show_entry_mode()
+        self._show_own(stored)
+
+    def _show_own(self, stored: Entry) -> None:
+        """The entry just written shows from the write's own answer, without waiting for a poll; the poll then
+        brings the header, and an entry someone else wrote meanwhile (the count tells, and the timeline reloads)."""
+        if self.detail is not None and stored.hlc > self.last_hlc:
+            self.query_one(TimelineView).append_entries([stored])
+            self.last_hlc = stored.hlc
         self.poll()
 
     def _entry_failed(self, _error: Exception) -> None:
@@ -469,9 +488,9 @@ class IncidentScreen(Screen[None]):
         self.app.push_screen(TextPrompt("Status update (kind: status; restarts the check-in countdown)",
                                         suggestion or "What changed, what's next"), post)
 
-    def _status_posted(self, _entry: object) -> None:
+    def _status_posted(self, stored: Entry) -> None:
         self.notify("Status update posted; the check-in countdown restarted.")
-        self.poll()
+        self._show_own(stored)
 
     def action_comms(self) -> None:
         from cockpit.tui.screens.comms import CommsScreen
