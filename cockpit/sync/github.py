@@ -23,10 +23,10 @@ from typing import Any
 import httpx
 
 from cockpit.domain.ids import tracker_identity
-from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id, roles_text
+from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id
 from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent, RateLimited
 from cockpit.sync.answers import MAX_WAIT_S, asked_wait, raise_for, request_seconds, retry_after, wait_words
-from cockpit.sync.entry_text import INCIDENT_MARKER, entry_content, parse_entry_content
+from cockpit.sync.entry_text import INCIDENT_MARKER, apply_changes, entry_content, parse_entry_content
 from cockpit.sync.http import Limits, TrackerHttp
 from cockpit.sync.marked import as_int as _int
 from cockpit.sync.marked import as_text as _meta_text
@@ -298,18 +298,7 @@ class GitHubAdapter:
     def update_fields(self, remote_incident: str, fields: dict[str, Any]) -> None:
         issue = self._object(self._call("GET", self._repo(f"/issues/{remote_incident}")))
         meta = issue_marker(issue)
-        severity, phase = label_fields(issue)
-        if "severity" in fields:
-            severity = str(fields["severity"]).upper()
-        if "phase" in fields:
-            phase = str(fields["phase"]).upper()
-        if "roles" in fields:
-            roles = fields["roles"]
-            meta["roles"] = roles_text(roles) if isinstance(roles, dict) else str(roles)
-        for name in ("severity_reason", "impact", "scope"):
-            if isinstance(fields.get(name), str):
-                meta[name] = fields[name]
-        meta.update({"severity": severity, "phase": phase})
+        severity, phase = apply_changes(meta, fields, *label_fields(issue))
         others = [name for name in _label_names(issue) if not _ours(name)]
         wanted = self._field_labels(severity, phase) + others
         self._call("PUT", self._repo(f"/issues/{remote_incident}/labels"), json={"labels": self._label_ids(wanted)})

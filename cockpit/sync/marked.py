@@ -27,7 +27,7 @@ from cockpit.domain.lifecycle import Phase
 from cockpit.errors import InvalidInput
 from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id, roles_text
 from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent
-from cockpit.sync.entry_text import parse_entry_content
+from cockpit.sync.entry_text import INCIDENT_MARKER, parse_entry_content
 from cockpit.sync.http import TrackerHttp
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
@@ -133,6 +133,11 @@ def hidden_data(text: str, pattern: re.Pattern[str]) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def incident_marker(text: str) -> dict[str, Any]:
+    """The fields held in the hidden incident marker opening ``text`` ({} when there is none or it is garbled)."""
+    return hidden_data(text, INCIDENT_MARKER)
 
 
 def parse_time(text: Any) -> datetime | None:

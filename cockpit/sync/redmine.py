@@ -31,14 +31,13 @@ from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent,
 from cockpit.sync.answers import raise_for, request_seconds
 from cockpit.sync.entry_text import (
     ENTRY_MARKER,
-    INCIDENT_MARKER,
     apply_changes,
     entry_content,
     parse_entry_content,
 )
 from cockpit.sync.http import Limits, TrackerHttp
 from cockpit.sync.marked import as_text as marker_text
-from cockpit.sync.marked import hidden_data
+from cockpit.sync.marked import incident_marker
 from cockpit.sync.marked import hidden_json as marker_json
 from cockpit.sync.marked import parse_time as _time
 from cockpit.textsafe import is_number_text, one_line
@@ -287,7 +286,7 @@ class RedmineAdapter:
     def find_incident(self, cockpit_uuid: str) -> str | None:
         # the description filter narrows the search; the marker decides (a note quoting the id is not the issue)
         numbers = [number for issue in self._issue_candidates(cockpit_uuid)
-                   if hidden_data(str(issue.get("description") or ""), INCIDENT_MARKER).get("id") == cockpit_uuid
+                   if incident_marker(str(issue.get("description") or "")).get("id") == cockpit_uuid
                    and (number := _int(issue.get("id"))) is not None]
         return str(min(numbers)) if numbers else None
 
@@ -318,7 +317,7 @@ class RedmineAdapter:
     def update_fields(self, remote_incident: str, fields: dict[str, Any]) -> None:
         setup = self.setup()
         issue = self._object(self._call("GET", f"issues/{remote_incident}.json"), "issue")
-        meta = hidden_data(str(issue.get("description") or ""), INCIDENT_MARKER)
+        meta = incident_marker(str(issue.get("description") or ""))
         severity, phase = apply_changes(meta, fields, *self._fields_of(issue, meta, setup))
         change: dict[str, Any] = {"description": self._description(meta)}
         custom = self._custom(setup, severity if "severity" in fields else None,
@@ -364,7 +363,7 @@ class RedmineAdapter:
             description = str(issue.get("description") or "")
             if not description.startswith("<!-- cockpit-incident "):
                 continue  # not an incident of a cockpit: an ordinary issue in a shared tracker
-            uuid = str(hidden_data(description, INCIDENT_MARKER).get("id") or "")
+            uuid = str(incident_marker(description).get("id") or "")
             by_incident.setdefault(uuid or f"#{number}", []).append(number)
             if since is not None and (_time(issue.get("created_on")) or since) >= since:
                 fresh.add(uuid)
@@ -378,7 +377,7 @@ class RedmineAdapter:
         """A changed issue may have an older twin (a create that landed after its retry made another): every
         cockpit reads both as one, under the lowest number."""
         return numbers + [number for issue in self._issue_candidates(uuid)
-                          if hidden_data(str(issue.get("description") or ""), INCIDENT_MARKER).get("id") == uuid
+                          if incident_marker(str(issue.get("description") or "")).get("id") == uuid
                           and (number := _int(issue.get("id"))) is not None]
 
     def _read_incident(self, numbers: list[int], setup: Setup, result: Pulled) -> None:
@@ -398,7 +397,7 @@ class RedmineAdapter:
         try:
             result.incidents.append(self._remote(first, entries, setup))
         except ValueError as exc:
-            meta = hidden_data(str(first.get("description") or ""), INCIDENT_MARKER)
+            meta = incident_marker(str(first.get("description") or ""))
             result.problems.append(RemoteProblem("incident", str(numbers[0]), f"issue {numbers[0]}", str(exc),
                                                  str(meta.get("id") or "")))
 
@@ -432,7 +431,7 @@ class RedmineAdapter:
         return entries
 
     def _remote(self, issue: dict[str, Any], entries: list[RemoteEntry], setup: Setup) -> RemoteIncident:
-        meta = hidden_data(str(issue.get("description") or ""), INCIDENT_MARKER)
+        meta = incident_marker(str(issue.get("description") or ""))
         severity, phase = self._fields_of(issue, meta, setup)
         number = _int(issue.get("id"))
         if number is None:

@@ -10,7 +10,8 @@ import pytest
 from cockpit.domain.lifecycle import Phase
 from cockpit.domain.severity import Impact, Scope, Severity
 from cockpit.sync.adapter import AuthFailed, Misconfigured
-from cockpit.sync.entry_text import ENTRY_MARKER, incident_marker
+from cockpit.sync.entry_text import ENTRY_MARKER
+from cockpit.sync.marked import incident_marker
 from cockpit.sync.redmine import RedmineAdapter
 from tests.conftest import run_cli
 from tests.integration.cockpits import REDMINE_OPTIONS, redmine_cockpit

@@ -15,7 +15,8 @@ from cockpit.domain.severity import Impact, Scope, Severity
 from cockpit.service.incidents import IncidentService
 from cockpit.service.merge import Merger
 from cockpit.store.db import Store
-from cockpit.sync.entry_text import ENTRY_MARKER, incident_marker
+from cockpit.sync.entry_text import ENTRY_MARKER
+from cockpit.sync.marked import incident_marker
 from cockpit.sync.relay import Relay
 from cockpit.sync.roundup import RoundupAdapter
 from tests.conftest import run_cli

@@ -72,12 +72,16 @@ class StatusLine(Widget):
         if not compact and self.responder:  # who is writing (at 80 columns the phase bar says it)
             tail.append((f" you: {one_line(self.responder)[:24]} ", "status--you"))
         fixed = sum(len(chunk) for chunk, _ in head + tail) + 2
-        if pages and not compact and self.responder and self.size.width - fixed < 24:
+        if (pages or snap.exercise) and not compact and self.responder and self.size.width - fixed < 24:
             fixed -= len(tail.pop()[0])  # the page count and the title come before who is writing
         if fixed > self.size.width and compact:  # still too wide without a title: the elapsed time goes next
             at = 2 if pages else 1  # the elapsed time (after the page count, when there is one)
             fixed -= len(tail[at][0])
             tail.pop(at)
+        took = (f"{elapsed} ", "")
+        if snap.exercise and compact and self.size.width - fixed < 16 and took in tail:
+            fixed -= len(took[0])  # the EXERCISE mark took the title's room: the elapsed time gives way, so the
+            tail.remove(took)  # exercise still says which one it is
         room = self.size.width - fixed
         title = one_line(snap.title)
         if len(title) > room:  # the title gives way first: the state on the right must stay whole
