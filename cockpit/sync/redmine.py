@@ -37,8 +37,8 @@ from cockpit.sync.entry_text import (
 )
 from cockpit.sync.http import Limits, TrackerHttp
 from cockpit.sync.marked import as_text as marker_text
-from cockpit.sync.marked import incident_marker
 from cockpit.sync.marked import hidden_json as marker_json
+from cockpit.sync.marked import incident_marker
 from cockpit.sync.marked import parse_time as _time
 from cockpit.textsafe import is_number_text, one_line
 
