@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 
 from cockpit.errors import InvalidInput
 
@@ -71,6 +72,13 @@ HLC_SHIFT = 16
 def hlc_tick(last: int, now_ms: int) -> int:
     """The stamp for a local event, given the largest stamp seen so far."""
     return max(now_ms << HLC_SHIFT, last + 1)
+
+
+def whole_ms(moment: datetime) -> datetime:
+    """``moment`` cut to the millisecond, the resolution of the clock stamp. An entry's shown time is cut so: two
+    entries written within one millisecond (on two cockpits, or fast on one) are ordered by their stamps' counter,
+    and a finer time could run backwards against that order."""
+    return moment.replace(microsecond=moment.microsecond - moment.microsecond % 1000)
 
 
 def hlc_receive(last: int, remote: int, now_ms: int) -> int:

@@ -148,7 +148,7 @@ class IncidentService:
             id=self.new_id(now),
             incident_id=incident.id,
             hlc=self._next_hlc(session, now),
-            at=now,
+            at=ids.whole_ms(now),
             kind=kind,
             author=author or self.author,
             text=text,
@@ -295,6 +295,7 @@ class IncidentService:
         now = self.clock()
         """Plain statements in one transaction (the entry, the incident's times, the outbox row), the same rows
         ``append_in`` writes through the ORM: redacted on its way to the tracker, or not queued when local-only."""
+        now = ids.whole_ms(now)  # the shown time follows the stamps' order (see ids.whole_ms)
         at = to_db_time(now)
         data = dict(data)
         sent, counts = (text, {}) if data.get("local_only") else self.redactor.apply(text)

@@ -173,3 +173,15 @@ def test_hlc_receive_from_a_clock_ahead():
 @given(st.integers(0, 1 << 44))
 def test_hlc_wall_ms_round_trip(now_ms):
     assert hlc_wall_ms(hlc_tick(0, now_ms)) == now_ms
+
+
+def test_a_shown_time_is_cut_to_the_stamps_millisecond() -> None:
+    from datetime import UTC, datetime
+
+    from cockpit.domain.ids import hlc_tick, hlc_wall_ms, whole_ms
+
+    moment = datetime(2026, 12, 1, 15, 21, 9, 237718, tzinfo=UTC)
+    assert whole_ms(moment) == datetime(2026, 12, 1, 15, 21, 9, 237000, tzinfo=UTC)
+    assert whole_ms(whole_ms(moment)) == whole_ms(moment)
+    stamp = hlc_tick(0, int(moment.timestamp() * 1000))
+    assert hlc_wall_ms(stamp) / 1000 == whole_ms(moment).timestamp()  # the time shown is the stamp's own
