@@ -60,8 +60,18 @@ async def settle(pilot: Any, rounds: int = 2) -> None:
 
 
 async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait for ``condition``; a widget it asks for that is not mounted yet (a screen pushed before it is composed,
+    on a loaded machine) counts as not yet."""
+    from textual.css.query import NoMatches
+
+    def met() -> bool:
+        try:
+            return condition()
+        except NoMatches:
+            return False
+
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not met():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await pilot.pause(0.05)

@@ -40,7 +40,8 @@ async def test_replay_entries_appear_on_screen_in_order(tmp_path: Path) -> None:
     try:
         driver.start()
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
+            # the screen is pushed before it is composed: wait for its first load, then for the replay's entries
+            await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.detail is not None)
             await wait_until(pilot, lambda: len(app.screen.query_one(TimelineView).entries) == 8, timeout=15)
             shown = [e.id for e in app.screen.query_one(TimelineView).entries]
             assert shown == [e.id for e in source.get(ref).timeline]
