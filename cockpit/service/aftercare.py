@@ -2,24 +2,43 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Mapping
 from datetime import date
-
-from sqlalchemy import func
-from sqlmodel import col, select
+from typing import Any
 
 from cockpit.domain import postmortem as pm
 from cockpit.domain import report as rp
+from cockpit.domain.alerts import Level
 from cockpit.domain.postmortem import ActionItem, check_action_fields, parse_deadline
 from cockpit.errors import InvalidInput, NotFound
 from cockpit.service.incidents import IncidentService
-from cockpit.store.models import ActionItemRow, Incident, Page, Shift, TimelineEntry
+from cockpit.store.schema import ACTION_ITEM, ALERT_LOG, INCIDENT, PAGE, SHIFT, TIMELINE_ENTRY, to_db_time
 from cockpit.textsafe import control_characters, is_number_text
 
+# The ORM is imported by the use cases that write: the reports, the postmortem and the lists read with plain sqlite3.
 
-def _item(row: ActionItemRow, ref: str = "") -> ActionItem:
-    return ActionItem(key=f"AI-{row.number:03d}", description=row.description, type=row.type, owner=row.owner,
-                      priority=row.priority, deadline=date.fromisoformat(row.deadline) if row.deadline else None,
-                      status=row.status, ticket=row.ticket, incident_ref=ref)
+
+def _item(row: Mapping[str, Any], ref: str = "") -> ActionItem:
+    deadline = row["deadline"]
+    return ActionItem(key=f"AI-{row['number']:03d}", description=row["description"], type=row["type"],
+                      owner=row["owner"], priority=row["priority"],
+                      deadline=date.fromisoformat(deadline) if deadline else None, status=row["status"],
+                      ticket=row["ticket"], incident_ref=ref)
+
+
+def alert_log_pages(conn: sqlite3.Connection) -> list[rp.PageRecord]:
+    """Each page-level alert of the alert log as a page (for the monthly report's on-call figures)."""
+    names = ("starts_at", "acknowledged_by", "acknowledged_at", "false_positive")
+    rows = conn.execute(f"{ALERT_LOG.select(names)} WHERE level = ?", (Level.P0.value,))
+    return [rp.PageRecord(r["starts_at"], r["acknowledged_by"] or "", r["acknowledged_at"], r["false_positive"])
+            for r in (ALERT_LOG.decode(row, names) for row in rows)]
+
+
+def _used_entries(conn: sqlite3.Connection, incident_id: str) -> set[str | None]:
+    """The entries of an incident already made into action items."""
+    return {r[0] for r in conn.execute(f"SELECT source_entry_id FROM {ACTION_ITEM.name} WHERE incident_id = ?",
+                                       (incident_id,))}
 
 
 def _number(key: str) -> int:
@@ -44,6 +63,11 @@ class Aftercare:
         if found := control_characters(owner):
             raise InvalidInput(f"The owner's name contains a control character ({found}); type it as plain text.")
         due = parse_deadline(deadline).isoformat() if deadline else None
+        from sqlalchemy import func
+        from sqlmodel import select
+
+        from cockpit.store.models import ActionItemRow
+
         svc = self.incidents
         now = svc.clock()
         with svc.store.write() as session:
@@ -54,23 +78,27 @@ class Aftercare:
                                 deadline=due, ticket=ticket.strip(), source_entry_id=source_entry_id, created_at=now)
             session.add(row)
             if incident is not None:
-                svc.append_in(session, incident, "system", pm.action_entry_text(_item(row)), now,
-                            {"action_item": f"AI-{number:03d}"})
-            return _item(row)
+                svc.append_in(session, incident, "system", pm.action_entry_text(_item(ACTION_ITEM.values(row))),
+                              now, {"action_item": f"AI-{number:03d}"})
+            return _item(ACTION_ITEM.values(row))
 
     def actions(self, query: str | None = None, include_done: bool = False) -> list[ActionItem]:
         svc = self.incidents
-        with svc.store.read() as session:
-            stmt = select(ActionItemRow, Incident.ref_key).join(
-                Incident, col(ActionItemRow.incident_id) == col(Incident.id), isouter=True)
-            if query:
-                stmt = stmt.where(ActionItemRow.incident_id == svc.find_in(session, query).id)
-            if not include_done:
-                stmt = stmt.where(ActionItemRow.status != "done")
-            rows = session.exec(stmt.order_by(col(ActionItemRow.number))).all()
-            return [_item(row, f"INC-{key}" if key else "") for row, key in rows]
+        incident_id = svc.resolve(query) if query else None
+        sql = (f"SELECT {', '.join(f'a.{c}' for c in ACTION_ITEM.columns)}, i.ref_key FROM {ACTION_ITEM.name} a "
+               f"LEFT OUTER JOIN {INCIDENT.name} i ON a.incident_id = i.id")
+        where = [*(["a.incident_id = ?"] if incident_id else []), *([] if include_done else ["a.status != 'done'"])]
+        if where:
+            sql += f" WHERE {' AND '.join(where)}"
+        with svc.store.plain() as conn:
+            rows = conn.execute(sql + " ORDER BY a.number", [incident_id] if incident_id else []).fetchall()
+        return [_item(ACTION_ITEM.decode(row[:-1]), f"INC-{row[-1]}" if row[-1] else "") for row in rows]
 
     def set_status(self, key: str, status: str) -> ActionItem:
+        from sqlmodel import select
+
+        from cockpit.store.models import ActionItemRow
+
         check_action_fields("prevent", "P1", status)
         svc = self.incidents
         now = svc.clock()
@@ -85,16 +113,15 @@ class Aftercare:
                 incident = svc.find_in(session, row.incident_id)
                 svc.append_in(session, incident, "system", f"Action item AI-{row.number:03d} is now {status}: "
                             f"{row.description}", now, {"action_item": f"AI-{row.number:03d}", "status": status})
-            return _item(row)
+            return _item(ACTION_ITEM.values(row))
 
     def accept_proposed(self, query: str, tickets: list[str] | None = None) -> list[ActionItem]:
         """Store every proposed action item of an incident (its action entries not yet made into one), with the
         owner, priority and deadline their text states; ``tickets`` are given to them in order."""
         svc = self.incidents
         detail = svc.get(query)
-        with svc.store.read() as session:
-            used = set(session.exec(select(ActionItemRow.source_entry_id).where(
-                ActionItemRow.incident_id == detail.snapshot.id)).all())
+        with svc.store.plain() as conn:
+            used = _used_entries(conn, detail.snapshot.id)
         made = []
         for index, entry in enumerate(e for e in detail.timeline if e.kind == "action" and e.id not in used):
             owner, priority, deadline = pm.action_hints(entry.text)
@@ -109,10 +136,9 @@ class Aftercare:
         svc = self.incidents
         detail = svc.get(query)
         stored = self.actions(detail.snapshot.id, include_done=True)
-        with svc.store.read() as session:
-            used = set(session.exec(select(ActionItemRow.source_entry_id).where(
-                ActionItemRow.incident_id == detail.snapshot.id)).all())
-            next_number = int(session.exec(select(func.max(ActionItemRow.number))).one() or 0) + 1
+        with svc.store.plain() as conn:
+            used = _used_entries(conn, detail.snapshot.id)
+            next_number = int(conn.execute(f"SELECT max(number) FROM {ACTION_ITEM.name}").fetchone()[0] or 0) + 1
         unstored = [e for e in detail.timeline if e.id not in used]
         proposed = pm.proposed_actions(unstored, next_number)
         draft = pm.draft(detail.snapshot, detail.timeline, detail.metrics, [*stored, *proposed], full=full)
@@ -142,27 +168,26 @@ class Aftercare:
     def monthly_report(self, period: str, today: date) -> dict[str, object]:
         start, end = rp.month_window(period)
         svc = self.incidents
-        with svc.store.read() as session:
-            ids = session.exec(select(Incident.id).where(  # Game Days (exercises) are not incidents to count
-                col(Incident.declared_at) >= start, col(Incident.declared_at) < end,
-                Incident.kind != "exercise")).all()
-            pages = [rp.PageRecord(p.at, p.responder, p.acknowledged_at, p.false_positive)
-                     for p in session.exec(select(Page)).all()]
-            shifts = [rp.ShiftRecord(s.responder, s.position, s.starts_at, s.ends_at)
-                      for s in session.exec(select(Shift)).all()]
-            rows = session.exec(select(ActionItemRow)).all()
-            actions = [rp.ActionRecord(a.status, date.fromisoformat(a.deadline) if a.deadline else None, a.done_at,
-                                       a.created_at) for a in rows]
-            made_from = {a.source_entry_id for a in rows if a.source_entry_id}
-            action_entries = session.exec(select(TimelineEntry.id).where(TimelineEntry.kind == "action")).all()
+        with svc.store.plain() as conn:
+            ids = [r[0] for r in conn.execute(  # Game Days (exercises) are not incidents to count
+                f"SELECT id FROM {INCIDENT.name} WHERE declared_at >= ? AND declared_at < ? AND kind != 'exercise'",
+                (to_db_time(start), to_db_time(end)))]
+            pages = [rp.PageRecord(p["at"], p["responder"], p["acknowledged_at"], p["false_positive"])
+                     for p in PAGE.rows(conn)]
+            shifts = [rp.ShiftRecord(s["responder"], s["position"], s["starts_at"], s["ends_at"])
+                      for s in SHIFT.rows(conn)]
+            rows = ACTION_ITEM.rows(conn)
+            actions = [rp.ActionRecord(a["status"], date.fromisoformat(a["deadline"]) if a["deadline"] else None,
+                                       a["done_at"], a["created_at"]) for a in rows]
+            made_from = {a["source_entry_id"] for a in rows if a["source_entry_id"]}
+            action_entries = [r[0] for r in conn.execute(f"SELECT id FROM {TIMELINE_ENTRY.name} WHERE kind = ?",
+                                                         ("action",))]
             proposed = sum(1 for entry_id in action_entries if entry_id not in made_from)
+            pages += alert_log_pages(conn)  # real pages from the alert log (#10); sample pages stay for the demo
         incidents = []
         for incident_id in ids:
             detail = svc.get(incident_id, with_timeline=False)
             incidents.append((detail.snapshot, detail.metrics))
-        from cockpit.service.alerts import AlertLog
-
-        pages += AlertLog(svc).page_records()  # real pages from the alert log (#10); sample pages stay for the demo
         report = rp.monthly(period, incidents, pages, shifts, actions, today, proposed=proposed)
         from cockpit.service.signals import Signals
 

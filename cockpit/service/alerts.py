@@ -507,10 +507,10 @@ class AlertLog:
     # --- on-call health --------------------------------------------------------------------------
     def page_records(self) -> list[PageRecord]:
         """Each page-level alert of the log as a page (for the monthly report's on-call figures)."""
-        with self.store.read() as session:
-            rows = session.exec(select(AlertLogRow).where(AlertLogRow.level == Level.P0.value)).all()
-            return [PageRecord(r.starts_at, r.acknowledged_by or "", r.acknowledged_at, r.false_positive)
-                    for r in rows]
+        from cockpit.service.aftercare import alert_log_pages
+
+        with self.store.plain() as conn:
+            return alert_log_pages(conn)
 
     def report(self, weeks: int, now: datetime) -> dict[str, Any]:
         """Pages per week per service against the seed's target (< 5), the noisiest alerts, the false-positive

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import func
-from sqlmodel import col, select
+from typing import TYPE_CHECKING, Any
 
 from cockpit.domain.handoff import Handoff, carried_over, check_acknowledge, clean_sections
 from cockpit.domain.ids import display_ref
@@ -15,13 +12,21 @@ from cockpit.domain.runbook import Runbook
 from cockpit.errors import InvalidInput, NotFound, RuleViolation
 from cockpit.service.aftercare import Aftercare
 from cockpit.service.incidents import IncidentService
-from cockpit.store.models import HandoffRow, Incident, Shift, TimelineEntry
+from cockpit.store.schema import HANDOFF
 from cockpit.textsafe import is_number_text
 
+if TYPE_CHECKING:  # the ORM is imported by the use cases that write: showing and listing read with plain sqlite3
+    from cockpit.store.models import HandoffRow
 
-def _handoff(row: HandoffRow) -> Handoff:
-    return Handoff(row.id, row.number, row.author, row.created_at, row.updated_at, clean_sections(row.sections),
-                   row.signed_at, row.acknowledged_by, row.acknowledged_at, row.recipient)
+
+def _handoff(row: Mapping[str, Any]) -> Handoff:
+    return Handoff(row["id"], row["number"], row["author"], row["created_at"], row["updated_at"],
+                   clean_sections(row["sections"]), row["signed_at"], row["acknowledged_by"], row["acknowledged_at"],
+                   row["recipient"])
+
+
+def _orm_handoff(row: HandoffRow) -> Handoff:
+    return _handoff(HANDOFF.values(row))
 
 
 def _clean_recipient(name: str) -> str:
@@ -34,9 +39,17 @@ def _clean_recipient(name: str) -> str:
 
 def _next_on_call(session: Any, now: datetime, author: str) -> str | None:
     """The primary of the next shift on the rotation who is not the author (None without a rotation)."""
+    from sqlmodel import col, select
+
+    from cockpit.store.models import Shift
+
     shifts = session.exec(select(Shift).where(Shift.position == "primary", col(Shift.starts_at) > now)
                           .order_by(col(Shift.starts_at))).all()
     return next((s.responder for s in shifts if s.responder.casefold() != author.casefold()), None)
+
+
+def _not_found(key: str) -> NotFound:
+    return NotFound(f"No handoff {key}; `cockpit handoff list` shows them.")
 
 
 def _number(key: str) -> int:
@@ -57,11 +70,17 @@ class Handoffs:
         """A new handoff prefilled from the store: open incidents (most severe first), open action items, the last
         7 days' changes and deploys, runbooks updated since the previous handoff, and the previous handoff's
         known risks. It is for ``recipient``, else the next primary on the rotation after the author."""
+        from sqlalchemy import func
+        from sqlmodel import col, select
+
+        from cockpit.store.models import HandoffRow, Incident, TimelineEntry
+
         svc = self.incidents
         now = svc.clock()
         with svc.store.read() as session:
             previous_row = session.exec(select(HandoffRow).order_by(col(HandoffRow.number).desc())).first()
-        sections: dict[str, list[dict[str, str]]] = carried_over(_handoff(previous_row) if previous_row else None)
+        sections: dict[str, list[dict[str, str]]] = carried_over(_orm_handoff(previous_row) if previous_row else
+                                                                 None)
         for summary in sorted(svc.list_incidents(), key=lambda s: s.severity):  # stable: activity order kept
             detail = svc.get(summary.id)
             statuses = [e.text for e in detail.timeline if e.kind == "status"]
@@ -101,28 +120,34 @@ class Handoffs:
             row = HandoffRow(id=svc.new_id(now), number=number, author=svc.author, created_at=now, updated_at=now,
                              sections=sections, recipient=for_whom)
             session.add(row)
-            return _handoff(row)
+            return _orm_handoff(row)
 
     def _row(self, session: Any, key: str) -> HandoffRow:
+        from sqlmodel import select
+
+        from cockpit.store.models import HandoffRow
+
         row: HandoffRow | None = session.exec(select(HandoffRow).where(HandoffRow.number == _number(key))).first()
         if row is None:
-            raise NotFound(f"No handoff {key}; `cockpit handoff list` shows them.")
+            raise _not_found(key)
         return row
 
+    def _read(self, tail: str, params: Sequence[Any] = ()) -> list[Handoff]:
+        with self.incidents.store.plain() as conn:
+            return [_handoff(row) for row in HANDOFF.rows(conn, tail, params)]
+
     def get(self, key: str) -> Handoff:
-        with self.incidents.store.read() as session:
-            return _handoff(self._row(session, key))
+        found = self._read("WHERE number = ?", (_number(key),))
+        if not found:
+            raise _not_found(key)
+        return found[0]
 
     def list(self) -> list[Handoff]:
-        with self.incidents.store.read() as session:
-            return [_handoff(r) for r in session.exec(select(HandoffRow).order_by(col(HandoffRow.number).desc()))]
+        return self._read("ORDER BY number DESC")
 
     def newest_open(self) -> Handoff | None:
         """The newest handoff not yet acknowledged (a draft, or signed and waiting for the incoming engineer)."""
-        with self.incidents.store.read() as session:
-            row = session.exec(select(HandoffRow).where(col(HandoffRow.acknowledged_at).is_(None))
-                               .order_by(col(HandoffRow.number).desc())).first()
-            return _handoff(row) if row else None
+        return next(iter(self._read("WHERE acknowledged_at IS NULL ORDER BY number DESC LIMIT 1")), None)
 
     def save(self, key: str, sections: dict[str, Any], recipient: str | None = None) -> Handoff:
         """Save the edited sections and, when given, who it is for (the editor calls this as you type)."""
@@ -136,7 +161,7 @@ class Handoffs:
                 row.recipient = _clean_recipient(recipient) if recipient.strip() else None
             row.updated_at = svc.clock()
             session.add(row)
-            return _handoff(row)
+            return _orm_handoff(row)
 
     def sign(self, key: str) -> Handoff:
         svc = self.incidents
@@ -146,14 +171,14 @@ class Handoffs:
                 raise RuleViolation(f"H-{row.number:03d} is already signed off.")
             row.signed_at = svc.clock()
             session.add(row)
-            return _handoff(row)
+            return _orm_handoff(row)
 
     def acknowledge(self, key: str) -> Handoff:
         svc = self.incidents
         with svc.store.write() as session:
             row = self._row(session, key)
-            check_acknowledge(_handoff(row), svc.author)
+            check_acknowledge(_orm_handoff(row), svc.author)
             row.acknowledged_by = svc.author
             row.acknowledged_at = svc.clock()
             session.add(row)
-            return _handoff(row)
+            return _orm_handoff(row)

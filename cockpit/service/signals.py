@@ -18,7 +18,7 @@ from cockpit.domain.ids import display_ref
 from cockpit.domain.lifecycle import Phase
 from cockpit.domain.slo import SloEvaluation
 from cockpit.service.incidents import IncidentService
-from cockpit.store.schema import SLO_READING
+from cockpit.store.schema import INCIDENT_BUDGET, SLO_READING
 
 # The ORM is imported by the methods that use it: the budget pane reads with plain sqlite3 (``readings``).
 
@@ -195,16 +195,11 @@ class Signals:
         return needs
 
     def incident_budgets(self, query: str) -> list[IncidentBudgetRecord]:
-        from sqlmodel import col, select
-
-        from cockpit.store.models import IncidentBudget
-
         incident_id = self.incidents.resolve(query)
-        with self.incidents.store.read() as session:
-            rows = session.exec(select(IncidentBudget).where(IncidentBudget.incident_id == incident_id)
-                                .order_by(col(IncidentBudget.slo_key))).all()
-            return [IncidentBudgetRecord(r.slo_key, r.declared_remaining, r.resolved_remaining, r.consumed_pct,
-                                         r.consumed_until, r.resolved) for r in rows]
+        with self.incidents.store.plain() as conn:
+            rows = INCIDENT_BUDGET.rows(conn, "WHERE incident_id = ? ORDER BY slo_key", (incident_id,))
+        return [IncidentBudgetRecord(r["slo_key"], r["declared_remaining"], r["resolved_remaining"],
+                                     r["consumed_pct"], r["consumed_until"], r["resolved"]) for r in rows]
 
     def incidents_in_window(self, service: str, since: datetime) -> list[str]:
         """References of the incidents on ``service`` declared since ``since`` (the dashboard's "Incidents

@@ -9,6 +9,7 @@ column added to a model and not here (or the other way) fails a test rather than
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -52,6 +53,14 @@ class Table:
         if unknown := [n for n in chosen if n not in self.columns]:
             raise KeyError(f"{self.name} has no column {', '.join(unknown)}")
         return chosen
+
+    def values(self, record: object) -> dict[str, Any]:
+        """An ORM row's columns by name (the same mapping ``decode`` gives for a plain row)."""
+        return {name: getattr(record, name) for name in self.columns}
+
+    def rows(self, conn: sqlite3.Connection, tail: str = "", params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Every column of the rows ``SELECT ... FROM table {tail}`` finds, decoded."""
+        return [self.decode(row) for row in conn.execute(f"{self.select()} {tail}", params)]
 
     def decode(self, row: Sequence[Any], names: Sequence[str] | None = None) -> dict[str, Any]:
         """A row of these columns as Python values, as the ORM would read them."""
@@ -109,8 +118,55 @@ SLO_READING = Table(
     documents=frozenset({"payload"}),
 )
 
+INCIDENT_BUDGET = Table(
+    "incident_budget",
+    ("incident_id", "slo_key", "declared_remaining", "resolved_remaining", "consumed_pct", "consumed_until",
+     "resolved"),
+    times=frozenset({"consumed_until"}),
+    flags=frozenset({"resolved"}),
+)
+
+SHIFT = Table(
+    "shift",
+    ("id", "responder", "position", "starts_at", "ends_at"),
+    times=frozenset({"starts_at", "ends_at"}),
+)
+
+PAGE = Table(
+    "page",
+    ("id", "at", "responder", "service", "alert_name", "acknowledged_at", "incident_id", "false_positive"),
+    times=frozenset({"at", "acknowledged_at"}),
+    flags=frozenset({"false_positive"}),
+)
+
+ACTION_ITEM = Table(
+    "action_item",
+    ("id", "number", "incident_id", "type", "description", "owner", "priority", "deadline", "status", "ticket",
+     "source_entry_id", "created_at", "done_at"),
+    times=frozenset({"created_at", "done_at"}),
+)
+
+HANDOFF = Table(
+    "handoff",
+    ("id", "number", "author", "created_at", "updated_at", "sections", "signed_at", "acknowledged_by",
+     "acknowledged_at", "recipient"),
+    times=frozenset({"created_at", "updated_at", "signed_at", "acknowledged_at"}),
+    documents=frozenset({"sections"}),
+)
+
+ALERT_LOG = Table(
+    "alert_log",
+    ("fingerprint", "name", "service", "level", "group_key", "labels", "annotations", "state", "starts_at",
+     "first_seen_at", "last_seen_at", "resolved_at", "incident_id", "acknowledged_at", "acknowledged_by",
+     "false_positive", "fired_count"),
+    times=frozenset({"starts_at", "first_seen_at", "last_seen_at", "resolved_at", "acknowledged_at"}),
+    documents=frozenset({"labels", "annotations"}),
+    flags=frozenset({"false_positive"}),
+)
+
 #: The tables the plain path reads or writes, checked against the ORM models by a test.
-TABLES = (INCIDENT, TIMELINE_ENTRY, ROLE_ASSIGNMENT, OUTBOX_OP, SLO_READING)
+TABLES = (INCIDENT, TIMELINE_ENTRY, ROLE_ASSIGNMENT, OUTBOX_OP, SLO_READING, INCIDENT_BUDGET, SHIFT, PAGE,
+          ACTION_ITEM, HANDOFF, ALERT_LOG)
 
 #: The columns the timeline shows, in the order ``Entry`` takes them.
 ENTRY_FIELDS = ("id", "at", "kind", "author", "text", "hlc", "arrived_late_at")

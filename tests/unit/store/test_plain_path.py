@@ -23,7 +23,9 @@ from cockpit.store.types import UTCDateTime
 from tests.conftest import ROOT, FakeClock
 
 MODELS = {model.__tablename__: model for model in (models.Incident, models.TimelineEntry, models.RoleAssignment,
-                                                   models.OutboxOp, models.SloReading)}
+                                                   models.OutboxOp, models.SloReading, models.IncidentBudget,
+                                                   models.Shift, models.Page, models.ActionItemRow,
+                                                   models.HandoffRow, models.AlertLogRow)}
 
 
 @pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
