@@ -10,13 +10,15 @@ import getpass
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
 from cockpit.errors import InvalidInput
 from cockpit.textsafe import control_characters
-from cockpit.yamldoc import YamlDocument, read_yaml
+
+if TYPE_CHECKING:  # PyYAML is imported only when there is a config file to read
+    from cockpit.yamldoc import YamlDocument
 
 APP_NAME = "incident-cockpit"
 KNOWN_KEYS = {"responder", "theme", "keymap", "runbook_dirs", "trackers", "handoff_ack_minutes", "status_page",
@@ -94,6 +96,8 @@ def load_config(path: Path | None = None) -> Config:
     data: dict[str, Any] = {}
     doc: YamlDocument | None = None
     if path.exists():
+        from cockpit.yamldoc import read_yaml
+
         doc, problems = read_yaml(path)
         if problems:
             raise InvalidInput(f"Config file {problems[0]}")
@@ -213,6 +217,8 @@ def save_responder(path: Path, name: str) -> None:
         raise InvalidInput("A responder name is 1 to 100 characters without control characters.")
     existing = path.read_text(encoding="utf-8") if path.exists() else ""
     if existing:
+        from cockpit.yamldoc import read_yaml
+
         load_config(path)  # a broken file is reported, never overwritten
         doc, _ = read_yaml(path)
         if doc is not None and isinstance(doc.data, dict) and "responder" in doc.data:

@@ -7,36 +7,69 @@ Every error a person can cause prints one sentence on standard error and exits n
 
 from __future__ import annotations
 
-import logging
+import importlib
 import sys
 from pathlib import Path
 
 import click
 
 from cockpit import __version__
-from cockpit.cli import (
-    actions,
-    alerts,
-    catalog,
-    checkins,
-    demo,
-    exchange,
-    handoffs,
-    improve,
-    incidents,
-    postmortems,
-    replay,
-    runbooks,
-    shell,
-    slo,
-    sync,
-    web,
-)
 from cockpit.cli.common import AppContext, run_tui
 from cockpit.errors import CockpitError, InvalidInput
 
+#: One entry per command group: its module in this package (with its COMMANDS) and the names of those commands. A
+#: module is imported when one of its commands runs (``cockpit note`` does not import the SLO or tracker commands,
+#: and what they import); ``--help`` imports them all to list them. ``tests/cli/test_startup.py`` checks the names.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "incidents": ("incident", "role", "note", "comms"),
+    "runbooks": ("runbook",),
+    "actions": ("action",),
+    "postmortems": ("postmortem", "report"),
+    "handoffs": ("handoff",),
+    "sync": ("tracker", "sync"),
+    "slo": ("slo",),
+    "alerts": ("alerts",),
+    "catalog": ("service", "assess", "prr", "review"),
+    "improve": ("chaos", "toil", "capacity"),
+    "web": ("status-page", "serve"),
+    "demo": ("demo",),
+    "shell": ("shell",),
+    "checkins": ("checkin",),
+    "exchange": ("export", "import"),
+    "replay": ("replay", "drill"),
+}
+_MODULE_OF = {command: module for module, commands in GROUPS.items() for command in commands}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+
+class LazyGroup(click.Group):
+    """The root group: it knows every command's name, and imports a command's module when the command is asked
+    for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *_MODULE_OF})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _MODULE_OF:
+            module = importlib.import_module(f"cockpit.cli.{_MODULE_OF[cmd_name]}")
+            for each in module.COMMANDS:
+                self.add_command(each)
+        command = self.commands.get(cmd_name)
+        if cmd_name == "comms" and command is not None and "publish" not in {p.name for p in command.params}:
+            from cockpit.cli import web
+
+            web.extend_comms(self)  # comms ... --publish (the status page's module, imported for comms only)
+        return command
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
+                                                                           list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as exc:  # suggest from every command, not only the imported ones
+            raise click.exceptions.NoSuchCommand(exc.command_name, possibilities=self.list_commands(ctx),
+                                                 ctx=ctx) from None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              invoke_without_command=True)
 @click.option("--db", type=click.Path(readable=False, path_type=Path), default=None, metavar="PATH",
               help="Database file (default: $COCKPIT_DB, else the user data directory).")
@@ -73,19 +106,9 @@ def cli(ctx: click.Context, db: Path | None, responder: str | None) -> None:
 
 
 
-#: One line per command group: a new group is a module in this package with its COMMANDS, added here.
-GROUPS = (incidents, runbooks, actions, postmortems, handoffs, sync, slo, alerts, catalog, improve, web, demo,
-          shell, checkins, exchange, replay)
-for _group in GROUPS:
-    for _command in _group.COMMANDS:
-        cli.add_command(_command)
-web.extend_comms(cli)  # comms ... --publish
-
-
 def main(argv: list[str] | None = None) -> None:
     from cockpit.textsafe import literal, one_line
 
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         result = cli.main(args=argv, prog_name="cockpit", standalone_mode=False)
     except click.exceptions.Abort:

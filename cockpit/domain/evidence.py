@@ -9,7 +9,6 @@ Input that is not UTF-8 text is refused with the reason, and nothing is written.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 
@@ -38,6 +37,8 @@ class EvidenceReader:
 
     def __init__(self, limit: int = MAX_EVIDENCE_BYTES) -> None:
         self.limit = limit
+        import hashlib  # here: loading OpenSSL's hashes is a noticeable part of a command's start-up
+
         self._hash = hashlib.sha256()
         self._head = bytearray()
         self.received = 0

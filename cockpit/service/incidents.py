@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cockpit.domain import cadence, comms, ids
-from cockpit.domain.evidence import Evidence
 from cockpit.domain.incident import CHECK_IN_KINDS, PERSON_KINDS, Entry, IncidentSnapshot, OutboxState
 from cockpit.domain.lifecycle import Direction, Phase, plan_transition
 from cockpit.domain.metrics import IncidentMetrics, compute_metrics
@@ -28,6 +27,7 @@ from cockpit.textsafe import control_characters
 if TYPE_CHECKING:  # the ORM is imported by the use cases that write: reading uses plain sqlite3
     from sqlmodel import Session
 
+    from cockpit.domain.evidence import Evidence
     from cockpit.store.models import Incident, RoleAssignment, TimelineEntry
 
 T = TypeVar("T")

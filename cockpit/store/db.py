@@ -428,9 +428,12 @@ class PlainWrite:
 
 def upgrade(conn: Connection, revision: str) -> None:
     """Run the alembic migrations up to ``revision`` on an open connection."""
+    import logging
+
     from alembic import command
     from alembic.config import Config
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines ("Running upgrade ...") are noise here
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = conn
