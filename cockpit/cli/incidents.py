@@ -17,6 +17,7 @@ from cockpit.cli.common import (
     F,
     emit_json,
     iso,
+    iso_stored,
     json_option,
     local_and_utc,
     parse_when,
@@ -27,12 +28,12 @@ from cockpit.domain.when import age_words
 from cockpit.errors import InvalidInput
 
 if TYPE_CHECKING:  # imported when a command runs: the CLI starts quickly
-    from collections.abc import Sequence
+    from collections.abc import Iterable
 
     from cockpit.domain.evidence import Evidence
     from cockpit.domain.incident import Entry
     from cockpit.domain.severity import Triggers
-    from cockpit.service.incidents import IncidentDetail
+    from cockpit.service.incidents import EntryRow, IncidentDetail
 
 
 @click.group()
@@ -162,35 +163,55 @@ def _entry_json(e: Entry) -> dict[str, Any]:
             **({"sha256": e.sha256} if e.sha256 else {})}
 
 
-def _stream_show_json(detail: IncidentDetail, entries: Sequence[Entry]) -> None:
+def _stream_show_json(detail: IncidentDetail, entries: Iterable[Entry]) -> None:
+    """``emit_json(_show_json(detail))`` written piece by piece, the same text (see ``_stream_rows``)."""
+    from cockpit.store.schema import to_db_time
+
+    _stream_rows(detail, ((e.id, to_db_time(e.at), e.kind, e.author, e.text,
+                           to_db_time(e.arrived_late_at) if e.arrived_late_at else None, e.local_only, e.redacted,
+                           e.sha256) for e in entries))
+
+
+def _stream_rows(detail: IncidentDetail, rows: Iterable[EntryRow]) -> None:
     """``emit_json(_show_json(detail))`` written piece by piece, the same text: at 100,000 entries the document is
     never held whole (neither as objects nor as one string), and each entry is laid out as ``indent=2`` lays it out
-    inside the document, its strings encoded by json's C encoder (``indent`` alone would take the pure-Python one)."""
+    inside the document, its strings encoded by json's C encoder (``indent`` alone would take the pure-Python one).
+    The rows are the store's own (``IncidentService.streamed``): no ``Entry`` is built and no time parsed."""
     import json
+    from itertools import islice
     from json.encoder import encode_basestring as enc  # what json.dumps(ensure_ascii=False) uses for a string
 
     from cockpit.textsafe import json_safe
 
+    def safe(text: str) -> str:  # only DEL, C1 and bidi controls need it, none of them ASCII
+        return text if text.isascii() else json_safe(text)
+
     head = json.dumps(_show_json(detail, with_timeline=False), ensure_ascii=False, indent=2, default=str)
     empty = '"timeline": []\n}'
-    if not head.endswith(empty) or not entries:
+    rows = iter(rows)
+    first = next(rows, None)
+    if not head.endswith(empty) or first is None:
         click.echo(json_safe(head))
         return
     click.echo(json_safe(head[:-len(empty)]) + '"timeline": [', nl=False)
-    for start in range(0, len(entries), 2000):
+    batch: list[EntryRow] = [first]
+    separator = ""
+    while batch:
         parts = []
-        for e in entries[start:start + 2000]:
-            late = f',\n      "arrived_late_at": {enc(iso(e.arrived_late_at) or "")}' if e.arrived_late_at else ""
-            if e.local_only:
+        for entry_id, at, kind, author, text, late_at, local_only, redacted, sha256 in batch:
+            late = f',\n      "arrived_late_at": {enc(iso_stored(late_at))}' if late_at else ""
+            if local_only:
                 late += ',\n      "local_only": true'
-            if e.redacted:  # a nested object, laid out one level deeper as indent=2 does
-                counts = ",".join(f"\n        {enc(name)}: {count}" for name, count in e.redacted)
+            if redacted:  # a nested object, laid out one level deeper as indent=2 does
+                counts = ",".join(f"\n        {enc(name)}: {count}" for name, count in redacted)
                 late += f',\n      "redacted": {{{counts}\n      }}'
-            if e.sha256:
-                late += f',\n      "sha256": {enc(e.sha256)}'
-            parts.append(f'\n    {{\n      "id": {enc(e.id)},\n      "at": {enc(iso(e.at) or "")},\n      "kind": '
-                         f'{enc(e.kind)},\n      "author": {enc(e.author)},\n      "text": {enc(e.text)}{late}\n    }}')
-        click.echo(json_safe(("," if start else "") + ",".join(parts)), nl=False)
+            if sha256:
+                late += f',\n      "sha256": {enc(sha256)}'
+            parts.append(f'\n    {{\n      "id": {enc(entry_id)},\n      "at": "{iso_stored(at)}",\n      "kind": '
+                         f'{enc(kind)},\n      "author": {enc(author)},\n      "text": {enc(text)}{late}\n    }}')
+        click.echo(safe(separator + ",".join(parts)), nl=False)
+        separator = ","
+        batch = list(islice(rows, 2000))
     click.echo("\n  ]\n}")
 
 
@@ -202,11 +223,11 @@ def _stream_show_json(detail: IncidentDetail, entries: Sequence[Entry]) -> None:
 @pass_ctx
 def incident_show(app: AppContext, ref: str, tail: int | None, as_json: bool) -> None:
     """One incident: severity and why, phase, roles, next check-in, timeline."""
-    detail = app.service().get(ref)
     if as_json:
-        _stream_show_json(detail, detail.timeline if tail is None else detail.timeline[-tail:] if tail else [])
+        with app.service().streamed(ref, tail) as (detail, rows):
+            _stream_rows(detail, rows)
         return
-    print_detail(detail, tail)
+    print_detail(app.service().get(ref), tail)
 
 
 def print_detail(detail: IncidentDetail, tail: int | None) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -510,12 +511,23 @@ class IncidentService:
         return sorted(summaries, key=lambda s: not s.phase.is_open)
 
     def get(self, query: str, with_timeline: bool = True) -> IncidentDetail:
-        now = self.clock()
         with self.store.plain() as conn:
-            incident = _find_plain(conn, query)
-            snapshot = _snapshot_plain(conn, incident)
-            timeline = _timeline(conn, incident["id"]) if with_timeline else []
-            history = holdings_plain(conn, incident["id"], current_only=False)
+            return self._detail(conn, query, with_timeline)
+
+    @contextmanager
+    def streamed(self, query: str, tail: int | None = None) -> Iterator[tuple[IncidentDetail, Iterator[EntryRow]]]:
+        """``get`` without the timeline, and the timeline (its last ``tail`` entries when given) as rows to write out
+        one by one, from one snapshot: ``show --json`` at 100,000 entries builds no ``Entry`` and parses no time."""
+        with self.store.plain() as conn:
+            detail = self._detail(conn, query, with_timeline=False)
+            yield detail, _entry_rows(conn, detail.snapshot.id, tail)
+
+    def _detail(self, conn: sqlite3.Connection, query: str, with_timeline: bool) -> IncidentDetail:
+        now = self.clock()
+        incident = _find_plain(conn, query)
+        snapshot = _snapshot_plain(conn, incident)
+        timeline = _timeline(conn, incident["id"]) if with_timeline else []
+        history = holdings_plain(conn, incident["id"], current_only=False)
         return IncidentDetail(
             snapshot=snapshot,
             timeline=timeline,
@@ -606,6 +618,33 @@ def _timeline(conn: sqlite3.Connection, incident_id: str, after_hlc: int = 0) ->
     return [Entry(id=r[0], at=parse(r[1]), kind=r[2], author=r[3], text=r[4], hlc=r[5],
                   arrived_late_at=None if r[6] is None else parse(r[6]), **_facts(r[7], r[8], r[9]))
             for r in conn.execute(_ENTRY_SELECT, (incident_id, after_hlc))]
+
+
+#: One timeline entry as ``show --json`` writes it: id, time (as stored), kind, author, text, arrived late at (as
+#: stored, or None), then its local facts: local-only, what was redacted, the evidence's hash.
+EntryRow = tuple[str, str, str, str, str, str | None, bool, tuple[tuple[str, int], ...], str]
+_ROW_COLUMNS = "id, at, kind, author, text, arrived_late_at, data"
+_ROWS_SELECT = f"SELECT {_ROW_COLUMNS} FROM {TIMELINE_ENTRY.name} WHERE incident_id = ? ORDER BY hlc, id"
+_TAIL_SELECT = (f"SELECT {_ROW_COLUMNS} FROM (SELECT {_ROW_COLUMNS}, hlc FROM {TIMELINE_ENTRY.name} "
+                "WHERE incident_id = ? ORDER BY hlc DESC, id DESC LIMIT ?) ORDER BY hlc, id")
+
+
+def _entry_rows(conn: sqlite3.Connection, incident_id: str, tail: int | None) -> Iterator[EntryRow]:
+    """The timeline in its one order (as ``_timeline``), as plain rows; an entry's data is parsed only when it holds
+    something (most hold ``{}``)."""
+    cursor = conn.execute(_ROWS_SELECT, (incident_id,)) if tail is None else \
+        conn.execute(_TAIL_SELECT, (incident_id, tail))
+    for entry_id, at, kind, author, text, late, data in cursor:
+        if data == "{}" or data is None:
+            yield entry_id, at, kind, author, text, late, False, (), ""
+            continue
+        try:
+            found = json.loads(data)
+        except ValueError:
+            found = None
+        facts = _facts(found.get("local_only"), found.get("redacted"), found.get("sha256")) \
+            if isinstance(found, dict) else _facts(None, None, None)
+        yield entry_id, at, kind, author, text, late, facts["local_only"], facts["redacted"], facts["sha256"]
 
 
 def _match(query: str, by_id: Callable[[str], T | None], by_prefix: Callable[[str], Sequence[T]],
