@@ -23,7 +23,6 @@ from cockpit.cli.common import (
     parse_when,
     pass_ctx,
 )
-from cockpit.domain.evidence import MAX_EVIDENCE_BYTES
 from cockpit.domain.when import age_words
 from cockpit.errors import InvalidInput
 
@@ -403,6 +402,8 @@ def note(app: AppContext, ref: str, text: str | None, kind: str, path: Path | No
         evidence = _read_evidence(path)
         entry = app.service().add_evidence(ref, evidence, local_only=local_only)
         if evidence.cut:
+            from cockpit.domain.evidence import MAX_EVIDENCE_BYTES
+
             click.echo(f"Cut: kept the first {evidence.kept:,} of {evidence.received:,} bytes "
                        f"({MAX_EVIDENCE_BYTES // 1024} KiB at most); the SHA-256 is of the whole input.", err=True)
     if as_json:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cockpit.domain import cadence, comms, ids
+from cockpit.domain import cadence, ids
 from cockpit.domain.incident import CHECK_IN_KINDS, PERSON_KINDS, Entry, IncidentSnapshot, OutboxState
 from cockpit.domain.lifecycle import Direction, Phase, plan_transition
 from cockpit.domain.metrics import IncidentMetrics, compute_metrics
@@ -28,6 +28,7 @@ from cockpit.textsafe import control_characters
 if TYPE_CHECKING:  # the ORM is imported by the use cases that write: reading uses plain sqlite3
     from sqlmodel import Session
 
+    from cockpit.domain import comms
     from cockpit.domain.evidence import Evidence
     from cockpit.store.models import Incident, RoleAssignment, TimelineEntry
 
@@ -464,6 +465,8 @@ class IncidentService:
             return _entry(entry)
 
     def render_comms(self, query: str, template: comms.Template) -> comms.RenderedComms:
+        from cockpit.domain import comms
+
         with self.store.plain() as conn:
             snapshot = _snapshot_plain(conn, _find_plain(conn, query))
         return comms.render(template, snapshot, self.clock())
@@ -471,6 +474,8 @@ class IncidentService:
     def record_comms_sent(self, query: str, template: comms.Template, text: str | None = None) -> Entry:
         """Log that a filled template went out (``text``: exactly what was copied, when given); it counts as
         a status update (restarts the countdown)."""
+        from cockpit.domain import comms
+
         now = self.clock()
         with self.store.write() as session:
             incident = self.find_in(session, query)
