@@ -5,8 +5,6 @@ replaced), and no SQLAlchemy imported by the commands that only read."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from cockpit.service.incidents import IncidentService
 from cockpit.service.sample import load_sample_data
 from cockpit.service.signals import Signals
 from cockpit.store.db import Store
+from tests.cli.test_startup import modules_after
 from tests.conftest import ROOT, FakeClock, seeded_rand
 from tests.unit.service.test_alert_log import an_alert
 
@@ -86,16 +85,6 @@ def test_reports_handoffs_and_postmortems_read_as_the_orm_path_read_them(tmp_pat
     svc.store.close()
 
 
-def _modules_after(db: Path, *args: str) -> set[str]:
-    code = ("import sys\nfrom cockpit.cli.main import main\n"
-            "try:\n    main(sys.argv[1:])\nexcept SystemExit as stop:\n    assert not stop.code, stop.code\n"
-            "print(' '.join(sorted(sys.modules)), file=sys.stderr)")
-    done = subprocess.run([sys.executable, "-c", code, "--db", str(db), *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return set(done.stderr.split())
-
-
 @pytest.mark.parametrize("args", [("report", "monthly", "--month", "2026-11"),
                                   ("report", "monthly", "--month", "2026-11", "--format", "json"),
                                   ("handoff", "list"), ("handoff", "list", "--json"), ("handoff", "show", "H-001"),
@@ -104,6 +93,6 @@ def _modules_after(db: Path, *args: str) -> set[str]:
 def test_commands_that_only_read_do_not_import_the_orm(tmp_path: Path, args: tuple[str, ...]) -> None:
     db = tmp_path / "read.db"
     build(db).store.close()
-    modules = _modules_after(db, *args)
+    modules = modules_after("--db", str(db), *args)
     assert {"sqlalchemy", "sqlmodel", "alembic"} & modules == set()
     assert "cockpit.store.models" not in modules
