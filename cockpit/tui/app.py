@@ -224,8 +224,9 @@ class CockpitApp(App[None]):
 
     def on_unmount(self) -> None:
         self._quitting = True
-        if self.alerts is not None:
-            self.alerts.stop()
+        for rounds in (self.alerts, self.signals):
+            if rounds is not None:
+                rounds.stop()
         relay = self._relay
         if relay is not None:
             cancel = getattr(relay.adapter, "cancel", None)
