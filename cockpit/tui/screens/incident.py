@@ -238,6 +238,7 @@ class IncidentScreen(Screen[None]):
         severity = self.query_one(SeverityPane)
         severity.show(snap, reset=reset or not severity.pending)
         self._update_timeline_title()
+        self.refresh_bindings()  # the phase keys grey out in the first and last phase
 
     def tick(self) -> None:
         now = self.cockpit.clock()
@@ -507,6 +508,15 @@ class IncidentScreen(Screen[None]):
         from cockpit.tui.screens.postmortem import PostmortemScreen
 
         self.app.push_screen(PostmortemScreen(self.incident_id))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A phase key that cannot move now (the incident still loading, already in its first or last phase) is
+        greyed in the footer and the palette, and does nothing."""
+        if action in ("phase_next", "phase_back"):
+            phase = self.detail.snapshot.phase if self.detail is not None else None
+            if phase is None or (phase.next() if action == "phase_next" else phase.previous()) is None:
+                return None
+        return True
 
     def action_phase_next(self) -> None:
         """From the phase on screen (two ICs pressing ] at once do not skip a phase), after a confirmation that
