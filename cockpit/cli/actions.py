@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,6 +13,9 @@ from cockpit.cli.common import (
     json_option,
     pass_ctx,
 )
+
+if TYPE_CHECKING:  # imported when a command runs: the CLI starts quickly
+    from cockpit.domain.postmortem import ActionItem
 
 
 @click.group()
@@ -44,7 +47,7 @@ def action_add(app: AppContext, description: str, ref: str | None, type_: str, o
         click.echo(item.key)
 
 
-def _action_json(item: Any) -> dict[str, Any]:
+def _action_json(item: ActionItem) -> dict[str, Any]:
     from cockpit.domain.discipline import orphan_gaps
 
     today = datetime.now(UTC).date()

@@ -25,7 +25,9 @@ from cockpit.domain.when import age_words
 from cockpit.errors import InvalidInput
 
 if TYPE_CHECKING:  # imported when a command runs: the CLI starts quickly
-    from cockpit.service.alerts import SilenceRecord
+    from cockpit.domain.runbook import Runbook
+    from cockpit.service.alerts import AlertLog, SilenceRecord
+    from cockpit.sources.alertmanager import RoundReport
 
 
 def _alerts() -> None:
@@ -42,7 +44,7 @@ def _alerts() -> None:
 alerts: click.Group = click.group("alerts")(_alerts)
 
 
-def alert_log(app: AppContext) -> Any:
+def alert_log(app: AppContext) -> AlertLog:
     from cockpit.service.alerts import AlertLog
     from cockpit.sources.alert_settings import load_settings
 
@@ -59,7 +61,7 @@ def _safe(text: str, width: int | None = None) -> str:
     return shown if width is None or len(shown) <= width else shown[: width - 1] + "…"
 
 
-def _runbook_for(app: AppContext, alert_name: str) -> Any:
+def _runbook_for(app: AppContext, alert_name: str) -> Runbook | None:
     from cockpit.service.runbooks import library_folders, load_library
 
     library = load_library(library_folders(app.config().runbook_dirs))
@@ -69,7 +71,7 @@ def _runbook_for(app: AppContext, alert_name: str) -> Any:
     return None
 
 
-def _round(app: AppContext, log: Any) -> Any:
+def _round(app: AppContext, log: AlertLog) -> RoundReport | None:
     """One poll of the configured source (None: no source)."""
     from cockpit.sources.alertmanager import configured_source, poll_once
 
@@ -88,8 +90,8 @@ def alerts_poll(app: AppContext) -> None:
     report = _round(app, log)
     if report is None:
         raise InvalidInput("No Alertmanager configured: `cockpit alerts source set URL` (or COCKPIT_ALERTMANAGER_URL).")
-    if report.error:
-        raise InvalidInput(f"{report.error} The last known alerts stay in the log.")
+    if report.error or report.poll is None:
+        raise InvalidInput(f"{report.error or 'Alertmanager gave no answer.'} The last known alerts stay in the log.")
     changes = report.poll.changes
     click.echo(f"{len(changes.fired)} fired, {len(changes.silenced)} silenced, {len(changes.resolved)} resolved, "
                f"{len(changes.still) + len(changes.unsilenced)} unchanged; silences: {report.silences_sent} created, "

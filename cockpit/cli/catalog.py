@@ -6,15 +6,18 @@ from __future__ import annotations
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cockpit.cli.common import AppContext, emit_json, pass_ctx
 from cockpit.errors import InvalidInput
 
+if TYPE_CHECKING:  # imported when a command runs: the CLI starts quickly
+    from cockpit.service.catalog import Catalog, CatalogService, ServiceRow
 
-def catalog_service(app: AppContext) -> Any:
+
+def catalog_service(app: AppContext) -> CatalogService:
     """The catalog (service_dirs, or COCKPIT_SERVICE_DIRS) joined with the store, SLO files and runbooks."""
     from cockpit.service.catalog import open_catalog
 
@@ -22,7 +25,7 @@ def catalog_service(app: AppContext) -> Any:
     return open_catalog(app.service(), config.service_dirs, config.slo_dirs, config.runbook_dirs)
 
 
-def _catalog_only(app: AppContext) -> Any:
+def _catalog_only(app: AppContext) -> Catalog:
     from cockpit.service.catalog import load_catalog, service_folders
 
     folders = service_folders(app.config().service_dirs)
@@ -64,7 +67,7 @@ def service_validate(paths: tuple[Path, ...]) -> None:
     click.echo(f"{counts} in {catalog.files} file(s) valid.")
 
 
-def _row_json(row: Any) -> dict[str, Any]:
+def _row_json(row: ServiceRow) -> dict[str, Any]:
     e = row.entry
     return {"name": e.name, "tier": e.tier, "owner_team": e.owner_team, "oncall_rotation": e.oncall_rotation,
             "budget_state": row.budget_state,
@@ -73,7 +76,7 @@ def _row_json(row: Any) -> dict[str, Any]:
             "readiness": row.readiness, "maturity_total": row.maturity, "quality": row.quality, "band": row.band}
 
 
-def _problems_note(catalog: Any) -> None:
+def _problems_note(catalog: Catalog) -> None:
     from cockpit.textsafe import one_line
 
     if catalog.problems:

@@ -4,15 +4,21 @@ Game Days, the toil inventory and budget, capacity models) from YAML files, chec
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cockpit.cli.common import AppContext, emit_json, json_option, pass_ctx
 from cockpit.errors import InvalidInput
+
+if TYPE_CHECKING:  # imported when a command runs: the CLI starts quickly
+    from cockpit.domain.capacity import CapacityModel
+    from cockpit.domain.chaos import Experiment
+    from cockpit.domain.toil import ToilInventory
+    from cockpit.service.improve_files import Loaded
 
 
 def _paths(app: AppContext, kind: str, given: Sequence[Path]) -> list[Path]:
@@ -91,7 +97,7 @@ def chaos_new(file: Path, template: str, target: str) -> None:
                f"`cockpit chaos validate {file}`.")
 
 
-def _experiments(app: AppContext, paths: Sequence[Path]) -> Any:
+def _experiments(app: AppContext, paths: Sequence[Path]) -> Loaded[Experiment]:
     from cockpit.service.improve_files import experiments
 
     return experiments(_paths(app, "chaos", paths))
@@ -126,11 +132,10 @@ def chaos_list(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
     if as_json:
         emit_json(rows)
     else:
-        for row in rows:
-            outcome = row["outcome"] or "not run"
-            click.echo(one_line(f"{row['name']}  [{row['target']}, {row['fault_type']}, {row['environment']}]  "
-                                f"{outcome}  maturity {row['maturity']} ({MATURITY[row['maturity']]})  "
-                                f"{row['file']}"))
+        for (path, e), row in zip(loaded.items, rows, strict=True):
+            level = levels[e.target][0]
+            click.echo(one_line(f"{e.name}  [{e.target}, {e.fault_type}, {e.environment}]  "
+                                f"{row['outcome'] or 'not run'}  maturity {level} ({MATURITY[level]})  {path}"))
         if not rows:
             click.echo("No valid experiments.")
     for problem in loaded.problems:
@@ -288,7 +293,7 @@ def toil_add(file: Path, name: str, minutes: float, per_month: float, difficulty
                f"(score {item.score:.2f}).")
 
 
-def _inventories(app: AppContext, paths: Sequence[Path]) -> Any:
+def _inventories(app: AppContext, paths: Sequence[Path]) -> tuple[Mapping[str, ToilInventory], int]:
     from cockpit.domain.toil import merge
     from cockpit.service.improve_files import toil_inventories
 
@@ -378,7 +383,7 @@ def _capacity() -> None:
 capacity: click.Group = click.group("capacity")(_capacity)
 
 
-def _models(app: AppContext, paths: Sequence[Path]) -> Any:
+def _models(app: AppContext, paths: Sequence[Path]) -> Loaded[CapacityModel]:
     from cockpit.service.improve_files import capacity_models
 
     loaded = capacity_models(_paths(app, "capacity", paths))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +25,8 @@ from cockpit.cli.common import (
 from cockpit.errors import InvalidInput
 
 if TYPE_CHECKING:  # imported when a command runs: the CLI starts quickly
+    from cockpit.domain.slo import SloEvaluation
+    from cockpit.service.signals import Reading, Signals
     from cockpit.service.slo_files import SloLibrary
 
 
@@ -128,14 +130,14 @@ def _pct(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value * 100:.{digits}f}"
 
 
-def _burns(ev: Any) -> str:
+def _burns(ev: SloEvaluation | None) -> str:
     from cockpit.domain.slo import DASHBOARD_WINDOWS
 
-    values = [ev.burn(w) for w in DASHBOARD_WINDOWS]
+    values = [None if ev is None else ev.burn(w) for w in DASHBOARD_WINDOWS]
     return " / ".join("—" if v is None else f"{v:.1f}" for v in values)
 
 
-def _row(reading: Any, signals: Any, now: datetime) -> dict[str, Any]:
+def _row(reading: Reading, signals: Signals, now: datetime) -> dict[str, Any]:
     ev = reading.evaluation
     out: dict[str, Any] = {"slo": reading.key, "service": reading.service, "as_of": reading.age_text(now),
                            "read_at": iso(reading.read_at), "error": reading.error}
@@ -215,7 +217,7 @@ def slo_status(app: AppContext, services: tuple[str, ...], at_text: str | None, 
         click.echo("")
 
 
-def signals_eval(readings: list[Any], key: str) -> Any:
+def signals_eval(readings: Sequence[Reading], key: str) -> SloEvaluation | None:
     return next(r.evaluation for r in readings if r.key == key)
 
 

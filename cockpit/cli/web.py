@@ -11,21 +11,15 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from cockpit.cli.common import AppContext
 from cockpit.errors import InvalidInput
 
-
-class Context(Protocol):
-    """What the main group's context object (``cockpit.cli.common.AppContext``) offers."""
-
-    def config(self) -> Any: ...
-
-    def db_path(self) -> Path: ...
-
-    def service(self) -> Any: ...
+if TYPE_CHECKING:
+    from cockpit.web.statuspage import BuildResult
 
 
 def _interval(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
@@ -54,7 +48,7 @@ def status_page() -> None:
 @click.option("--interval", default=2.0, show_default=True, callback=_interval,
               help="With --watch: seconds between looks at the database (0.1 to 3600).")
 @click.pass_obj
-def status_page_build(app: Context, out_dir: Path | None, title: str | None, components: tuple[str, ...],
+def status_page_build(app: AppContext, out_dir: Path | None, title: str | None, components: tuple[str, ...],
                       base_url: str | None, watch: bool, interval: float) -> None:
     """Render the status page into OUT_DIR (created if missing; default: config status_page.dir or
     $COCKPIT_STATUS_PAGE_DIR).
@@ -83,7 +77,7 @@ def status_page_build(app: Context, out_dir: Path | None, title: str | None, com
     from cockpit.textsafe import one_line
     from cockpit.web.statuspage import watch as watch_page
 
-    def built(result: Any) -> None:
+    def built(result: BuildResult) -> None:
         click.echo(f"Rebuilt {result.folder / 'index.html'}: {result.open} open, {result.resolved} resolved, "
                    f"{result.updates} update(s) ({result.seconds * 1000:.0f} ms).")
 
@@ -107,7 +101,7 @@ def status_page_build(app: Context, out_dir: Path | None, title: str | None, com
               help="The address browsers use when behind a reverse proxy (https://cockpit.example.com), so the "
                    "page's websocket goes through the proxy too.")
 @click.pass_obj
-def serve(app: Context, host: str, port: int, public_url: str | None) -> None:
+def serve(app: AppContext, host: str, port: int, public_url: str | None) -> None:
     """Serve the cockpit to browsers, read-only: every change is refused in a browser session, and says so.
 
     Each browser connection runs its own cockpit screen on this database (a process, about 80 MB). There is no
@@ -128,7 +122,7 @@ def serve(app: Context, host: str, port: int, public_url: str | None) -> None:
     run_server(db, host, port, public_url)
 
 
-def _publish_comms(app: Context, ref: str, template: str, public_title: str | None, as_json: bool) -> None:
+def _publish_comms(app: AppContext, ref: str, template: str, public_title: str | None, as_json: bool) -> None:
     from cockpit.domain.comms import Template
     from cockpit.textsafe import json_safe, literal, one_line
     from cockpit.web.settings import page_settings

@@ -11,7 +11,7 @@ import asyncio
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.actions import parse
 from textual.app import App, SystemCommand
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from cockpit.sync.settings import Tracker
     from cockpit.tui.alerts import AlertsPoller
     from cockpit.tui.signals import SignalsRefresher
+
+T = TypeVar("T")
 
 
 class CockpitApp(App[None]):
@@ -224,8 +226,9 @@ class CockpitApp(App[None]):
 
     def on_unmount(self) -> None:
         self._quitting = True
-        if self.alerts is not None:
-            self.alerts.stop()
+        for rounds in (self.alerts, self.signals):
+            if rounds is not None:
+                rounds.stop()
         relay = self._relay
         if relay is not None:
             cancel = getattr(relay.adapter, "cancel", None)
@@ -439,8 +442,8 @@ class CockpitApp(App[None]):
     # --- services off the screen's thread ---------------------------------------------------
     def call_service(
         self,
-        work: Callable[[IncidentService], Any],
-        on_done: Callable[[Any], None] | None = None,
+        work: Callable[[IncidentService], T],
+        on_done: Callable[[T], object] | None = None,
         *,
         group: str = "db",
         quiet: bool = False,
@@ -475,7 +478,7 @@ class CockpitApp(App[None]):
 
         self.run_worker(run, thread=True, group=group, exit_on_error=False)
 
-    def _deliver(self, on_done: Callable[[Any], None], result: Any, origin: Any = None) -> None:
+    def _deliver(self, on_done: Callable[[T], object], result: T, origin: object = None) -> None:
         """Hand a result to the screen; a failure there is logged and shown, never silently dropped. A screen
         closed before its result arrived (Esc right after opening it) simply no longer shows it."""
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from cockpit.config import Config
 from cockpit.errors import CockpitError
@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from cockpit.service.alerts import AlertLog
+
+
+T = TypeVar("T")
 
 
 class SignalsNote(Protocol):
@@ -55,9 +58,11 @@ class CockpitHost(Protocol):
     @property
     def alerts(self) -> AlertsFeed | None: ...
 
-    def call_service(self, work: Callable[[IncidentService], Any], on_done: Callable[[Any], None] | None = None,
+    def call_service(self, work: Callable[[IncidentService], T], on_done: Callable[[T], object] | None = None,
                      *, group: str = "db", quiet: bool = False,
-                     on_error: Callable[[CockpitError], None] | None = None) -> None: ...
+                     on_error: Callable[[CockpitError], None] | None = None) -> None:
+        """Run ``work`` in a worker thread; ``on_done`` gets its result (typed: mypy checks the pair) on the
+        screen's thread."""
 
     def open_incident(self, incident_id: str) -> None: ...
 

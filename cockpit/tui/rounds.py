@@ -39,6 +39,9 @@ class BackgroundRounds:
     def after(self) -> None:
         """Back on the screen's thread after a round."""
 
+    def stop(self) -> None:
+        """The cockpit is quitting: end a round in flight without waiting for it."""
+
     def _work(self) -> None:
         if not self._lock.acquire(blocking=False):
             return  # the previous round still runs

@@ -1,6 +1,7 @@
 """The cockpit's background reading of SLO figures: every ``refresh_seconds`` (sources.yaml, default 60), one
-refresh in a worker thread, never two at once, results kept in the store by the signals service. The screen only
-ever reads the store, so a slow or dead Prometheus never holds up a key."""
+refresh in a child process (waited on by a worker thread), never two at once, results kept in the store by the
+signals service. The screen only ever reads the store, so a slow or dead Prometheus never holds up a key, and the
+refresh's own work never competes with the screen for the interpreter."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ class SignalsRefresher(BackgroundRounds):
     def __init__(self, app: App[Any]) -> None:
         super().__init__(app)
         from cockpit.service.slo_files import CachedLibrary
+        from cockpit.sources.refresh_child import ChildRefresh
 
         self._library = CachedLibrary()
+        self._child = ChildRefresh()
 
     def start(self) -> None:
         from cockpit.sources.settings import load_settings
@@ -35,15 +38,19 @@ class SignalsRefresher(BackgroundRounds):
         self.every(settings.refresh_seconds)
 
     def work(self) -> None:
-        from cockpit.service.signals import Signals
         from cockpit.service.slo_files import slo_folders
-        from cockpit.sources.refresh import configured_source, refresh
+        from cockpit.sources.settings import load_settings, with_token
 
-        library = self._library.get(slo_folders(self.host.config.slo_dirs))
-        source = configured_source()
-        if source is None or not library.slos:
+        folders = slo_folders(self.host.config.slo_dirs)
+        library = self._library.get(folders)
+        settings = load_settings()
+        if settings is None or not library.slos:
             return
-        with source:
-            # two at a time: in the background, gentler on the server (and on a small machine) beats faster
-            report = refresh(Signals(self.host.service), library, source, clock=self.host.clock, workers=2)
+        # in a child process: parsing and evaluating fifty SLOs in a thread here would hold the interpreter lock
+        # each key needs; two requests at a time, gentler on the server (and on a small machine) than faster
+        report = self._child.run(self.host.service.store.path, self.host.service.author, self.host.clock(),
+                                 folders, with_token(settings), workers=2)
         self.note = report.source_error or ""
+
+    def stop(self) -> None:
+        self._child.stop()

@@ -888,3 +888,40 @@ async def test_r_on_the_conflicts_screen_asks_before_it_restores_or_retries(
         await pilot.press("y")
         await wait_until(pilot, lambda: states()[1])  # restored once confirmed
         assert states()[2] == before[2] + 1
+
+
+async def test_14_phase_keys_that_cannot_move_are_greyed_and_do_nothing(make_app, tmp_path: Path,
+                                                                       tui_clock) -> None:
+    """Issue #14 item 4: an action that is unavailable is greyed out in the footer (check_action), not answered
+    by a notice. In the first phase `[` cannot step back; in the last phase `]` cannot move on."""
+    from textual.widgets import Footer
+
+    db = tmp_path / "c.db"
+    ref = one_incident(db, tui_clock)
+    app = make_app(db)
+
+    def phase_next_greyed(screen: IncidentScreen) -> bool:
+        keys = [k for k in screen.query_one(Footer).query("FooterKey") if getattr(k, "action", "") == "phase_next"]
+        assert len(keys) == 1
+        return keys[0].has_class("-disabled")
+
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await on_incident(pilot)
+        assert screen.check_action("phase_back", ()) is None and screen.check_action("phase_next", ()) is True
+        assert not phase_next_greyed(screen)
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert app.screen is screen and not app._notifications  # no dialog, no notice
+    svc = IncidentService(Store.open(db), "alice", clock=tui_clock)
+    for phase in list(Phase)[1:]:
+        svc.set_phase(ref, phase)
+    before = timeline(db, ref)
+    app = make_app(db, land_on=ref)  # a closed incident: the cockpit would open on the list
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await on_incident(pilot)
+        assert screen.check_action("phase_next", ()) is None and screen.check_action("phase_back", ()) is True
+        assert phase_next_greyed(screen)
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert app.screen is screen and not app._notifications
+    assert timeline(db, ref) == before

@@ -31,6 +31,7 @@ from cockpit.tui.screens.dialogs import Confirm
 
 if TYPE_CHECKING:
     from cockpit.service.alerts import LoggedAlert
+    from cockpit.service.incidents import IncidentService
 
 SHORT_RESPONSE = {"P0": "<5m", "P1": "<30m", "P2": "next day", "P3": "weekly"}
 
@@ -245,7 +246,7 @@ class AlertsScreen(Screen[None]):
         self._loading = True
         poller = self.cockpit.alerts
 
-        def read(_svc: Any) -> tuple[list[LoggedAlert], Any]:
+        def read(_svc: IncidentService) -> tuple[list[LoggedAlert], Any]:
             log = poller.log() if poller is not None else _default_log(self.cockpit)
             return log.current(), log.status()
 
@@ -308,7 +309,7 @@ class AlertsScreen(Screen[None]):
         detail.update(text)
         poller = self.cockpit.alerts
 
-        def where(_svc: Any) -> tuple[str | None, str | None]:
+        def where(_svc: IncidentService) -> tuple[str | None, str | None]:
             log = poller.log() if poller is not None else _default_log(self.cockpit)
             found = log.open_incident_for(alert)
             if found is None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,6 +17,9 @@ from cockpit.textsafe import literal
 from cockpit.tui.panes.status import StatusLine
 from cockpit.tui.screens.dialogs import Confirm, CopyView
 from cockpit.tui.screens.header import IncidentHeaderScreen
+
+if TYPE_CHECKING:
+    from cockpit.service.incidents import IncidentService
 
 TEMPLATES = tuple(Template)
 
@@ -49,7 +52,7 @@ class CommsScreen(IncidentHeaderScreen):
     def on_mount(self) -> None:
         self.start_header()
 
-        def render_all(svc: Any) -> dict[Template, RenderedComms]:
+        def render_all(svc: IncidentService) -> dict[Template, RenderedComms]:
             return {t: svc.render_comms(self.incident_id, t) for t in TEMPLATES}
 
         self.cockpit.call_service(render_all, self._rendered)
@@ -128,7 +131,8 @@ class CommsScreen(IncidentHeaderScreen):
                                          "Customers will read it; it is also recorded as sent.",
                                          writes=published_text(template, text)), confirmed)
 
-        def publishable(svc: Any) -> None:  # what can never be published is refused before anything is asked
+        # what can never be published is refused before anything is asked
+        def publishable(svc: IncidentService) -> None:
             snap = svc.get(self.incident_id, with_timeline=False).snapshot
             check_publishable(template, snap.phase, snap.ref)
 

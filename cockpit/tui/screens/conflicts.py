@@ -6,7 +6,7 @@ next sync reads it again). Each r asks first, saying what a yes does."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,6 +20,9 @@ from cockpit.service.outbox import DeadLetter, dead_letters, retry_dead
 from cockpit.textsafe import one_line
 from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.screens.dialogs import Confirm
+
+if TYPE_CHECKING:
+    from cockpit.service.incidents import IncidentService
 
 
 class ConflictsScreen(Screen[None]):
@@ -48,7 +51,7 @@ class ConflictsScreen(Screen[None]):
         self._load()
 
     def _load(self) -> None:
-        def load(svc: Any) -> tuple[list[ConflictView], list[DeadLetter], list[ParkedView]]:
+        def load(svc: IncidentService) -> tuple[list[ConflictView], list[DeadLetter], list[ParkedView]]:
             from cockpit.sync.settings import load_trackers
 
             trackers = load_trackers()

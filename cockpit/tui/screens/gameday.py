@@ -29,6 +29,7 @@ from cockpit.tui.screens.header import IncidentHeaderScreen
 
 if TYPE_CHECKING:
     from cockpit.service.gamedays import GameDay
+    from cockpit.service.incidents import IncidentService
     from cockpit.sources.gameday import AbortTrip, SteadyCheck
 
 #: stage → the keys that act in it (the footer shows only these)
@@ -122,7 +123,7 @@ class GameDayScreen(IncidentHeaderScreen):
 
         incident_id = self.incident_id
 
-        def load(svc: Any) -> tuple[GameDay, list[str]]:
+        def load(svc: IncidentService) -> tuple[GameDay, list[str]]:
             day = GameDays(svc).get(incident_id)
             notes = [e.text.removeprefix("Observation: ") for e in svc.get(incident_id).timeline
                      if e.kind == "note" and e.text.startswith("Observation: ")]
@@ -345,7 +346,7 @@ class GameDayScreen(IncidentHeaderScreen):
         self.checking = True
         at = self.cockpit.clock()
 
-        def work(_svc: Any) -> SteadyCheck:
+        def work(_svc: IncidentService) -> SteadyCheck:
             from cockpit.sources.gameday import SteadyCheck, check_steady_state
             from cockpit.sources.refresh import configured_source
 
@@ -487,7 +488,7 @@ class GameDayScreen(IncidentHeaderScreen):
             return
         at = self.cockpit.clock()
 
-        def work(_svc: Any) -> tuple[list[AbortTrip], list[str]] | None:
+        def work(_svc: IncidentService) -> tuple[list[AbortTrip], list[str]] | None:
             if not self._watch_lock.acquire(blocking=False):
                 return None  # the previous look still runs
             try:

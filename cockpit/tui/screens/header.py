@@ -3,7 +3,7 @@ severity and an overdue check-in never hide behind a full-screen view."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.css.query import NoMatches
 from textual.screen import Screen
@@ -11,6 +11,9 @@ from textual.screen import Screen
 from cockpit.service.incidents import IncidentDetail
 from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.panes.status import StatusLine
+
+if TYPE_CHECKING:
+    from cockpit.service.incidents import IncidentService
 
 
 class IncidentHeaderScreen(Screen[None]):
@@ -31,7 +34,7 @@ class IncidentHeaderScreen(Screen[None]):
     def refresh_header(self) -> None:
         known = getattr(self, "_header_token", None)
 
-        def check(svc: Any) -> tuple[tuple[str, int], IncidentDetail | None]:
+        def check(svc: IncidentService) -> tuple[tuple[str, int], IncidentDetail | None]:
             token = svc.change_token(self.incident_id)
             return token, (None if token == known else svc.get(self.incident_id, with_timeline=False))
 

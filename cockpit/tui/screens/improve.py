@@ -25,6 +25,7 @@ from cockpit.tui.host import CockpitHost, host_of
 
 if TYPE_CHECKING:
     from cockpit.service.gamedays import GameDay
+    from cockpit.service.incidents import IncidentService
 
 VIEWS = ("experiments", "toil", "capacity")
 TITLES = {"experiments": "Experiments & Game Days", "toil": "Toil", "capacity": "Capacity"}
@@ -41,7 +42,7 @@ class ImproveData:
     folders: dict[str, list[Path]] = field(default_factory=dict)
 
 
-def load_improve(app: CockpitHost, svc: Any, with_prometheus: bool = True) -> ImproveData:
+def load_improve(app: CockpitHost, svc: IncidentService, with_prometheus: bool = True) -> ImproveData:
     """Everything the screen shows, read off the screen's thread."""
     from cockpit.domain.toil import merge
     from cockpit.domain.toil import report as toil_report

@@ -33,6 +33,7 @@ from cockpit.tui.screens.dialogs import Confirm, EntryDetail, PickSeveral, TextP
 
 if TYPE_CHECKING:
     from cockpit.domain.incident import Entry
+    from cockpit.service.incidents import IncidentService
     from cockpit.service.role_watch import RoleWatchState
     from cockpit.service.runs import RunState
 
@@ -156,7 +157,7 @@ class IncidentScreen(Screen[None]):
         # the sync slot changes slowly: look every fifth poll (never in a demo, which does not sync)
         refresh_sync = self.polls % 5 == 1 and self.cockpit.sync_interval > 0
 
-        def check(svc: Any) -> tuple[tuple[str, int], IncidentDetail | None, list[Any], int]:
+        def check(svc: IncidentService) -> tuple[tuple[str, int], IncidentDetail | None, list[Any], int]:
             if refresh_sync:
                 from cockpit.sync.control import status_line
                 from cockpit.sync.settings import trackers_path
@@ -237,6 +238,7 @@ class IncidentScreen(Screen[None]):
         severity = self.query_one(SeverityPane)
         severity.show(snap, reset=reset or not severity.pending)
         self._update_timeline_title()
+        self.refresh_bindings()  # the phase keys grey out in the first and last phase
 
     def tick(self) -> None:
         now = self.cockpit.clock()
@@ -253,7 +255,7 @@ class IncidentScreen(Screen[None]):
             return
         minutes, read_only = self.cockpit.config.ic_handover_minutes, self.cockpit.read_only
 
-        def work(svc: Any) -> tuple[RoleWatchState, list[Entry]]:
+        def work(svc: IncidentService) -> tuple[RoleWatchState, list[Entry]]:
             watch = RoleWatch(svc, timedelta(minutes=minutes))
             return (watch.state(self.incident_id), []) if read_only else watch.record_due(self.incident_id)
 
@@ -266,7 +268,7 @@ class IncidentScreen(Screen[None]):
             self.poll()
 
     def _load_runs(self) -> None:
-        def work(svc: Any) -> list[RunState]:
+        def work(svc: IncidentService) -> list[RunState]:
             from cockpit.service.runs import RunbookRuns  # in the worker: it brings the ORM
 
             return RunbookRuns(svc).runs(self.incident_id)
@@ -304,7 +306,7 @@ class IncidentScreen(Screen[None]):
             return
         service_dirs = self.cockpit.config.service_dirs
 
-        def work(svc: Any) -> list[str]:  # the catalog only: no SLO or runbook file is read for this line
+        def work(svc: IncidentService) -> list[str]:  # the catalog only: no SLO or runbook file is read for this line
             from cockpit.service.catalog import CatalogService, load_catalog, service_folders  # (in the worker)
 
             folders = service_folders(service_dirs)
@@ -506,6 +508,15 @@ class IncidentScreen(Screen[None]):
         from cockpit.tui.screens.postmortem import PostmortemScreen
 
         self.app.push_screen(PostmortemScreen(self.incident_id))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A phase key that cannot move now (the incident still loading, already in its first or last phase) is
+        greyed in the footer and the palette, and does nothing."""
+        if action in ("phase_next", "phase_back"):
+            phase = self.detail.snapshot.phase if self.detail is not None else None
+            if phase is None or (phase.next() if action == "phase_next" else phase.previous()) is None:
+                return None
+        return True
 
     def action_phase_next(self) -> None:
         """From the phase on screen (two ICs pressing ] at once do not skip a phase), after a confirmation that

@@ -5,7 +5,7 @@ declare."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,6 +18,9 @@ from cockpit.domain.when import age_words
 from cockpit.service.incidents import IncidentSummary
 from cockpit.textsafe import one_line
 from cockpit.tui.host import CockpitHost, host_of
+
+if TYPE_CHECKING:
+    from cockpit.service.incidents import IncidentService
 
 
 def minutes(delta: timedelta) -> str:
@@ -66,7 +69,7 @@ class IncidentListScreen(Screen[None]):
         table.focus()
 
     def poll(self) -> None:
-        def check(svc: Any) -> tuple[tuple[str, int], list[IncidentSummary] | None]:
+        def check(svc: IncidentService) -> tuple[tuple[str, int], list[IncidentSummary] | None]:
             from cockpit.service.catalog import postmortem_dues
 
             token = svc.change_token()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,6 +17,9 @@ from cockpit.tui.markdown import safe_markdown
 from cockpit.tui.panes.status import StatusLine
 from cockpit.tui.screens.dialogs import Confirm, CopyView, TextPrompt
 from cockpit.tui.screens.header import IncidentHeaderScreen
+
+if TYPE_CHECKING:
+    from cockpit.service.incidents import IncidentService
 
 
 class PostmortemScreen(IncidentHeaderScreen):
@@ -83,7 +86,7 @@ class PostmortemScreen(IncidentHeaderScreen):
         listing = "\n".join(pm.action_entry_text(a) for a in proposed)
         incident_id = self.incident_id
 
-        def accept(svc: Any) -> int:
+        def accept(svc: IncidentService) -> int:
             return len(Aftercare(svc).accept_proposed(incident_id))
 
         def confirmed(yes: bool | None) -> None:

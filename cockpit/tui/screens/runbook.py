@@ -6,7 +6,7 @@ exact runbook it started with are kept in the store. The incident's status line 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -24,6 +24,9 @@ from cockpit.textsafe import literal, one_line
 from cockpit.tui.panes.status import StatusLine
 from cockpit.tui.screens.dialogs import Confirm, Pick, TextPrompt
 from cockpit.tui.screens.header import IncidentHeaderScreen
+
+if TYPE_CHECKING:
+    from cockpit.service.incidents import IncidentService
 
 
 def run_book(state: RunState, library: Library) -> Runbook | None:
@@ -90,7 +93,7 @@ class RunbookScreen(IncidentHeaderScreen):
         self.start_header()
         folders = library_folders(self.cockpit.config.runbook_dirs)
 
-        def load(svc: Any) -> tuple[Library, list[RunState], list[Runbook]]:
+        def load(svc: IncidentService) -> tuple[Library, list[RunState], list[Runbook]]:
             library = load_library(folders)
             detail = svc.get(self.incident_id)
             texts = [detail.snapshot.title, *(e.text for e in detail.timeline[-500:])]
