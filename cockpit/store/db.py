@@ -192,9 +192,43 @@ class Store:
         path = Path(path).expanduser()
         revision = inspect_file(path)
         store = cls(path)
-        if revision != SCHEMA_HEAD:
+        if revision is None and (not path.exists() or path.stat().st_size == 0):
+            store.create()
+        elif revision != SCHEMA_HEAD:
             store.migrate(revision)
         return store
+
+    def create(self) -> None:
+        """Make a new database at the newest schema: the statements the migrations produce (taken once per
+        process, see ``fresh_schema``) in one transaction, instead of running every migration for each new file.
+        A file another process filled meanwhile is left to the migrations' own checks."""
+        try:
+            statements = fresh_schema()
+        except (StoreError, OSError):  # no scratch space (a full or read-only temp folder): migrate the file itself
+            self.migrate(None)
+            return
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = sqlite3.connect(self.path, timeout=_busy_timeout())
+            _configure_connection(conn)
+            conn.execute("BEGIN IMMEDIATE")
+            if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                conn.execute("ROLLBACK")
+                conn.close()
+                conn = None
+                revision = inspect_file(self.path)
+                if revision != SCHEMA_HEAD:
+                    self.migrate(revision)
+                return
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (SCHEMA_HEAD,))
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise explain(self.path, exc, "created") from None
+        finally:
+            if conn is not None:
+                conn.close()
 
     @property
     def engine(self) -> Engine:
@@ -424,6 +458,34 @@ class PlainWrite:
         if self.newest is None:
             self.newest = int(self.conn.execute("SELECT coalesce(max(hlc), 0) FROM timeline_entry").fetchone()[0])
         return self.newest
+
+
+_fresh: tuple[str, ...] | None = None
+_fresh_lock = threading.Lock()
+
+
+def fresh_schema() -> tuple[str, ...]:
+    """The statements that make a database at ``SCHEMA_HEAD``: read from a scratch database the migrations built,
+    once per process. The migrations stay the one source of truth; a new file just needs no alembic run."""
+    global _fresh
+    with _fresh_lock:
+        if _fresh is None:
+            import tempfile
+
+            with tempfile.TemporaryDirectory(prefix="cockpit-schema-") as folder:
+                scratch = Store(Path(folder) / "schema.db")
+                try:
+                    scratch.migrate(None)
+                finally:
+                    scratch.close()
+                conn = sqlite3.connect(Path(folder) / "schema.db")
+                try:
+                    rows = conn.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE "
+                                        "'sqlite_%' ORDER BY rowid").fetchall()
+                finally:
+                    conn.close()
+            _fresh = tuple(str(row[0]) for row in rows)
+        return _fresh
 
 
 def upgrade(conn: Connection, revision: str) -> None:

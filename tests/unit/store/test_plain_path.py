@@ -155,3 +155,60 @@ def test_reading_commands_and_the_screen_do_not_import_the_orm(tmp_path: Path) -
     assert not _imports_sqlalchemy("import cockpit.tui.app, cockpit.tui.screens.incident, "
                                    "cockpit.tui.screens.incidents")
     assert _imports_sqlalchemy(run.format(["--db", str(db), "incident", "phase", ref, "triage"]))  # other writes do
+
+
+def test_a_new_database_has_exactly_the_schema_the_migrations_make(tmp_path: Path) -> None:
+    """A new file gets the statements the migrations produce (taken once per process) instead of a run of every
+    migration; tables, indexes, triggers and the schema version are the same as a migrated file's."""
+    import sqlite3
+
+    from cockpit.store.db import SCHEMA_HEAD, Store
+
+    migrated = Store(tmp_path / "migrated.db")
+    migrated.migrate(None)
+    migrated.close()
+    Store.open(tmp_path / "new.db").close()
+
+    def schema(path: Path) -> tuple[object, ...]:
+        conn = sqlite3.connect(path)
+        try:
+            return (sorted(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()),
+                    conn.execute("SELECT version_num FROM alembic_version").fetchall(),
+                    conn.execute("PRAGMA journal_mode").fetchone())
+        finally:
+            conn.close()
+
+    made = schema(tmp_path / "new.db")
+    assert made == schema(tmp_path / "migrated.db")
+    assert made[1] == [(SCHEMA_HEAD,)] and made[2] == ("wal",)
+    assert {row[0] for row in made[0]} == {"table", "index", "trigger"}  # type: ignore[union-attr]
+
+
+def test_cockpits_making_the_same_new_database_at_once_make_it_once(tmp_path: Path) -> None:
+    import threading
+
+    from cockpit.service.incidents import IncidentService
+    from cockpit.store.db import Store
+
+    path, errors, stores = tmp_path / "race.db", [], []
+    start = threading.Barrier(4)
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            stores.append(Store.open(path))
+        except Exception as exc:  # the test reports any failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == [] and len(stores) == 4
+    from cockpit.domain.severity import Impact, Scope
+
+    IncidentService(stores[0], "a").open_incident("one", Impact.DEGRADED, Scope.LT25)
+    assert [i.title for i in IncidentService(stores[3], "b").list_incidents()] == ["one"]
+    for store in stores:
+        store.close()
