@@ -30,12 +30,30 @@ def tui_clock() -> FakeClock:
     return FakeClock(NOW)
 
 
-@pytest.fixture
-def sample_db(tmp_path: Path) -> Path:
-    path = tmp_path / "cockpit.db"
+@pytest.fixture(scope="session")
+def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample data loaded once per test session (per xdist worker); each test gets a copy of it."""
+    path = tmp_path_factory.mktemp("sample") / "template.db"
     store = Store.open(path)
     load_sample_data(store, now=NOW)
     store.close()
+    return path
+
+
+@pytest.fixture
+def sample_db(sample_template: Path, tmp_path: Path) -> Path:
+    """A real SQLite file with the sample data: a copy of the session's template (SQLite's own backup, so the
+    copy is whole whatever the template's journal holds)."""
+    import sqlite3
+
+    path = tmp_path / "cockpit.db"
+    source, target = sqlite3.connect(sample_template), sqlite3.connect(path)
+    try:
+        source.backup(target)
+        target.execute("PRAGMA journal_mode = WAL")
+    finally:
+        target.close()
+        source.close()
     return path
 
 
