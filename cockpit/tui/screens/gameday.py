@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -447,39 +448,31 @@ class GameDayScreen(IncidentHeaderScreen):
         e = self.experiment
         if e is None or self.stage != "observe":
             return
-        trip = self.trips[0] if self.trips else None
-        condition = trip.condition if trip else None
+        self._ask_abort(e)
 
-        def record(reason: str) -> None:
-            value = trip.value if trip and trip.condition == reason else ""
-
-            def answered(yes: bool | None) -> None:
-                if not yes:
-                    return
-                from cockpit.service.gamedays import GameDays
-
-                incident_id = self.incident_id
-                self.cockpit.call_service(
-                    lambda svc: GameDays(svc).abort(incident_id, reason, e.rollback_plan, value), self._recorded)
-
-            seen = f" ({value})" if value else ""
-            self.app.push_screen(Confirm(
-                f"ABORT the Game Day? Roll back now: {e.rollback_plan}",
-                f"ABORTED: {reason}{seen}. Fault removed; rollback: {e.rollback_plan}"), answered)
-
-        if condition is not None:
-            record(condition)
-            return
-        by_hand = [a.name for a in e.abort_conditions]
-
-        def picked(answer: str | None) -> None:
-            if answer:
-                record(answer)
-
+    @work(exclusive=True, group="gameday-abort")
+    async def _ask_abort(self, e: chaos.Experiment) -> None:
+        """Which condition hit (the one the watch saw, else picked by hand), then a confirmation that says what
+        goes into the timeline; written only on yes."""
         from cockpit.tui.screens.dialogs import Pick
 
-        self.app.push_screen(Pick("Which abort condition hit?", [(name, Text(one_line(name))) for name in by_hand],
-                                  f"Rollback plan: {e.rollback_plan}"), picked)
+        trip = self.trips[0] if self.trips else None
+        reason = trip.condition if trip else await self.app.push_screen_wait(
+            Pick("Which abort condition hit?", [(a.name, Text(one_line(a.name))) for a in e.abort_conditions],
+                 f"Rollback plan: {e.rollback_plan}"))
+        if not reason:
+            return
+        value = trip.value if trip and trip.condition == reason else ""
+        seen = f" ({value})" if value else ""
+        if not await self.app.push_screen_wait(Confirm(
+                f"ABORT the Game Day? Roll back now: {e.rollback_plan}",
+                f"ABORTED: {reason}{seen}. Fault removed; rollback: {e.rollback_plan}")):
+            return
+        from cockpit.service.gamedays import GameDays
+
+        incident_id = self.incident_id
+        self.cockpit.call_service(
+            lambda svc: GameDays(svc).abort(incident_id, reason, e.rollback_plan, value), self._recorded)
 
     def _watch(self) -> None:
         """While the fault is on: the abort conditions with a query, read in a worker thread."""
