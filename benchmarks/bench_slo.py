@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -128,31 +129,44 @@ def bench_refresh(url: str, slo_dir: Path, folder: Path, runs: int) -> None:
     single("refresh per SLO", stats["median"] / SLOS * 1000, "ms")
 
 
+_BARE_LOOP = """
+import json, os, sys
+from concurrent.futures import ThreadPoolExecutor
+import httpx
+os.nice(int(sys.argv[2]))
+calls = json.loads(sys.stdin.read())
+with httpx.Client(base_url=sys.argv[1], timeout=30) as client, ThreadPoolExecutor(max_workers=2) as pool:
+    while True:
+        list(pool.map(lambda c: client.post(c[0], data=c[1]).content, calls))
+"""
+
+
 class _BareLoad:
-    """The same queries as a refresh, sent over and over by a bare httpx loop in a thread (two at a time, as the
-    cockpit's background refresh does): what Prometheus on this 2-core machine costs the screen by itself."""
+    """The same queries as a refresh, sent over and over by a bare httpx loop in a child process at the refresh's
+    priority (two at a time, as the cockpit's background refresh does): what Prometheus on this 2-core machine,
+    and a process reading its answers, cost the screen by themselves."""
 
     def __init__(self, url: str, calls: list[tuple[str, dict[str, str]]]) -> None:
-        import threading
-
         self.url, self.calls = url, calls
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        import httpx
-
-        with httpx.Client(base_url=self.url, timeout=30) as client, ThreadPoolExecutor(max_workers=2) as pool:
-            while not self.stop.is_set():
-                list(pool.map(lambda c: client.post(c[0], data=c[1]).content, self.calls))
+        self.child: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> _BareLoad:
-        self.thread.start()
+        import json
+        import sys
+
+        from cockpit.sources.refresh_child import NICE
+
+        self.child = subprocess.Popen([sys.executable, "-c", _BARE_LOOP, self.url, str(NICE)],
+                                      stdin=subprocess.PIPE)
+        assert self.child.stdin is not None
+        self.child.stdin.write(json.dumps(self.calls).encode())
+        self.child.stdin.close()
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self.stop.set()
-        self.thread.join()
+        if self.child is not None:
+            self.child.kill()
+            self.child.wait()
 
 
 async def _latency(db: Path, presses: int, during_refresh: bool) -> tuple[list[float], int]:
