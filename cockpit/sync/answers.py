@@ -1,12 +1,14 @@
-"""How the tracker adapters read a server's answers: request timeouts, the waits a server asks for
+"""How the tracker adapters read a server's answers: their JSON, request timeouts, the waits a server asks for
 (``Retry-After``, rate-limit resets, capped), and the error class an HTTP answer means."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import httpx
 
@@ -14,6 +16,29 @@ from cockpit.sync.adapter import AuthFailed, Misconfigured, Permanent, RateLimit
 from cockpit.textsafe import one_line
 
 MAX_WAIT_S = 3600.0  # the longest wait a tracker may ask for (Retry-After, rate-limit resets)
+
+
+class AnswerTooDeep(Permanent):
+    """The answer is JSON nested deeper than the parser can follow: refused like an answer over the size cap."""
+
+
+def read_json(response: httpx.Response, name: str) -> Any:
+    """The answer's JSON: ValueError when it is not JSON, ``AnswerTooDeep`` when it is nested deeper than the parser
+    can follow (Python raises RecursionError for that, which would stop the whole sync round)."""
+    try:
+        return json.loads(response.content)
+    except RecursionError:
+        raise AnswerTooDeep(f"{name}: an answer nested too deeply to read (JSON over ~1,000 levels deep); "
+                            "nothing of it was used.") from None
+
+
+def loads(text: str | bytes) -> Any:
+    """``json.loads`` for text from a server where anything unusable just counts as no answer: ValueError for it,
+    however deeply nested."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def request_seconds() -> float:

@@ -25,7 +25,16 @@ import httpx
 from cockpit.domain.ids import tracker_identity
 from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id
 from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent, RateLimited
-from cockpit.sync.answers import MAX_WAIT_S, asked_wait, raise_for, request_seconds, retry_after, wait_words
+from cockpit.sync.answers import (
+    MAX_WAIT_S,
+    asked_wait,
+    loads,
+    raise_for,
+    read_json,
+    request_seconds,
+    retry_after,
+    wait_words,
+)
 from cockpit.sync.entry_text import INCIDENT_MARKER, apply_changes, entry_content, parse_entry_content
 from cockpit.sync.http import Limits, TrackerHttp
 from cockpit.sync.marked import as_int as _int
@@ -147,7 +156,7 @@ class GitHubAdapter:
 
     def _json(self, response: httpx.Response) -> Any:
         try:
-            return response.json()
+            return read_json(response, self.name)
         except ValueError:
             raise Misconfigured(f"{self.name} at {self.url} did not answer like a GitHub or Gitea API (not JSON): the "
                                 f"URL looks wrong (GitHub: https://api.github.com, Gitea: https://HOST/api/v1).") \
@@ -505,7 +514,7 @@ def _token_lacks_access(response: httpx.Response) -> bool:
 
 def _error_text(response: httpx.Response) -> str:
     try:
-        data = response.json()
+        data = loads(response.content)
     except ValueError:
         return ""
     return str(data.get("message", ""))[:200] if isinstance(data, dict) else ""

@@ -27,6 +27,7 @@ from cockpit.domain.lifecycle import Phase
 from cockpit.errors import InvalidInput
 from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id, roles_text
 from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent
+from cockpit.sync.answers import loads, read_json
 from cockpit.sync.entry_text import INCIDENT_MARKER, parse_entry_content
 from cockpit.sync.http import TrackerHttp
 
@@ -113,7 +114,7 @@ def split_entry_id(text: str) -> tuple[str | None, str]:
 
 def json_or_none(response: httpx.Response) -> Any:
     try:
-        return response.json()
+        return loads(response.content)
     except ValueError:
         return None
 
@@ -129,7 +130,7 @@ def hidden_data(text: str, pattern: re.Pattern[str]) -> dict[str, Any]:
     if match is None:
         return {}
     try:
-        data = json.loads(match["data"])
+        data = loads(match["data"])
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
@@ -210,7 +211,10 @@ class MarkedAdapter:
 
     def _json(self, response: httpx.Response, kind: type[Any]) -> Any:
         """The answer's JSON, when it is a ``kind`` (dict or list); anything else says the URL looks wrong."""
-        data = json_or_none(response)
+        try:
+            data = read_json(response, self.name)
+        except ValueError:
+            data = None
         if not isinstance(data, kind):
             raise Misconfigured(f"{self.name} at {self.url} did not answer like {self.api_words}: the URL looks "
                                 f"wrong{self.api_hint}.")

@@ -28,7 +28,7 @@ import httpx
 from cockpit.domain.ids import tracker_identity
 from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id
 from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent, Retryable
-from cockpit.sync.answers import raise_for, request_seconds
+from cockpit.sync.answers import loads, raise_for, read_json, request_seconds
 from cockpit.sync.entry_text import (
     ENTRY_MARKER,
     apply_changes,
@@ -123,7 +123,7 @@ class RedmineAdapter:
 
     def _answer(self, response: httpx.Response) -> dict[str, Any]:
         try:
-            data = response.json()
+            data = read_json(response, self.name)
         except ValueError:
             raise self._not_redmine("not JSON") from None
         return data if isinstance(data, dict) else {}
@@ -469,7 +469,7 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 
 def _json_or_none(response: httpx.Response, key: str) -> Any:
     try:
-        data = response.json()
+        data = loads(response.content)
     except ValueError:
         return None
     return data.get(key) if isinstance(data, dict) else None

@@ -26,7 +26,7 @@ import httpx
 from cockpit.domain.ids import tracker_identity
 from cockpit.service.merge import Pulled, RemoteEntry, RemoteIncident, RemoteProblem, remote_entry_id, roles_text
 from cockpit.sync.adapter import AuthFailed, KnownIds, Misconfigured, Permanent, Stale, TokenRefused
-from cockpit.sync.answers import raise_for, request_seconds
+from cockpit.sync.answers import loads, raise_for, read_json, request_seconds
 from cockpit.sync.entry_text import entry_content, parse_entry_content
 from cockpit.sync.http import Limits, TrackerHttp
 from cockpit.textsafe import is_number_text, one_line
@@ -114,7 +114,7 @@ class RoundupAdapter:
 
     def _json(self, response: httpx.Response) -> dict[str, Any]:
         try:
-            data = response.json()
+            data = read_json(response, self.name)
         except ValueError:
             raise Misconfigured(f"{self.name}: {self.url} did not answer like a Roundup tracker (not JSON); the "
                                 f"tracker URL looks wrong: check it with `cockpit tracker list`") from None
@@ -434,7 +434,7 @@ def _roundup_error(response: httpx.Response) -> bool:
     """Whether a 4xx answer is Roundup's own JSON error (a known path, an unknown item) rather than a page from
     something that is not Roundup's REST API."""
     try:
-        data = response.json()
+        data = loads(response.content)
     except ValueError:
         return False
     return isinstance(data, dict) and isinstance(data.get("error"), dict)
@@ -442,7 +442,7 @@ def _roundup_error(response: httpx.Response) -> bool:
 
 def _error_text(response: httpx.Response) -> str:
     try:
-        data = response.json()
+        data = loads(response.content)
     except ValueError:
         return ""
     error = data.get("error") if isinstance(data, dict) else None

@@ -655,3 +655,29 @@ def test_github_errors_with_control_sequences_are_shown_escaped(hostile_github: 
     for shown in (cockpit.cli("sync", "status"), cockpit.cli("sync", "failed")):
         assert shown.returncode == 0 and ESC not in shown.stdout + shown.stderr
         assert "\\x1b]52;c;ZXZpbA==\\x07" in shown.stdout
+
+
+DEEP = b"[" * 200_000 + b"]" * 200_000  # valid JSON, nested past what the parser can follow
+
+
+def test_github_an_answer_nested_absurdly_deep_is_one_error_and_the_push_goes_on(hostile_github: HostileTracker,
+                                                                                tmp_path: Path) -> None:
+    """Answers from a tracker are hostile: JSON nested so deep that Python's parser gives up (a RecursionError, not
+    a ValueError) stopped the sync round with a crash."""
+    cockpit = github_cockpit(tmp_path, hostile_github)
+    cockpit.svc.open_incident("Deep on GitHub", Impact.DEGRADED, Scope.LT25)
+    hostile_github.on("GET", r"/repos/acme/incidents/issues$",
+                      answer=lambda call: (200, {"Content-Type": "application/json"}, DEEP))
+    report = cockpit.relay.run_once()
+    assert report.pushed == 2 and any("not JSON" in e or "nested" in e for e in report.errors), report.errors
+
+
+def test_roundup_an_answer_nested_absurdly_deep_is_parked_and_the_push_goes_on(
+        hostile_roundup: HostileTracker, shared_roundup: RoundupTracker, tmp_path: Path) -> None:
+    cockpit = roundup_cockpit(tmp_path, hostile_roundup, shared_roundup)
+    cockpit.svc.open_incident("Deep", Impact.DEGRADED, Scope.LT25)
+    hostile_roundup.on("GET", r"/rest/data/issue$",
+                       answer=lambda call: (200, {"Content-Type": "application/json"}, DEEP))
+    once = cockpit.cli("sync", "--once", timeout=120)
+    assert once.returncode == 0 and "pushed 2" in once.stdout, once.stdout + once.stderr
+    assert "Traceback" not in once.stderr

@@ -123,3 +123,15 @@ def test_one_unreadable_incident_is_parked_and_the_rest_syncs(hostile: tuple[Kin
     assert {"Ours", "Also theirs"} <= titles and "Theirs" not in titles
     [parked] = Merger(svc, "t").parked()
     assert "its ref is a" in parked.reason
+
+
+def test_an_answer_nested_absurdly_deep_is_one_error_and_the_push_goes_on(hostile: tuple[Kind, HostileTracker],
+                                                                         tmp_path: Path) -> None:
+    """JSON nested past what Python's parser can follow raised RecursionError (not ValueError) out of the round."""
+    kind, server = hostile
+    svc, relay = relay_on(tmp_path, kind, server)
+    svc.open_incident("Deep", Impact.DEGRADED, Scope.LT25)
+    deep = b"[" * 200_000 + b"]" * 200_000
+    server.on("GET", r"/issues$|/search", rewrite=lambda call, answer: (200, answer[1], deep))
+    report = relay.run_once()
+    assert report.pushed == 2 and any("nested too deeply" in e for e in report.errors), report.errors
