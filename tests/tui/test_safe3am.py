@@ -925,3 +925,34 @@ async def test_14_phase_keys_that_cannot_move_are_greyed_and_do_nothing(make_app
         await settle(pilot)
         assert app.screen is screen and not app._notifications
     assert timeline(db, ref) == before
+
+
+async def test_the_list_keeps_its_cursor_on_the_incident_when_another_arrives_above_it(make_app, tmp_path: Path,
+                                                                                      tui_clock) -> None:
+    """The incident list was cleared and refilled on each change with the cursor kept by row number: a SEV1
+    declared elsewhere (sorted first) moved the cursor onto another incident, and Enter opened the wrong one."""
+    from textual.widgets import DataTable
+
+    from cockpit.tui.screens.incidents import IncidentListScreen
+
+    db = tmp_path / "c.db"
+    one_incident(db, tui_clock, "Search slow", impact=Impact.DEGRADED, scope=Scope.LT25)
+    chosen = one_incident(db, tui_clock, "Logins flaky", impact=Impact.COSMETIC, scope=Scope.LT25)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentListScreen) and len(app.screen.items) == 2)
+        listing = app.screen
+        assert isinstance(listing, IncidentListScreen)
+        table = listing.query_one(DataTable)
+        while listing.items[table.cursor_row].ref != chosen:
+            await pilot.press("down")
+        one_incident(db, tui_clock, "Checkout down", impact=Impact.CORE_DOWN, scope=Scope.ALL)  # another cockpit
+        await wait_until(pilot, lambda: len(listing.items) == 3 and table.row_count == 3)
+        await settle(pilot)
+        assert listing.items[0].title == "Checkout down"
+        assert listing.items[table.cursor_row].ref == chosen
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.detail is not None)
+        assert app.screen.detail.snapshot.ref == chosen

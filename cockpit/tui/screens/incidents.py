@@ -4,7 +4,7 @@ declare."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -89,33 +89,48 @@ class IncidentListScreen(Screen[None]):
         self.token = token
         if items is None:
             return
-        self.items = items
         table = self.query_one(DataTable)
+        before = self.items
         selected = table.cursor_row
-        table.clear()
+        chosen = before[selected].id if 0 <= selected < len(before) else None  # the incident under the cursor
+        self.items = items
         now = self.cockpit.clock()
         shown = {label for label, _ in self._columns()}
-        for item in items:
-            sev = Text(item.severity.label, style=f"bold {self._sev_colour(item.severity.value)}")
-            check = item.check_in(now)
-            if check is None:
-                due = Text("—")
-            elif check.overdue:  # in words too, never colour alone
-                due = Text(f"LATE {minutes(check.overdue_by)}", style="bold reverse")
-            else:
-                due = Text(f"in {minutes(check.remaining)}")
-            cells = [Text(item.ref), sev, Text(item.phase.value), due, Text(one_line(item.commander or "—")[:8]),
-                     Text(age_words(item.declared_at, now))]
-            cells = [cell for (label, _), cell in zip(FIXED_COLUMNS, cells, strict=True) if label in shown]
-            title = Text(one_line(item.title))
-            if item.ref in self.missing:  # in words, not colour alone
-                title = Text.assemble(("PM MISSING", "bold reverse"), " ", title)
-            table.add_row(*cells, title, key=item.id)
-        if items:
-            table.move_cursor(row=min(selected, len(items) - 1))
+        rows = [(item.id, self._cells(item, now, shown)) for item in items]
+        if [key.value for key in table.rows] == [key for key, _ in rows]:
+            # the same incidents in the same order: only the cells that changed (no flicker, the cursor stays)
+            columns = list(table.columns)
+            for key, cells in rows:
+                for column, cell in zip(columns, cells, strict=True):
+                    if table.get_cell(key, column) != cell:
+                        table.update_cell(key, column, cell)
+        else:
+            table.clear()
+            for key, cells in rows:
+                table.add_row(*cells, key=key)
+            if items:  # the cursor stays on its incident wherever it moved (one declared above it, one closed)
+                at = next((i for i, item in enumerate(items) if item.id == chosen), min(selected, len(items) - 1))
+                table.move_cursor(row=max(at, 0))
         empty = self.query_one("#list-empty", Static)
         empty.update(Text("No incidents yet. Press n to declare one."))
         empty.set_class(not items, "-shown")
+
+    def _cells(self, item: IncidentSummary, now: datetime, shown: set[str]) -> list[Text]:
+        sev = Text(item.severity.label, style=f"bold {self._sev_colour(item.severity.value)}")
+        check = item.check_in(now)
+        if check is None:
+            due = Text("—")
+        elif check.overdue:  # in words too, never colour alone
+            due = Text(f"LATE {minutes(check.overdue_by)}", style="bold reverse")
+        else:
+            due = Text(f"in {minutes(check.remaining)}")
+        cells = [Text(item.ref), sev, Text(item.phase.value), due, Text(one_line(item.commander or "—")[:8]),
+                 Text(age_words(item.declared_at, now))]
+        cells = [cell for (label, _), cell in zip(FIXED_COLUMNS, cells, strict=True) if label in shown]
+        title = Text(one_line(item.title))
+        if item.ref in self.missing:  # in words, not colour alone
+            title = Text.assemble(("PM MISSING", "bold reverse"), " ", title)
+        return [*cells, title]
 
     def _wide(self) -> bool:
         return self.size.width >= WIDE_LIST
