@@ -13,17 +13,24 @@ from cockpit.domain.alerts import Level
 from cockpit.domain.postmortem import ActionItem, check_action_fields, parse_deadline
 from cockpit.errors import InvalidInput, NotFound
 from cockpit.service.incidents import IncidentService
-from cockpit.store.schema import ACTION_ITEM, ALERT_LOG, INCIDENT, PAGE, SHIFT, TIMELINE_ENTRY, to_db_time
+from cockpit.store.schema import ACTION_ITEM, ALERT_LOG, INCIDENT, PAGE, SHIFT, TIMELINE_ENTRY, to_db_time, unreadable
 from cockpit.textsafe import control_characters, is_number_text
 
 # The ORM is imported by the use cases that write: the reports, the postmortem and the lists read with plain sqlite3.
 
 
-def _item(row: Mapping[str, Any], ref: str = "") -> ActionItem:
+def _deadline(row: Mapping[str, Any]) -> date | None:
     deadline = row["deadline"]
+    try:
+        return date.fromisoformat(deadline) if deadline else None
+    except (ValueError, TypeError):
+        raise unreadable(ACTION_ITEM.name, "deadline", deadline) from None
+
+
+def _item(row: Mapping[str, Any], ref: str = "") -> ActionItem:
     return ActionItem(key=f"AI-{row['number']:03d}", description=row["description"], type=row["type"],
                       owner=row["owner"], priority=row["priority"],
-                      deadline=date.fromisoformat(deadline) if deadline else None, status=row["status"],
+                      deadline=_deadline(row), status=row["status"],
                       ticket=row["ticket"], incident_ref=ref)
 
 
@@ -177,7 +184,7 @@ class Aftercare:
             shifts = [rp.ShiftRecord(s["responder"], s["position"], s["starts_at"], s["ends_at"])
                       for s in SHIFT.rows(conn)]
             rows = ACTION_ITEM.rows(conn)
-            actions = [rp.ActionRecord(a["status"], date.fromisoformat(a["deadline"]) if a["deadline"] else None,
+            actions = [rp.ActionRecord(a["status"], _deadline(a),
                                        a["done_at"], a["created_at"]) for a in rows]
             made_from = {a["source_entry_id"] for a in rows if a["source_entry_id"]}
             action_entries = [r[0] for r in conn.execute(f"SELECT id FROM {TIMELINE_ENTRY.name} WHERE kind = ?",

@@ -220,6 +220,9 @@ def _read_lines(path: Path) -> Iterator[tuple[Path, int, dict[str, Any]]]:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"{path}:{number}:{exc.colno}: not JSON ({exc.msg}).") from None
+        except (ValueError, RecursionError) as exc:  # a number over 4,300 digits; nesting past the parser's depth
+            why = "nested too deeply" if isinstance(exc, RecursionError) else "a number too long"
+            raise InvalidInput(f"{path}:{number}: not JSON that can be read ({why}).") from None
         if not isinstance(data, dict):
             raise InvalidInput(f"{path}:{number}: each line is one JSON object.")
         yield path, number, data

@@ -150,8 +150,25 @@ def _configure_connection(dbapi_conn: sqlite3.Connection, _record: Any = None) -
     cursor.execute(f"PRAGMA busy_timeout = {int(_busy_timeout() * 1000)}")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA synchronous = FULL")
-    cursor.execute("PRAGMA journal_mode = WAL")  # persistent; a no-op once set
+    _to_wal(cursor)
     cursor.close()
+
+
+def _to_wal(cursor: sqlite3.Cursor) -> None:
+    """``PRAGMA journal_mode = WAL`` (persistent; a no-op once set). The first connection to a new file makes the
+    switch, which needs the file to itself, and SQLite answers "locked" at once rather than waiting on the busy
+    timeout: retried within that timeout, so cockpits opening one new file together all open it."""
+    import time
+
+    deadline = time.monotonic() + _busy_timeout()
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.005)
 
 
 def _query_only(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -192,7 +209,7 @@ class Store:
         path = Path(path).expanduser()
         revision = inspect_file(path)
         store = cls(path)
-        if revision is None and (not path.exists() or path.stat().st_size == 0):
+        if revision is None:  # no tables yet (a file another cockpit is making has none until it commits)
             store.create()
         elif revision != SCHEMA_HEAD:
             store.migrate(revision)

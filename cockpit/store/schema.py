@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cockpit.errors import StoreError
+
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
@@ -22,6 +24,13 @@ def to_db_time(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("naive datetime: every stored time must be timezone-aware UTC")
     return value.astimezone(UTC).strftime(ISO_FORMAT)
+
+
+def unreadable(table: str, column: str, raw: object) -> StoreError:
+    """A stored value the cockpit cannot read (a file edited by hand or by another tool): one sentence naming it."""
+    shown = repr(raw) if len(repr(raw)) <= 60 else f"{repr(raw)[:57]}..."
+    return StoreError(f"The database holds a value that cannot be read in {table}.{column} ({shown}); fix or "
+                      "remove that record, or restore the database from a backup.")
 
 
 def from_db_time(value: str) -> datetime:
@@ -68,10 +77,11 @@ class Table:
         for name, raw in zip(names if names is not None else self.columns, row, strict=True):
             if raw is None:
                 values[name] = None
-            elif name in self.times:
-                values[name] = from_db_time(raw)
-            elif name in self.documents:
-                values[name] = json.loads(raw)
+            elif name in self.times or name in self.documents:
+                try:
+                    values[name] = from_db_time(raw) if name in self.times else json.loads(raw)
+                except (ValueError, TypeError, RecursionError):
+                    raise unreadable(self.name, name, raw) from None
             elif name in self.flags:
                 values[name] = bool(raw)
             else:

@@ -141,3 +141,21 @@ def test_an_imported_incident_queues_no_local_only_entry_and_nothing_unredacted(
     assert "jo@example.com" not in payloads and "customer called" not in payloads
     assert "dba@example.com" not in payloads and "10.0.3.4" not in payloads
     assert "paged [email] about [ip]" in payloads
+
+
+def test_import_refuses_json_the_parser_cannot_follow_with_file_and_line(tmp_path: Path) -> None:
+    """An export file edited or made elsewhere: a line nested past the parser's depth (Python raises
+    RecursionError, which printed a raw traceback) or a number of over 4,300 digits (a ValueError that is not a
+    JSONDecodeError: "an unexpected problem (a bug)") is refused at its file and line, nothing imported."""
+    db = tmp_path / "a.db"
+    out = tmp_path / "out"
+    run_cli("export", finished_incident(db), str(out), db=db)
+    timeline = out / "timeline.jsonl"
+    first = timeline.read_text(encoding="utf-8").splitlines(keepends=True)[0]
+    target = tmp_path / "b.db"
+    for line in ("[" * 100_000, '{"hlc": ' + "9" * 5000 + "}"):
+        timeline.write_text(first + line + "\n", encoding="utf-8")
+        result = run_cli("import", str(out), db=target)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.startswith(f"error: {timeline}:2: not JSON that can be read ("), result.stderr
+    assert json.loads(run_cli("incident", "list", "--all", "--json", db=target).stdout) == []

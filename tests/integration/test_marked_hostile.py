@@ -5,6 +5,7 @@ record is parked while the rest syncs."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,3 +136,25 @@ def test_an_answer_nested_absurdly_deep_is_one_error_and_the_push_goes_on(hostil
     server.on("GET", r"/issues$|/search", rewrite=lambda call, answer: (200, answer[1], deep))
     report = relay.run_once()
     assert report.pushed == 2 and any("nested too deeply" in e for e in report.errors), report.errors
+
+
+def test_a_number_too_large_for_an_integer_is_no_number_and_the_push_goes_on(
+        hostile: tuple[Kind, HostileTracker], tmp_path: Path) -> None:
+    """JSON reads 1e999 as infinity, and int(infinity) raised OverflowError (not ValueError) out of the round:
+    a GitLab issue's number, a Jira search's total or a comment's id that big counts as no number."""
+    kind, server = hostile
+    other_svc, other = relay_on(tmp_path, kind, server, "lena", "bob")
+    other_svc.open_incident("Theirs", Impact.DEGRADED, Scope.LT25)
+    assert other.run_once().errors == []
+
+    def huge(call: Call, answer: Answer) -> Answer:
+        status, headers, body = answer
+        for field in (b'"iid": ', b'"total": ', b'"id": '):
+            body = re.sub(re.escape(field) + rb"\d+", field + b"1e999", body)
+        return status, headers, body
+
+    server.on("GET", r"/issues$|/search|/notes|/comment", rewrite=huge)
+    svc, relay = relay_on(tmp_path, kind, server)
+    svc.open_incident("Ours", Impact.DEGRADED, Scope.LT25)
+    report = relay.run_once()
+    assert report.pushed == 2, report.errors

@@ -212,3 +212,44 @@ def test_cockpits_making_the_same_new_database_at_once_make_it_once(tmp_path: Pa
     assert [i.title for i in IncidentService(stores[3], "b").list_incidents()] == ["one"]
     for store in stores:
         store.close()
+
+
+def test_processes_making_the_same_new_database_at_once_all_open_it(tmp_path: Path) -> None:
+    """Real processes, each with its schema statements already taken, open one new file at the same instant,
+    twenty times over: none is told the file is locked (SQLite does not wait on its busy timeout for the switch
+    to WAL, which the first connection to a new file makes while another may hold it)."""
+    script = (
+        "import sys, threading\n"
+        "from pathlib import Path\n"
+        "from cockpit.errors import StoreError\n"
+        "from cockpit.store.db import Store, fresh_schema\n"
+        "fresh_schema()\n"
+        "sys.stdout.write('ready\\n'); sys.stdout.flush(); sys.stdin.readline()\n"
+        "for n in range(20):\n"
+        "    path = Path(sys.argv[1]) / f'{n}.db'\n"
+        "    try:\n"
+        "        Store.open(path).close()\n"
+        "    except StoreError as exc:\n"
+        "        print('failed', n, exc)\n"
+        "    print('done', n, flush=True)\n"
+        "    sys.stdin.readline()\n"
+    )
+    children = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True, cwd=ROOT) for _ in range(3)]
+    outputs: list[list[str]] = [[] for _ in children]
+    for child in children:
+        assert child.stdout is not None and child.stdout.readline() == "ready\n"
+    for _ in range(20):
+        for child in children:  # all three start the same file together
+            assert child.stdin is not None
+            child.stdin.write("\n")
+            child.stdin.flush()
+        for index, child in enumerate(children):
+            assert child.stdout is not None
+            while not (line := child.stdout.readline()).startswith("done"):
+                outputs[index].append(line)
+    for child in children:
+        child.communicate(timeout=60)
+    assert outputs == [[], [], []]
+    for n in range(20):
+        Store.open(tmp_path / f"{n}.db").close()  # a complete database at the newest schema
