@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -128,8 +129,8 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("error: an argument is not valid text in this system's encoding (UTF-8); retype it.", err=True)
         sys.exit(2)
     except RuntimeError as exc:
-        if "home directory" not in str(exc):
-            raise
+        if "home directory" not in str(exc):  # a RecursionError is a RuntimeError too: a bug, said as one
+            _crashed()
         click.echo(f"error: {one_line(str(exc))}; write the path out in full instead of using ~user.", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
@@ -139,14 +140,18 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.close()
         sys.exit(0)
     except Exception:
-        from cockpit.config import log_crash
-
-        path = log_crash()
-        where = f"; details are in {path}" if path else ""
-        click.echo(f"error: an unexpected problem stopped the cockpit (a bug){where}. Your data is safe.",
-                   err=True)
-        sys.exit(70)
+        _crashed()
     sys.exit(result if isinstance(result, int) else 0)
+
+
+def _crashed() -> NoReturn:
+    """An exception nobody expected: logged, said in one sentence, exit 70; never a traceback on the screen."""
+    from cockpit.config import log_crash
+
+    path = log_crash()
+    where = f"; details are in {path}" if path else ""
+    click.echo(f"error: an unexpected problem stopped the cockpit (a bug){where}. Your data is safe.", err=True)
+    sys.exit(70)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
@@ -42,24 +43,26 @@ class ChildRefresh:
     def __init__(self) -> None:
         self._child: subprocess.Popen[bytes] | None = None
         self._stopped = False
+        self._lock = threading.Lock()  # a stop between "not stopped" and the child's start still ends it
 
     def run(self, db: Path, responder: str, now: datetime, folders: Sequence[Path],
             settings: PrometheusSettings, workers: int = 2) -> RefreshReport:
         from cockpit.redact import child_environment, redact
 
-        if self._stopped:
-            return RefreshReport()
         request = json.dumps({
             "db": str(db), "responder": responder, "now": now.isoformat(), "folders": [str(f) for f in folders],
             "url": settings.url, "timeout_seconds": settings.timeout_seconds, "token": settings.token,
             "workers": workers,
         }).encode()
         secrets = [settings.token] if settings.token else []
-        child = subprocess.Popen(
-            [sys.executable, "-m", "cockpit.sources.refresh_child"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_environment(os.environ, secrets),
-            start_new_session=True)
-        self._child = child
+        with self._lock:
+            if self._stopped:
+                return RefreshReport()
+            child = subprocess.Popen(
+                [sys.executable, "-m", "cockpit.sources.refresh_child"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_environment(os.environ, secrets),
+                start_new_session=True)
+            self._child = child
         try:
             out, err = child.communicate(request, timeout=LIMIT_SECONDS)
         except subprocess.TimeoutExpired:
@@ -68,7 +71,8 @@ class ChildRefresh:
             raise RefreshStopped(f"The SLO refresh took over {LIMIT_SECONDS:.0f} s and was stopped; the last "
                                  "figures stay, and the next round tries again.") from None
         finally:
-            self._child = None
+            with self._lock:
+                self._child = None
         if self._stopped:
             return RefreshReport()
         try:
@@ -82,8 +86,9 @@ class ChildRefresh:
 
     def stop(self) -> None:
         """End a refresh in flight (the cockpit is quitting): nothing waits for it."""
-        self._stopped = True
-        child = self._child
+        with self._lock:
+            self._stopped = True
+            child = self._child
         if child is not None and child.poll() is None:
             child.kill()
 

@@ -15,6 +15,7 @@ from cockpit.errors import InvalidInput
 from cockpit.service.incidents import IncidentService
 from cockpit.store.db import Store
 from cockpit.store.models import HandoffRow
+from tests.conftest import run_cli
 
 ESC = "\x1b]0;pwned\x07\x1b[2J"  # retitle the terminal window, then clear the screen
 NASTY = ["a\x1b[31mb", "nul\x00name", "bell\x07", "del\x7f", "c1\x9b31m", "rlo\u202etxt.exe", "cr\rover"]
@@ -155,3 +156,22 @@ def test_usage_errors_quote_what_was_typed_escaped(capsys: pytest.CaptureFixture
                            "--scope", "all")
     assert code == 2 and "--impact" in err, err
     no_raw_controls(err)
+
+
+@pytest.mark.parametrize("error", [RecursionError("maximum recursion depth exceeded"), RuntimeError("odd"),
+                                   KeyError("x")])
+def test_an_unexpected_error_is_one_sentence_and_exit_70_never_a_traceback(error: Exception, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A RecursionError is a RuntimeError: the CLI's branch for '~user' paths re-raised every other one as a raw
+    traceback instead of the crash sentence every other bug gets."""
+    from cockpit.service.incidents import IncidentService
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(IncidentService, "list_incidents", broken)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    result = run_cli("incident", "list", db=tmp_path / "c.db")
+    assert result.returncode == 70, result.stderr
+    assert result.stderr.startswith("error: an unexpected problem stopped the cockpit (a bug)")
+    assert "Traceback" not in result.stderr + result.stdout and len(result.stderr.splitlines()) == 1

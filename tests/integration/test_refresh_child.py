@@ -167,3 +167,12 @@ def test_a_database_the_child_cannot_open_is_the_rounds_note(prometheus_server: 
                                 PrometheusSettings(prometheus_server.url))
     assert report.read == 0 and report.source_error is not None and str(bad) in report.source_error
     assert os.path.getsize(bad) == 2200  # nothing written over it
+
+
+def test_a_stop_before_the_child_starts_means_it_never_starts(tmp_path: Path):
+    child = ChildRefresh()
+    child.stop()
+    db = tmp_path / "s.db"
+    Store.open(db).close()
+    report = child.run(db, "t", T0, [known_library(tmp_path / "slos")], PrometheusSettings("http://127.0.0.1:9/"))
+    assert report.read == 0 and report.source_error is None and not _children()
