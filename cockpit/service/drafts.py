@@ -45,7 +45,7 @@ class Drafts:
     def read(self, key: str) -> dict[str, Any] | None:
         try:
             data = json.loads(self._path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # a damaged draft is no draft
             return None
         return data if isinstance(data, dict) else None
 

@@ -84,7 +84,7 @@ class Reviews:
             try:
                 loaded = json.loads(row.value)
                 data = loaded if isinstance(loaded, dict) else {}
-            except ValueError:
+            except (ValueError, RecursionError):
                 data = {}
         return {k: [str(x) for x in data.get(k, []) if isinstance(x, str)] for k in NOTE_SECTIONS}
 
