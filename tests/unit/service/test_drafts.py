@@ -30,3 +30,13 @@ def test_an_unwritable_folder_or_a_broken_file_is_no_error(tmp_path: Path) -> No
     path = next((tmp_path / "d").iterdir())
     path.write_text("{not json")
     assert ok.read("k") is None
+
+
+def test_a_draft_file_nested_too_deep_to_parse_is_no_draft(tmp_path: Path) -> None:
+    from cockpit.service.drafts import Drafts
+
+    drafts = Drafts(tmp_path / "drafts", tmp_path / "c.db")
+    assert drafts.write("entry:INC-1", {"text": "typed"})
+    [path] = (tmp_path / "drafts").iterdir()
+    path.write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
+    assert drafts.read("entry:INC-1") is None
