@@ -91,6 +91,7 @@ class TimelineView(ScrollView, can_focus=True):
         self.kinds: frozenset[str] = frozenset()
         self.query_text = ""
         self._follow = True
+        self._want_top = False  # g/Home was the last move: older entries put in front take the cursor to the top
         self._last_day: date | None = None
         self._day_span: tuple[datetime, datetime] | None = None  # the local bounds of the last entry's day
 
@@ -169,6 +170,39 @@ class TimelineView(ScrollView, can_focus=True):
             self.call_after_refresh(self._scroll_to_end)
         self.refresh()
 
+    def prepend_entries(self, entries: Sequence[Entry]) -> None:
+        """Put older entries in front (the rest of a timeline read from its end). The cursor stays on the entry it
+        was on and the lines in view stay in view, unless the reader follows the newest entry (then they still do)
+        or last pressed g/Home (then the cursor goes to the new top)."""
+        if not entries:
+            return
+        count, before = len(entries), len(self.rows)
+        tail_state = (self._last_day, self._day_span)
+        rows, parts, shown = self.rows, self.parts, self.shown
+        self.entries[:0] = entries
+        self.rows, self.parts, self._last_day, self._day_span = [], [], None, None
+        older = [i for i in range(count) if entry_matches(self.entries[i], self.kinds, self.query_text)]
+        self._add_rows(older)
+        if rows:
+            # the old first row is the date line of its first entry's day: not needed when the older part ends in it
+            if rows[0] < 0 and self._last_day == self._day(-1 - rows[0] + count):
+                rows, parts = rows[1:], parts[1:]
+            self.rows += [code + count if code >= 0 else code - count for code in rows]
+            self.parts += parts
+            self._last_day, self._day_span = tail_state
+        self.shown = older + [i + count for i in shown]
+        moved = len(self.rows) - before  # lines added above what was there
+        self.virtual_size = Size(self.size.width, max(1, len(self.rows)))
+        if self._want_top:
+            self._move_to(0)
+        elif self._follow or not before:
+            self.cursor = self._last_stop()
+            self.call_after_refresh(self._scroll_to_end)
+        else:
+            self.cursor += moved
+            self.scroll_to(y=self.scroll_offset.y + moved, animate=False, immediate=True)
+        self.refresh()
+
     def _scroll_to_end(self, tries: int = 0) -> None:
         """Follow the newest entry. A new virtual size reaches the scroll range one layout pass later, and on a
         loaded machine that pass can come after this call: until the view really is at the end, try again after
@@ -235,12 +269,15 @@ class TimelineView(ScrollView, can_focus=True):
             self.scroll_to(y=min(line, last - height + 1), animate=False, immediate=True)
 
     def action_cursor(self, step: int) -> None:
+        self._want_top = False
         self._move_to(self.cursor + step, step)
 
     def action_page(self, direction: int) -> None:
+        self._want_top = False
         self._move_to(self.cursor + direction * max(1, self.scrollable_content_region.height - 1), direction)
 
     def action_jump(self, where: int) -> None:
+        self._want_top = where == 0
         self._move_to(0 if where == 0 else self._last_stop(), 1 if where == 0 else -1)
 
     def action_open_entry(self) -> None:

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from cockpit.service.role_watch import RoleWatchState
     from cockpit.service.runs import RunState
 
+#: How many of the newest entries the first frame reads; the older ones follow in the background (issue #19).
+NEWEST_FIRST = 500
+
 #: Quick prefixes in the entry line: "/d Roll back" logs a decision.
 PREFIXES: dict[str, str] = {"/d": "decision", "/a": "action", "/s": "status", "/n": "note", "/c": "change",
                             "/p": "deploy"}
@@ -80,6 +83,8 @@ class IncidentScreen(Screen[None]):
         self.detail: IncidentDetail | None = None
         self.token: tuple[str, int] | None = None
         self.last_hlc = 0
+        self.earlier = 0  # entries older than those shown, still being read (the first frame shows the newest)
+        self._loads = 0  # timelines set so far: an older part read for a timeline since replaced is dropped
         self.polls = 0
         self._poll_sent: float | None = None  # when the poll in flight was sent (monotonic), None when none is
         self._poll_again = False  # asked for while one was out (after a write): sent as soon as it answers
@@ -138,7 +143,12 @@ class IncidentScreen(Screen[None]):
 
     # --- data in ------------------------------------------------------------------------
     def reload(self) -> None:
-        self.cockpit.call_service(lambda svc: svc.get(self.incident_id), self.apply_detail)
+        """The first load reads the newest entries only (the rest follows once the frame is up); a later one, the
+        whole timeline (an entry that arrived late sorts somewhere among those shown)."""
+        if self.detail is None:
+            self.cockpit.call_service(lambda svc: svc.get_newest(self.incident_id, NEWEST_FIRST), self.apply_detail)
+        else:
+            self.cockpit.call_service(lambda svc: svc.get(self.incident_id), self.apply_detail)
 
     def poll(self) -> None:
         """Ask what changed since the screen's last look. Never before the first load has landed (it would read
@@ -189,6 +199,8 @@ class IncidentScreen(Screen[None]):
         self.detail = detail
         if first:
             self._restore_draft()
+        self._loads += 1
+        self.earlier = detail.earlier
         self.query_one(TimelineView).set_entries(detail.timeline)
         self.last_hlc = detail.timeline[-1].hlc if detail.timeline else 0
         self.token = None
@@ -200,12 +212,29 @@ class IncidentScreen(Screen[None]):
             self.load_budget()
 
     def _after_first_frame(self) -> None:
+        self._load_earlier()
         self.poll()
         self.load_budget()
         if self.detail is not None:
             self._load_around(self.detail.snapshot.services)
             self.refresh_role_watch()
         self.cockpit.warm_up()
+
+    def _load_earlier(self) -> None:
+        """The entries before those the first frame read, in the background; put in front when they arrive."""
+        view = self.query_one(TimelineView)
+        if not self.earlier or not view.entries:
+            return
+        load, first = self._loads, view.entries[0]
+        self.cockpit.call_service(lambda svc: svc.timeline_before(self.incident_id, first),
+                                  lambda older: self._earlier_loaded(load, older), group="earlier")
+
+    def _earlier_loaded(self, load: int, older: list[Entry]) -> None:
+        if load != self._loads:  # the timeline was read again meanwhile (whole): this part is in it
+            return
+        self.earlier = 0
+        self.query_one(TimelineView).prepend_entries(older)
+        self._update_timeline_title()
 
     def apply_changes(self, result: tuple[tuple[str, int], IncidentDetail | None, list[Any], int]) -> None:
         token, header, new_entries, count = result
@@ -218,7 +247,8 @@ class IncidentScreen(Screen[None]):
         # two polls may overlap: keep only entries newer than what the screen already shows
         new_entries = [e for e in new_entries if e.hlc > self.last_hlc]
         view = self.query_one(TimelineView)
-        if count > len(view.entries) + len(new_entries):  # an entry arrived late: it sorts among those shown
+        # an entry arrived late (it sorts among those shown): the part still being read counts as shown
+        if count > len(view.entries) + self.earlier + len(new_entries):
             self.reload()
             return
         view.append_entries(new_entries)
@@ -579,8 +609,11 @@ class IncidentScreen(Screen[None]):
             parts.append(f"kind={','.join(k for k, _ in KIND_CHOICES if k in self.kinds)}")
         if self.search_text:
             parts.append(f"“{one_line(self.search_text)}”")
-        shown = f"{len(view.shown):,}/{len(view.entries):,}" if parts else f"{len(view.entries):,}"
+        total = len(view.entries) + self.earlier
+        shown = f"{len(view.shown):,}/{total:,}" if parts else f"{total:,}"
         pane.border_subtitle = Text(" ".join([*parts, shown]))
+        pane.border_title = f"[1] Timeline · loading {self.earlier:,} earlier entries…" if self.earlier else (
+            "[1] Timeline")
 
     def on_timeline_view_open_entry(self, message: TimelineView.OpenEntry) -> None:
         self.app.push_screen(EntryDetail(message.entry))
