@@ -161,14 +161,22 @@ class TimelineView(ScrollView, can_focus=True):
                if entry_matches(self.entries[i], self.kinds, self.query_text)]
         self.shown.extend(new)
         self._add_rows(new)
-        self.virtual_size = Size(self.size.width, len(self.rows))
+        self._grow()
         if at_end and self.rows:
             self.cursor = self._last_stop()
             self._follow = True
-            # the new virtual size applies on the next refresh: scroll after it, or the newest line stays hidden
-            # the first time the timeline overflows its pane
-            self.call_after_refresh(self._scroll_to_end)
+            self._scroll_to_end()  # now, and again after the next refresh if the scroll range was not there yet
         self.refresh()
+
+    def _grow(self) -> None:
+        """The scrollable height follows the rows. In Textual a new virtual size lays out the whole screen, which at
+        120×40 is most of the time between Enter and the entry on screen: set it without that, and update the
+        scrollbar in place (a scrollbar that appears or goes still lays the screen out).
+        """
+        size = Size(self.size.width, max(1, len(self.rows)))
+        if size != self.virtual_size:
+            self.set_reactive(TimelineView.virtual_size, size)
+            self._scroll_update(size)
 
     def prepend_entries(self, entries: Sequence[Entry]) -> None:
         """Put older entries in front (the rest of a timeline read from its end). The cursor stays on the entry it
@@ -207,9 +215,9 @@ class TimelineView(ScrollView, can_focus=True):
         """Follow the newest entry. A new virtual size reaches the scroll range one layout pass later, and on a
         loaded machine that pass can come after this call: until the view really is at the end, try again after
         the next refresh (a bounded number of times)."""
-        if not self._follow:
+        if not self._follow or not self.is_attached:
             return
-        self.scroll_end(animate=False, immediate=True)
+        self.scroll_to(y=len(self.rows), animate=False, immediate=True)
         wanted = max(0, len(self.rows) - self.scrollable_content_region.height)
         if self.scroll_offset.y < wanted and tries < 20:
             self.call_after_refresh(self._scroll_to_end, tries + 1)

@@ -12,6 +12,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
@@ -56,6 +58,14 @@ def parse_entry_line(line: str) -> tuple[str, str]:
     return "note", stripped
 
 
+class EntryLine(Input):
+    """The entry line. Textual's Input sets its scrollable width on every keystroke and on clearing, and that size
+    lays the whole screen out (at 120×40 most of the time between a key and the frame showing it). The line has
+    no scrollbar and a fixed height, so its scrolling needs no layout: the size is kept without one."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+
 class IncidentScreen(Screen[None]):
     BINDINGS = [
         Binding("1", "focus_pane('timeline')", "Timeline", show=False, id="main.focus_timeline"),
@@ -93,6 +103,8 @@ class IncidentScreen(Screen[None]):
         self.runs: list[RunState] = []
         self._sending = False
         self.local_only = False  # the entry being typed stays on this machine (ctrl+l in the entry line)
+        self._preview: Entry | None = None  # the entry the preview shows next, after the frame (when due)
+        self._preview_due = False
 
     @property
     def cockpit(self) -> CockpitHost:
@@ -126,7 +138,7 @@ class IncidentScreen(Screen[None]):
                     yield Static(id="preview-entry")
         with Horizontal(id="entry-row"):
             yield Static(" ", id="entry-mark")  # "›" while the entry line has focus: where typing goes, in any colour
-            yield Input(placeholder=self._entry_hint(focused=False), id="entry")
+            yield EntryLine(placeholder=self._entry_hint(focused=False), id="entry")
         yield Static(id="hint")
         yield Footer()
 
@@ -497,7 +509,7 @@ class IncidentScreen(Screen[None]):
         if self.detail is not None and stored.hlc > self.last_hlc:
             self.query_one(TimelineView).append_entries([stored])
             self.last_hlc = stored.hlc
-        self.poll()
+        self.call_after_refresh(self.poll)  # after the frame with the entry: its answer lays the header out
 
     def _entry_failed(self, _error: Exception) -> None:
         self._sending = False
@@ -619,8 +631,15 @@ class IncidentScreen(Screen[None]):
         self.app.push_screen(EntryDetail(message.entry))
 
     def on_timeline_view_selected(self, message: TimelineView.Selected) -> None:
-        """The wide layout shows the entry under the cursor in full beside the timeline."""
-        entry = message.entry
+        """The wide layout shows the entry under the cursor in full beside the timeline: after the frame that moved
+        the cursor (new text in the preview lays the screen out; the timeline's line does not wait for that)."""
+        self._preview = message.entry
+        if not self._preview_due:
+            self._preview_due = True
+            self.call_after_refresh(self._show_preview)
+
+    def _show_preview(self) -> None:
+        entry, self._preview_due = self._preview, False
         preview = self.query_one("#preview-entry", Static)
         if entry is None:
             preview.update(Text("Move the cursor onto an entry to read it in full here.", style="italic"))
