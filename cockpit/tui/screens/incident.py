@@ -289,13 +289,15 @@ class IncidentScreen(Screen[None]):
     def refresh_role_watch(self) -> None:
         """Handover advice and check-ins: read from the timeline, and what fell due written once (see
         ``service/role_watch.py`` for who writes it)."""
-        from cockpit.service.role_watch import RoleWatch
-
         if self.detail is None:
             return
         minutes, read_only = self.cockpit.config.ic_handover_minutes, self.cockpit.read_only
 
         def work(svc: Any) -> tuple[RoleWatchState, list[Entry]]:
+            # imported in the worker: it brings the ORM, and on the screen's thread that held up the first keys
+            # after the first frame for a third of a second
+            from cockpit.service.role_watch import RoleWatch
+
             watch = RoleWatch(svc, timedelta(minutes=minutes))
             return (watch.state(self.incident_id), []) if read_only else watch.record_due(self.incident_id)
 
