@@ -15,7 +15,7 @@ from textual.css.query import NoMatches
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from cockpit.domain.incident import LOCAL_MARK
 from cockpit.domain.lifecycle import PHASE_STATUS, Phase, plan_transition
@@ -24,6 +24,7 @@ from cockpit.domain.severity import Severity, classify
 from cockpit.errors import InvalidInput
 from cockpit.service.incidents import IncidentDetail
 from cockpit.textsafe import is_number_text, literal, one_line
+from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.panes.budget import ErrorBudgetPane
 from cockpit.tui.panes.phase import PhaseBar
@@ -140,7 +141,7 @@ class IncidentScreen(Screen[None]):
             yield Static(" ", id="entry-mark")  # "›" while the entry line has focus: where typing goes, in any colour
             yield EntryLine(placeholder=self._entry_hint(focused=False), id="entry")
         yield Static(id="hint")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         try:
