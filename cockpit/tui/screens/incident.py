@@ -104,6 +104,8 @@ class IncidentScreen(Screen[None]):
         self.runs: list[RunState] = []
         self._sending = False
         self.local_only = False  # the entry being typed stays on this machine (ctrl+l in the entry line)
+        self._mounted = False
+        self._early: IncidentDetail | None = None  # the first read, when it came before the widgets were mounted
         self._preview: Entry | None = None  # the entry the preview shows next, after the frame (when due)
         self._preview_due = False
 
@@ -112,6 +114,9 @@ class IncidentScreen(Screen[None]):
         return host_of(self.app)
 
     def compose(self) -> ComposeResult:
+        # the first read runs while the widgets are composed and styled: the first frame has the incident on it
+        self.cockpit.call_service(lambda svc: svc.get_newest(self.incident_id, NEWEST_FIRST), self._first_loaded)
+        self._width_classes()
         yield StatusLine(id="status")
         phase = PhaseBar(id="phase")
         phase.border_title = "[4] Phase"
@@ -148,20 +153,34 @@ class IncidentScreen(Screen[None]):
             self.query_one(TimelineView).focus()
         except NoMatches:  # the screen was replaced before it finished mounting
             return
-        self.reload()
+        self._mounted = True
+        if self._early is not None:
+            self.apply_detail(self._early)
+            self._early = None
         self.set_interval(self.cockpit.poll_interval, self.poll)
         self.set_interval(1.0, self.tick)
         self.set_interval(2.0, self.load_budget)
         self.set_interval(max(self.cockpit.poll_interval, 1.0), self.refresh_role_watch)
 
     # --- data in ------------------------------------------------------------------------
+    def _width_classes(self) -> None:
+        """The app's width classes (-wide, -narrow, -tiny) before the widgets exist: given at the first resize
+        instead, they restyle every widget of the screen a second time."""
+        breakpoints = self.HORIZONTAL_BREAKPOINTS if self.HORIZONTAL_BREAKPOINTS is not None else (
+            self.app.HORIZONTAL_BREAKPOINTS)
+        if breakpoints and self.app.size.width:
+            self.add_class(*self._get_breakpoint_classes(self.app.size.width, breakpoints), update=False)
+
+    def _first_loaded(self, detail: IncidentDetail) -> None:
+        """The first read: the newest entries only (the rest follows once the frame is up)."""
+        if self._mounted:
+            self.apply_detail(detail)
+        else:  # read before the widgets were all mounted: shown as they are
+            self._early = detail
+
     def reload(self) -> None:
-        """The first load reads the newest entries only (the rest follows once the frame is up); a later one, the
-        whole timeline (an entry that arrived late sorts somewhere among those shown)."""
-        if self.detail is None:
-            self.cockpit.call_service(lambda svc: svc.get_newest(self.incident_id, NEWEST_FIRST), self.apply_detail)
-        else:
-            self.cockpit.call_service(lambda svc: svc.get(self.incident_id), self.apply_detail)
+        """The whole timeline again (an entry that arrived late sorts somewhere among those shown)."""
+        self.cockpit.call_service(lambda svc: svc.get(self.incident_id), self.apply_detail)
 
     def poll(self) -> None:
         """Ask what changed since the screen's last look. Never before the first load has landed (it would read
