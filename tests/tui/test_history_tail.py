@@ -165,3 +165,27 @@ async def test_g_while_loading_ends_on_the_first_entry_and_a_late_entry_reloads_
         assert len(view.entries) == TOTAL + 1 and len({e.id for e in view.entries}) == TOTAL + 1
         assert [e.text for e in view.entries].count("arrived late") == 1
         assert _title(screen) == "[1] Timeline"
+
+
+async def test_the_first_frame_with_entries_shows_the_newest_at_the_bottom(
+        make_app: Any, long_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.screen import Screen
+
+    frames: list[str] = []  # the timeline's last line in each frame written while it has entries
+    refresh = Screen._compositor_refresh
+
+    def written(self: Screen[Any]) -> None:
+        refresh(self)
+        if isinstance(self, IncidentScreen) and self.query(TimelineView):
+            view = self.query_one(TimelineView)
+            if view.entries:
+                frames.append(view.render_line(view.scrollable_content_region.height - 1).text)
+
+    monkeypatch.setattr(Screen, "_compositor_refresh", written)
+    app = make_app(long_db, poll_interval=0.05)
+    watched = Watched(app.service)  # the older part held: every frame here is of the newest entries alone
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _first_frame(pilot)
+        await wait_until(pilot, lambda: bool(frames))
+        assert f"Entry {ENTRIES - 1}:" in frames[0]  # not the top of what was read, a frame before the end
+        watched.release.set()

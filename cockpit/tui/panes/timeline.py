@@ -237,7 +237,7 @@ class TimelineView(ScrollView, can_focus=True):
         if keep_end:
             self.cursor = self._last_stop()
             self._follow = True
-            self.call_after_refresh(self._scroll_to_end)
+            self._scroll_to_end()  # in this frame when the pane's size is known, else after the next refresh
         self.refresh()
 
     @property
@@ -293,6 +293,14 @@ class TimelineView(ScrollView, can_focus=True):
             self.post_message(self.OpenEntry(self.selected))
 
     # --- drawing ----------------------------------------------------------------------
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        """Following the newest entry, the view is at the end in the very frame that gives it its size (the first
+        one, or after a resize), not a frame later: a long timeline first showed its top for a moment."""
+        changed = super()._size_updated(size, virtual_size, container_size, layout)
+        if self._follow and self.rows:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
+        return changed
+
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, max(1, len(self.rows)))
         if self._follow:
