@@ -97,7 +97,7 @@ def painted_marks() -> Iterator[dict[str, float]]:
         if "shown" in marks and "painted" not in marks:
             marks["painted"] = time.perf_counter()
 
-    Screen._compositor_refresh = mark_frame  # type: ignore[method-assign]
+    Screen._compositor_refresh = mark_frame  # type: ignore[method-assign,assignment]
     try:
         yield marks
     finally:

@@ -8,6 +8,8 @@ import json
 import sqlite3
 import threading
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +80,19 @@ async def _first_frame(pilot: Any) -> tuple[IncidentScreen, TimelineView]:
     return screen, screen.query_one(TimelineView)
 
 
-async def test_the_first_frame_shows_the_newest_entries_and_the_rest_goes_in_front_unmoved(
-        make_app: Any, long_db: Path) -> None:
-    app = make_app(long_db, poll_interval=0.05)
+@asynccontextmanager
+async def _opened(make_app: Any, db: Path) -> AsyncIterator[tuple[Any, Watched, IncidentScreen, TimelineView]]:
+    """The cockpit on ``db``, its reads watched (the older part held), at its first frame."""
+    app = make_app(db, poll_interval=0.05)
     watched = Watched(app.service)
     async with app.run_test(size=SIZE) as pilot:
         screen, view = await _first_frame(pilot)
+        yield pilot, watched, screen, view
+
+
+async def test_the_first_frame_shows_the_newest_entries_and_the_rest_goes_in_front_unmoved(
+        make_app: Any, long_db: Path) -> None:
+    async with _opened(make_app, long_db) as (pilot, watched, screen, view):
         # one read of the newest entries: the first frame does not wait for the other 4,502
         assert watched.gets == [NEWEST_FIRST] and len(view.entries) == NEWEST_FIRST
         assert view.entries[-1].text.startswith(f"Entry {ENTRIES - 1}:")
@@ -130,10 +139,7 @@ async def test_the_first_frame_shows_the_newest_entries_and_the_rest_goes_in_fro
 
 async def test_g_while_loading_ends_on_the_first_entry_and_a_late_entry_reloads_once(
         make_app: Any, long_db: Path) -> None:
-    app = make_app(long_db, poll_interval=0.05)
-    watched = Watched(app.service)
-    async with app.run_test(size=SIZE) as pilot:
-        screen, view = await _first_frame(pilot)
+    async with _opened(make_app, long_db) as (pilot, watched, screen, view):
         await pilot.press("g")  # the top of what is there: the top of everything once the rest is in
         assert view.selected is view.entries[0]
         watched.release.set()
@@ -141,10 +147,7 @@ async def test_g_while_loading_ends_on_the_first_entry_and_a_late_entry_reloads_
         assert view.selected is view.entries[0] and view.entries[0].text.startswith("Incident declared")
         assert view.scroll_offset.y == 0
     # a second cockpit: an entry from another machine arrives late (it sorts before everything shown)
-    app = make_app(long_db, poll_interval=0.05)
-    watched = Watched(app.service)
-    async with app.run_test(size=SIZE) as pilot:
-        screen, view = await _first_frame(pilot)
+    async with _opened(make_app, long_db) as (pilot, watched, screen, view):
         assert screen.earlier == TOTAL - NEWEST_FIRST
         raw = sqlite3.connect(long_db)
         raw.execute("INSERT INTO timeline_entry (id, incident_id, hlc, at, kind, author, text, data, origin) "
