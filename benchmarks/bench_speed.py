@@ -34,7 +34,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.common import PEAK_PRINTER, fill_timeline, marked_enter, peak_mib
+from benchmarks.common import PEAK_PRINTER, fill_timeline, marked_enter, painted_marks, peak_mib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -340,29 +340,28 @@ async def _bare_enter(presses: int) -> list[float]:
     from textual.app import App, ComposeResult
     from textual.widgets import Input, Static
 
-    marks: dict[str, float] = {}
-
-    class Bare(App[None]):
-        def compose(self) -> ComposeResult:
-            yield Static(id="shown")
-            yield Input(id="line")
-
-        def on_input_submitted(self, event: Input.Submitted) -> None:
-            marks["submit"] = time.perf_counter()
-            self.query_one("#shown", Static).update(event.value)
-            event.input.value = ""
-            self.call_after_refresh(lambda: marks.__setitem__("painted", time.perf_counter()))
-
     latencies = []
-    async with Bare().run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        for i in range(presses):
-            await pilot.press(*f"bench entry {i}")
-            marks.clear()
-            await pilot.press("enter")
-            while "painted" not in marks:
-                await asyncio.sleep(0.001)
-            latencies.append((marks["painted"] - marks["submit"]) * 1000)
+    with painted_marks() as marks:
+        class Bare(App[None]):
+            def compose(self) -> ComposeResult:
+                yield Static(id="shown")
+                yield Input(id="line")
+
+            def on_input_submitted(self, event: Input.Submitted) -> None:
+                marks["submit"] = time.perf_counter()
+                self.query_one("#shown", Static).update(event.value)
+                event.input.value = ""
+                marks["shown"] = time.perf_counter()
+
+        async with Bare().run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            for i in range(presses):
+                await pilot.press(*f"bench entry {i}")
+                marks.clear()
+                await pilot.press("enter")
+                while "painted" not in marks:
+                    await asyncio.sleep(0.001)
+                latencies.append((marks["painted"] - marks["submit"]) * 1000)
     return latencies
 
 

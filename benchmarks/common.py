@@ -83,28 +83,51 @@ def timed_push(relay: Any, count: int, where: str) -> float:
 
 
 @contextmanager
-def marked_enter() -> Iterator[dict[str, float]]:
-    """Marks inside the cockpit app: ``submit`` when Enter reaches the entry line (``Input.Submitted``), ``painted``
-    after the refresh that follows the new entry's append. Pilot's own key simulation waits for the app to go idle,
-    so the figure is taken between these marks."""
-    from cockpit.tui.panes.timeline import TimelineView
-    from cockpit.tui.screens.incident import IncidentScreen
+def painted_marks() -> Iterator[dict[str, float]]:
+    """``painted``: when the first frame after ``marks["shown"]`` has been written (the screen's compositor refresh
+    that follows the change). A callback asked for "after the refresh" (``call_after_refresh``) can run a frame later
+    than that, depending on which message queue it waits in, so it is not the moment the change is on screen."""
+    from textual.screen import Screen
 
     marks: dict[str, float] = {}
-    submitted, append = IncidentScreen.on_input_submitted, TimelineView.append_entries
+    refresh = Screen._compositor_refresh
 
-    def mark_submit(self: IncidentScreen, event: object) -> None:
-        marks["submit"] = time.perf_counter()
-        submitted(self, event)  # type: ignore[arg-type]
+    def mark_frame(self: Screen[object]) -> None:
+        refresh(self)
+        if "shown" in marks and "painted" not in marks:
+            marks["painted"] = time.perf_counter()
 
-    def mark_paint(self: TimelineView, entries: object) -> None:
-        append(self, entries)  # type: ignore[arg-type]
-        self.call_after_refresh(lambda: marks.__setitem__("painted", time.perf_counter()))
-
-    IncidentScreen.on_input_submitted = mark_submit  # type: ignore[method-assign]
-    TimelineView.append_entries = mark_paint  # type: ignore[method-assign]
+    Screen._compositor_refresh = mark_frame  # type: ignore[method-assign,assignment]
     try:
         yield marks
     finally:
-        IncidentScreen.on_input_submitted = submitted  # type: ignore[method-assign]
-        TimelineView.append_entries = append  # type: ignore[method-assign]
+        Screen._compositor_refresh = refresh  # type: ignore[method-assign]
+
+
+@contextmanager
+def marked_enter() -> Iterator[dict[str, float]]:
+    """Marks inside the cockpit app: ``submit`` when Enter reaches the entry line (``Input.Submitted``), ``painted``
+    once the frame that follows the new entry's append has been written (``painted_marks``). Pilot's own key
+    simulation waits for the app to go idle, so the figure is taken between these marks."""
+    from cockpit.tui.panes.timeline import TimelineView
+    from cockpit.tui.screens.incident import IncidentScreen
+
+    submitted, append = IncidentScreen.on_input_submitted, TimelineView.append_entries
+
+    with painted_marks() as marks:
+        def mark_submit(self: IncidentScreen, event: object) -> None:
+            marks["submit"] = time.perf_counter()
+            submitted(self, event)  # type: ignore[arg-type]
+
+        def mark_shown(self: TimelineView, entries: object) -> None:
+            append(self, entries)  # type: ignore[arg-type]
+            if "submit" in marks:
+                marks["shown"] = time.perf_counter()
+
+        IncidentScreen.on_input_submitted = mark_submit  # type: ignore[method-assign]
+        TimelineView.append_entries = mark_shown  # type: ignore[method-assign]
+        try:
+            yield marks
+        finally:
+            IncidentScreen.on_input_submitted = submitted  # type: ignore[method-assign]
+            TimelineView.append_entries = append  # type: ignore[method-assign]

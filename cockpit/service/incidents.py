@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -66,6 +67,7 @@ class IncidentDetail:
     warnings: Sequence[RoleWarning]
     check_in: cadence.CheckIn | None
     metrics: IncidentMetrics
+    earlier: int = 0  # entries before ``timeline`` not read with it (``get_newest``): ``timeline_before`` has them
 
 
 def _clean_name(value: str, what: str) -> str:
@@ -115,6 +117,7 @@ class IncidentService:
         self.author = _clean_name(author, "responder name")
         self.clock = clock
         self.rand = rand
+        self._window = threading.local()  # ``get_newest``'s count, for the ``get`` it makes in the same thread
 
     def act_as(self, name: str) -> None:
         """Write from now on as ``name`` (the responder said who they are)."""
@@ -529,9 +532,16 @@ class IncidentService:
 
     def _detail(self, conn: sqlite3.Connection, query: str, with_timeline: bool) -> IncidentDetail:
         now = self.clock()
+        newest: int | None = getattr(self._window, "count", None)
+        earlier = 0
         incident = _find_plain(conn, query)
         snapshot = _snapshot_plain(conn, incident)
-        timeline = _timeline(conn, incident["id"]) if with_timeline else []
+        if not with_timeline:
+            timeline = []
+        elif newest is None:
+            timeline = _timeline(conn, incident["id"])
+        else:
+            timeline, earlier = _newest(conn, incident["id"], newest)
         history = holdings_plain(conn, incident["id"], current_only=False)
         return IncidentDetail(
             snapshot=snapshot,
@@ -540,7 +550,27 @@ class IncidentService:
             warnings=check_roles(snapshot.roles, snapshot.severity, snapshot.phase),
             check_in=cadence.next_check_in(snapshot.severity, snapshot.phase, snapshot.check_in_base, now),
             metrics=compute_metrics(snapshot, now),
+            earlier=earlier,
         )
+
+    def get_newest(self, query: str, count: int) -> IncidentDetail:
+        """``get`` with only the incident's newest ``count`` entries (one query down the (incident, stamp) index,
+        so the read does not grow with the incident); ``earlier`` says how many come before them, and
+        ``timeline_before`` brings those. It goes through ``get`` itself: one read path, seen by whatever watches
+        ``get``."""
+        if count < 1:
+            raise ValueError("get_newest reads at least one entry")
+        self._window.count = count
+        try:
+            return self.get(query)
+        finally:
+            self._window.count = None
+
+    def timeline_before(self, incident_id: str, first: Entry) -> list[Entry]:
+        """Every entry of one incident ordered before ``first`` (by stamp, ties by id), oldest first: the part
+        ``get_newest`` left out."""
+        with self.store.plain() as conn:
+            return _entries(conn, _ENTRY_SELECT_BEFORE, (incident_id, first.hlc, first.hlc, first.id))
 
     def timeline_since(self, incident_id: str, after_hlc: int) -> list[Entry]:
         """Entries of one incident written after the stamp ``after_hlc`` (for live refresh)."""
@@ -612,17 +642,38 @@ _INSERT_OUTBOX = OUTBOX_OP.insert(("id", "incident_id", "op", "entity_id", "payl
 #: The incident columns a summary (the list) needs.
 _SUMMARY = ("id", "ref_key", "title", "severity", "phase", "declared_at", "updated_at", "services", "last_update_at")
 #: An entry's columns, then its local facts from ``data`` (local-only, what was redacted, the evidence's hash).
-_ENTRY_SELECT = (f"SELECT {', '.join(ENTRY_FIELDS)}, json_extract(data, '$.local_only'), "
-                 "json_extract(data, '$.redacted'), json_extract(data, '$.sha256') "
-                 f"FROM {TIMELINE_ENTRY.name} WHERE incident_id = ? AND hlc > ? ORDER BY hlc, id")
+_ENTRY_COLUMNS = (f"SELECT {', '.join(ENTRY_FIELDS)}, json_extract(data, '$.local_only'), "
+                  "json_extract(data, '$.redacted'), json_extract(data, '$.sha256') "
+                  f"FROM {TIMELINE_ENTRY.name} WHERE incident_id = ?")
+_ENTRY_SELECT = f"{_ENTRY_COLUMNS} AND hlc > ? ORDER BY hlc, id"
+#: Ordered before one entry (stamp, then id): the index narrows by stamp, the id decides ties.
+_BEFORE = "hlc <= ? AND (hlc < ? OR id < ?)"
+_ENTRY_SELECT_BEFORE = f"{_ENTRY_COLUMNS} AND {_BEFORE} ORDER BY hlc, id"
+_ENTRY_SELECT_NEWEST = f"{_ENTRY_COLUMNS} ORDER BY hlc DESC, id DESC LIMIT ?"
+_COUNT_BEFORE = f"SELECT count(*) FROM {TIMELINE_ENTRY.name} WHERE incident_id = ? AND {_BEFORE}"
+
+
+def _entries(conn: sqlite3.Connection, query: str, params: Sequence[Any]) -> list[Entry]:
+    """Entries as ``_ENTRY_COLUMNS`` reads them."""
+    parse = from_db_time
+    return [Entry(id=r[0], at=parse(r[1]), kind=r[2], author=r[3], text=r[4], hlc=r[5],
+                  arrived_late_at=None if r[6] is None else parse(r[6]), **_facts(r[7], r[8], r[9]))
+            for r in conn.execute(query, params)]
 
 
 def _timeline(conn: sqlite3.Connection, incident_id: str, after_hlc: int = 0) -> list[Entry]:
     """One order on every cockpit: the author's clock stamp (it travels with the entry), ties by id."""
-    parse = from_db_time
-    return [Entry(id=r[0], at=parse(r[1]), kind=r[2], author=r[3], text=r[4], hlc=r[5],
-                  arrived_late_at=None if r[6] is None else parse(r[6]), **_facts(r[7], r[8], r[9]))
-            for r in conn.execute(_ENTRY_SELECT, (incident_id, after_hlc))]
+    return _entries(conn, _ENTRY_SELECT, (incident_id, after_hlc))
+
+
+def _newest(conn: sqlite3.Connection, incident_id: str, count: int) -> tuple[list[Entry], int]:
+    """The newest ``count`` entries, oldest first, and how many come before them."""
+    newest = _entries(conn, _ENTRY_SELECT_NEWEST, (incident_id, count))
+    newest.reverse()
+    if len(newest) < count:
+        return newest, 0
+    first = newest[0]
+    return newest, int(conn.execute(_COUNT_BEFORE, (incident_id, first.hlc, first.hlc, first.id)).fetchone()[0])
 
 
 #: One timeline entry as ``show --json`` writes it: id, time (as stored), kind, author, text, arrived late at (as

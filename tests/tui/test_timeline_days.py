@@ -55,3 +55,22 @@ def test_day_lines_match_converting_every_entry(berlin: None) -> None:
     view._add_rows(range(150, len(entries)))
     assert view.rows == _expected(entries)
     assert sum(1 for code in view.rows if code < 0) >= 5  # several days, the late entry's day twice
+
+
+@pytest.mark.parametrize("split", [1, 100, 120, 121, 200, 250])
+def test_older_entries_put_in_front_give_the_same_lines_as_reading_them_all(berlin: None, split: int) -> None:
+    # the split falls inside a day, on the late entry, and on the first entry of a new day (121 is 00:01 local)
+    start = datetime(2026, 10, 24, 20, 0, tzinfo=UTC)
+    moments = [start + timedelta(minutes=37 * i) for i in range(200)]
+    moments[120:120] = [datetime(2026, 10, 24, 21, 59, 59, tzinfo=UTC)]
+    moments += [datetime(2027, 3, 27, 20, 0, tzinfo=UTC) + timedelta(minutes=41 * i) for i in range(120)]
+    entries = [Entry(id=f"e{i}", at=at, kind="note", author="a", text="t") for i, at in enumerate(moments)]
+    view = TimelineView()
+    view.entries = list(entries[split:])
+    view._refilter(keep_end=False)
+    view.prepend_entries(entries[:split])
+    assert view.entries == entries and view.shown == list(range(len(entries)))
+    assert view.rows == _expected(entries) and view.parts == [0] * len(view.rows)
+    more = Entry(id="more", at=moments[-1] + timedelta(days=1), kind="note", author="a", text="t")
+    view.append_entries([more])  # what is appended afterwards still gets its day line
+    assert view.rows == _expected([*entries, more])

@@ -91,6 +91,7 @@ class TimelineView(ScrollView, can_focus=True):
         self.kinds: frozenset[str] = frozenset()
         self.query_text = ""
         self._follow = True
+        self._want_top = False  # g/Home was the last move: older entries put in front take the cursor to the top
         self._last_day: date | None = None
         self._day_span: tuple[datetime, datetime] | None = None  # the local bounds of the last entry's day
 
@@ -160,22 +161,63 @@ class TimelineView(ScrollView, can_focus=True):
                if entry_matches(self.entries[i], self.kinds, self.query_text)]
         self.shown.extend(new)
         self._add_rows(new)
-        self.virtual_size = Size(self.size.width, len(self.rows))
+        self._grow()
         if at_end and self.rows:
             self.cursor = self._last_stop()
             self._follow = True
-            # the new virtual size applies on the next refresh: scroll after it, or the newest line stays hidden
-            # the first time the timeline overflows its pane
+            self._scroll_to_end()  # now, and again after the next refresh if the scroll range was not there yet
+        self.refresh()
+
+    def _grow(self) -> None:
+        """The scrollable height follows the rows. In Textual a new virtual size lays out the whole screen, which at
+        120×40 is most of the time between Enter and the entry on screen: set it without that, and update the
+        scrollbar in place (a scrollbar that appears or goes still lays the screen out).
+        """
+        size = Size(self.size.width, max(1, len(self.rows)))
+        if size != self.virtual_size:
+            self.set_reactive(TimelineView.virtual_size, size)
+            self._scroll_update(size)
+
+    def prepend_entries(self, entries: Sequence[Entry]) -> None:
+        """Put older entries in front (the rest of a timeline read from its end). The cursor stays on the entry it
+        was on and the lines in view stay in view, unless the reader follows the newest entry (then they still do)
+        or last pressed g/Home (then the cursor goes to the new top)."""
+        if not entries:
+            return
+        count, before = len(entries), len(self.rows)
+        tail_state = (self._last_day, self._day_span)
+        rows, parts, shown = self.rows, self.parts, self.shown
+        self.entries[:0] = entries
+        self.rows, self.parts, self._last_day, self._day_span = [], [], None, None
+        older = [i for i in range(count) if entry_matches(self.entries[i], self.kinds, self.query_text)]
+        self._add_rows(older)
+        if rows:
+            # the old first row is the date line of its first entry's day: not needed when the older part ends in it
+            if rows[0] < 0 and self._last_day == self._day(-1 - rows[0] + count):
+                rows, parts = rows[1:], parts[1:]
+            self.rows += [code + count if code >= 0 else code - count for code in rows]
+            self.parts += parts
+            self._last_day, self._day_span = tail_state
+        self.shown = older + [i + count for i in shown]
+        moved = len(self.rows) - before  # lines added above what was there
+        self.virtual_size = Size(self.size.width, max(1, len(self.rows)))
+        if self._want_top:
+            self._move_to(0)
+        elif self._follow or not before:
+            self.cursor = self._last_stop()
             self.call_after_refresh(self._scroll_to_end)
+        else:
+            self.cursor += moved
+            self.scroll_to(y=self.scroll_offset.y + moved, animate=False, immediate=True)
         self.refresh()
 
     def _scroll_to_end(self, tries: int = 0) -> None:
         """Follow the newest entry. A new virtual size reaches the scroll range one layout pass later, and on a
         loaded machine that pass can come after this call: until the view really is at the end, try again after
         the next refresh (a bounded number of times)."""
-        if not self._follow:
+        if not self._follow or not self.is_attached:
             return
-        self.scroll_end(animate=False, immediate=True)
+        self.scroll_to(y=len(self.rows), animate=False, immediate=True)
         wanted = max(0, len(self.rows) - self.scrollable_content_region.height)
         if self.scroll_offset.y < wanted and tries < 20:
             self.call_after_refresh(self._scroll_to_end, tries + 1)
@@ -195,7 +237,7 @@ class TimelineView(ScrollView, can_focus=True):
         if keep_end:
             self.cursor = self._last_stop()
             self._follow = True
-            self.call_after_refresh(self._scroll_to_end)
+            self._scroll_to_end()  # in this frame when the pane's size is known, else after the next refresh
         self.refresh()
 
     @property
@@ -235,12 +277,15 @@ class TimelineView(ScrollView, can_focus=True):
             self.scroll_to(y=min(line, last - height + 1), animate=False, immediate=True)
 
     def action_cursor(self, step: int) -> None:
+        self._want_top = False
         self._move_to(self.cursor + step, step)
 
     def action_page(self, direction: int) -> None:
+        self._want_top = False
         self._move_to(self.cursor + direction * max(1, self.scrollable_content_region.height - 1), direction)
 
     def action_jump(self, where: int) -> None:
+        self._want_top = where == 0
         self._move_to(0 if where == 0 else self._last_stop(), 1 if where == 0 else -1)
 
     def action_open_entry(self) -> None:
@@ -248,6 +293,14 @@ class TimelineView(ScrollView, can_focus=True):
             self.post_message(self.OpenEntry(self.selected))
 
     # --- drawing ----------------------------------------------------------------------
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        """Following the newest entry, the view is at the end in the very frame that gives it its size (the first
+        one, or after a resize), not a frame later: a long timeline first showed its top for a moment."""
+        changed = super()._size_updated(size, virtual_size, container_size, layout)
+        if self._follow and self.rows:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
+        return changed
+
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, max(1, len(self.rows)))
         if self._follow:

@@ -22,10 +22,11 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from cockpit.domain.when import age_words
 from cockpit.textsafe import one_line
+from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.screens.dialogs import Confirm
 
@@ -216,7 +217,7 @@ class AlertsScreen(Screen[None]):
         listing.border_title = "Alerts · level · response · age · summary · incident · runbook"
         yield listing
         yield Static(id="alerts-detail")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.query_one(AlertList).focus()

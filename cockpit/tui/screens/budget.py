@@ -8,9 +8,9 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from cockpit.textsafe import one_line
+from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.panes.budget import ErrorBudgetPane
 
@@ -39,7 +39,7 @@ class BudgetScreen(Screen[None]):
         pane = ErrorBudgetPane(id="budget-full")
         pane.border_title = "[5] Error budget · " + ", ".join(one_line(s) for s in self.services)
         yield pane
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.query_one(ErrorBudgetPane).focus()

@@ -9,11 +9,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from cockpit.domain.comms import RenderedComms, Template, published_text, sent_text
 from cockpit.domain.statuspage import check_publishable
 from cockpit.textsafe import literal
+from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.panes.status import StatusLine
 from cockpit.tui.screens.dialogs import Confirm, CopyView
 from cockpit.tui.screens.header import IncidentHeaderScreen
@@ -47,7 +48,7 @@ class CommsScreen(IncidentHeaderScreen):
         with VerticalScroll(id="comms-body"):
             yield Static(id="comms-text")
         yield Static(id="comms-note")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.start_header()

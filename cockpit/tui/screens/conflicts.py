@@ -12,12 +12,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from cockpit.service.merge import ConflictView, Merger, ParkedView, parked_records, release_parked, restore_conflict
 from cockpit.service.outbox import DeadLetter, dead_letters, retry_dead
 from cockpit.textsafe import one_line
+from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.screens.dialogs import Confirm
 
@@ -45,7 +46,7 @@ class ConflictsScreen(Screen[None]):
         yield Static(Text("Sync conflicts, failed changes and parked records · r restores the value that lost, "
                           "retries a failed change or frees a parked record · Esc back", style="bold"), id="c-head")
         yield OptionList(id="conflict-list")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self._load()

@@ -16,13 +16,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.style import Style
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from cockpit.domain.incident import IncidentSnapshot
 from cockpit.domain.severity import IMPACTS, SCOPES, TRIGGER_LABELS, Impact, Scope, Triggers, classify
 from cockpit.domain.when import parse_started
 from cockpit.errors import InvalidInput
 from cockpit.textsafe import one_line
+from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.host import CockpitHost, host_of
 
 TRIGGER_SHORT = {"data_loss": "Data loss", "security_pii": "PII breach", "revenue": "Revenue",
@@ -88,7 +89,7 @@ class DeclareScreen(Screen[None]):
                 yield Label("")
                 yield Button("Declare (ctrl+s)", variant="error", id="declare", compact=True)
                 yield Button("Cancel (Esc)", id="cancel", compact=True)
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()

@@ -18,12 +18,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from cockpit.domain import chaos
 from cockpit.domain.cadence import format_clock
 from cockpit.errors import CockpitError
 from cockpit.textsafe import one_line
+from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.panes.status import StatusLine
 from cockpit.tui.screens.dialogs import Confirm, TextPrompt
 from cockpit.tui.screens.header import IncidentHeaderScreen
@@ -99,7 +100,7 @@ class GameDayScreen(IncidentHeaderScreen):
         yield Static(id="gd-banner")
         with VerticalScroll(id="gd-body", can_focus=False):  # arrows move the checklist's cursor
             yield Static(id="gd-stage")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         if self.incident_id:

@@ -11,13 +11,14 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Static, TextArea
+from textual.widgets import Input, Label, Static, TextArea
 
 from cockpit.domain.handoff import SECTIONS, Handoff, check_acknowledge
 from cockpit.errors import CockpitError
 from cockpit.service.handoffs import Handoffs
 from cockpit.service.runbooks import library_folders, load_library
 from cockpit.textsafe import literal
+from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.screens.dialogs import Confirm
 
@@ -75,7 +76,7 @@ class HandoffScreen(Screen[None]):
             for key, title, fields in SECTIONS:
                 yield Label(Text(f"{title}  ·  one per line: {SEPARATOR.join(fields)}"), classes="section-title")
                 yield TextArea(id=f"section-{key}", soft_wrap=True, classes="section")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.query_one("#handoff-form").display = False

@@ -15,12 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from cockpit.domain import chaos
 from cockpit.domain.toil import CELL_ORDER
 from cockpit.textsafe import one_line
+from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.host import CockpitHost, host_of
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ class ImproveScreen(Screen[None]):
         yield OptionList(id="improve-list")
         with VerticalScroll(id="improve-body"):
             yield Static(id="improve-detail")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.action_reload()

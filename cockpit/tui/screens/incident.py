@@ -12,8 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from cockpit.domain.incident import LOCAL_MARK
 from cockpit.domain.lifecycle import PHASE_STATUS, Phase, plan_transition
@@ -22,6 +24,7 @@ from cockpit.domain.severity import Severity, classify
 from cockpit.errors import InvalidInput
 from cockpit.service.incidents import IncidentDetail
 from cockpit.textsafe import is_number_text, literal, one_line
+from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.panes.budget import ErrorBudgetPane
 from cockpit.tui.panes.phase import PhaseBar
@@ -36,6 +39,9 @@ if TYPE_CHECKING:
     from cockpit.service.incidents import IncidentService
     from cockpit.service.role_watch import RoleWatchState
     from cockpit.service.runs import RunState
+
+#: How many of the newest entries the first frame reads; the older ones follow in the background (issue #19).
+NEWEST_FIRST = 500
 
 #: Quick prefixes in the entry line: "/d Roll back" logs a decision.
 PREFIXES: dict[str, str] = {"/d": "decision", "/a": "action", "/s": "status", "/n": "note", "/c": "change",
@@ -52,6 +58,14 @@ def parse_entry_line(line: str) -> tuple[str, str]:
         known = ", ".join(f"{p} {k}" for p, k in PREFIXES.items())
         raise InvalidInput(f"'{head}' is not a prefix: use {known}.")
     return "note", stripped
+
+
+class EntryLine(Input):
+    """The entry line. Textual's Input sets its scrollable width on every keystroke and on clearing, and that size
+    lays the whole screen out (at 120×40 most of the time between a key and the frame showing it). The line has
+    no scrollbar and a fixed height, so its scrolling needs no layout: the size is kept without one."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
 
 class IncidentScreen(Screen[None]):
@@ -81,6 +95,8 @@ class IncidentScreen(Screen[None]):
         self.detail: IncidentDetail | None = None
         self.token: tuple[str, int] | None = None
         self.last_hlc = 0
+        self.earlier = 0  # entries older than those shown, still being read (the first frame shows the newest)
+        self._loads = 0  # timelines set so far: an older part read for a timeline since replaced is dropped
         self.polls = 0
         self._poll_sent: float | None = None  # when the poll in flight was sent (monotonic), None when none is
         self._poll_again = False  # asked for while one was out (after a write): sent as soon as it answers
@@ -89,12 +105,19 @@ class IncidentScreen(Screen[None]):
         self.runs: list[RunState] = []
         self._sending = False
         self.local_only = False  # the entry being typed stays on this machine (ctrl+l in the entry line)
+        self._mounted = False
+        self._early: IncidentDetail | None = None  # the first read, when it came before the widgets were mounted
+        self._preview: Entry | None = None  # the entry the preview shows next, after the frame (when due)
+        self._preview_due = False
 
     @property
     def cockpit(self) -> CockpitHost:
         return host_of(self.app)
 
     def compose(self) -> ComposeResult:
+        # the first read runs while the widgets are composed and styled: the first frame has the incident on it
+        self.cockpit.call_service(lambda svc: svc.get_newest(self.incident_id, NEWEST_FIRST), self._first_loaded)
+        self._width_classes()
         yield StatusLine(id="status")
         phase = PhaseBar(id="phase")
         phase.border_title = "[4] Phase"
@@ -122,23 +145,42 @@ class IncidentScreen(Screen[None]):
                     yield Static(id="preview-entry")
         with Horizontal(id="entry-row"):
             yield Static(" ", id="entry-mark")  # "›" while the entry line has focus: where typing goes, in any colour
-            yield Input(placeholder=self._entry_hint(focused=False), id="entry")
+            yield EntryLine(placeholder=self._entry_hint(focused=False), id="entry")
         yield Static(id="hint")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         try:
             self.query_one(TimelineView).focus()
         except NoMatches:  # the screen was replaced before it finished mounting
             return
-        self.reload()
+        self._mounted = True
+        if self._early is not None:
+            self.apply_detail(self._early)
+            self._early = None
         self.set_interval(self.cockpit.poll_interval, self.poll)
         self.set_interval(1.0, self.tick)
         self.set_interval(2.0, self.load_budget)
         self.set_interval(max(self.cockpit.poll_interval, 1.0), self.refresh_role_watch)
 
     # --- data in ------------------------------------------------------------------------
+    def _width_classes(self) -> None:
+        """The app's width classes (-wide, -narrow, -tiny) before the widgets exist: given at the first resize
+        instead, they restyle every widget of the screen a second time."""
+        breakpoints = self.HORIZONTAL_BREAKPOINTS if self.HORIZONTAL_BREAKPOINTS is not None else (
+            self.app.HORIZONTAL_BREAKPOINTS)
+        if breakpoints and self.app.size.width:
+            self.add_class(*self._get_breakpoint_classes(self.app.size.width, breakpoints), update=False)
+
+    def _first_loaded(self, detail: IncidentDetail) -> None:
+        """The first read: the newest entries only (the rest follows once the frame is up)."""
+        if self._mounted:
+            self.apply_detail(detail)
+        else:  # read before the widgets were all mounted: shown as they are
+            self._early = detail
+
     def reload(self) -> None:
+        """The whole timeline again (an entry that arrived late sorts somewhere among those shown)."""
         self.cockpit.call_service(lambda svc: svc.get(self.incident_id), self.apply_detail)
 
     def poll(self) -> None:
@@ -190,6 +232,8 @@ class IncidentScreen(Screen[None]):
         self.detail = detail
         if first:
             self._restore_draft()
+        self._loads += 1
+        self.earlier = detail.earlier
         self.query_one(TimelineView).set_entries(detail.timeline)
         self.last_hlc = detail.timeline[-1].hlc if detail.timeline else 0
         self.token = None
@@ -201,12 +245,29 @@ class IncidentScreen(Screen[None]):
             self.load_budget()
 
     def _after_first_frame(self) -> None:
+        self._load_earlier()
         self.poll()
         self.load_budget()
         if self.detail is not None:
             self._load_around(self.detail.snapshot.services)
             self.refresh_role_watch()
         self.cockpit.warm_up()
+
+    def _load_earlier(self) -> None:
+        """The entries before those the first frame read, in the background; put in front when they arrive."""
+        view = self.query_one(TimelineView)
+        if not self.earlier or not view.entries:
+            return
+        load, first = self._loads, view.entries[0]
+        self.cockpit.call_service(lambda svc: svc.timeline_before(self.incident_id, first),
+                                  lambda older: self._earlier_loaded(load, older), group="earlier")
+
+    def _earlier_loaded(self, load: int, older: list[Entry]) -> None:
+        if load != self._loads:  # the timeline was read again meanwhile (whole): this part is in it
+            return
+        self.earlier = 0
+        self.query_one(TimelineView).prepend_entries(older)
+        self._update_timeline_title()
 
     def apply_changes(self, result: tuple[tuple[str, int], IncidentDetail | None, list[Any], int]) -> None:
         token, header, new_entries, count = result
@@ -219,7 +280,8 @@ class IncidentScreen(Screen[None]):
         # two polls may overlap: keep only entries newer than what the screen already shows
         new_entries = [e for e in new_entries if e.hlc > self.last_hlc]
         view = self.query_one(TimelineView)
-        if count > len(view.entries) + len(new_entries):  # an entry arrived late: it sorts among those shown
+        # an entry arrived late (it sorts among those shown): the part still being read counts as shown
+        if count > len(view.entries) + self.earlier + len(new_entries):
             self.reload()
             return
         view.append_entries(new_entries)
@@ -249,13 +311,15 @@ class IncidentScreen(Screen[None]):
     def refresh_role_watch(self) -> None:
         """Handover advice and check-ins: read from the timeline, and what fell due written once (see
         ``service/role_watch.py`` for who writes it)."""
-        from cockpit.service.role_watch import RoleWatch
-
         if self.detail is None:
             return
         minutes, read_only = self.cockpit.config.ic_handover_minutes, self.cockpit.read_only
 
         def work(svc: IncidentService) -> tuple[RoleWatchState, list[Entry]]:
+            # imported in the worker: it brings the ORM, and on the screen's thread that held up the first keys
+            # after the first frame for a third of a second
+            from cockpit.service.role_watch import RoleWatch
+
             watch = RoleWatch(svc, timedelta(minutes=minutes))
             return (watch.state(self.incident_id), []) if read_only else watch.record_due(self.incident_id)
 
@@ -469,7 +533,7 @@ class IncidentScreen(Screen[None]):
         if self.detail is not None and stored.hlc > self.last_hlc:
             self.query_one(TimelineView).append_entries([stored])
             self.last_hlc = stored.hlc
-        self.poll()
+        self.call_after_refresh(self.poll)  # after the frame with the entry: its answer lays the header out
 
     def _entry_failed(self, _error: Exception) -> None:
         self._sending = False
@@ -590,15 +654,25 @@ class IncidentScreen(Screen[None]):
             parts.append(f"kind={','.join(k for k, _ in KIND_CHOICES if k in self.kinds)}")
         if self.search_text:
             parts.append(f"“{one_line(self.search_text)}”")
-        shown = f"{len(view.shown):,}/{len(view.entries):,}" if parts else f"{len(view.entries):,}"
+        total = len(view.entries) + self.earlier
+        shown = f"{len(view.shown):,}/{total:,}" if parts else f"{total:,}"
         pane.border_subtitle = Text(" ".join([*parts, shown]))
+        pane.border_title = f"[1] Timeline · loading {self.earlier:,} earlier entries…" if self.earlier else (
+            "[1] Timeline")
 
     def on_timeline_view_open_entry(self, message: TimelineView.OpenEntry) -> None:
         self.app.push_screen(EntryDetail(message.entry))
 
     def on_timeline_view_selected(self, message: TimelineView.Selected) -> None:
-        """The wide layout shows the entry under the cursor in full beside the timeline."""
-        entry = message.entry
+        """The wide layout shows the entry under the cursor in full beside the timeline: after the frame that moved
+        the cursor (new text in the preview lays the screen out; the timeline's line does not wait for that)."""
+        self._preview = message.entry
+        if not self._preview_due:
+            self._preview_due = True
+            self.call_after_refresh(self._show_preview)
+
+    def _show_preview(self) -> None:
+        entry, self._preview_due = self._preview, False
         preview = self.query_one("#preview-entry", Static)
         if entry is None:
             preview.update(Text("Move the cursor onto an entry to read it in full here.", style="italic"))

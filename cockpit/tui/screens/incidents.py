@@ -11,12 +11,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey
 
 from cockpit.domain.when import age_words
 from cockpit.service.incidents import IncidentSummary
 from cockpit.textsafe import one_line
+from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.host import CockpitHost, host_of
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class IncidentListScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="incidents", cursor_type="row", zebra_stripes=True, cell_padding=0)
         yield table
         yield Static(id="list-empty")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -11,9 +11,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from cockpit.domain.discipline import FACILITATION, MEETING, MeetingClock
+from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.panes.status import StatusLine
 from cockpit.tui.screens.header import IncidentHeaderScreen
 
@@ -44,7 +45,7 @@ class MeetingScreen(IncidentHeaderScreen):
         yield Static(id="meeting-head")
         with VerticalScroll(id="meeting-body"):
             yield Static(id="meeting-agenda")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.start_header()

@@ -8,11 +8,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Markdown, Static
 
 from cockpit.domain import postmortem as pm
 from cockpit.service.aftercare import Aftercare
 from cockpit.textsafe import literal
+from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.markdown import safe_markdown
 from cockpit.tui.panes.status import StatusLine
 from cockpit.tui.screens.dialogs import Confirm, CopyView, TextPrompt
@@ -47,7 +48,7 @@ class PostmortemScreen(IncidentHeaderScreen):
         yield Static(id="pm-head")
         with VerticalScroll(id="pm-body"):
             yield Markdown(id="pm-text", parser_factory=safe_markdown, open_links=False)
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.start_header()

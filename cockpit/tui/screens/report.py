@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Markdown, Static
 
 from cockpit.domain.report import month_window
 from cockpit.domain.report import to_markdown as report_md
 from cockpit.errors import CockpitError
 from cockpit.service.aftercare import Aftercare
 from cockpit.textsafe import literal
+from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.markdown import safe_markdown
 from cockpit.tui.screens.dialogs import TextPrompt
@@ -68,7 +69,7 @@ class ReportScreen(Screen[None]):
         with VerticalScroll(id="report-body"):
             yield Static(id="report-chart")
             yield Markdown(id="report-text", parser_factory=safe_markdown, open_links=False)
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.action_this_month()

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from cockpit.domain.cadence import format_clock
 from cockpit.domain.runbook import Position, Runbook, Walk, choice_text, plural
@@ -21,6 +21,7 @@ from cockpit.service.runbooks import Library, library_folders, load_library
 from cockpit.service.runs import RunbookRuns, RunState
 from cockpit.sync.settings import stored_secrets
 from cockpit.textsafe import literal, one_line
+from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.panes.status import StatusLine
 from cockpit.tui.screens.dialogs import Confirm, Pick, TextPrompt
 from cockpit.tui.screens.header import IncidentHeaderScreen
@@ -87,7 +88,7 @@ class RunbookScreen(IncidentHeaderScreen):
         with VerticalScroll(id="walker-body"):
             yield Static(id="walker-step")
             yield Static(id="walker-output")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.start_header()

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.suggester import Suggester
-from textual.widgets import DataTable, Footer, Markdown, Static
+from textual.widgets import DataTable, Markdown, Static
 from textual.widgets.data_table import ColumnKey
 
 from cockpit.domain import readiness as rd
@@ -24,6 +24,7 @@ from cockpit.errors import CockpitError
 from cockpit.service.catalog import CatalogService, ServiceView, open_catalog
 from cockpit.service.incidents import IncidentService
 from cockpit.textsafe import control_characters, literal, one_line
+from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.screens.dialogs import Confirm, CopyView, TextPrompt
 
@@ -72,7 +73,7 @@ class ServicesScreen(Screen[None]):
         yield table
         with VerticalScroll(id="service-detail"):
             yield Static(id="service-text")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -261,7 +262,7 @@ class ReadinessScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="prr-items", cursor_type="row", cell_padding=0)
         yield table
         yield Static(id="prr-item")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -468,7 +469,7 @@ class WeeklyScreen(Screen[None]):
             from cockpit.tui.markdown import safe_markdown
 
             yield Markdown(id="weekly-text", parser_factory=safe_markdown, open_links=False)
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.action_this_week()
