@@ -29,15 +29,17 @@ TOKEN = "child-test-token-8c1f2e9a7b"
 
 
 def _children() -> list[int]:
-    """The refresh children running now (found by their command line, as `ps` would)."""
+    """This process's refresh children running now (found by parent and command line, as `ps` would): another
+    test process may run one of its own meanwhile."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
                 continue
-            if b"cockpit.sources.refresh_child" in cmdline:
+            if b"cockpit.sources.refresh_child" in cmdline and parent == os.getpid():
                 found.append(int(entry.name))
     return found
 
