@@ -177,3 +177,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if where.startswith(places):
                 item.add_marker(marker)
                 item.add_marker("slow")
+
+
+def refresh_children() -> list[int]:
+    """This process's SLO refresh children running now (found by parent and command line, as `ps` would): another
+    test process may run one of its own meanwhile."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"cockpit.sources.refresh_child" in cmdline and parent == os.getpid():
+            found.append(int(entry.name))
+    return found

@@ -22,26 +22,10 @@ from cockpit.sources.refresh import refresh
 from cockpit.sources.refresh_child import ChildRefresh, RefreshStopped
 from cockpit.sources.settings import PrometheusSettings
 from cockpit.store.db import Store
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, refresh_children
 from tests.prometheus_data import T0, known_library
 
 TOKEN = "child-test-token-8c1f2e9a7b"
-
-
-def _children() -> list[int]:
-    """This process's refresh children running now (found by parent and command line, as `ps` would): another
-    test process may run one of its own meanwhile."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            if b"cockpit.sources.refresh_child" in cmdline and parent == os.getpid():
-                found.append(int(entry.name))
-    return found
 
 
 def _readings(db: Path) -> dict[str, Any]:
@@ -76,7 +60,7 @@ def test_the_token_reaches_the_server_through_the_pipe_never_the_childs_environm
     environments: list[bytes] = []
 
     def answer(handler: Any) -> None:
-        for pid in _children():  # the child waits for this answer: read its environment now
+        for pid in refresh_children():  # the child waits for this answer: read its environment now
             environments.append(Path(f"/proc/{pid}/environ").read_bytes())
         body = b'{"status":"error","errorType":"bad_data","error":"no"}'
         handler.send_response(400)
@@ -111,7 +95,7 @@ def test_quitting_ends_a_refresh_in_flight_at_once(tmp_path: Path):
         PrometheusSettings(f"http://127.0.0.1:{listener.getsockname()[1]}/", timeout_seconds=60))))
     runner.start()
     deadline = time.monotonic() + 30
-    while not _children():
+    while not refresh_children():
         assert time.monotonic() < deadline, "the child never started"
         time.sleep(0.02)
     started = time.monotonic()
@@ -177,4 +161,4 @@ def test_a_stop_before_the_child_starts_means_it_never_starts(tmp_path: Path):
     db = tmp_path / "s.db"
     Store.open(db).close()
     report = child.run(db, "t", T0, [known_library(tmp_path / "slos")], PrometheusSettings("http://127.0.0.1:9/"))
-    assert report.read == 0 and report.source_error is None and not _children()
+    assert report.read == 0 and report.source_error is None and not refresh_children()

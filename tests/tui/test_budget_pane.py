@@ -15,6 +15,7 @@ from cockpit.store.db import Store
 from cockpit.tui.panes.budget import ErrorBudgetPane
 from cockpit.tui.panes.severity import SeverityPane
 from cockpit.tui.screens.dialogs import Confirm
+from tests.conftest import refresh_children
 from tests.tui.conftest import ROOT, settle, wait_until
 
 SLOS = ROOT / "sample_data" / "slos"
@@ -171,24 +172,6 @@ def test_budget_pane_looks(live: Any, snap_compare: Any, make_app: Any, sample_d
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-def _refresh_children() -> list[int]:
-    """This process's SLO refresh children (found by parent and command line, as `ps` would)."""
-    import os
-
-    mine = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if b"cockpit.sources.refresh_child" in cmdline and parent == os.getpid():
-            mine.append(int(entry.name))
-    return mine
-
-
 async def test_the_refresh_runs_in_a_child_process_and_quitting_ends_it(make_app: Any, sample_db: Path,
                                                                         monkeypatch: pytest.MonkeyPatch):
     """Issue #9: a refresh in a thread of the cockpit held the interpreter lock each key needs. It runs in a child
@@ -202,12 +185,12 @@ async def test_the_refresh_runs_in_a_child_process_and_quitting_ends_it(make_app
     monkeypatch.setenv("COCKPIT_SLO_DIRS", str(SLOS))
     app = make_app(sample_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: bool(_refresh_children()), timeout=20)
-        children = _refresh_children()
+        await wait_until(pilot, lambda: bool(refresh_children()), timeout=20)
+        children = refresh_children()
         await pilot.press("1")  # the screen answers keys while the refresh waits
         started = time.monotonic()
         await app.action_quit()
-    while _refresh_children():
+    while refresh_children():
         assert time.monotonic() - started < 5, "the refresh child outlived the cockpit"
         time.sleep(0.05)
     assert all(not Path(f"/proc/{pid}").exists() or Path(f"/proc/{pid}/cmdline").read_bytes() == b""
