@@ -16,9 +16,11 @@ import socket
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import httpx
+
+from tests.loopback import QuickHandler
 
 FAULTS = ("refuse", "503", "429", "drop_before", "drop_after", "delay")
 MORE_FAULTS = ("malformed", "token_expired")
@@ -42,11 +44,8 @@ class FaultProxy:
         self.lock = threading.Lock()
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuickHandler):
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
 
             def _fault(self) -> str:
                 with proxy.lock:

@@ -9,6 +9,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from tests.loopback import QuickHandler
+
 Answer = Callable[[Any], None]
 
 
@@ -20,7 +22,7 @@ class ScriptedServers:
     def __call__(self, answer: Answer) -> str:
         seen = self.seen
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuickHandler):
             def do_POST(self) -> None:
                 seen.append(dict(self.headers))
                 length = int(self.headers.get("Content-Length", 0))
@@ -29,9 +31,6 @@ class ScriptedServers:
 
             do_GET = do_POST
             do_DELETE = do_POST
-
-            def log_message(self, *_args: Any) -> None:
-                pass
 
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

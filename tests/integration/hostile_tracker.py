@@ -29,6 +29,7 @@ import httpx
 
 from tests.integration.fake_api import ScriptedApi
 from tests.integration.fake_github import FakeGitHub
+from tests.loopback import QuickHandler
 
 #: (status, headers, body) of an answer.
 Answer = tuple[int, dict[str, str], bytes]
@@ -70,11 +71,8 @@ class Witness:
         self.calls: list[Call] = []
         witness = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuickHandler):
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
 
             def _any(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -123,11 +121,8 @@ class HostileTracker:
         self.stop = threading.Event()
         hostile = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuickHandler):
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
 
             def _any(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

@@ -33,6 +33,8 @@ import httpx
 BIN = Path(sys.executable).parent
 ROUNDUP_ADMIN = BIN / "roundup-admin"
 ROUNDUP_SERVER = BIN / "roundup-server"
+#: roundup-server's own entry point, with Nagle's delay off (see the module).
+ROUNDUP_QUICK = Path(__file__).with_name("roundup_quick.py")
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "adminpw"
@@ -269,7 +271,7 @@ def _launch(name: str, port: int, home: Path, base: Path, accounts: dict[str, st
             ids: tuple[int, int] | None, timings: dict[str, float]) -> RoundupTracker:
     log_path = base / f"server-{port}.log"
     log_file = log_path.open("wb")
-    argv = [str(ROUNDUP_SERVER), "-n", "127.0.0.1", "-p", str(port), "-t", "fork"]
+    argv = [sys.executable, str(ROUNDUP_QUICK), "-n", "127.0.0.1", "-p", str(port), "-t", "fork"]
     if ids is not None:
         argv += ["-u", str(ids[0]), "-g", str(ids[1])]
     argv.append(f"{name}={home}")

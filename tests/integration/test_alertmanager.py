@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from cockpit.sources.alertmanager import AlertmanagerSource, poll_once
 from cockpit.sources.local_alertmanager import RunningAlertmanager, alert
 from cockpit.store.db import Store
 from tests.conftest import ROOT
+from tests.loopback import QuickHandler
 
 pytestmark = pytest.mark.usefixtures("alertmanager_server")
 
@@ -168,11 +169,8 @@ class DroppingProxy:
         self.posts = 0
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuickHandler):
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
 
             def _forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -339,9 +337,7 @@ class OddServer:
     """A loopback server that is not Alertmanager: a web page, or a 401 to everything."""
 
     def __init__(self, status: int, body: bytes, content_type: str) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
+        class Handler(QuickHandler):
 
             def do_GET(self) -> None:
                 self.send_response(status)
