@@ -137,6 +137,26 @@ async def test_typing_ahead_across_tab_on_the_declare_form_fills_each_field(make
         assert app.screen.query_one("#services", Input).value == "auth-api"
 
 
+async def test_typing_ahead_after_e_lands_in_the_entry_line_and_presses_no_keys(make_app, tmp_path: Path,
+                                                                                   tui_clock) -> None:
+    """e and a note typed faster than a busy cockpit handles them (seen in tmux under load): the letters once
+    reached the timeline before the entry line had focus, f opened the kind filter and s chose status, and the note
+    was gone. Every letter lands in the entry line."""
+    from textual import events
+    from textual.widgets import Input
+
+    db = tmp_path / "c.db"
+    one_incident(db, tui_clock)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await on_incident(pilot)
+        for key in ["e", *"first note"]:  # all waiting at once, as keys typed ahead do
+            app.post_message(events.Key(key, key))
+        await settle(pilot, 4)
+        assert screen.query_one("#entry", Input).value == "first note"
+        assert not screen.kinds and app.screen is screen
+
+
 async def test_13_1_copying_comms_is_not_sending_them(make_app, tmp_path: Path, tui_clock) -> None:
     from cockpit.tui.screens.comms import CommsScreen
 

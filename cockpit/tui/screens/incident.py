@@ -15,7 +15,7 @@ from textual.css.query import NoMatches
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, TextArea
 
 from cockpit.domain.incident import LOCAL_MARK
 from cockpit.domain.lifecycle import PHASE_STATUS, Phase, plan_transition
@@ -75,7 +75,9 @@ class IncidentScreen(Screen[None]):
         Binding("3", "focus_pane('severity')", "Severity", show=False, id="main.focus_severity"),
         Binding("4", "focus_pane('phase')", "Phase", show=False, id="main.focus_phase"),
         Binding("5", "budget", "Budget", show=False, id="main.budget"),
-        Binding("e,i", "add_entry", "Entry", id="main.add_entry"),
+        # a priority key: it moves the focus before the letters typed behind it are handed on (they would reach the
+        # timeline's own keys otherwise); while a text field has the focus it is an ordinary letter (check_action)
+        Binding("e,i", "add_entry", "Entry", id="main.add_entry", priority=True),
         Binding("s", "status_update", "Status", id="main.status_update"),
         Binding("c", "comms", "Comms", id="main.comms"),
         Binding("b", "runbooks", "Runbooks", id="main.runbooks"),
@@ -414,23 +416,25 @@ class IncidentScreen(Screen[None]):
     def action_budget(self) -> None:
         pane = self.query_one(ErrorBudgetPane)
         if pane.display and pane.size.width:
-            pane.focus()
+            self.set_focus(pane)
             return
         from cockpit.tui.screens.budget import BudgetScreen
 
         self.app.push_screen(BudgetScreen(self.detail.snapshot.services if self.detail else ()))
 
     # --- actions ------------------------------------------------------------------------
+    # Keys move the focus at once (Screen.set_focus), not after the keys already queued (Widget.focus): a note
+    # typed right behind its e would otherwise reach the timeline's keys, letter by letter.
     def action_focus_pane(self, name: str) -> None:
-        self.query_one(f"#{name}").focus()
+        self.set_focus(self.query_one(f"#{name}"))
 
     def action_add_entry(self) -> None:
-        self.query_one("#entry", Input).focus()
+        self.set_focus(self.query_one("#entry", Input))
 
     def action_clear(self) -> None:
         entry = self.query_one("#entry", Input)
         if entry.has_focus:  # a half-typed entry stays as a draft: e (or i) comes back to it
-            self.query_one(TimelineView).focus()
+            self.set_focus(self.query_one(TimelineView))
             if entry.value.strip():
                 self.notify("Entry kept as a draft: e returns to it, ctrl+u clears it.")
         elif self.search_text or self.kinds:
@@ -465,7 +469,7 @@ class IncidentScreen(Screen[None]):
         """ctrl+l: the entry being typed is kept on this machine (never sent to a tracker), or shared again."""
         entry = self.query_one("#entry", Input)
         if not entry.has_focus:
-            entry.focus()
+            self.set_focus(entry)
         self.local_only = not self.local_only
         self._show_entry_mode()
         if entry.value.strip():  # the draft keeps the mark with the words
@@ -575,7 +579,9 @@ class IncidentScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A phase key that cannot move now (the incident still loading, already in its first or last phase) is
-        greyed in the footer and the palette, and does nothing."""
+        greyed in the footer and the palette, and does nothing. The entry key is a letter while a field is typed in."""
+        if action == "add_entry" and isinstance(self.focused, Input | TextArea):
+            return False
         if action in ("phase_next", "phase_back"):
             phase = self.detail.snapshot.phase if self.detail is not None else None
             if phase is None or (phase.next() if action == "phase_next" else phase.previous()) is None:
