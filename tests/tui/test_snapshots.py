@@ -33,6 +33,10 @@ async def _no_blink(pilot: Any) -> None:
         widget.cursor_blink = False
     for area in pilot.app.screen.query(TextArea):  # the handoff editor's cursor blinks too
         area.cursor_blink = False
+        # TextArea caches each line under a key that leaves the cursor out when it does not blink: a line drawn
+        # in the blink's off phase would be reused without the cursor (seen under load); draw them afresh
+        area._line_cache.clear()
+        area.refresh()
     await pilot.pause()
 
 
@@ -118,8 +122,6 @@ async def handoff(pilot: Any) -> None:
     # the editor takes focus once the draft is shown: under load, a moment after the handoff is loaded
     await wait_until(pilot, lambda: type(pilot.app.focused).__name__ == "TextArea")
     await settle(pilot, rounds=3)
-    for widget in pilot.app.screen.query("TextArea"):
-        widget.cursor_blink = False
     pilot.app.clear_notifications()  # toasts expire on the wall clock: not part of the look
     await _no_blink(pilot)
 
