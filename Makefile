@@ -5,6 +5,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# test workers: four on two cores, as many of the tests wait on terminals, trackers and servers more than they compute
+WORKERS ?= 4
+# tests write bytecode even where the machine says not to (PYTHONDONTWRITEBYTECODE): each test worker would
+# otherwise rewrite every test module's asserts again (7 s of CPU each), and each cockpit the tests start would
+# compile its modules again
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest
 
 .PHONY: demo test lint unit all-tests bench install clean system-deps
 
@@ -29,11 +35,11 @@ system-deps:
 
 # the quick loop while working: everything but the tests that start terminals, trackers and browsers
 unit: $(STAMP) system-deps
-	$(BIN)/pytest -n 2 --dist loadgroup -q -m "not slow"
+	$(PYTEST) -n $(WORKERS) --dist loadgroup -q -m "not slow"
 
 # what CI runs: the whole suite
 all-tests: $(STAMP) system-deps
-	$(BIN)/pytest -n 2 --dist loadgroup -q
+	$(PYTEST) -n $(WORKERS) --dist loadgroup -q
 
 test: lint all-tests
 

@@ -170,13 +170,29 @@ SLOW_PLACES = {
 TESTS_ROOT = Path(__file__).resolve().parent.parent
 
 
+#: The tests that run longest (a minute or more each): they start first, so that no worker is still running one
+#: when the others have run out of tests.
+LONGEST = ("tests/tui/test_tmux_3am.py", "tests/chaos/")
+
+
+def uses_redmine(item: pytest.Item, where: str) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return where.startswith("tests/integration/test_redmine") or "redmine" in params.values()
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    places = {}
     for item in items:
-        where = Path(str(item.fspath)).resolve().relative_to(TESTS_ROOT).as_posix()
-        for marker, places in SLOW_PLACES.items():
-            if where.startswith(places):
+        where = places[item.nodeid] = Path(str(item.fspath)).resolve().relative_to(TESTS_ROOT).as_posix()
+        for marker, prefixes in SLOW_PLACES.items():
+            if where.startswith(prefixes):
                 item.add_marker(marker)
                 item.add_marker("slow")
+        if uses_redmine(item, where):  # one Redmine per session (each takes 10-20 s of both cores to start)
+            item.add_marker(pytest.mark.xdist_group("redmine"))
+    items.sort(key=lambda item: not places[item.nodeid].startswith(LONGEST) and not uses_redmine(
+        item, places[item.nodeid]))
 
 
 def refresh_children() -> list[int]:
