@@ -266,8 +266,9 @@ class Store:
 
     def prepare(self) -> None:
         """Import the ORM and make the engine now (in a worker after the first frame: the first write is quick)."""
-        from sqlmodel import Session  # noqa: F401  (the import is the point)
+        from cockpit.store.orm_import import import_orm
 
+        import_orm()
         from cockpit.store import models  # noqa: F401
 
         _ = self.engine

@@ -26,6 +26,7 @@ from cockpit.resources import data_folder
 from cockpit.service.clock import Clock, utc_now
 from cockpit.service.drafts import Drafts
 from cockpit.service.incidents import IncidentService
+from cockpit.store.orm_import import import_orm, one_at_a_time
 from cockpit.textsafe import clipboard_text, literal
 from cockpit.tui.host import CockpitHost
 from cockpit.tui.readonly import SENTENCE, refusal
@@ -196,6 +197,7 @@ class CockpitApp(App[None]):
         daemon thread of its own, never in the workers' pool: quitting waits for the pool, and must never wait
         on the network (``on_unmount`` cancels the round's requests and leaves the thread behind)."""
         def work(svc: IncidentService) -> None:
+            import_orm()  # never at the same moment as a worker (cockpit/store/orm_import.py)
             from cockpit.sync.control import open_relay  # in the round's thread: the screen never waits for them
             from cockpit.sync.settings import load_trackers
 
@@ -461,7 +463,8 @@ class CockpitApp(App[None]):
 
         def run() -> None:
             try:
-                result = work(self.service)
+                with one_at_a_time():  # until the ORM is imported whole (cockpit/store/orm_import.py)
+                    result = work(self.service)
             except CockpitError as exc:
                 if not quiet:
                     self.call_from_thread(self.notify, str(exc), severity="error", timeout=8)

@@ -11,6 +11,7 @@ from typing import Any
 from textual.app import App
 
 from cockpit.errors import CockpitError
+from cockpit.store.orm_import import import_orm
 from cockpit.tui.host import host_of
 
 
@@ -46,6 +47,7 @@ class BackgroundRounds:
         if not self._lock.acquire(blocking=False):
             return  # the previous round still runs
         try:
+            import_orm()  # a round may import modules built on it: never at the same moment as a worker
             self.work()
         except CockpitError as exc:
             self.note = str(exc)
