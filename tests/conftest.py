@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -193,6 +194,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group("redmine"))
     items.sort(key=lambda item: not places[item.nodeid].startswith(LONGEST) and not uses_redmine(
         item, places[item.nodeid]))
+
+
+def interruptible() -> None:
+    """``preexec_fn`` for a child the test stops with SIGINT, as Ctrl-C would: the default handling, even when the
+    test run itself was started in the background (a shell starts background jobs with SIGINT ignored, children
+    inherit that, and Python then never raises KeyboardInterrupt: the child ran on and the test timed out)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def refresh_children() -> list[int]:

@@ -31,7 +31,7 @@ from cockpit.service.sample import load_sample_data
 from cockpit.store.db import Store
 from cockpit.textsafe import literal
 from cockpit.web.statuspage import PageOptions, build
-from tests.conftest import ROOT, FakeClock
+from tests.conftest import ROOT, FakeClock, interruptible
 
 pytestmark = pytest.mark.xdist_group("browser")  # one Chromium per test session (make test: --dist loadgroup)
 
@@ -247,7 +247,8 @@ def test_cockpit_serve_shows_the_incident_screen_and_a_write_key_changes_nothing
     before = digest(db)
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "cockpit", "--db", str(db), "serve", "--port", str(port)],
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              preexec_fn=interruptible)
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     try:
         def listening() -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_cli, without_root_powers
+from tests.conftest import ROOT, interruptible, run_cli, without_root_powers
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 20.0, what: str = "condition") -> None:
@@ -108,7 +108,7 @@ def test_watch_rebuilds_on_every_published_update_without_spinning(tmp_path: Pat
     site = tmp_path / "site"
     watcher = subprocess.Popen([sys.executable, "-m", "cockpit", "--db", str(db), "status-page", "build", str(site),
                                 "--watch", "--interval", "0.2"], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     try:
         index = site / "index.html"
         wait_for(index.exists, what="the first build")
