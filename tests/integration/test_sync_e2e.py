@@ -316,11 +316,11 @@ def test_login_is_checked_then_kept_in_the_keyring_across_processes(roundup: Rou
     assert refused.returncode == 7 and "refused that secret" in refused.stderr and "Traceback" not in refused.stderr
     assert login_state() == "login needed"  # a refused secret is not kept
 
-    accepted = run_cli(*login, env=env, db=db, input_text=f"alice:{roundup.users['alice']}\n")
+    accepted = run_cli(*login, env=env, db=db, input_text=f"alice:{roundup.users['alice']}\n", real_process=True)
     assert accepted.returncode == 0 and "accepted it" in accepted.stdout, accepted.stderr
     assert login_state() == "logged in"
     run_cli("incident", "open", "Keyring check", "--impact", "degraded", "--scope", "lt25", env=env, db=db)
-    once = run_cli("sync", "--once", env=env, db=db)  # another process reads the secret from the keyring
+    once = run_cli("sync", "--once", env=env, db=db, real_process=True)  # another process reads the secret
     assert once.returncode == 0 and "pushed 2" in once.stdout, once.stdout + once.stderr
 
     logout = run_cli("tracker", "logout", "team", env=env, db=db)
