@@ -157,6 +157,68 @@ async def test_typing_ahead_after_e_lands_in_the_entry_line_and_presses_no_keys(
         assert not screen.kinds and app.screen is screen
 
 
+def typed_ahead(app: Any, *keys: str) -> None:
+    """Keys all waiting at once, as keys typed faster than a busy cockpit draws do (a name longer than one letter
+    is a key such as ctrl+u or backspace)."""
+    from textual import events
+
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else " " if key == "space" else None))
+
+
+async def test_a_correction_typed_ahead_applies_where_it_was_typed_in_the_entry_line(make_app, tmp_path: Path,
+                                                                                     tui_clock) -> None:
+    """Seen in tmux under load: ctrl+u and the new words behind it arrived together, the words went in first and
+    the late ctrl+u wiped them. A field's own keys (ctrl+u, backspace, arrows) act in the order they were typed."""
+    from textual.widgets import Input
+
+    db = tmp_path / "c.db"
+    one_incident(db, tui_clock)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await on_incident(pilot)
+        typed_ahead(app, "e", *"typo", "ctrl+u", *"first notx", "backspace", "e", "home", "F")
+        await settle(pilot, 4)
+        assert screen.query_one("#entry", Input).value == "Ffirst note"
+
+
+async def test_evidence_typed_ahead_over_the_offered_text_replaces_it(make_app, tmp_path: Path, tui_clock) -> None:
+    """The readiness walk's evidence prompt offers the old evidence; ctrl+u and new words typed at once replace it
+    (the tmux walk once lost 'checked 19' to a ctrl+u that acted after it)."""
+
+    db = tmp_path / "c.db"
+    one_incident(db, tui_clock)
+    app = make_app(db)
+    answers: list[str | None] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        app.push_screen(TextPrompt("Evidence for “Canary ready” (fail)", "", "old evidence"), answers.append)
+        await wait_until(pilot, lambda: isinstance(app.screen, TextPrompt) and app.screen.focused is not None)
+        typed_ahead(app, "ctrl+u", *"checked", "space", *"19", "enter")
+        await settle(pilot, 4)
+        assert answers == ["checked 19"]
+
+
+async def test_a_handoff_note_typed_ahead_with_corrections_keeps_them_in_order(make_app, sample_db: Path) -> None:
+    from textual.widgets import TextArea
+
+    from cockpit.tui.screens.handoff import HandoffScreen
+
+    app = make_app(sample_db, responder="priya")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, HandoffScreen) and app.screen.ready)
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: app.screen.handoff is not None)
+        risks = app.screen.query_one("#section-known_risks", TextArea)
+        risks.focus()
+        await settle(pilot)
+        typed_ahead(app, *"Black Fridax", "backspace", "y", "home", "ctrl+k", *"Cyber Monday")
+        await settle(pilot, 4)
+        assert risks.text == "Cyber Monday"
+
+
 async def test_13_1_copying_comms_is_not_sending_them(make_app, tmp_path: Path, tui_clock) -> None:
     from cockpit.tui.screens.comms import CommsScreen
 

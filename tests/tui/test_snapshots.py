@@ -120,7 +120,7 @@ async def handoff(pilot: Any) -> None:
     await pilot.press("ctrl+n")
     await wait_until(pilot, lambda: getattr(pilot.app.screen, "handoff", None) is not None)
     # the editor takes focus once the draft is shown: under load, a moment after the handoff is loaded
-    await wait_until(pilot, lambda: type(pilot.app.focused).__name__ == "TextArea")
+    await wait_until(pilot, lambda: isinstance(pilot.app.focused, TextArea))
     await settle(pilot, rounds=3)
     pilot.app.clear_notifications()  # toasts expire on the wall clock: not part of the look
     await _no_blink(pilot)

@@ -23,6 +23,7 @@ from cockpit.domain.severity import IMPACTS, SCOPES, TRIGGER_LABELS, Impact, Sco
 from cockpit.domain.when import parse_started
 from cockpit.errors import InvalidInput
 from cockpit.textsafe import one_line
+from cockpit.tui.fields import Field
 from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.host import CockpitHost, host_of
 
@@ -63,10 +64,10 @@ class DeclareScreen(Screen[None]):
             yield Label("Declare an incident · Tab moves · ctrl+s declares · Esc cancels", classes="form-title")
             with Horizontal(classes="form-row"):
                 yield Label("Title")
-                yield Input(placeholder="What is wrong, in a few words", id="title", compact=True)
+                yield Field(placeholder="What is wrong, in a few words", id="title", compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("Services")
-                yield Input(placeholder="checkout-api, orders-db (comma-separated)", id="services", compact=True)
+                yield Field(placeholder="checkout-api, orders-db (comma-separated)", id="services", compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("Impact")
                 yield Select([(i.label, i.value) for i in IMPACTS], value=Impact.DEGRADED.value,
@@ -81,10 +82,10 @@ class DeclareScreen(Screen[None]):
                     yield TickBox(TRIGGER_SHORT[name], id=f"trigger-{name}", compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("Impact began")
-                yield Input(placeholder="15 min ago · 14:03 · blank if unknown", id="started", compact=True)
+                yield Field(placeholder="15 min ago · 14:03 · blank if unknown", id="started", compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("Commander")
-                yield Input(value=self.cockpit.responder, id="ic", compact=True)
+                yield Field(value=self.cockpit.responder, id="ic", compact=True)
             with Horizontal(classes="form-row buttons"):
                 yield Label("")
                 yield Button("Declare (ctrl+s)", variant="error", id="declare", compact=True)

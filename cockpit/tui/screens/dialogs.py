@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 from cockpit.domain.evidence import MAX_EVIDENCE_BYTES
 from cockpit.domain.incident import LOCAL_MARK, Entry
 from cockpit.textsafe import clipboard_text, literal
+from cockpit.tui.fields import Field
 
 
 class TextPrompt(ModalScreen[str | None]):
@@ -32,7 +33,7 @@ class TextPrompt(ModalScreen[str | None]):
             yield Label(Text(self.prompt_title), classes="dialog-title")
             if self.help_text:
                 yield Static(Text(self.help_text), classes="dialog-help")
-            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Field(value=self.value, placeholder=self.placeholder, id="prompt-input")
             yield Static(Text("Enter to confirm · Esc to cancel"), classes="dialog-keys")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -18,6 +18,7 @@ from cockpit.errors import CockpitError
 from cockpit.service.handoffs import Handoffs
 from cockpit.service.runbooks import library_folders, load_library
 from cockpit.textsafe import literal
+from cockpit.tui.fields import Field, NotesArea
 from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.screens.dialogs import Confirm
@@ -72,10 +73,10 @@ class HandoffScreen(Screen[None]):
         yield Static(id="handoff-head")
         with VerticalScroll(id="handoff-form"):
             yield Label(Text("For (the incoming engineer, who acknowledges it)"), classes="section-title")
-            yield Input(id="recipient", placeholder="name of the incoming on-call engineer")
+            yield Field(id="recipient", placeholder="name of the incoming on-call engineer")
             for key, title, fields in SECTIONS:
                 yield Label(Text(f"{title}  ·  one per line: {SEPARATOR.join(fields)}"), classes="section-title")
-                yield TextArea(id=f"section-{key}", soft_wrap=True, classes="section")
+                yield NotesArea(id=f"section-{key}", soft_wrap=True, classes="section")
         yield CockpitFooter()
 
     def on_mount(self) -> None:

@@ -24,6 +24,7 @@ from cockpit.domain.severity import Severity, classify
 from cockpit.errors import InvalidInput
 from cockpit.service.incidents import IncidentDetail
 from cockpit.textsafe import is_number_text, literal, one_line
+from cockpit.tui.fields import Field
 from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.host import CockpitHost, host_of
 from cockpit.tui.panes.budget import ErrorBudgetPane
@@ -60,7 +61,7 @@ def parse_entry_line(line: str) -> tuple[str, str]:
     return "note", stripped
 
 
-class EntryLine(Input):
+class EntryLine(Field):
     """The entry line. Textual's Input sets its scrollable width on every keystroke and on clearing, and that size
     lays the whole screen out (at 120×40 most of the time between a key and the frame showing it). The line has
     no scrollbar and a fixed height, so its scrolling needs no layout: the size is kept without one."""
