@@ -481,13 +481,24 @@ class CockpitApp(App[None]):
 
         self.run_worker(run, thread=True, group=group, exit_on_error=False)
 
+    def _left_behind(self, origin: object) -> bool:
+        """The screen (or a widget of the screen) a result was for has been closed: taken down, or off the screen
+        stack with its widgets still being taken down (a pane queried then may already be gone)."""
+        if not isinstance(origin, DOMNode):
+            return False
+        if not origin.is_attached:
+            return True
+        screen = origin if isinstance(origin, Screen) else getattr(origin, "screen", None)
+        return isinstance(screen, Screen) and screen not in self.screen_stack
+
     def _deliver(self, on_done: Callable[[T], object], result: T, origin: object = None) -> None:
         """Hand a result to the screen; a failure there is logged and shown, never silently dropped. A screen
-        closed before its result arrived (Esc right after opening it) simply no longer shows it."""
+        closed before its result arrived (Esc right after opening it, or while its panes are being taken down)
+        simply no longer shows it."""
         try:
             on_done(result)
         except NoMatches:
-            if isinstance(origin, DOMNode) and not origin.is_attached:
+            if self._left_behind(origin):
                 return
             where = self.report_crash()
             self.notify(f"An unexpected problem (a bug); details are in {where}. Your data is safe.",

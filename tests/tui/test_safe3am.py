@@ -219,6 +219,30 @@ async def test_a_handoff_note_typed_ahead_with_corrections_keeps_them_in_order(m
         assert risks.text == "Cyber Monday"
 
 
+async def test_a_result_for_a_screen_being_closed_is_dropped_quietly(make_app, tmp_path: Path, tui_clock) -> None:
+    """Seen in a snapshot under load: `l` closed the incident screen while its error-budget figures were being
+    read; the figures arrived while the screen's panes were being taken down, the query for one of them failed,
+    and "An unexpected problem (a bug)" was shown over the incident list. A closed screen's results are dropped."""
+    from textual.css.query import NoMatches
+
+    from cockpit.tui.panes.severity import SeverityPane
+
+    db = tmp_path / "c.db"
+    one_incident(db, tui_clock)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await on_incident(pilot)
+        app.action_incident_list()  # the incident screen leaves; its panes are taken down a moment later
+        assert screen not in app.screen_stack
+
+        def show(_: object) -> None:  # what _show_budget meets when the pane is already gone
+            raise NoMatches(f"No nodes match {SeverityPane.__name__!r}")
+
+        app._deliver(show, None, screen)
+        await settle(pilot)
+        assert not [n for n in app._notifications if "unexpected problem" in n.message]
+
+
 async def test_13_1_copying_comms_is_not_sending_them(make_app, tmp_path: Path, tui_clock) -> None:
     from cockpit.tui.screens.comms import CommsScreen
 
