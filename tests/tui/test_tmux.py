@@ -50,8 +50,18 @@ class Tmux:
 
     def keys(self, *keys: str) -> None:
         for key in keys:
-            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+            if key == "Escape":
+                self.escape()
+            else:
+                subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
             time.sleep(0.15)
+
+    def escape(self) -> None:
+        """Esc, with F12 (bound to nothing) right behind it: a lone Esc is only taken as the Escape key once the
+        terminal parser has waited for the rest of a possible escape sequence (ESCDELAY, 100 ms, checked every 100
+        ms), and a key sent in that window reads as alt+key (on a busy machine the window is longer); the next
+        escape sequence ends that wait at once."""
+        subprocess.run(["tmux", "send-keys", "-t", self.name, "Escape", "F12"], check=True)
 
     def type(self, text: str) -> None:
         subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)

@@ -192,7 +192,7 @@ class Keys:
 
     def press(self, key: str, shows: str | None = None) -> None:
         if key == "Escape":
-            escape(self.tmux)
+            self.tmux.escape()
         else:
             subprocess.run(["tmux", "send-keys", "-t", self.tmux.name, key], check=True)
         self.count += 1
@@ -205,13 +205,6 @@ class Keys:
         self.count += len(text)
         self.tmux.wait_for(shows or text)
         settled(self.tmux)
-
-
-def escape(tmux: Tmux) -> None:
-    """Esc, with F12 (bound to nothing) right behind it: a lone Esc is only taken as the Escape key once the
-    terminal parser has waited for the rest of a possible escape sequence (ESCDELAY, 100 ms, checked every 100
-    ms), and a key sent in that window reads as alt+key; the next escape sequence ends that wait at once."""
-    subprocess.run(["tmux", "send-keys", "-t", tmux.name, "Escape", "F12"], check=True)
 
 
 def body(screen: str) -> str:
@@ -258,7 +251,7 @@ def back_to_main(tmux: Tmux, screen: str) -> str:
     for _ in range(6):
         if on_main(screen):
             return screen
-        escape(tmux)
+        tmux.escape()
         deadline = time.monotonic() + 3.0  # a screen still loading (a loaded machine) takes the Esc late
         screen = settled(tmux)
         while not on_main(screen) and time.monotonic() < deadline:
@@ -363,7 +356,7 @@ def test_13_the_first_five_minutes_at_80x24_and_no_stray_key_leaves_a_record(tmp
                     subprocess.run(["tmux", "send-keys", "-t", tmux.name, "Space"], check=True)
                 else:
                     subprocess.run(["tmux", "send-keys", "-t", tmux.name, "-l", key], check=True)
-                escape(tmux)  # then Esc; the next focus() closes whatever it did not
+                tmux.escape()  # then Esc; the next focus() closes whatever it did not
                 screen = tmux.screen()
         screen = back_to_main(tmux, settled(tmux))
         assert on_main(screen), screen

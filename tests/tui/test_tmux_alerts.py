@@ -4,6 +4,7 @@ and Alertmanager holds exactly one silence naming the incident."""
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
 import time
@@ -47,11 +48,16 @@ def test_declare_and_acknowledge_from_an_alert_in_the_real_terminal(alertmanager
         tmux.keys("d")
         tmux.wait_for("Declare an incident from this alert?")
         tmux.keys("y")
-        tmux.wait_for("Runbook", timeout=20)  # the runbook for the alert, offered
+        shown = tmux.wait_for("Suggested for this incident:", timeout=20)  # the runbook for the alert, offered
+        assert "checkout-error-rate-high" in shown
+        found = re.search(r"INC-[0-9A-Z]+", tmux.wait_for("INC-"))
+        assert found is not None
+        ref = found.group(0)
         tmux.keys("Escape")
-        tmux.wait_for("INC-")
+        tmux.wait_for("[1] Timeline")  # the incident's own screen
         tmux.keys("A")
-        tmux.wait_for(" · runbook")  # the alert now shows its incident beside its runbook
+        tmux.wait_for("Alerts · level")
+        tmux.wait_for(ref)  # the alert now shows its incident
         tmux.wait_for("P0/Page · respond")  # and the alert is selected (its details below): k acts on it
         tmux.keys("k")
         tmux.wait_for("Acknowledge: create a silence")
