@@ -292,7 +292,8 @@ class CockpitApp(App[None]):
         deadline, quiet = loop.time() + limit, 0
         while quiet < 3 and loop.time() < deadline:  # three looks in a row with nothing waiting anywhere
             busy = self.message_queue_size or any(
-                node.message_queue_size for screen in self.screen_stack for node in (screen, *screen.walk_children()))
+                node.message_queue_size for screen in self.screen_stack for node in (screen, *screen.walk_children())
+            ) or any(worker.group == "db" and worker.is_running for worker in self.workers)  # (keys held behind it)
             quiet = 0 if busy else quiet + 1
             await asyncio.sleep(0.005)
         for screen in reversed(self.screen_stack):
@@ -449,10 +450,11 @@ class CockpitApp(App[None]):
         *,
         group: str = "db",
         quiet: bool = False,
-        on_error: Callable[[CockpitError], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
     ) -> None:
         """Run ``work`` off the screen's thread; ``on_done`` gets its result, ``on_error`` (after the
-        notification) a refusal the person can act on, such as a database busy for too long."""
+        notification) a refusal the person can act on, such as a database busy for too long, or a bug (so what
+        waited for the work, such as keys held behind an entry being stored, is not left waiting)."""
         # the screen (or widget) the result is for: it may be closed before the result arrives
         origin: Any = getattr(on_done, "__self__", None)
         if origin is None:
@@ -469,12 +471,14 @@ class CockpitApp(App[None]):
                 if not quiet:
                     self.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
                 if on_error is not None:
-                    self.call_from_thread(on_error, exc)
+                    self.call_from_thread(self._deliver, on_error, exc, origin)
                 return
-            except Exception:
+            except Exception as exc:
                 where = self.report_crash()
                 self.call_from_thread(self.notify, f"An unexpected problem (a bug); details are in {where}. "
                                       "Your data is safe.", severity="error", timeout=15)
+                if on_error is not None:
+                    self.call_from_thread(self._deliver, on_error, exc, origin)
                 return
             if on_done is not None:
                 self.call_from_thread(self._deliver, on_done, result, origin)

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from cockpit.config import Config
-from cockpit.errors import CockpitError
 from cockpit.service.clock import Clock
 from cockpit.service.drafts import Drafts
 from cockpit.service.incidents import IncidentService
@@ -60,7 +59,7 @@ class CockpitHost(Protocol):
 
     def call_service(self, work: Callable[[IncidentService], T], on_done: Callable[[T], object] | None = None,
                      *, group: str = "db", quiet: bool = False,
-                     on_error: Callable[[CockpitError], None] | None = None) -> None:
+                     on_error: Callable[[Exception], None] | None = None) -> None:
         """Run ``work`` in a worker thread; ``on_done`` gets its result (typed: mypy checks the pair) on the
         screen's thread."""
 

@@ -596,6 +596,118 @@ async def test_17_6_the_entry_line_clears_only_after_the_entry_is_stored(
         await wait_until(pilot, lambda: entry.value == "")
 
 
+async def test_the_next_entry_typed_while_one_is_being_stored_is_logged_after_it(
+        make_app, tmp_path: Path, tui_clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two lines typed one after the other while the first is still being written (the database held by another
+    cockpit for a moment): the second line went onto the end of the first in the entry line and its Enter was
+    dropped. Keys typed while an entry is being stored wait for it, then apply in order."""
+    from textual.widgets import Input
+
+    db = tmp_path / "c.db"
+    ref = one_incident(db, tui_clock)
+    monkeypatch.setenv("COCKPIT_BUSY_TIMEOUT", "20")
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        entry = app.screen.query_one("#entry", Input)
+        lock = hold_write_lock(db)
+        try:
+            await pilot.press("e", *"first", "enter", *"second", "enter", *"thi")
+            for _ in range(5):
+                await pilot.pause(0.05)  # (not settle: it waits for the write, held by the lock)
+            assert entry.value == "first"  # the line clears only once the entry is stored
+        finally:
+            lock.rollback()
+            lock.close()
+        await wait_until(pilot, lambda: timeline(db, ref)[-2:] == [("note", "first"), ("note", "second")],
+                         timeout=10)
+        await wait_until(pilot, lambda: entry.value == "thi")
+        await pilot.press("r", "d")
+        await wait_until(pilot, lambda: entry.value == "third")
+
+
+async def test_keys_typed_behind_a_refused_entry_are_kept_and_nothing_behind_it_is_posted(
+        make_app, tmp_path: Path, tui_clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The write is refused (database busy): the words stay in the line with what was typed behind them, and an
+    Enter typed behind the refused one posts nothing (it would log a later line before the refused one)."""
+    from textual.widgets import Input
+
+    db = tmp_path / "c.db"
+    ref = one_incident(db, tui_clock)
+    monkeypatch.setenv("COCKPIT_BUSY_TIMEOUT", "0.5")
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        before = timeline(db, ref)
+        entry = app.screen.query_one("#entry", Input)
+        lock = hold_write_lock(db)
+        try:
+            await pilot.press("e", *"first", "enter", *" second", "enter")
+            await wait_until(pilot, lambda: any("busy" in n.message for n in app._notifications), timeout=10)
+            await settle(pilot)
+            assert entry.value == "first second"
+        finally:
+            lock.rollback()
+            lock.close()
+        await settle(pilot)
+        assert timeline(db, ref) == before
+
+
+async def test_keys_typed_behind_an_entry_that_met_a_bug_are_not_held_forever(
+        make_app, tmp_path: Path, tui_clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The write fails with an unexpected error (a bug): the keys typed behind it still reach the line, and the
+    line keeps taking keys (it was held for good: every key swallowed)."""
+    from textual.widgets import Input
+
+    db = tmp_path / "c.db"
+    one_incident(db, tui_clock)
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("a bug")
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        entry = app.screen.query_one("#entry", Input)
+        monkeypatch.setattr(IncidentService, "add_entry", broken)
+        await pilot.press("e", *"first", "enter", *" second")
+        await wait_until(pilot, lambda: any("unexpected problem" in n.message for n in app._notifications))
+        await settle(pilot)
+        await pilot.press(*" third")
+        await wait_until(pilot, lambda: entry.value == "first second third")
+
+
+async def test_a_line_typed_behind_an_entry_being_stored_survives_quit(
+        make_app, tmp_path: Path, tui_clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ctrl+q right behind a second line typed while the first is being stored: quitting waits (up to a second)
+    for the write, the held keys then go into the line, and the line is kept as a draft."""
+    import sqlite3
+    import threading
+
+    from textual.widgets import Input
+
+    db = tmp_path / "c.db"
+    ref = one_incident(db, tui_clock)
+    monkeypatch.setenv("COCKPIT_BUSY_TIMEOUT", "20")
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        lock = sqlite3.connect(db, isolation_level=None, timeout=0, check_same_thread=False)
+        lock.execute("BEGIN IMMEDIATE")
+        release = threading.Timer(0.4, lambda: (lock.rollback(), lock.close()))
+        release.start()
+        try:
+            await pilot.press("e", *"first", "enter", *"second line", "ctrl+q")
+        finally:
+            release.join()
+    assert timeline(db, ref)[-1] == ("note", "first")
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        entry = app.screen.query_one("#entry", Input)
+        await wait_until(pilot, lambda: entry.value == "second line")
+
+
 async def test_17_6_an_unsent_entry_survives_quit_as_a_draft_and_is_not_posted(
         make_app, tmp_path: Path, tui_clock) -> None:
     from textual.widgets import Input

@@ -48,12 +48,16 @@ class Tmux:
             time.sleep(0.1)
         raise AssertionError(f"'{text}' did not appear; the screen shows:\n{self.screen()}")
 
+    def send(self, *args: str) -> None:
+        """tmux send-keys to this session."""
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *args], check=True)
+
     def keys(self, *keys: str) -> None:
         for key in keys:
             if key == "Escape":
                 self.escape()
             else:
-                subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+                self.send(key)
             time.sleep(0.15)
 
     def escape(self) -> None:
@@ -61,10 +65,10 @@ class Tmux:
         terminal parser has waited for the rest of a possible escape sequence (ESCDELAY, 100 ms, checked every 100
         ms), and a key sent in that window reads as alt+key (on a busy machine the window is longer); the next
         escape sequence ends that wait at once."""
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "Escape", "F12"], check=True)
+        self.send("Escape", "F12")
 
     def type(self, text: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        self.send("-l", text)
         time.sleep(0.2)
 
     def alive(self) -> bool:
@@ -211,10 +215,12 @@ def test_walk_a_runbook_in_the_real_terminal(tmp_path: Path) -> None:
         tmux.keys("y")
         tmux.wait_for("A shell step")
         tmux.keys("u")
+        tmux.wait_for("What did you see instead?")
         tmux.type("no red")
         tmux.keys("Enter")
         tmux.wait_for("A slow step")
         tmux.keys("x")
+        tmux.wait_for("Why skip this step?")
         tmux.type("too slow")
         tmux.keys("Enter")
         tmux.wait_for("Choose a mitigation")

@@ -112,7 +112,7 @@ def test_17_6_handoff_typing_survives_kill_9_within_a_tenth_of_a_second_of_the_l
 
 def send_text(tmux: Tmux, text: str) -> None:
     """Type ``text`` with no pause after it (``Tmux.type`` waits a moment)."""
-    subprocess.run(["tmux", "send-keys", "-t", tmux.name, "-l", text], check=True)
+    tmux.send("-l", text)
 
 
 def tmux_option(name: str, value: str) -> None:
@@ -138,10 +138,8 @@ class PrivateTmux(Tmux):
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", self.name).stdout
 
-    def keys(self, *keys: str) -> None:
-        for key in keys:
-            self._tmux("send-keys", "-t", self.name, key)
-            time.sleep(0.15)
+    def send(self, *args: str) -> None:
+        self._tmux("send-keys", "-t", self.name, *args)
 
     def buffer(self) -> str:
         result = self._tmux("show-buffer")
@@ -194,14 +192,14 @@ class Keys:
         if key == "Escape":
             self.tmux.escape()
         else:
-            subprocess.run(["tmux", "send-keys", "-t", self.tmux.name, key], check=True)
+            self.tmux.send(key)
         self.count += 1
         if shows is not None:
             self.tmux.wait_for(shows)
         settled(self.tmux)
 
     def type(self, text: str, shows: str | None = None) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.tmux.name, "-l", text], check=True)
+        self.tmux.send("-l", text)
         self.count += len(text)
         self.tmux.wait_for(shows or text)
         settled(self.tmux)
@@ -266,7 +264,7 @@ def focus(tmux: Tmux, pane: str, screen: str) -> str:
         screen = back_to_main(tmux, screen)
         if focused(screen, pane):
             return screen
-        subprocess.run(["tmux", "send-keys", "-t", tmux.name, pane], check=True)
+        tmux.send(pane)
         deadline = time.monotonic() + 2.0
         while time.monotonic() < deadline:
             screen = tmux.screen()
@@ -353,9 +351,9 @@ def test_13_the_first_five_minutes_at_80x24_and_no_stray_key_leaves_a_record(tmp
             for pane in ("1", "2", "3", "4"):
                 screen = focus(tmux, pane, screen)
                 if key == "Space":
-                    subprocess.run(["tmux", "send-keys", "-t", tmux.name, "Space"], check=True)
+                    tmux.send("Space")
                 else:
-                    subprocess.run(["tmux", "send-keys", "-t", tmux.name, "-l", key], check=True)
+                    tmux.send("-l", key)
                 tmux.escape()  # then Esc; the next focus() closes whatever it did not
                 screen = tmux.screen()
         screen = back_to_main(tmux, settled(tmux))

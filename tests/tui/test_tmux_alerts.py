@@ -43,7 +43,8 @@ def test_declare_and_acknowledge_from_an_alert_in_the_real_terminal(alertmanager
     try:
         tmux.wait_for("No incidents yet")
         tmux.keys("A")
-        screen = tmux.wait_for("Checkout 5xx above 5 % [red]now[/]", timeout=20)  # literally, markup and all
+        tmux.wait_for("Checkout 5xx above 5 % [red]now[/]", timeout=20)  # literally, markup and all
+        screen = tmux.wait_for("(offered on declaring)")  # the details, once the runbook library is read
         assert "alertname=CheckoutErrorRateHigh,service=checkout" in screen and "P0" in screen
         tmux.keys("d")
         tmux.wait_for("Declare an incident from this alert?")

@@ -64,9 +64,50 @@ def parse_entry_line(line: str) -> tuple[str, str]:
 class EntryLine(Field):
     """The entry line. Textual's Input sets its scrollable width on every keystroke and on clearing, and that size
     lays the whole screen out (at 120×40 most of the time between a key and the frame showing it). The line has
-    no scrollbar and a fixed height, so its scrolling needs no layout: the size is kept without one."""
+    no scrollbar and a fixed height, so its scrolling needs no layout: the size is kept without one.
+
+    While an entry is being stored the line keeps its words (a refused write leaves them there), and the keys
+    typed behind them are held, then applied in order once the entry is stored: the next line does not run onto
+    the end of the one being stored, and its Enter is not lost."""
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held: list[events.Key | events.Paste] | None = None
+
+    @property
+    def holding(self) -> bool:
+        return self._held is not None
+
+    def hold(self) -> None:
+        """Hold the keys typed from now on (an entry is being stored)."""
+        if self._held is None:
+            self._held = []
+
+    def release(self, *, with_enter: bool) -> None:
+        """Apply the held keys in the order they were typed; without their Enters behind a refused entry (a later
+        line would otherwise be logged before the refused one)."""
+        held, self._held = self._held or [], None
+        for event in held:
+            if isinstance(event, events.Paste):
+                self.post_message(events.Paste(event.text))
+            elif with_enter or event.key != "enter":
+                self.post_message(events.Key(event.key, event.character))
+
+    async def on_key(self, event: events.Key) -> None:
+        if self._held is not None:
+            self._held.append(event)
+            event.stop()
+            event.prevent_default()
+        elif event.key == "enter":  # it submits the line: the keys behind it wait for the screen's answer (the
+            self.hold()             # screen releases them at once when the line is not an entry to store)
+
+    def on_paste(self, event: events.Paste) -> None:
+        if self._held is not None:
+            self._held.append(event)
+            event.stop()
+            event.prevent_default()
 
 
 class IncidentScreen(Screen[None]):
@@ -505,31 +546,36 @@ class IncidentScreen(Screen[None]):
         if event.input.id != "entry":
             return
         event.stop()
+        line = self.query_one("#entry", EntryLine)
         if self._sending:
-            return  # the previous Enter is still being stored
+            return  # the previous Enter is still being stored (the keys behind it are held, so not reached)
         try:
             kind, text = parse_entry_line(event.value)
         except InvalidInput as exc:
+            line.release(with_enter=True)
             self.notify(str(exc), severity="error")
             return
         if not text:
+            line.release(with_enter=True)
             self.notify("Type the entry text after the prefix.", severity="warning")
             return
         sent = event.value
         local_only = self.local_only
         self._sending = True
-        # the line clears only once the entry is stored: a refused write (database busy) keeps the words
+        # the line clears only once the entry is stored: a refused write (database busy) keeps the words, and
+        # the keys typed behind it are held until then (EntryLine)
         self.cockpit.call_service(lambda svc: svc.add_entry(self.incident_id, text, kind, local_only=local_only),
                                   lambda stored: self._entry_stored(sent, stored), on_error=self._entry_failed)
 
     def _entry_stored(self, sent: str, stored: Entry) -> None:
         self._sending = False
-        entry = self.query_one("#entry", Input)
+        entry = self.query_one("#entry", EntryLine)
         if entry.value == sent:
             entry.value = ""
             if self.local_only:  # the mark was for that entry: the next one is shared unless marked again
                 self.local_only = False
                 self._show_entry_mode()
+        entry.release(with_enter=True)
         self._show_own(stored)
 
     def _show_own(self, stored: Entry) -> None:
@@ -542,6 +588,7 @@ class IncidentScreen(Screen[None]):
 
     def _entry_failed(self, _error: Exception) -> None:
         self._sending = False
+        self.query_one("#entry", EntryLine).release(with_enter=False)
 
     def _written(self, _result: object = None) -> None:
         self.poll()
