@@ -77,6 +77,16 @@ async def settle(pilot: Any, rounds: int = 2) -> None:
     await pilot.pause()
 
 
+async def confirm(pilot: Any, *keys: str) -> None:
+    """Press the keys that open a confirmation, wait for it, then answer y. Keys pressed together can overtake the
+    one that opens it on a loaded machine (the y then reaches the screen below, where it may be another key)."""
+    from cockpit.tui.screens.dialogs import Confirm
+
+    await pilot.press(*keys)
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, Confirm))
+    await pilot.press("y")
+
+
 async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float = 5.0) -> None:
     """Wait for ``condition``; a widget it asks for that is not mounted yet (a screen pushed before it is composed,
     on a loaded machine) counts as not yet."""

@@ -13,7 +13,7 @@ from cockpit.tui.screens.dialogs import Confirm
 from cockpit.tui.screens.handoff import HandoffScreen, parse_section, section_text
 from cockpit.tui.screens.postmortem import PostmortemScreen
 from cockpit.tui.screens.report import ReportScreen
-from tests.tui.conftest import settle, wait_until
+from tests.tui.conftest import confirm, settle, wait_until
 
 
 def live_ref(db: Path) -> str:
@@ -62,7 +62,7 @@ async def test_edit_sign_and_acknowledge_a_handoff(make_app, sample_db: Path) ->
         await settle(pilot)
         await wait_until(pilot, lambda: incoming.screen.handoff is not None)
         assert incoming.screen.handoff.key == key  # the signed handoff, not a new draft
-        await pilot.press("ctrl+y", "y")
+        await confirm(pilot, "ctrl+y")
         await settle(pilot)
         await wait_until(pilot, lambda: Handoffs(svc).get(key).state == "acknowledged")
         assert incoming.screen.query_one("#section-known_risks", TextArea).read_only

@@ -24,7 +24,7 @@ from cockpit.tui.screens.help import HelpScreen
 from cockpit.tui.screens.incident import IncidentScreen, parse_entry_line
 from cockpit.tui.screens.incidents import IncidentListScreen
 from tests.conftest import run_cli
-from tests.tui.conftest import settle, wait_until
+from tests.tui.conftest import confirm, settle, wait_until
 
 SIZE = (120, 40)
 
@@ -191,10 +191,10 @@ async def test_phase_advance_and_step_back(make_app, tmp_path: Path) -> None:
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("right_square_bracket", "y")
+        await confirm(pilot, "right_square_bracket")
         await settle(pilot)
         await wait_until(pilot, lambda: "TRIAGE" in status_text(app))
-        await pilot.press("right_square_bracket", "y")
+        await confirm(pilot, "right_square_bracket")
         await settle(pilot)
         await wait_until(pilot, lambda: "RESPOND" in status_text(app))
         await pilot.press("left_square_bracket")
@@ -240,7 +240,7 @@ async def test_comms_screen_copies_and_logs(make_app, sample_db: Path) -> None:
         assert app.clipboard.startswith("checkout-api, orders-db - Monitoring a fix")
         while not isinstance(app.screen, CommsScreen):
             await pilot.press("escape")
-        await pilot.press("enter", "y")  # recorded as sent: a separate, confirmed step
+        await confirm(pilot, "enter")  # recorded as sent: a separate, confirmed step
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)

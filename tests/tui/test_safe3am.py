@@ -14,7 +14,7 @@ from cockpit.service.incidents import IncidentService
 from cockpit.store.db import Store
 from cockpit.tui.screens.dialogs import Confirm, TextPrompt
 from cockpit.tui.screens.incident import IncidentScreen
-from tests.tui.conftest import settle, wait_until
+from tests.tui.conftest import confirm, settle, wait_until
 
 SIZE = (120, 40)
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +63,7 @@ async def test_13_1_phase_moves_forward_only_after_a_confirmation_that_says_what
         await pilot.press("right_square_bracket", "right_square_bracket", "n")  # stray keys on the dialog
         await settle(pilot)
         assert reader(db).get(ref).snapshot.phase is Phase.DETECT
-        await pilot.press("right_square_bracket", "y")
+        await confirm(pilot, "right_square_bracket")
         await settle(pilot)
         await wait_until(pilot, lambda: reader(db).get(ref).snapshot.phase is Phase.TRIAGE)
         # `l` on the phase bar means "incidents", as everywhere else: it never moves the phase
@@ -489,7 +489,7 @@ async def test_13_3_the_incoming_engineer_is_someone_else_and_is_named(make_app,
         await settle(pilot)
         assert not isinstance(app.screen, Confirm)
         assert any("not signed off" in n.message for n in app._notifications)
-        await pilot.press("ctrl+g", "y")
+        await confirm(pilot, "ctrl+g")
         await wait_until(pilot, lambda: Handoffs(svc).get(made.key).state == "signed")
         await pilot.press("ctrl+y")  # the author cannot take her own pager
         await settle(pilot)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from textual.widgets import Input, TextArea
 
-from tests.tui.conftest import settle, steady, wait_until
+from tests.tui.conftest import confirm, settle, steady, wait_until
 
 SIZES = [(60, 20), (80, 24), (120, 40)]
 THEMES = ["cockpit-dark", "cockpit-light", "cockpit-high-contrast", "no-color"]
@@ -91,7 +91,7 @@ async def walker(pilot: Any) -> None:
     await settle(pilot)
     await pilot.press("enter")  # attach the top suggestion
     await settle(pilot, rounds=3)
-    await pilot.press("enter", "y")  # first step as expected (asks first)
+    await confirm(pilot, "enter")  # first step as expected (asks first)
     await settle(pilot, rounds=3)
 
 

@@ -11,7 +11,7 @@ from cockpit.service.incidents import IncidentService
 from cockpit.store.db import Store
 from cockpit.tui.screens.dialogs import Confirm, Pick, TextPrompt
 from cockpit.tui.screens.runbook import RunbookScreen
-from tests.tui.conftest import settle, wait_until
+from tests.tui.conftest import confirm, settle, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZE = (100, 30)
@@ -65,7 +65,7 @@ async def test_walk_a_runbook_end_to_end(make_app, walk_db: Path, tui_clock) -> 
         await pilot.press("y")
         await settle(pilot)
         await wait_until(pilot, lambda: "Show that no shell" in screen_text(app))
-        await pilot.press("enter", "y")
+        await confirm(pilot, "enter")
         await settle(pilot)
         await wait_until(pilot, lambda: "A shell step" in screen_text(app))
         await pilot.press("u")
@@ -77,7 +77,7 @@ async def test_walk_a_runbook_end_to_end(make_app, walk_db: Path, tui_clock) -> 
         await pilot.press(*"takes too long at 3 AM", "enter")
         await settle(pilot)
         await wait_until(pilot, lambda: "Choose a mitigation" in screen_text(app))
-        await pilot.press("1", "y")
+        await confirm(pilot, "1")
         await settle(pilot)
         await wait_until(pilot, lambda: "Roll back" in screen_text(app) and "mitigation 'Rollback' 1/2"
                          in screen_text(app))
@@ -118,10 +118,10 @@ async def test_running_a_command_needs_confirmation_and_output_is_escaped(make_a
         await pilot.press("enter")
         await settle(pilot)
         await wait_until(pilot, lambda: "Print the pool state" in screen_text(app))
-        await pilot.press("enter", "y")
+        await confirm(pilot, "enter")
         await settle(pilot)
         await wait_until(pilot, lambda: "Show that no shell" in screen_text(app))
-        await pilot.press("enter", "y")  # to the shell step
+        await confirm(pilot, "enter")  # to the shell step
         await settle(pilot)
         await wait_until(pilot, lambda: "A shell step" in screen_text(app))
         await pilot.press("r")
@@ -130,15 +130,15 @@ async def test_running_a_command_needs_confirmation_and_output_is_escaped(make_a
         await pilot.press("n")  # declined: nothing runs
         await settle(pilot)
         assert "→ exit" not in screen_text(app)
-        await pilot.press("r", "y")
+        await confirm(pilot, "r")
         await settle(pilot, rounds=3)
         await wait_until(pilot, lambda: "→ exit 0" in screen_text(app))
         shown = screen_text(app)
         assert "b\\x1b[31mred" in shown and "\x1b" not in shown  # captured, shown literally
-        await pilot.press("enter", "y")  # the outcome carries the output and exit code into the timeline
+        await confirm(pilot, "enter")  # the outcome carries the output and exit code into the timeline
         await settle(pilot)
         await wait_until(pilot, lambda: "A slow step" in screen_text(app))
-        await pilot.press("r", "y")
+        await confirm(pilot, "r")
         await settle(pilot, rounds=3)
         await wait_until(pilot, lambda: "timed out after 1 s" in screen_text(app), timeout=8)
         await pilot.press("y")  # copy the command
