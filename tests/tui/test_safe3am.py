@@ -3,6 +3,9 @@ Pilot against a real SQLite file. Each test names the numbered item it covers.""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -566,30 +569,58 @@ def hold_write_lock(db: Path) -> Any:
     return conn
 
 
-async def test_17_6_the_entry_line_clears_only_after_the_entry_is_stored(
-        make_app, tmp_path: Path, tui_clock, monkeypatch: pytest.MonkeyPatch) -> None:
+@dataclass
+class Held:
+    """A cockpit on the screen of a fresh incident, while another connection holds the database's write lock."""
+
+    app: Any
+    pilot: Any
+    entry: Any  # the entry line
+    db: Path
+    ref: str
+    release: Callable[[], None]  # the other connection lets go
+
+
+@asynccontextmanager
+async def database_held(make_app: Any, tmp_path: Path, clock: Any, monkeypatch: pytest.MonkeyPatch,
+                        busy_timeout: str) -> AsyncIterator[Held]:
+    """The cockpit gives up on a write after ``busy_timeout`` seconds; the lock is let go at the latest on leaving."""
     from textual.widgets import Input
 
     db = tmp_path / "c.db"
-    ref = one_incident(db, tui_clock)
-    monkeypatch.setenv("COCKPIT_BUSY_TIMEOUT", "0.2")
+    ref = one_incident(db, clock)
+    monkeypatch.setenv("COCKPIT_BUSY_TIMEOUT", busy_timeout)
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await on_incident(pilot)
-        entry = app.screen.query_one("#entry", Input)
         lock = hold_write_lock(db)
+        holding = [True]
+
+        def release() -> None:
+            if holding:
+                holding.clear()
+                lock.rollback()
+                lock.close()
+
         try:
-            await pilot.press("e", *"Rolled back v2.14.2", "enter")
-            await wait_until(pilot, lambda: any("busy" in n.message for n in app._notifications), timeout=10)
-            await settle(pilot)
-            assert entry.value == "Rolled back v2.14.2"  # not stored: the words are still there
-            await pilot.press("escape", "s", *"Errors falling", "enter")  # a status update while still locked
-            await wait_until(pilot, lambda: sum("busy" in n.message for n in app._notifications) >= 2, timeout=10)
-            await settle(pilot)
-            assert not any("posted" in n.message for n in app._notifications)  # said only when it happened
+            yield Held(app, pilot, app.screen.query_one("#entry", Input), db, ref, release)
         finally:
-            lock.rollback()
-            lock.close()
+            release()
+
+
+async def test_17_6_the_entry_line_clears_only_after_the_entry_is_stored(
+        make_app, tmp_path: Path, tui_clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with database_held(make_app, tmp_path, tui_clock, monkeypatch, "0.2") as held:
+        app, pilot, entry, db, ref = held.app, held.pilot, held.entry, held.db, held.ref
+        await pilot.press("e", *"Rolled back v2.14.2", "enter")
+        await wait_until(pilot, lambda: any("busy" in n.message for n in app._notifications), timeout=10)
+        await settle(pilot)
+        assert entry.value == "Rolled back v2.14.2"  # not stored: the words are still there
+        await pilot.press("escape", "s", *"Errors falling", "enter")  # a status update while still locked
+        await wait_until(pilot, lambda: sum("busy" in n.message for n in app._notifications) >= 2, timeout=10)
+        await settle(pilot)
+        assert not any("posted" in n.message for n in app._notifications)  # said only when it happened
+        held.release()
         assert entry.value == "Rolled back v2.14.2"  # Esc kept it as a draft
         await pilot.press("e", "enter")
         await wait_until(pilot, lambda: ("note", "Rolled back v2.14.2") in timeline(db, ref))
@@ -601,25 +632,14 @@ async def test_the_next_entry_typed_while_one_is_being_stored_is_logged_after_it
     """Two lines typed one after the other while the first is still being written (the database held by another
     cockpit for a moment): the second line went onto the end of the first in the entry line and its Enter was
     dropped. Keys typed while an entry is being stored wait for it, then apply in order."""
-    from textual.widgets import Input
-
-    db = tmp_path / "c.db"
-    ref = one_incident(db, tui_clock)
-    monkeypatch.setenv("COCKPIT_BUSY_TIMEOUT", "20")
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await on_incident(pilot)
-        entry = app.screen.query_one("#entry", Input)
-        lock = hold_write_lock(db)
-        try:
-            await pilot.press("e", *"first", "enter", *"second", "enter", *"thi")
-            for _ in range(5):
-                await pilot.pause(0.05)  # (not settle: it waits for the write, held by the lock)
-            assert entry.value == "first"  # the line clears only once the entry is stored
-        finally:
-            lock.rollback()
-            lock.close()
-        await wait_until(pilot, lambda: timeline(db, ref)[-2:] == [("note", "first"), ("note", "second")],
+    async with database_held(make_app, tmp_path, tui_clock, monkeypatch, "20") as held:
+        pilot, entry = held.pilot, held.entry
+        await pilot.press("e", *"first", "enter", *"second", "enter", *"thi")
+        for _ in range(5):
+            await pilot.pause(0.05)  # (not settle: it waits for the write, held by the lock)
+        assert entry.value == "first"  # the line clears only once the entry is stored
+        held.release()
+        await wait_until(pilot, lambda: timeline(held.db, held.ref)[-2:] == [("note", "first"), ("note", "second")],
                          timeout=10)
         await wait_until(pilot, lambda: entry.value == "thi")
         await pilot.press("r", "d")
@@ -630,27 +650,16 @@ async def test_keys_typed_behind_a_refused_entry_are_kept_and_nothing_behind_it_
         make_app, tmp_path: Path, tui_clock, monkeypatch: pytest.MonkeyPatch) -> None:
     """The write is refused (database busy): the words stay in the line with what was typed behind them, and an
     Enter typed behind the refused one posts nothing (it would log a later line before the refused one)."""
-    from textual.widgets import Input
-
-    db = tmp_path / "c.db"
-    ref = one_incident(db, tui_clock)
-    monkeypatch.setenv("COCKPIT_BUSY_TIMEOUT", "0.5")
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await on_incident(pilot)
-        before = timeline(db, ref)
-        entry = app.screen.query_one("#entry", Input)
-        lock = hold_write_lock(db)
-        try:
-            await pilot.press("e", *"first", "enter", *" second", "enter")
-            await wait_until(pilot, lambda: any("busy" in n.message for n in app._notifications), timeout=10)
-            await settle(pilot)
-            assert entry.value == "first second"
-        finally:
-            lock.rollback()
-            lock.close()
+    async with database_held(make_app, tmp_path, tui_clock, monkeypatch, "0.5") as held:
+        pilot, app = held.pilot, held.app
+        before = timeline(held.db, held.ref)
+        await pilot.press("e", *"first", "enter", *" second", "enter")
+        await wait_until(pilot, lambda: any("busy" in n.message for n in app._notifications), timeout=10)
         await settle(pilot)
-        assert timeline(db, ref) == before
+        assert held.entry.value == "first second"
+        held.release()
+        await settle(pilot)
+        assert timeline(held.db, held.ref) == before
 
 
 async def test_keys_typed_behind_an_entry_that_met_a_bug_are_not_held_forever(
