@@ -653,13 +653,62 @@ async def test_keys_typed_behind_a_refused_entry_are_kept_and_nothing_behind_it_
     async with database_held(make_app, tmp_path, tui_clock, monkeypatch, "0.5") as held:
         pilot, app = held.pilot, held.app
         before = timeline(held.db, held.ref)
-        await pilot.press("e", *"first", "enter", *" second", "enter")
+        await pilot.press("e", *"first", "enter", *"second", "enter")
         await wait_until(pilot, lambda: any("busy" in n.message for n in app._notifications), timeout=10)
         await settle(pilot)
-        assert held.entry.value == "first second"
+        assert held.entry.value == "first second"  # kept apart
         held.release()
         await settle(pilot)
         assert timeline(held.db, held.ref) == before
+
+
+async def test_screen_keys_typed_behind_an_entry_being_stored_act_once_it_is_stored(
+        make_app, tmp_path: Path, tui_clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ctrl+l (keep the next entry on this machine) and Esc (leave the line) typed while an entry is being stored
+    are the screen's keys, not the line's: held, then handed on as keys from the terminal, they act."""
+    async with database_held(make_app, tmp_path, tui_clock, monkeypatch, "20") as held:
+        pilot, screen = held.pilot, held.app.screen
+        await pilot.press("e", *"first", "enter", "ctrl+l", "escape")
+        for _ in range(5):
+            await pilot.pause(0.05)
+        assert not screen.local_only and held.entry.has_focus  # still held
+        held.release()
+        await wait_until(pilot, lambda: timeline(held.db, held.ref)[-1] == ("note", "first"), timeout=10)
+        await wait_until(pilot, lambda: screen.local_only and not held.entry.has_focus)
+
+
+async def test_keys_held_behind_an_entry_not_yet_stored_at_quit_are_kept_as_the_draft(
+        make_app, tmp_path: Path, tui_clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ctrl+q while the database is held longer than quitting waits: the line and the keys held behind it are
+    kept as the draft for the next start."""
+    from textual.widgets import Input
+
+    async with database_held(make_app, tmp_path, tui_clock, monkeypatch, "3") as held:
+        await held.pilot.press("e", *"first", "enter", *"second", "ctrl+q")
+    app = make_app(held.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_incident(pilot)
+        entry = app.screen.query_one("#entry", Input)
+        await wait_until(pilot, lambda: entry.value == "first second")
+
+
+async def test_keys_held_behind_an_entry_when_the_screen_closes_are_kept_as_the_draft(
+        make_app, tmp_path: Path, tui_clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The incident screen closes (the palette's Incidents) while an entry is being stored: the keys held behind it
+    go into the incident's draft, with the line (whether its entry gets stored is not known yet: nothing lost)."""
+    from textual.widgets import Input
+
+    async with database_held(make_app, tmp_path, tui_clock, monkeypatch, "20") as held:
+        pilot, app = held.pilot, held.app
+        await pilot.press("e", *"first", "enter", *"second")
+        await app.run_action("incident_list")
+        await wait_until(pilot, lambda: not isinstance(app.screen, IncidentScreen))
+        held.release()
+        await wait_until(pilot, lambda: timeline(held.db, held.ref)[-1] == ("note", "first"), timeout=10)
+        app.open_incident(app.last_incident_id)
+        screen = await on_incident(pilot)
+        entry = screen.query_one("#entry", Input)
+        await wait_until(pilot, lambda: entry.value.endswith("second"))
 
 
 async def test_keys_typed_behind_an_entry_that_met_a_bug_are_not_held_forever(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -72,28 +73,55 @@ class EntryLine(Field):
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, keep: Callable[[str, str], None] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._held: list[events.Key | events.Paste] | None = None
+        self._keep = keep  # given the line and the held text when the line closes with keys held
 
-    @property
-    def holding(self) -> bool:
-        return self._held is not None
+    def on_unmount(self) -> None:
+        if self._keep is not None and (held := self.held_text()):
+            self._keep(self.value, held)
 
     def hold(self) -> None:
         """Hold the keys typed from now on (an entry is being stored)."""
         if self._held is None:
             self._held = []
 
+    def held_text(self) -> str:
+        """What the held keys would type (an Enter as a space): kept as a draft when the cockpit quits or the screen
+        closes before the entry is stored."""
+        parts: list[str] = []
+        for event in self._held or []:
+            if isinstance(event, events.Paste):
+                parts.append(event.text.splitlines()[0] if event.text else "")
+            elif event.key == "enter":
+                parts.append(" ")
+            elif event.is_printable and event.character:
+                parts.append(event.character)
+        return "".join(parts).strip()
+
+    def take_held_text(self) -> str:
+        """The held keys' text (see held_text), no longer held: the screen keeps it elsewhere."""
+        text, self._held = self.held_text(), None
+        return text
+
     def release(self, *, with_enter: bool) -> None:
-        """Apply the held keys in the order they were typed; without their Enters behind a refused entry (a later
-        line would otherwise be logged before the refused one)."""
+        """Apply the held keys in the order they were typed, each as the key it was (a binding of the screen or
+        the app, such as Esc or ctrl+l, acts as it would have). Behind a refused entry they go in without their
+        Enters (a later line would otherwise be logged before the refused one), after a space."""
         held, self._held = self._held or [], None
+        typed = any(isinstance(e, events.Paste) or e.is_printable for e in held)
+        if not with_enter and typed and self.value[-1:].strip() and self.cursor_position == len(self.value):
+            self.insert_text_at_cursor(" ")  # the refused words and the line typed behind them stay apart
         for event in held:
             if isinstance(event, events.Paste):
-                self.post_message(events.Paste(event.text))
+                again: events.Key | events.Paste = events.Paste(event.text)
             elif with_enter or event.key != "enter":
-                self.post_message(events.Key(event.key, event.character))
+                again = events.Key(event.key, event.character)
+            else:
+                continue
+            # as the app hands on a key from the terminal: it comes back up to the bindings if the line leaves it
+            self._forward_event(again.set_sender(self.app))
 
     async def on_key(self, event: events.Key) -> None:
         if self._held is not None:
@@ -189,7 +217,7 @@ class IncidentScreen(Screen[None]):
                     yield Static(id="preview-entry")
         with Horizontal(id="entry-row"):
             yield Static(" ", id="entry-mark")  # "›" while the entry line has focus: where typing goes, in any colour
-            yield EntryLine(placeholder=self._entry_hint(focused=False), id="entry")
+            yield EntryLine(placeholder=self._entry_hint(focused=False), id="entry", keep=self._keep_held)
         yield Static(id="hint")
         yield CockpitFooter()
 
@@ -570,6 +598,12 @@ class IncidentScreen(Screen[None]):
     def _entry_stored(self, sent: str, stored: Entry) -> None:
         self._sending = False
         entry = self.query_one("#entry", EntryLine)
+        if self not in self.app.screen_stack:  # closed meanwhile: what was typed behind the entry is the draft
+            if held := entry.take_held_text():
+                self.cockpit.drafts.write(self._draft_key, {"text": held, "local_only": self.local_only})
+            elif entry.value == sent:
+                self.cockpit.drafts.clear(self._draft_key)
+            return
         if entry.value == sent:
             entry.value = ""
             if self.local_only:  # the mark was for that entry: the next one is shared unless marked again
@@ -586,9 +620,28 @@ class IncidentScreen(Screen[None]):
             self.last_hlc = stored.hlc
         self.call_after_refresh(self.poll)  # after the frame with the entry: its answer lays the header out
 
+    def flush_unsaved(self) -> None:
+        """On quit: the keys held behind an entry not yet stored go into the local draft with the line."""
+        try:
+            line = self.query_one("#entry", EntryLine)
+        except NoMatches:
+            return
+        self._keep_held(line.value, line.held_text())
+
+    def _keep_held(self, value: str, held: str) -> None:
+        """The line and the keys held behind its entry, as the draft (whether that entry gets stored is not known
+        yet: nothing is lost, the draft may repeat it)."""
+        if held:
+            text = f"{value.rstrip()} {held}".strip()
+            self.cockpit.drafts.write(self._draft_key, {"text": text, "local_only": self.local_only})
+
     def _entry_failed(self, _error: Exception) -> None:
         self._sending = False
-        self.query_one("#entry", EntryLine).release(with_enter=False)
+        entry = self.query_one("#entry", EntryLine)
+        if self not in self.app.screen_stack:  # closed meanwhile: the line and what was typed behind it
+            self._keep_held(entry.value, entry.take_held_text())
+            return
+        entry.release(with_enter=False)
 
     def _written(self, _result: object = None) -> None:
         self.poll()
