@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -90,10 +91,19 @@ def test_17_6_handoff_typing_survives_kill_9_within_a_tenth_of_a_second_of_the_l
         tmux.wait_for("[1] Timeline")
         tmux.keys("o")
         tmux.wait_for(f"On-call handoff {key}")
-        tmux.keys("Down", "Down", "Down", "End", "Enter")  # below the prefilled items
-        send_text(tmux, "DNS migration tonight | watch resolver errors")
-        tmux.wait_for("watch resolver errors", timeout=10)  # the cockpit has the last key...
-        os.kill(int((tmp_path / "pid").read_text()), signal.SIGKILL)  # ...and dies at once, before a debounced save
+        # the debounced save (0.3 s after the last key) must not land before the kill: on a loaded machine the
+        # kill came later than that once, and the text was stored, not restored. Another connection holds the
+        # database's write lock meanwhile, so the save waits and the kill always comes first.
+        lock = sqlite3.connect(db, isolation_level=None, timeout=10)
+        lock.execute("BEGIN IMMEDIATE")
+        try:
+            tmux.keys("Down", "Down", "Down", "End", "Enter")  # below the prefilled items
+            send_text(tmux, "DNS migration tonight | watch resolver errors")
+            tmux.wait_for("watch resolver errors", timeout=10)  # the cockpit has the last key...
+            os.kill(int((tmp_path / "pid").read_text()), signal.SIGKILL)  # ...and dies before any save
+        finally:
+            lock.rollback()
+            lock.close()
     finally:
         tmux.close()
     # the next start restores what was typed and stores it
