@@ -600,7 +600,7 @@ class IncidentScreen(Screen[None]):
         entry = self.query_one("#entry", EntryLine)
         if self not in self.app.screen_stack:  # closed meanwhile: what was typed behind the entry is the draft
             if held := entry.take_held_text():
-                self.cockpit.drafts.write(self._draft_key, {"text": held, "local_only": self.local_only})
+                self._keep_held("", held)  # the line's own words are stored
             elif entry.value == sent:
                 self.cockpit.drafts.clear(self._draft_key)
             return
