@@ -8,11 +8,20 @@ from typing import Any
 
 import pytest
 from textual.dom import DOMNode
+from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 from cockpit.tui.footer import CockpitFooter
 from cockpit.tui.screens.incident import IncidentScreen
 from tests.tui.conftest import settle, wait_until
+
+
+async def incident_footer(pilot: Any) -> CockpitFooter:
+    """The incident screen's footer, once the screen shows its incident and has settled."""
+    app = pilot.app
+    await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.detail is not None)
+    await settle(pilot)
+    return app.screen.query_one(CockpitFooter)
 
 
 async def test_footer_keys_are_not_made_compact_and_back(make_app: Any, sample_db: Path,
@@ -29,9 +38,7 @@ async def test_footer_keys_are_not_made_compact_and_back(make_app: Any, sample_d
     monkeypatch.setattr(DOMNode, "add_class", counting)
     app = make_app(sample_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.detail is not None)
-        await settle(pilot)
-        footer = app.screen.query_one(CockpitFooter)
+        footer = await incident_footer(pilot)
         keys = {key.key for key in footer.query(FooterKey)}
         assert {"e", "s", "slash"} <= keys  # the incident screen's keys are there
         await pilot.press("e")  # the entry line takes the focus: other keys, the footer built again
@@ -39,3 +46,43 @@ async def test_footer_keys_are_not_made_compact_and_back(make_app: Any, sample_d
         bound = [key for key in footer.query(FooterKey) if not key.has_class("-command-palette")]
         assert bound and not any(key.has_class("-compact") for key in bound)
     assert compacted == []
+
+
+async def test_the_footer_is_built_once_per_change_of_keys_and_not_when_they_stay(
+        make_app: Any, sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a focus change told the footer twice that its keys may have changed, and it was built twice (about 40 ms of
+    # CPU each on the incident screen); a screen that refreshes its keys without changing them had it built again
+    builds: list[int] = []
+    build = Footer.recompose
+
+    async def counting(self: Footer) -> None:
+        builds.append(1)
+        await build(self)
+
+    monkeypatch.setattr(Footer, "recompose", counting)
+    app = make_app(sample_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        footer = await incident_footer(pilot)
+
+        def shown() -> list[str]:
+            return [key.key for key in footer.query(FooterKey) if not key.has_class("-command-palette")]
+
+        def expected() -> list[str]:
+            first: dict[str, str] = {}  # one key an action, as Textual's footer shows it
+            for _node, binding, _enabled, _tip in app.screen.active_bindings.values():
+                if binding.show:
+                    first.setdefault(binding.action, binding.key)
+            return list(first.values())
+
+        for pane in ("2", "1", "3", "1"):
+            builds.clear()
+            before = shown()
+            await pilot.press(pane)
+            await settle(pilot)
+            assert len(builds) == 1, (pane, builds)  # once for the one change
+            assert shown() == expected() and shown() != before  # and it shows the focused pane's keys
+        kept = list(footer.query(FooterKey))
+        builds.clear()
+        app.screen.refresh_bindings()  # told again, nothing changed: the same keys stay, not built again
+        await settle(pilot)
+        assert builds == [] and list(footer.query(FooterKey)) == kept
