@@ -8,6 +8,8 @@
 * ``incident show --json`` at 100,000 entries, time and peak memory; floor: ``sqlite3 -json`` on the same rows
 * Enter → entry on screen at 100,000 entries; floor: a bare Textual Input → Static, marked the same way
 * idle memory on the sample (resident set after the first frame); floor: the bare app
+* CPU per pane change (1 ↔ 2 on the sample's incident screen, 80×24, footer built for the new pane's keys); floor: a
+  bare Textual app whose two panes have keys of their own, under Textual's own footer
 
 Run alone: ``python -m benchmarks.bench_speed [--quick] [--only PART ...]``.
 
@@ -33,6 +35,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from benchmarks.common import PEAK_PRINTER, fill_timeline, marked_enter, painted_marks, peak_mib
 
@@ -375,7 +378,71 @@ def enter(huge: Path, presses: int) -> None:
         statistics.median(bare_ms), 1.5)
 
 
-PARTS = ("first-frame", "commands", "append", "show-json", "enter")
+async def _focus_cpu(app: Any, ready: Callable[[], bool], keys: tuple[str, str], presses: int) -> list[float]:
+    """CPU milliseconds (this process) from a pane key to the screen settled with the other pane focused."""
+    cpu = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not ready():
+            await asyncio.sleep(0.01)
+        await pilot.pause(0.5)
+        for i in range(presses):
+            before = time.process_time()
+            await pilot.press(keys[i % 2])
+            await pilot.pause()
+            await pilot.pause()
+            cpu.append((time.process_time() - before) * 1000)
+    return cpu
+
+
+def _cockpit_focus(db: Path, presses: int) -> list[float]:
+    from cockpit.config import Config
+    from cockpit.service.incidents import IncidentService
+    from cockpit.store.db import Store
+    from cockpit.tui.app import CockpitApp
+    from cockpit.tui.screens.incident import IncidentScreen
+
+    app = CockpitApp(IncidentService(Store.open(db), "bench"), Config(path=db.with_suffix(".yaml"), responder="b"))
+    return asyncio.run(_focus_cpu(app, lambda: isinstance(app.screen, IncidentScreen) and app.screen.detail
+                                  is not None, ("2", "1"), presses))
+
+
+def _bare_focus(presses: int) -> list[float]:
+    from textual.app import App, ComposeResult
+    from textual.binding import Binding
+    from textual.widgets import Footer, Static
+
+    class Pane(Static, can_focus=True):
+        pass
+
+    class Left(Pane):
+        BINDINGS = [Binding(k, "bell", f"Left {k}") for k in "abcdef"]
+
+    class Right(Pane):
+        BINDINGS = [Binding(k, "bell", f"Right {k}") for k in "ghijkl"]
+
+    class Bare(App[None]):
+        BINDINGS = [Binding("1", "focus('left')", "Left"), Binding("2", "focus('right')", "Right")]
+
+        def compose(self) -> ComposeResult:
+            yield Left("left", id="left")
+            yield Right("right", id="right")
+            yield Footer()
+
+    app = Bare()
+    return asyncio.run(_focus_cpu(app, lambda: app.is_running, ("2", "1"), presses))
+
+
+def focus(sample: Path, presses: int) -> None:
+    cockpit_ms: list[float] = []
+    bare_ms: list[float] = []
+    for _ in range(3):  # interleaved thirds
+        bare_ms += _bare_focus(presses // 3 or 1)
+        cockpit_ms += _cockpit_focus(sample, presses // 3 or 1)
+    row("CPU per pane change (1 ↔ 2), sample, 80×24", statistics.median(cockpit_ms), "ms",
+        "bare app: two panes with keys, Footer", statistics.median(bare_ms))
+
+
+PARTS = ("first-frame", "commands", "append", "show-json", "enter", "focus")
 
 
 def main(quick: bool = False, only: tuple[str, ...] = ()) -> None:
@@ -400,6 +467,8 @@ def main(quick: bool = False, only: tuple[str, ...] = ()) -> None:
             show_json(huge, huge_ref, rounds)
         if "enter" in parts:
             enter(huge, 6 if quick else 30)
+        if "focus" in parts:
+            focus(sample, 12 if quick else 60)
     print(f"# load average {os.getloadavg()[0]:.1f} at the end", flush=True)
 
 
